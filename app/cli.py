@@ -1,0 +1,53 @@
+"""``latentscape`` command line: the GUI by default, and headless subcommands for scripts.
+
+Each subcommand lives in its own module under ``latentscape.commands`` with two functions:
+``add_parser(subparsers)`` and ``run(args) -> int``. The names are a contract (README):
+``info, train, export, import, map, render, prior``.
+
+Errors meant for the user (:class:`~latentscape.engines.errors.LatentscapeError`) print as one
+line on stderr with exit code 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# subcommand -> module in latentscape.commands
+COMMANDS: dict[str, str] = {
+    "info": "info",
+    "gui": "gui",
+}
+
+EXIT_USER_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="latentscape",
+        description="Explore the latent space of neural audio models. "
+        "Without a subcommand, opens the app on the built-in demo.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMANDS.values():
+        module = importlib.import_module(f"latentscape.commands.{module_name}")
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from latentscape.engines.errors import LatentscapeError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv or ["gui"])
+    try:
+        return int(args.run(args) or 0)
+    except LatentscapeError as exc:
+        print(f"latentscape {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print(f"latentscape {args.command}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""The atlas: pooled features, 2D projections (PCA, UMAP), the inverse map and density."""

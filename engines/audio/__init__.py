@@ -1,0 +1,1 @@
+"""Realtime audio: ring buffer, voices, mixer, output stream, devices and offline render."""

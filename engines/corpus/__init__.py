@@ -1,0 +1,1 @@
+"""Reading, cleaning and encoding folders of sounds into latent trajectories."""

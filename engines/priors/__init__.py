@@ -1,0 +1,1 @@
+"""Latent priors (GAN, diffusion) that invent new latent trajectories for the galleries."""

@@ -1,0 +1,49 @@
+"""Process-wide torch settings and the lock that makes seeded model calls repeatable.
+
+TorchScript models draw noise from torch's *global* generator, so "deterministic mode" means
+seeding that generator right before a call and keeping other threads from drawing in between.
+Seeded calls therefore hold :data:`TORCH_RNG_LOCK` for their duration. Calls in fresh-noise
+mode do not take it (they want noise, and must not wait behind other voices).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+
+import torch
+
+TORCH_RNG_LOCK = threading.Lock()
+
+_configured_threads: int | None = None
+
+
+def configure_threads(threads: int = 1) -> None:
+    """Set torch's intra-op thread count for this process.
+
+    One thread is the default: on a 2-core machine that also runs a GUI and an audio callback,
+    two torch threads collapse under contention (DESIGN.md §3).
+    """
+    global _configured_threads
+    if _configured_threads != threads:
+        torch.set_num_threads(threads)
+        _configured_threads = threads
+
+
+@contextlib.contextmanager
+def seeded(seed: int | None) -> Iterator[None]:
+    """Run the body with torch's global generator seeded by ``seed`` (``None``: fresh noise)."""
+    if seed is None:
+        yield
+        return
+    with TORCH_RNG_LOCK:
+        torch.manual_seed(seed & 0x7FFF_FFFF_FFFF_FFFF)
+        yield
+
+
+def call_seed(seed: int | None, call_index: int) -> int | None:
+    """Seed for the ``call_index``-th call of a voice seeded with ``seed`` (None stays None)."""
+    if seed is None:
+        return None
+    return (seed * 1_000_003 + call_index * 7_919 + 17) & 0x7FFF_FFFF

@@ -1,0 +1,1 @@
+"""Our own small, causal, CPU-trainable audio VAE: model, trainer, engine and nn~ exporter."""
