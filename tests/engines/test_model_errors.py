@@ -1,0 +1,141 @@
+"""Every kind of bad model file gets one clear line, never a crash or an unpickle."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+import torch
+
+from latentscape.engines.errors import ModelLoadError, ModelRuntimeError
+from latentscape.engines.loader import load_model
+from support.nn_models import build_model_without_decode
+
+
+def _one_line(exc: pytest.ExceptionInfo) -> str:
+    text = str(exc.value)
+    assert "\n" not in text
+    return text
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ModelLoadError) as exc:
+        load_model(tmp_path / "nope.ts")
+    assert "no such file" in _one_line(exc)
+
+
+def test_directory(tmp_path):
+    with pytest.raises(ModelLoadError, match="is a directory"):
+        load_model(tmp_path)
+
+
+def test_empty_file(tmp_path):
+    (tmp_path / "empty.ts").write_bytes(b"")
+    with pytest.raises(ModelLoadError, match="empty file"):
+        load_model(tmp_path / "empty.ts")
+
+
+def test_random_bytes(tmp_path):
+    (tmp_path / "noise.ts").write_bytes(os.urandom(4096))
+    with pytest.raises(ModelLoadError, match="not a model file"):
+        load_model(tmp_path / "noise.ts")
+
+
+def test_truncated_torchscript(nn_model, tmp_path):
+    data = nn_model().read_bytes()
+    (tmp_path / "cut.ts").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelLoadError) as exc:
+        load_model(tmp_path / "cut.ts")
+    _one_line(exc)
+
+
+def test_zip_that_is_not_torch(tmp_path):
+    with zipfile.ZipFile(tmp_path / "a.ts", "w") as z:
+        z.writestr("hello.txt", "hi")
+    with pytest.raises(ModelLoadError, match="not one written by torch"):
+        load_model(tmp_path / "a.ts")
+
+
+def test_module_without_decode(tmp_path):
+    with pytest.raises(ModelLoadError, match="no 'decode' method"):
+        load_model(build_model_without_decode(tmp_path / "enc_only.ts"))
+
+
+def test_pickled_state_dict_is_refused_without_unpickling(tmp_path):
+    torch.save(torch.nn.Linear(2, 2).state_dict(), tmp_path / "weights.pt")
+    with pytest.raises(ModelLoadError, match="state dict or weights file, not a model"):
+        load_model(tmp_path / "weights.pt")
+
+
+def test_rave_training_checkpoint_is_told_to_export(tmp_path):
+    state = {"encoder.net.0.weight": torch.zeros(2), "pqmf.h": torch.zeros(2)}
+    torch.save({"state_dict": state, "epoch": 3}, tmp_path / "last.ckpt")
+    with pytest.raises(ModelLoadError, match="export it to TorchScript first"):
+        load_model(tmp_path / "last.ckpt")
+
+
+class _Payload:
+    """Unpickling this would run code; the loader must never do it."""
+
+    def __reduce__(self):
+        return (os.system, ("touch /tmp/latentscape-unpickled",))
+
+
+def test_checkpoint_with_code_is_never_unpickled(tmp_path):
+    marker = "/tmp/latentscape-unpickled"
+    if os.path.exists(marker):
+        os.remove(marker)
+    torch.save({"state_dict": {}, "evil": _Payload()}, tmp_path / "evil.ckpt")
+    with pytest.raises(ModelLoadError, match="not unpickled"):
+        load_model(tmp_path / "evil.ckpt")
+    assert not os.path.exists(marker)
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ("raise", "decode raised: .*decoder exploded"),
+        ("nan", "decode returned NaN or Inf"),
+        ("shape", r"decode of \[1, 4, 2\] returned \[1, 1, 64\]"),
+        ("dims", "did not return a 3-D tensor"),
+    ],
+)
+def test_broken_decode_is_caught_at_load(nn_model, fault, message):
+    with pytest.raises(ModelLoadError, match=message):
+        load_model(nn_model(fault=fault))
+
+
+def test_wrong_input_shape_is_a_value_error(nn_model):
+    engine = load_model(nn_model())
+    with pytest.raises(ValueError, match=r"trajectory must be \[frames, 4\]"):
+        engine.decode(torch.zeros(3, 5).numpy())
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"), [("late_raise", "decode raised"), ("late_nan", "NaN or Inf")]
+)
+def test_failure_while_running_is_a_runtime_error_and_engine_survives(nn_model, fault, message):
+    engine = load_model(nn_model(fault=fault))  # passes the 2-frame check at load
+    with pytest.raises(ModelRuntimeError, match=message) as exc:
+        engine.decode(torch.zeros(20, 4).numpy())
+    _one_line(exc)
+    assert engine.decode(torch.zeros(4, 4).numpy()).shape == (1, 4 * 64)
+
+
+def test_cli_info_prints_one_line_and_exit_code(tmp_path):
+    bad = tmp_path / "bad.ts"
+    bad.write_bytes(b"not a model at all")
+    result = subprocess.run(
+        [sys.executable, "-m", "latentscape", "info", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().count("\n") == 0
+    assert "Traceback" not in result.stderr
+    assert "not a model file" in result.stderr

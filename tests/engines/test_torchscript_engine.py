@@ -1,0 +1,176 @@
+"""TorchScriptEngine on tiny nn~-convention models built by the tests (none downloaded)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from latentscape.engines.contract import ModelEngine, StreamDecoder
+from latentscape.engines.errors import ModelLoadError
+from latentscape.engines.loader import load_model
+from latentscape.engines.script_state import MAX_SLOTS
+
+
+def _latents(frames: int, dims: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((frames, dims)).astype(np.float32)
+
+
+def test_reads_everything_from_the_model(nn_model):
+    engine = load_model(nn_model(latent=6, full_latent=16, hop=128, sr=22050, prior=True))
+    assert isinstance(engine, ModelEngine)
+    info = engine.info
+    assert (info.sample_rate_hz, info.hop_samples, info.latent_size) == (22050, 128, 6)
+    assert info.full_latent_size == 16
+    assert info.channels == 1
+    assert info.can_encode and info.has_prior and not info.can_stream
+    assert info.parameter_count == sum(p.numel() for p in torch.jit.load(info.path).parameters())
+    assert info.methods == ("encode", "decode", "forward", "prior")
+    assert len(info.content_hash) == 64
+
+
+def test_v1_style_sampling_rate_and_single_latent_dim(nn_model):
+    engine = load_model(nn_model(latent=1, rate_attr="sampling_rate", sr=48000))
+    assert engine.sample_rate_hz == 48000
+    assert engine.latent_size == 1
+    z = engine.encode(np.zeros(48000 // 10, np.float32))
+    assert z.shape == (-(-4800 // engine.hop_samples), 1)
+    assert engine.decode(z).shape == (1, z.shape[0] * engine.hop_samples)
+
+
+def test_model_without_encoder_decodes_only(nn_model):
+    engine = load_model(nn_model(encoder=False))
+    assert not engine.can_encode
+    with pytest.raises(NotImplementedError):
+        engine.encode(np.zeros(640, np.float32))
+    assert engine.decode(_latents(3, 4)).shape == (1, 3 * 64)
+
+
+def test_encode_is_stable_with_a_seed_and_fresh_without(nn_model):
+    engine = load_model(nn_model())
+    audio = np.random.default_rng(1).standard_normal((2, 6400)).astype(np.float32)  # stereo in
+    a = engine.encode(audio, seed=7)
+    assert a.dtype == np.float32 and a.shape == (100, 4)
+    np.testing.assert_array_equal(a, engine.encode(audio, seed=7))
+    assert not np.array_equal(a, engine.encode(audio, seed=None))
+
+
+def test_averaged_encode_is_closer_to_the_posterior_mean(nn_model):
+    path = nn_model()
+    audio = np.random.default_rng(1).standard_normal(6400).astype(np.float32)
+    single = load_model(path)
+    averaged = load_model(path, encode_passes=16)
+    mean = np.mean([single.encode(audio, seed=s) for s in range(64)], axis=0)
+    err_single = np.abs(single.encode(audio, seed=999) - mean).mean()
+    err_avg = np.abs(averaged.encode(audio, seed=999) - mean).mean()
+    assert err_avg < 0.5 * err_single
+
+
+def test_noise_padding_of_cropped_dims_is_seed_locked(nn_model):
+    engine = load_model(nn_model(latent=2, full_latent=8))
+    z = _latents(10, 2)
+    np.testing.assert_array_equal(engine.decode(z, seed=3), engine.decode(z, seed=3))
+    assert not np.array_equal(engine.decode(z, seed=3), engine.decode(z, seed=4))
+    assert not np.array_equal(engine.decode(z, seed=None), engine.decode(z, seed=None))
+
+
+def test_streaming_state_is_detected_zeroed_and_reset(nn_model):
+    engine = load_model(nn_model(streaming=True))
+    assert engine.can_stream
+    model = engine._model
+    for name, buf in model.named_buffers():
+        if name.endswith(("pad", "_cache")):
+            assert float(buf.abs().sum()) == 0.0, f"{name} shipped state was not zeroed"
+    z = _latents(12, 4)
+    decoder = engine.stream_decoder(seed=0)
+    first = decoder.decode(z)
+    decoder.reset(seed=0)
+    again = decoder.decode(z)
+    np.testing.assert_allclose(again, first, atol=1e-6)
+    decoder.close()
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5])
+def test_streaming_chunks_equal_one_shot_decode(nn_model, chunk):
+    """Chunk size does not change a streaming model's output (no clicks at boundaries)."""
+    engine = load_model(nn_model(streaming=True))  # no cropped dims: decode draws no noise
+    z = _latents(20, 4)
+    whole = engine.decode(z)
+    decoder = engine.stream_decoder()
+    parts = [decoder.decode(z[i : i + chunk]) for i in range(0, len(z), chunk)]
+    np.testing.assert_allclose(np.concatenate(parts, axis=1), whole, atol=1e-5)
+    decoder.close()
+
+
+def test_each_voice_keeps_its_own_state(nn_model):
+    engine = load_model(nn_model(streaming=True))
+    za, zb = _latents(16, 4, 1), _latents(16, 4, 2)
+    alone_a = engine.decode(za)
+    alone_b = engine.decode(zb)
+    va, vb = engine.stream_decoder(), engine.stream_decoder()
+    out_a, out_b = [], []
+    for i in range(16):  # interleave the two voices frame by frame
+        out_a.append(va.decode(za[i : i + 1]))
+        out_b.append(vb.decode(zb[i : i + 1]))
+    np.testing.assert_allclose(np.concatenate(out_a, 1), alone_a, atol=1e-5)
+    np.testing.assert_allclose(np.concatenate(out_b, 1), alone_b, atol=1e-5)
+    va.close()
+    vb.close()
+
+
+def test_voice_slots_are_capped_and_released(nn_model):
+    engine = load_model(nn_model(streaming=True))
+    voices = [engine.stream_decoder() for _ in range(MAX_SLOTS)]
+    with pytest.raises(ModelLoadError, match="too many voices"):
+        engine.stream_decoder()
+    voices.pop().close()
+    voices.append(engine.stream_decoder())
+    for v in voices:
+        v.close()
+
+
+def _largest_jump(audio: np.ndarray) -> float:
+    """Largest second difference: tiny for a smooth tone, large at a click."""
+    return float(np.abs(np.diff(audio, n=2, axis=-1)).max())
+
+
+def test_non_streaming_model_streams_without_clicks(nn_model):
+    """Plain chunked decoding of a non-streaming model clicks; the cross-fade does not."""
+    engine = load_model(nn_model(streaming=False))
+    assert not engine.can_stream
+    z = np.repeat(_latents(1, 4), 40, axis=0)  # a steady tone
+    decoder = engine.stream_decoder()
+    assert isinstance(decoder, StreamDecoder)
+    assert decoder.latency_samples == engine.hop_samples
+    streamed = np.concatenate([decoder.decode(z[i : i + 2]) for i in range(0, 40, 2)], axis=1)
+    naive = np.concatenate([engine.decode(z[i : i + 2]) for i in range(0, 40, 2)], axis=1)
+    steady = streamed[:, 4 * engine.hop_samples :]  # after the fade-in from silence
+    own = _largest_jump(engine.decode(z))  # the signal's own largest sample step
+    assert _largest_jump(naive) > 5.0 * own  # the problem is real
+    assert _largest_jump(steady) <= 1.5 * own
+
+
+def test_stereo_mode(nn_model):
+    engine = load_model(nn_model(stereo_capable=True), stereo=True)
+    assert engine.channels == 2
+    out = engine.decode(_latents(5, 4))
+    assert out.shape == (2, 5 * 64)
+    mono = load_model(nn_model(stereo_capable=True))
+    assert mono.channels == 1
+
+
+def test_prior_samples_latent_trajectories(nn_model):
+    engine = load_model(nn_model(prior=True, latent=3))
+    z = engine.sample_prior(frames=12, temperature=0.5, seed=1)
+    assert z.shape == (12, 3) and z.dtype == np.float32
+    np.testing.assert_array_equal(z, engine.sample_prior(frames=12, temperature=0.5, seed=1))
+    hot = engine.sample_prior(frames=2000, temperature=2.0, seed=2)
+    cold = engine.sample_prior(frames=2000, temperature=0.5, seed=2)
+    assert hot.std() > 2.5 * cold.std()
+    with pytest.raises(NotImplementedError):
+        load_model(nn_model()).sample_prior(4)
+
+
+def test_inference_runs_on_one_torch_thread(nn_model):
+    load_model(nn_model())
+    assert torch.get_num_threads() == 1
