@@ -21,13 +21,14 @@ ls_start_servers() {
     jackd --no-realtime -n "$JACK_DEFAULT_SERVER" -d dummy -r "$rate" -p "$period" \
       >"${TMPDIR:-/tmp}/jackd-$$.log" 2>&1 &
     _ls_started_pids+=($!)
-    if ! jack_wait -w -t 15 -s "$JACK_DEFAULT_SERVER" >/dev/null; then
+    if ! jack_wait -w -t 15 -s "$JACK_DEFAULT_SERVER" >/dev/null 2>&1; then
       echo "servers: jackd did not start; log:" >&2
       cat "${TMPDIR:-/tmp}/jackd-$$.log" >&2
       return 1
     fi
   fi
-  local display_socket="/tmp/.X11-unix/X${DISPLAY#:}"
+  local display_socket="/tmp/.X11-unix/X${DISPLAY:-none}"
+  display_socket=${display_socket/X:/X}
   if [ -z "${DISPLAY:-}" ] || ! [ -e "${display_socket%.*}" ]; then
     local n=$(( 90 + $$ % 100 ))
     while [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
