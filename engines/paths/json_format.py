@@ -1,0 +1,201 @@
+"""JSON files of a :class:`~.path.LatentPath`: ``{"format": "latentscape-path", "version": 1}``.
+
+Schema, version 1 (docs/path_formats.md has the full description)::
+
+    {
+      "format": "latentscape-path",   # exactly this string
+      "version": 1,                   # integer; readers refuse versions newer than theirs
+      "name": "swoosh",
+      "seed": 0,                      # integer or null (fresh noise)
+      "model_hash": "9f2c…",          # SHA-256 hex of the model file, "" when unknown
+      "latent_size": 8,
+      "point_count": 3,
+      "duration_s": 1.5,              # informative; equals times_s[-1]
+      "times_s": [0.0, 0.75, 1.5],    # seconds, starts at 0, never decreases
+      "xy": [[0.1, 0.2], …],          # point_count × 2, map unit square
+      "latents": [[…8 values…], …],   # point_count × latent_size
+      "meta": {}                      # free JSON object, kept as is
+    }
+
+Numbers round-trip exactly: float32 values are written in the shortest form that reads back
+to the same float32, times as float64 ``repr``. Unknown extra keys are ignored (a minor
+addition within version 1 does not break older readers); a newer ``version`` is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .path import LatentPath, PathError
+
+FORMAT_NAME = "latentscape-path"
+FORMAT_VERSION = 1
+
+
+def float32_list(values: np.ndarray) -> list[Any]:
+    """Nested lists of Python floats that read back to exactly these float32 values."""
+    arr = np.asarray(values, dtype=np.float32)
+    # numpy prints float32 in its shortest unique form; read back as float64 that text is
+    # short again in json, but may (very rarely) round to a neighbour: then use the exact value
+    short = arr.astype(str).astype(np.float64)
+    exact = arr.astype(np.float64)
+    return np.where(short.astype(np.float32) == arr, short, exact).tolist()
+
+
+def to_json_dict(path: LatentPath) -> dict[str, Any]:
+    """The version-1 JSON object of ``path``."""
+    return {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "name": path.name,
+        "seed": path.seed,
+        "model_hash": path.model_hash,
+        "latent_size": path.latent_size,
+        "point_count": path.point_count,
+        "duration_s": path.duration_s,
+        "times_s": [float(t) for t in path.times_s],
+        "xy": float32_list(path.xy),
+        "latents": float32_list(path.latents),
+        "meta": path.meta,
+    }
+
+
+def to_json(path: LatentPath, indent: int | None = None) -> str:
+    """``path`` as JSON text (schema version 1)."""
+    try:
+        return json.dumps(to_json_dict(path), indent=indent, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise PathError(f"path '{path.name}': meta is not JSON-able ({exc})") from None
+
+
+def _field(data: dict[str, Any], key: str, source: str) -> Any:
+    if key not in data:
+        raise PathError(f"{source}: corrupt path file, the '{key}' field is missing")
+    return data[key]
+
+
+def _number_array(value: Any, ndim: int, key: str, source: str) -> np.ndarray:
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise PathError(
+            f"{source}: corrupt path file, '{key}' is not an array of numbers"
+        ) from None
+    if arr.ndim != ndim and not (arr.size == 0 and ndim == 2):
+        raise PathError(
+            f"{source}: corrupt path file, '{key}' has {arr.ndim} dimension(s), expected {ndim}"
+        )
+    return arr
+
+
+def from_json_dict(data: Any, source: str = "path") -> LatentPath:
+    """Build a path from a decoded JSON object; ``source`` names it in error messages.
+
+    Raises
+    ------
+    PathError
+        Not a path file, a newer format version, or corrupt content (one-line message).
+    """
+    if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
+        raise PathError(f'{source}: not a latentscape path file (no "format": "{FORMAT_NAME}")')
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise PathError(f"{source}: corrupt path file, bad format version {version!r}")
+    if version > FORMAT_VERSION:
+        raise PathError(
+            f"{source}: written by a newer latentscape (path format version {version}; this "
+            f"version reads up to {FORMAT_VERSION}): update latentscape to open it"
+        )
+    times = _number_array(_field(data, "times_s", source), 1, "times_s", source)
+    xy = _number_array(_field(data, "xy", source), 2, "xy", source)
+    latents = _number_array(_field(data, "latents", source), 2, "latents", source)
+    n = times.shape[0]
+    declared = data.get("point_count", n)
+    if declared != n:
+        raise PathError(
+            f"{source}: corrupt path file, point_count is {declared} but "
+            f"times_s has {n} values (truncated?)"
+        )
+    declared_l = data.get("latent_size", latents.shape[1] if latents.ndim == 2 else 0)
+    if latents.ndim == 2 and declared_l != latents.shape[1]:
+        raise PathError(
+            f"{source}: corrupt path file, latent_size is {declared_l} but rows "
+            f"have {latents.shape[1]} values"
+        )
+    seed = data.get("seed", 0)
+    name = data.get("name", "path")
+    model_hash = data.get("model_hash", "")
+    meta = data.get("meta", {})
+    if not isinstance(name, str) or not isinstance(model_hash, str) or not isinstance(meta, dict):
+        raise PathError(f"{source}: corrupt path file, name/model_hash/meta have wrong types")
+    if not (np.all(np.isfinite(xy)) and np.all(np.isfinite(latents))):
+        raise PathError(f"{source}: corrupt path file, NaN or infinite values")
+    for arr, key in ((xy, "xy"), (latents, "latents")):
+        too_big = np.abs(arr) > np.finfo(np.float32).max
+        if np.any(too_big):
+            raise PathError(f"{source}: corrupt path file, '{key}' has values beyond float32")
+    try:
+        return LatentPath(
+            times, xy, latents, name=name, seed=seed, model_hash=model_hash, meta=meta
+        )
+    except PathError as exc:
+        raise PathError(f"{source}: corrupt path file, {exc}") from None
+
+
+def from_json(text: str | bytes, source: str = "path") -> LatentPath:
+    """Parse JSON text written by :func:`to_json` (or by hand, following the schema)."""
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except UnicodeDecodeError:
+        raise PathError(f"{source}: not a path file (not UTF-8 text)") from None
+    except json.JSONDecodeError as exc:
+        raise PathError(
+            f"{source}: damaged path file, invalid JSON at line {exc.lineno} column {exc.colno} "
+            f"({exc.msg})"
+        ) from None
+    except ValueError as exc:
+        raise PathError(f"{source}: corrupt path file, {exc}") from None
+    return from_json_dict(data, source)
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"'{name}' is not a number")
+
+
+def write_json(path: LatentPath, out: str | Path, indent: int | None = None) -> Path:
+    """Write ``path`` to ``out`` atomically (a temporary file renamed over it)."""
+    from .files import write_text_atomic
+
+    return write_text_atomic(Path(out), to_json(path, indent=indent) + "\n")
+
+
+def read_json(file: str | Path) -> LatentPath:
+    """Read a path file, with a one-line :class:`PathError` for anything unusable."""
+    file = Path(file)
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise PathError(f"{file}: no such file") from None
+    except IsADirectoryError:
+        raise PathError(f"{file}: is a directory, not a path file") from None
+    except OSError as exc:
+        raise PathError(f"{file}: cannot read ({exc.strerror})") from None
+    if not raw.strip():
+        raise PathError(f"{file.name}: empty file, not a path")
+    return from_json(raw, source=file.name)
+
+
+__all__ = [
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "from_json",
+    "from_json_dict",
+    "read_json",
+    "to_json",
+    "to_json_dict",
+    "write_json",
+]

@@ -1,0 +1,195 @@
+"""``PathRecorder``: capture the drags and clicks on the map as a :class:`~.path.LatentPath`.
+
+The app calls :meth:`PathRecorder.start` when the user presses record, then
+:meth:`PathRecorder.add` for every map event that sets what plays (a press is a ``click``, each
+move while the button is down a ``drag``), and :meth:`PathRecorder.stop` to get the path.
+
+What is stored matches what was heard: the live voice plays the newest target until the next
+one arrives, so a ``click`` first repeats the previous point at the click's time (the path holds
+the old value up to the click, then steps), while ``drag`` points are joined by straight lines.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+import numpy as np
+
+from .path import LatentPath, PathError
+
+EventKind = Literal["click", "drag"]
+
+
+class PathRecorder:
+    """Thread-safe recorder of time-stamped map events.
+
+    Parameters
+    ----------
+    clock : callable, optional
+        Monotonic clock in seconds (default :func:`time.monotonic`); tests inject their own.
+
+    Every method may be called from any thread (a lock guards the buffers); :meth:`add` is
+    cheap (appends to lists) and never blocks on anything but that lock.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._recording = False
+        self._t0 = 0.0
+        self._times: list[float] = []
+        self._xy: list[np.ndarray] = []
+        self._latents: list[np.ndarray] = []
+        self._latent_size: int | None = None
+        self._starts_at_first_event = True
+
+    @property
+    def is_recording(self) -> bool:
+        with self._lock:
+            return self._recording
+
+    @property
+    def point_count(self) -> int:
+        with self._lock:
+            return len(self._times)
+
+    @property
+    def elapsed_s(self) -> float:
+        """Seconds since :meth:`start` (0 when not recording)."""
+        with self._lock:
+            return self._clock() - self._t0 if self._recording else 0.0
+
+    def start(
+        self, initial: tuple[np.ndarray, np.ndarray] | None = None, at_s: float | None = None
+    ) -> None:
+        """Begin a new recording, discarding any points not yet taken by :meth:`stop`.
+
+        Parameters
+        ----------
+        initial : (xy, latent), optional
+            What is playing when recording starts (``xy`` ``[2]``, ``latent`` ``[latent_size]``).
+            Given, the path starts at the press of record with that point; omitted, the path
+            starts at the first event.
+        at_s : float, optional
+            Clock reading to use as the start instead of reading the clock now.
+        """
+        first = None if initial is None else self._check(initial[0], initial[1], "drag")
+        with self._lock:
+            self._times.clear()
+            self._xy.clear()
+            self._latents.clear()
+            self._latent_size = None
+            self._t0 = self._clock() if at_s is None else float(at_s)
+            self._recording = True
+            self._starts_at_first_event = first is None
+            if first is not None:
+                self._append_locked(*first, "drag", self._t0)
+
+    def add(
+        self,
+        xy: Any,
+        latent: Any,
+        kind: EventKind = "drag",
+        at_s: float | None = None,
+    ) -> bool:
+        """Record one map event; returns False (and records nothing) when not recording.
+
+        Parameters
+        ----------
+        xy : array-like
+            ``[2]`` map position in the unit square.
+        latent : array-like
+            ``[latent_size]`` latent that plays for this event (float32).
+        kind : {"click", "drag"}
+            A ``click`` (mouse press) steps from the previous value; a ``drag`` moves on a line.
+        at_s : float, optional
+            Clock reading of the event (default: read the clock now).
+        """
+        xy_arr, z = self._check(xy, latent, kind)
+        with self._lock:
+            if not self._recording:
+                return False
+            self._append_locked(xy_arr, z, kind, self._clock() if at_s is None else float(at_s))
+            return True
+
+    @staticmethod
+    def _check(xy: Any, latent: Any, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        xy_arr = np.array(xy, dtype=np.float32).reshape(-1)
+        z = np.array(latent, dtype=np.float32).reshape(-1)
+        if xy_arr.shape != (2,):
+            raise PathError(f"recorded position must have 2 values, got {xy_arr.shape[0]}")
+        if kind not in ("click", "drag"):
+            raise PathError(f"event kind must be 'click' or 'drag', got {kind!r}")
+        if not (np.all(np.isfinite(xy_arr)) and np.all(np.isfinite(z))):
+            # refused here, so one bad event cannot spoil the whole recording at stop()
+            raise PathError("recorded position or latent contains NaN or infinite values")
+        return xy_arr, z
+
+    def _append_locked(self, xy: np.ndarray, z: np.ndarray, kind: str, now: float) -> None:
+        """Append one event (the caller holds the lock)."""
+        if self._latent_size is None:
+            self._latent_size = int(z.shape[0])
+        elif z.shape[0] != self._latent_size:
+            raise PathError(
+                f"recorded latent has {z.shape[0]} dims, earlier ones had {self._latent_size}"
+            )
+        t = max(now - self._t0, self._times[-1] if self._times else 0.0)
+        if kind == "click" and self._times and t > self._times[-1]:
+            self._times.append(t)  # hold the previous value up to the click
+            self._xy.append(self._xy[-1])
+            self._latents.append(self._latents[-1])
+        self._times.append(t)
+        self._xy.append(xy)
+        self._latents.append(z)
+
+    def stop(
+        self,
+        name: str = "path",
+        seed: int | None = 0,
+        model_hash: str = "",
+        hold_to_stop: bool = True,
+        at_s: float | None = None,
+    ) -> LatentPath | None:
+        """End the recording and return the path (``None`` when no event was recorded).
+
+        Parameters
+        ----------
+        name, seed, model_hash
+            Stored on the path (see :class:`~.path.LatentPath`).
+        hold_to_stop : bool
+            True: the last value holds until the press of stop, so the path lasts as long as
+            the recording did; False: the path ends at its last event.
+        at_s : float, optional
+            Clock reading of the stop (default: read the clock now).
+        """
+        with self._lock:
+            if not self._recording:
+                return None
+            self._recording = False
+            if not self._times:
+                return None
+            times = np.asarray(self._times, dtype=np.float64)
+            xy = np.stack(self._xy)
+            latents = np.stack(self._latents)
+            stop_t = (self._clock() if at_s is None else float(at_s)) - self._t0
+            self._times.clear()
+            self._xy.clear()
+            self._latents.clear()
+        if hold_to_stop and stop_t > times[-1]:
+            times = np.append(times, stop_t)
+            xy = np.concatenate([xy, xy[-1:]])
+            latents = np.concatenate([latents, latents[-1:]])
+        if self._starts_at_first_event:
+            times = times - times[0]
+        return LatentPath(times, xy, latents, name=name, seed=seed, model_hash=model_hash)
+
+    def cancel(self) -> None:
+        """Stop recording and drop what was recorded."""
+        with self._lock:
+            self._recording = False
+            self._times.clear()
+            self._xy.clear()
+            self._latents.clear()

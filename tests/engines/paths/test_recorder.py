@@ -1,0 +1,96 @@
+"""PathRecorder: events with an injected clock become a path that sounds as it was played."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from latentscape.engines.paths import PathError, PathRecorder
+
+
+class FakeClock:
+    def __init__(self, now: float = 100.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_drag_recording_keeps_times_points_and_lasts_until_stop():
+    clock = FakeClock(100.0)
+    rec = PathRecorder(clock=clock)
+    assert rec.add([0, 0], [0.0, 0.0]) is False  # not recording yet
+    rec.start()
+    moves = [(100.5, 0.1), (100.6, 0.2), (100.8, 0.4), (101.0, 0.5)]
+    for t, x in moves:
+        clock.now = t
+        rec.add([x, 1 - x], [x, -x], kind="click" if t == 100.5 else "drag")
+    clock.now = 101.5
+    path = rec.stop(name="gesture", seed=7, model_hash="abc")
+    assert not rec.is_recording
+    # the path starts at the first event and holds the last point until stop
+    np.testing.assert_allclose(path.times_s, [0.0, 0.1, 0.3, 0.5, 1.0])
+    assert path.duration_s == pytest.approx(101.5 - 100.5)
+    np.testing.assert_allclose(path.xy[:, 0], [0.1, 0.2, 0.4, 0.5, 0.5], atol=1e-7)
+    np.testing.assert_allclose(path.latents[:, 1], [-0.1, -0.2, -0.4, -0.5, -0.5], atol=1e-7)
+    assert (path.name, path.seed, path.model_hash) == ("gesture", 7, "abc")
+
+
+def test_a_click_holds_the_previous_value_then_steps():
+    clock = FakeClock(0.0)
+    rec = PathRecorder(clock=clock)
+    rec.start(initial=([0.2, 0.2], [1.0]))  # what plays when record is pressed
+    clock.now = 2.0
+    rec.add([0.8, 0.8], [3.0], kind="click")
+    path = rec.stop(hold_to_stop=False)
+    np.testing.assert_allclose(path.times_s, [0.0, 2.0, 2.0])
+    np.testing.assert_allclose(path.latents[:, 0], [1.0, 1.0, 3.0])
+    _, z = path.sample(np.array([1.0, 1.99, 2.0]))
+    np.testing.assert_allclose(z[:, 0], [1.0, 1.0, 3.0])
+
+
+def test_stop_without_events_gives_none_and_cancel_drops_points():
+    rec = PathRecorder(clock=FakeClock())
+    rec.start()
+    assert rec.stop() is None
+    rec.start()
+    rec.add([0, 0], [0.0])
+    rec.cancel()
+    assert rec.point_count == 0 and rec.stop() is None
+
+
+def test_mixed_latent_sizes_and_bad_positions_are_refused():
+    rec = PathRecorder(clock=FakeClock())
+    rec.start()
+    rec.add([0, 0], [0.0, 1.0])
+    with pytest.raises(PathError, match="dims"):
+        rec.add([0, 0], [0.0])
+    with pytest.raises(PathError, match="2 values"):
+        rec.add([0, 0, 0], [0.0, 1.0])
+    with pytest.raises(PathError, match="NaN"):
+        rec.add([0, 0], [np.nan, 1.0])
+    assert rec.stop(hold_to_stop=False).point_count == 1  # the good event survives
+
+
+def test_events_from_several_threads_are_all_kept_in_time_order():
+    rec = PathRecorder()
+    rec.start()
+    per_thread = 500
+
+    def feed(offset: float) -> None:
+        for i in range(per_thread):
+            rec.add([offset, i / per_thread], [offset, float(i)])
+
+    threads = [threading.Thread(target=feed, args=(k / 4,)) for k in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    path = rec.stop(hold_to_stop=False)
+    assert path.point_count == 4 * per_thread
+    assert np.all(np.diff(path.times_s) >= 0)
+    for k in range(4):  # each thread's own points stay in its order
+        mine = path.latents[path.latents[:, 0] == k / 4, 1]
+        np.testing.assert_array_equal(mine, np.arange(per_thread))
