@@ -1,0 +1,79 @@
+"""Benchmark the map with 100k points: setting, painting, hover lookup, a glide frame.
+
+Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python tests/widgets/bench_map_view.py``. Prints
+``name = value unit`` lines; never fails on time.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6 import QtWidgets
+
+
+def main() -> None:
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    from latentscape.widgets import theme
+    from latentscape.widgets.map_view import MapView
+
+    theme.apply_theme(app)
+    n = 100_000
+    rng = np.random.default_rng(0)
+    xy = rng.normal(size=(n, 2)).astype(np.float32) * 5
+    cats = rng.integers(0, 12, n)
+    names = [f"sound_{i}.wav" for i in range(n)]
+    view = MapView()
+    view.resize(1000, 700)
+    view.show()
+    app.processEvents()
+
+    t = time.perf_counter()
+    view.set_points(xy, cats, names)
+    stalls = [time.perf_counter() - t]
+    while view.drawn_count() < n:
+        t = time.perf_counter()
+        app.processEvents()
+        stalls.append(time.perf_counter() - t)
+    print(f"map_set_points_100k_first_turn = {stalls[0] * 1e3:.1f} ms")
+    print(f"map_set_points_100k_worst_turn = {max(stalls) * 1e3:.1f} ms")
+    print(f"map_set_points_100k_total = {sum(stalls) * 1e3:.1f} ms over {len(stalls)} turns")
+
+    image_times = []
+    for _ in range(5):
+        t = time.perf_counter()
+        view.grab()
+        image_times.append(time.perf_counter() - t)
+    print(f"map_repaint_100k = {np.median(image_times) * 1e3:.1f} ms")
+
+    vb = view.getPlotItem().getViewBox()
+    view._index.nearest(0, 0, vb.viewPixelSize())  # builds the tree
+    q = rng.normal(size=(2000, 2)) * 5
+    t = time.perf_counter()
+    for x, y in q:
+        view._index.nearest(x, y, vb.viewPixelSize())
+    print(f"map_hover_lookup_100k = {(time.perf_counter() - t) / len(q) * 1e6:.0f} us")
+
+    t = time.perf_counter()
+    view._index.set_points(xy)
+    view._index.nearest(0, 0, vb.viewPixelSize())
+    print(f"map_index_build_100k = {(time.perf_counter() - t) * 1e3:.1f} ms")
+
+    layers = view._layers
+    target = xy[::-1].copy()
+    t = time.perf_counter()
+    for k in range(10):
+        layers._apply_xy(xy + (target - xy) * np.float32(k / 10))
+        view.grab()
+    print(
+        f"map_glide_frame_100k = {(time.perf_counter() - t) / 10 * 1e3:.1f} ms (update + repaint)"
+    )
+
+    t = time.perf_counter()
+    for _ in range(20):
+        view.add_points(rng.normal(size=(50, 2)).astype(np.float32), ["new"] * 50, ["x"] * 50)
+    print(f"map_add_points_50_at_100k = {(time.perf_counter() - t) / 20 * 1e3:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

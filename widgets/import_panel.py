@@ -1,0 +1,157 @@
+"""Import feedback: a status-bar progress widget with cancel, and the list of files that failed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import PurePath
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from . import theme
+
+LABEL_WIDTH_PX = 320
+
+
+class ImportProgress(QtWidgets.QWidget):
+    """ "Importing 12 / 80 — kick.wav" with a progress bar, a cancel button and a failures link.
+
+    Hidden while idle. Signals: ``cancelRequested()``; ``showFailuresRequested()`` when the
+    user clicks the "N failed" button.
+    """
+
+    cancelRequested = QtCore.Signal()
+    showFailuresRequested = QtCore.Signal()
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._label = QtWidgets.QLabel()
+        self._label.setFixedWidth(LABEL_WIDTH_PX)
+        self._bar = QtWidgets.QProgressBar()
+        self._bar.setFixedWidth(180)
+        self._bar.setTextVisible(False)
+        self.cancel_button = QtWidgets.QToolButton()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        self.failures_button = QtWidgets.QToolButton()
+        self.failures_button.setStyleSheet(f"color: {theme.ERROR};")
+        self.failures_button.clicked.connect(self.showFailuresRequested)
+        self.failures_button.hide()
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.addWidget(self._label, 1)
+        layout.addWidget(self._bar)
+        layout.addWidget(self.cancel_button)
+        layout.addWidget(self.failures_button)
+        self.hide()
+
+    def set_progress(self, done: int, total: int, text: str = "") -> None:
+        """Show progress: ``done`` of ``total`` files (total 0: busy, no known end)."""
+        self._bar.setRange(0, max(0, int(total)))
+        self._bar.setValue(min(int(done), int(total)) if total else 0)
+        head = f"Importing {done} / {total}" if total else "Importing…"
+        full = f"{head} — {text}" if text else head
+        metrics = self._label.fontMetrics()
+        self._label.setText(
+            metrics.elidedText(full, QtCore.Qt.TextElideMode.ElideMiddle, LABEL_WIDTH_PX - 4)
+        )
+        self._label.setToolTip(full)
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.show()
+        self._bar.show()
+        self.show()
+
+    def set_failed_count(self, count: int) -> None:
+        """Show "N failed" (clickable) when ``count`` > 0."""
+        self.failures_button.setText(f"{count} failed")
+        self.failures_button.setVisible(count > 0)
+
+    def finish(self, text: str = "") -> None:
+        """Import over: show ``text`` (e.g. "Imported 80 sounds") or hide when empty.
+
+        The failures button stays visible so the list can still be opened.
+        """
+        self._bar.hide()
+        self.cancel_button.hide()
+        self._label.setText(text)
+        self.setVisible(bool(text) or self.failures_button.isVisible())
+
+    def text(self) -> str:
+        return self._label.toolTip() if self._bar.isVisible() else self._label.text()
+
+    def progress(self) -> tuple[int, int]:
+        return self._bar.value(), self._bar.maximum()
+
+    def _on_cancel_clicked(self) -> None:
+        self.cancel_button.setEnabled(False)  # one press is enough; the import stops soon
+        self._label.setText("Cancelling…")
+        self.cancelRequested.emit()
+
+
+class FailedFilesList(QtWidgets.QTreeWidget):
+    """Two columns, file and reason; the full path is in each row's tooltip."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setColumnCount(2)
+        self.setHeaderLabels(["File", "Reason"])
+        self.setRootIsDecorated(False)
+        self.setAlternatingRowColors(True)
+        self.setUniformRowHeights(True)
+        self.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.header().setStretchLastSection(True)
+
+    def set_failures(self, failures: Sequence[tuple[str, str]]) -> None:
+        """``failures``: (path, one-line reason) pairs."""
+        self.clear()
+        for path, reason in failures:
+            item = QtWidgets.QTreeWidgetItem([PurePath(path).name or path, reason])
+            item.setToolTip(0, path)
+            item.setToolTip(1, reason)
+            item.setData(0, QtCore.Qt.ItemDataRole.UserRole, path)
+            self.addTopLevelItem(item)
+        self.resizeColumnToContents(0)
+        self.setColumnWidth(0, self.columnWidth(0) + 24)
+
+    def failures(self) -> list[tuple[str, str]]:
+        """What the list shows, as (path, reason) pairs."""
+        out = []
+        for i in range(self.topLevelItemCount()):
+            item = self.topLevelItem(i)
+            out.append((item.data(0, QtCore.Qt.ItemDataRole.UserRole), item.text(1)))
+        return out
+
+    def as_text(self) -> str:
+        return "\n".join(f"{path}\t{reason}" for path, reason in self.failures())
+
+
+class FailedFilesDialog(QtWidgets.QDialog):
+    """A dialog listing files that could not be imported, with a copy-to-clipboard button."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Files that could not be imported")
+        self.resize(640, 360)
+        self._summary = QtWidgets.QLabel()
+        self._summary.setWordWrap(True)
+        self.list = FailedFilesList()
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
+        self.copy_button = buttons.addButton(
+            "Copy list", QtWidgets.QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.copy_button.clicked.connect(self._on_copy_clicked)
+        buttons.rejected.connect(self.reject)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self._summary)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(buttons)
+
+    def set_failures(self, failures: Sequence[tuple[str, str]]) -> None:
+        n = len(failures)
+        self._summary.setText(
+            f"{n} file{'s' if n != 1 else ''} could not be imported. The rest of the import "
+            "went ahead; nothing else was changed."
+        )
+        self.list.set_failures(failures)
+
+    def _on_copy_clicked(self) -> None:
+        QtGui.QGuiApplication.clipboard().setText(self.list.as_text())

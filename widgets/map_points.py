@@ -1,0 +1,278 @@
+"""The map's points: one uniform-style scatter per category, a legend, and the glide animation.
+
+One ``ScatterPlotItem`` per category keeps every item on pyqtgraph's fast path (a single symbol,
+brush and size per item, drawn from one pre-rendered pixmap) and gives the legend one entry per
+category for free. Positions are updated in place during a glide instead of rebuilding items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+from . import theme
+
+LEGEND_MAX_ENTRIES = 12
+# Points added to the scene per event-loop turn (~30 ms each on a busy 2-core machine).
+DRAW_CHUNK = 8_000
+GENERATED_LABEL = "generated"
+
+
+def point_size_px(count: int) -> float:
+    """Symbol size for a map holding ``count`` points (smaller when crowded)."""
+    if count < 2_000:
+        return 9.0
+    if count < 20_000:
+        return 6.0
+    return 4.0
+
+
+def check_points(
+    xy: np.ndarray,
+    categories: Sequence[str] | np.ndarray,
+    names: Sequence[str],
+    generated: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate `MapView.set_points` arguments; returns (xy float32 [N, 2], generated bool [N])."""
+    xy = np.ascontiguousarray(xy, dtype=np.float32)
+    if xy.ndim != 2 or xy.shape[1] != 2:
+        raise ValueError(f"map positions must be [N, 2], got shape {xy.shape}")
+    n = len(xy)
+    if len(categories) != n or len(names) != n:
+        raise ValueError(f"{n} positions but {len(categories)} categories and {len(names)} names")
+    gen = np.zeros(n, dtype=bool) if generated is None else np.asarray(generated, bool)
+    if gen.shape != (n,):
+        raise ValueError(f"generated mask must be [{n}], got shape {gen.shape}")
+    return xy, gen
+
+
+def encode_categories(
+    categories: Sequence[str] | np.ndarray, labels: list[str]
+) -> tuple[np.ndarray, list[str]]:
+    """Category codes [N] int64 for ``categories``, extending ``labels`` with new names.
+
+    ``categories`` is either a list of names or an integer array (cluster ids, shown as
+    "cluster <id>"). Returns the codes and the (possibly extended) label list.
+    """
+    labels = list(labels)
+    lookup = {name: i for i, name in enumerate(labels)}
+    if isinstance(categories, np.ndarray) and categories.dtype.kind in "iu":
+        # Name only the distinct ids, then map every point through them.
+        uniq, inverse = np.unique(categories.ravel(), return_inverse=True)
+        per_id = [lookup.setdefault(f"cluster {int(c)}", len(lookup)) for c in uniq]
+        codes = np.asarray(per_id, dtype=np.int64)[inverse.ravel()]
+    else:
+        codes = np.fromiter(
+            (lookup.setdefault(str(c), len(lookup)) for c in categories),
+            dtype=np.int64,
+            count=len(categories),
+        )
+    labels.extend(sorted(set(lookup) - set(labels), key=lookup.__getitem__))
+    return codes, labels
+
+
+class PassiveScatter(pg.ScatterPlotItem):
+    """A scatter that leaves clicks to the view box (no per-click search of 100k points)."""
+
+    def mouseClickEvent(self, ev) -> None:
+        ev.ignore()
+
+
+def _set_xy_in_place(item: pg.ScatterPlotItem, x: np.ndarray, y: np.ndarray) -> None:
+    """Move an item's points without rebuilding its spots (pyqtgraph's setData is slower)."""
+    item.data["x"] = x
+    item.data["y"] = y
+    item.prepareGeometryChange()
+    item.informViewBoundsChanged()
+    item.bounds = [None, None]
+    item.update()
+
+
+class ScatterLayers(QtCore.QObject):
+    """All points of the map, grouped by category into scatter items on ``plot``.
+
+    Called on the GUI thread only. ``xy`` arrays are [N, 2] float32 in map (data) units.
+    """
+
+    glideFinished = QtCore.Signal()
+
+    def __init__(
+        self, plot: pg.PlotItem, legend: pg.LegendItem, parent: QtCore.QObject | None = None
+    ) -> None:
+        # Parent it to the view: its timers and glide must die with the view's scene items.
+        super().__init__(parent)
+        self._plot = plot
+        self._legend = legend
+        self._labels: list[str] = []
+        self._codes = np.zeros(0, dtype=np.int64)
+        self._generated = np.zeros(0, dtype=bool)
+        self._xy = np.zeros((0, 2), dtype=np.float32)
+        self._items: list[pg.ScatterPlotItem] = []
+        self._members: list[np.ndarray] = []  # per category: global indices, in item order
+        self._ring = PassiveScatter(
+            symbol="o", brush=None, pen=pg.mkPen("#ffffff", width=1.5), pxMode=True
+        )
+        self._ring.setZValue(1)
+        plot.addItem(self._ring)
+        self._drawn = 0
+        self._legend_key: tuple = ()
+        self._draw_timer = QtCore.QTimer(self)
+        self._draw_timer.setSingleShot(True)
+        self._draw_timer.setInterval(1)  # not 0: let repaints and input run between chunks
+        self._draw_timer.timeout.connect(self._draw_chunk)
+        self._glide_from = self._xy
+        self._glide_to = self._xy
+        self._glide = QtCore.QVariantAnimation(self)
+        self._glide.setStartValue(0.0)
+        self._glide.setEndValue(1.0)
+        self._glide.setEasingCurve(QtCore.QEasingCurve.Type.InOutCubic)
+        self._glide.valueChanged.connect(self._on_glide_step)
+        self._glide.finished.connect(self._on_glide_finished)
+
+    # -- queries -------------------------------------------------------------------------
+    @property
+    def xy(self) -> np.ndarray:
+        """Current on-screen positions [N, 2] float32 (mid-glide positions while gliding)."""
+        return self._xy
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self._labels)
+
+    @property
+    def codes(self) -> np.ndarray:
+        return self._codes
+
+    def is_gliding(self) -> bool:
+        return self._glide.state() == QtCore.QAbstractAnimation.State.Running
+
+    def brush_for(self, index: int) -> QtGui.QColor:
+        return theme.category_color(int(self._codes[index]))
+
+    def category_counts(self) -> dict[str, int]:
+        return {self._labels[c]: len(m) for c, m in enumerate(self._members)}
+
+    def legend_labels(self) -> list[str]:
+        """The legend's entries, in order, as the user reads them."""
+        return [label.text for _, label in self._legend.items]
+
+    # -- updates -------------------------------------------------------------------------
+    def set_points(
+        self, xy: np.ndarray, categories: Sequence[str] | np.ndarray, generated: np.ndarray
+    ) -> None:
+        self._glide.stop()
+        for item in self._items:
+            self._plot.removeItem(item)
+        self._items, self._members, self._labels = [], [], []
+        self._xy = np.zeros((0, 2), dtype=np.float32)
+        self._codes = np.zeros(0, dtype=np.int64)
+        self._generated = np.zeros(0, dtype=bool)
+        self._ring.clear()
+        self._legend_key = ()
+        self._drawn = 0
+        self._draw_timer.stop()
+        self.add_points(xy, categories, generated)
+
+    def add_points(
+        self, xy: np.ndarray, categories: Sequence[str] | np.ndarray, generated: np.ndarray
+    ) -> None:
+        """Append points; up to ``DRAW_CHUNK`` are drawn now, the rest on following event-loop
+        turns, so even 100k points never stall the window for long."""
+        if self.is_gliding():
+            # Land the running glide first so appended points join the final layout.
+            self._glide.stop()
+            self._apply_xy(self._glide_to)
+        codes, self._labels = encode_categories(categories, self._labels)
+        self._xy = np.concatenate([self._xy, xy]).astype(np.float32, copy=False)
+        self._codes = np.concatenate([self._codes, codes])
+        self._generated = np.concatenate([self._generated, generated])
+        size = point_size_px(len(self._xy))
+        while len(self._items) < len(self._labels):
+            color = theme.category_color(len(self._items))
+            color.setAlpha(225)
+            item = PassiveScatter(
+                symbol="o", size=size, pen=None, brush=pg.mkBrush(color), pxMode=True
+            )
+            item.setZValue(0)
+            self._plot.addItem(item)
+            self._items.append(item)
+            self._members.append(np.zeros(0, dtype=np.int64))
+        for item in self._items:
+            if item.opts["size"] != size:
+                item.setSize(size)
+        self._draw_chunk()
+
+    def drawn_count(self) -> int:
+        """How many points are on screen (the rest are queued for the next event-loop turns)."""
+        return self._drawn
+
+    def _draw_chunk(self) -> None:
+        start, stop = self._drawn, min(len(self._xy), self._drawn + DRAW_CHUNK)
+        new_idx = np.arange(start, stop, dtype=np.int64)
+        codes = self._codes[start:stop]
+        for code in np.unique(codes):
+            sel = new_idx[codes == code]
+            self._members[code] = np.concatenate([self._members[code], sel])
+            self._items[code].addPoints(x=self._xy[sel, 0], y=self._xy[sel, 1])
+        self._drawn = stop
+        self._refresh_ring(point_size_px(len(self._xy)))
+        self._refresh_legend()
+        if self._drawn < len(self._xy):
+            self._draw_timer.start()
+
+    def glide_to(self, xy: np.ndarray, duration_ms: int) -> None:
+        """Animate every point from where it is to ``xy`` [N, 2] over ``duration_ms``."""
+        target = np.asarray(xy, dtype=np.float32).reshape(-1, 2)
+        if len(target) != len(self._xy):
+            raise ValueError(f"move_points got {len(target)} positions for {len(self._xy)} points")
+        self._glide.stop()
+        if duration_ms <= 0 or len(target) == 0:
+            self._apply_xy(target)
+            self.glideFinished.emit()
+            return
+        self._glide_from = self._xy.copy()
+        self._glide_to = target.copy()
+        self._glide.setDuration(int(duration_ms))
+        self._glide.start()
+
+    # -- internals -----------------------------------------------------------------------
+    def _on_glide_step(self, t: float) -> None:
+        self._apply_xy(self._glide_from + (self._glide_to - self._glide_from) * np.float32(t))
+
+    def _on_glide_finished(self) -> None:
+        self._apply_xy(self._glide_to)
+        self.glideFinished.emit()
+
+    def _apply_xy(self, xy: np.ndarray) -> None:
+        self._xy = np.ascontiguousarray(xy, dtype=np.float32)
+        for item, members in zip(self._items, self._members):
+            if len(members):
+                _set_xy_in_place(item, self._xy[members, 0], self._xy[members, 1])
+        gen = np.flatnonzero(self._generated[: self._drawn])
+        if len(gen):
+            _set_xy_in_place(self._ring, self._xy[gen, 0], self._xy[gen, 1])
+
+    def _refresh_ring(self, size: float) -> None:
+        gen = np.flatnonzero(self._generated[: self._drawn])
+        self._ring.setData(x=self._xy[gen, 0], y=self._xy[gen, 1], size=size + 5)
+
+    def _refresh_legend(self) -> None:
+        order = sorted(range(len(self._items)), key=lambda c: -len(self._members[c]))
+        present = [c for c in order if len(self._members[c])]
+        shown = present[:LEGEND_MAX_ENTRIES]
+        hidden = len(present) - len(shown)
+        has_generated = bool(self._generated[: self._drawn].any())
+        key = (tuple(shown), hidden, has_generated)
+        if key == self._legend_key:  # rebuilding the legend costs ~2 ms per entry
+            return
+        self._legend_key = key
+        self._legend.clear()
+        for code in shown:
+            self._legend.addItem(self._items[code], self._labels[code])
+        if hidden > 0:
+            self._legend.addItem(PassiveScatter(pen=None, brush=None), f"+{hidden} more")
+        if has_generated:
+            self._legend.addItem(self._ring, GENERATED_LABEL)

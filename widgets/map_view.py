@@ -1,0 +1,388 @@
+"""``MapView``: every sound a point; click to audition, click between sounds, drag to scrub.
+
+Mouse
+-----
+- left click on a point: ``pointClicked(index)``; on empty space: ``emptyClicked(x, y)``;
+- left press-and-drag: ``scrubStarted(x, y)``, a continuous series of ``scrubMoved(x, y)``,
+  then ``scrubEnded()``;
+- pan: right- or middle-drag, or Shift + left-drag; zoom: the wheel;
+- hover: the nearest point (within 8 px) is ringed and named, throttled to ~30 Hz.
+
+Drops: local files/folders emit ``filesDropped(paths)``; a gallery tile
+(``application/x-latentscape-tile``) emits ``tileDropped(source, tile_id, x, y)``. Real drags
+arrive on ``viewport()``, which is also where tests send their events.
+
+All coordinates in signals and setters are map (data) units. GUI thread only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from . import theme
+from .map_overlays import CursorOverlay, PathsOverlay
+from .map_points import PassiveScatter, ScatterLayers, check_points
+from .map_viewbox import MapViewBox
+from .point_index import PointIndex
+from .tile_mime import TILE_MIME, local_paths, read_tile
+
+HOVER_INTERVAL_MS = 33
+PICK_RADIUS_PX = 8.0
+EMPTY_HINT = "Drop sound files or folders here"
+DROP_HINT = "Release to import"
+
+
+class MapView(pg.PlotWidget):
+    """The map of sounds, in its own ``PlotWidget`` so its 30-40 ms redraws repaint nothing else."""
+
+    pointClicked = QtCore.Signal(int)
+    pointHovered = QtCore.Signal(int)  # -1 when the pointer leaves every point
+    emptyClicked = QtCore.Signal(float, float)
+    scrubStarted = QtCore.Signal(float, float)
+    scrubMoved = QtCore.Signal(float, float)
+    scrubEnded = QtCore.Signal()
+    filesDropped = QtCore.Signal(list)  # list[str] of local paths
+    tileDropped = QtCore.Signal(str, object, float, float)  # source, tile_id, x, y
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        self._vb = MapViewBox()
+        super().__init__(parent, background=theme.BACKGROUND, viewBox=self._vb)
+        plot = self.getPlotItem()
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.hideAxis("left")
+        plot.hideAxis("bottom")
+        plot.showGrid(x=False, y=False)
+        self._vb.setBackgroundColor(theme.BACKGROUND)
+        self.setAcceptDrops(True)
+        self.setMinimumSize(320, 240)
+
+        self._legend = pg.LegendItem(
+            offset=(10, 10),
+            labelTextColor=theme.TEXT,
+            labelTextSize="9pt",
+            brush=pg.mkBrush(29, 32, 39, 215),
+            pen=pg.mkPen(theme.BORDER),
+        )
+        self._legend.setParentItem(self._vb)
+        self._layers = ScatterLayers(plot, self._legend, parent=self)
+        self._layers.glideFinished.connect(self._on_glide_finished)
+        self._index = PointIndex()
+        self._names: list[str] = []
+
+        self._density = pg.ImageItem(axisOrder="row-major")
+        self._density.setLookupTable(theme.density_lut())
+        self._density.setZValue(-10)
+        self._density.setVisible(False)
+        plot.addItem(self._density, ignoreBounds=True)
+
+        self._paths = PathsOverlay(plot)
+        self._cursor = CursorOverlay(plot, theme.ACCENT, lines=True, z=20)
+        self._path_cursor = CursorOverlay(plot, theme.WARNING, lines=False, z=21)
+        self._selected = PassiveScatter(
+            symbol="o", size=18, brush=None, pen=pg.mkPen(theme.TEXT, width=2)
+        )
+        self._selected.setZValue(9)
+        plot.addItem(self._selected, ignoreBounds=True)
+        self._hover_ring = PassiveScatter(symbol="o", size=14, pen=pg.mkPen("#ffffff", width=2))
+        self._hover_ring.setZValue(10)
+        self._hover_label = pg.TextItem(
+            "",
+            color=theme.TEXT,
+            fill=pg.mkBrush(29, 32, 39, 230),
+            border=pg.mkPen(theme.BORDER),
+            anchor=(-0.08, 1.15),
+        )
+        self._hover_label.setZValue(11)
+        for item in (self._hover_ring, self._hover_label):
+            item.setVisible(False)
+            plot.addItem(item, ignoreBounds=True)
+        self._hovered = -1
+        self._selected_index = -1
+
+        self._hint = QtWidgets.QLabel(EMPTY_HINT, self.viewport())
+        self._hint.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self._hint.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._set_hint_style(dragging=False)
+
+        self._hover_scene_pos: QtCore.QPointF | None = None
+        self._hover_timer = QtCore.QTimer(self)
+        self._hover_timer.setSingleShot(True)
+        self._hover_timer.setInterval(HOVER_INTERVAL_MS)
+        self._hover_timer.timeout.connect(self._on_hover_tick)
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self._vb.clicked.connect(self._on_clicked)
+        self._vb.scrubbed.connect(self._on_scrubbed)
+
+    # -- points --------------------------------------------------------------------------
+    def set_points(
+        self,
+        xy: np.ndarray,
+        categories: Sequence[str] | np.ndarray,
+        names: Sequence[str],
+        generated: np.ndarray | None = None,
+    ) -> None:
+        """Show these sounds, replacing all others.
+
+        Parameters
+        ----------
+        xy : ndarray, [N, 2] float32
+            Map positions.
+        categories : list[str] of length N, or int array [N]
+            Folder/tag names, or cluster ids (shown as "cluster <id>"); sets the colour.
+        names : list[str] of length N
+            Shown on hover.
+        generated : bool array [N], optional
+            Sounds invented by a prior, drawn with a white ring.
+        """
+        xy, generated = check_points(xy, categories, names, generated)
+        self._names = [str(n) for n in names]
+        self._hovered = -1
+        self._selected_index = -1
+        self._clear_hover()
+        self._selected.clear()
+        self._layers.set_points(xy, categories, generated)
+        self._index.set_points(xy)
+        self._hint.setVisible(len(xy) == 0)
+        self._vb.enableAutoRange()
+
+    def add_points(
+        self,
+        xy: np.ndarray,
+        categories: Sequence[str] | np.ndarray,
+        names: Sequence[str],
+        generated: np.ndarray | None = None,
+    ) -> None:
+        """Append sounds (as they finish importing); arguments as in `set_points`."""
+        xy, generated = check_points(xy, categories, names, generated)
+        self._names.extend(str(n) for n in names)
+        was_gliding = self._layers.is_gliding()
+        self._layers.add_points(xy, categories, generated)
+        if was_gliding:  # the glide was landed: every position changed
+            self._index.set_points(self._layers.xy)
+        else:  # searchable at once, without rebuilding the tree for each batch
+            self._index.add_points(xy)
+        self._hint.setVisible(self.point_count() == 0)
+
+    def move_points(self, xy: np.ndarray, duration_ms: int = 500) -> None:
+        """Glide every point to ``xy`` [N, 2] float32 (e.g. preview → refined map).
+
+        Clicks and hover use the final positions as soon as the glide ends.
+        """
+        self._layers.glide_to(xy, duration_ms)
+
+    def clear(self) -> None:
+        """Remove every point (paths, cursor and density stay)."""
+        self.set_points(np.zeros((0, 2), np.float32), [], [])
+
+    def point_count(self) -> int:
+        return len(self._names)
+
+    def drawn_count(self) -> int:
+        """Points already on screen; large sets are drawn over a few event-loop turns."""
+        return self._layers.drawn_count()
+
+    def name_of(self, index: int) -> str:
+        return self._names[index]
+
+    def positions(self) -> np.ndarray:
+        """On-screen positions [N, 2] float32 (mid-glide positions while gliding)."""
+        return self._layers.xy
+
+    def legend_labels(self) -> list[str]:
+        """The legend's entries as the user reads them (largest categories first)."""
+        return self._layers.legend_labels()
+
+    def set_selected(self, index: int) -> None:
+        """Ring the sound at ``index`` as the selection (-1: none)."""
+        self._selected_index = index
+        if index < 0:
+            self._selected.clear()
+        else:
+            x, y = self._layers.xy[index]
+            self._selected.setData([x], [y])
+
+    def hovered_index(self) -> int:
+        return self._hovered
+
+    def hover_text(self) -> str:
+        return self._hover_label.textItem.toPlainText() if self._hover_label.isVisible() else ""
+
+    # -- overlays ------------------------------------------------------------------------
+    def set_cursor(self, x: float, y: float) -> None:
+        """Show the playing cursor (crosshair) at (x, y)."""
+        self._cursor.show_at(x, y)
+
+    def hide_cursor(self) -> None:
+        self._cursor.hide()
+
+    def cursor_position(self) -> tuple[float, float] | None:
+        return self._cursor.position()
+
+    def set_path_cursor(self, x: float, y: float) -> None:
+        """Show the playhead of a playing path at (x, y)."""
+        self._path_cursor.show_at(x, y)
+
+    def hide_path_cursor(self) -> None:
+        self._path_cursor.hide()
+
+    def set_paths(self, paths: Sequence[tuple[np.ndarray, str, bool]]) -> None:
+        """Draw recorded paths: each ``(xy [M, 2] float32, name, selected)``."""
+        self._paths.set_paths(paths)
+
+    def path_names(self) -> list[str]:
+        return self._paths.names
+
+    def set_density(self, image: np.ndarray, extent: tuple[float, float, float, float]) -> None:
+        """Set the density overlay: ``image`` [H, W] float32 (row 0 at y0), extent (x0, x1, y0, y1).
+
+        Shown under the points in translucent accent colour; call `set_density_visible(True)`.
+        """
+        img = np.ascontiguousarray(image, dtype=np.float32)
+        if img.ndim != 2:
+            raise ValueError(f"density image must be [H, W], got shape {img.shape}")
+        x0, x1, y0, y1 = (float(v) for v in extent)
+        top = float(np.nanmax(img)) if img.size else 0.0
+        self._density.setImage(img, levels=(0.0, top if top > 0 else 1.0), autoLevels=False)
+        self._density.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+
+    def set_density_visible(self, visible: bool) -> None:
+        self._density.setVisible(bool(visible))
+
+    def density_visible(self) -> bool:
+        return self._density.isVisible()
+
+    # -- geometry helpers ----------------------------------------------------------------
+    def view_pos(self, x: float, y: float) -> QtCore.QPoint:
+        """Where data point (x, y) is in ``viewport()`` pixels (for tests and tooltips)."""
+        return self.mapFromScene(self._vb.mapViewToScene(QtCore.QPointF(x, y)))
+
+    def data_pos(self, pos: QtCore.QPoint | QtCore.QPointF) -> tuple[float, float]:
+        """The data coordinates of ``viewport()`` pixel ``pos``."""
+        p = self._vb.mapSceneToView(self.mapToScene(QtCore.QPointF(pos).toPoint()))
+        return p.x(), p.y()
+
+    def auto_range(self) -> None:
+        self._vb.autoRange(padding=0.05)
+
+    # -- event handlers ------------------------------------------------------------------
+    def _on_clicked(self, x: float, y: float) -> None:
+        index = self._index.nearest(x, y, self._vb.viewPixelSize(), PICK_RADIUS_PX)
+        if index >= 0:
+            self.pointClicked.emit(index)
+        else:
+            self.emptyClicked.emit(x, y)
+
+    def _on_scrubbed(self, phase: int, x: float, y: float) -> None:
+        if phase == 0:
+            self.scrubStarted.emit(x, y)
+        elif phase == 1:
+            self.scrubMoved.emit(x, y)
+        else:
+            self.scrubEnded.emit()
+
+    def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
+        self._hover_scene_pos = QtCore.QPointF(scene_pos)
+        if not self._hover_timer.isActive():
+            self._hover_timer.start()
+
+    def _on_hover_tick(self) -> None:
+        pos = self._hover_scene_pos
+        if pos is None or not self._vb.sceneBoundingRect().contains(pos):
+            self._set_hovered(-1)
+            return
+        p = self._vb.mapSceneToView(pos)
+        self._set_hovered(self._index.nearest(p.x(), p.y(), self._vb.viewPixelSize()))
+
+    def _on_glide_finished(self) -> None:
+        self._index.set_points(self._layers.xy)
+        if self._selected_index >= 0:
+            self.set_selected(self._selected_index)
+
+    def _set_hovered(self, index: int) -> None:
+        if index == self._hovered:
+            return
+        self._hovered = index
+        if index < 0:
+            self._clear_hover()
+        else:
+            x, y = (float(v) for v in self._layers.xy[index])
+            self._hover_ring.setData([x], [y], brush=pg.mkBrush(self._layers.brush_for(index)))
+            self._hover_label.setText(self._names[index])
+            self._hover_label.setPos(x, y)
+            self._hover_ring.setVisible(True)
+            self._hover_label.setVisible(True)
+        self.pointHovered.emit(index)
+
+    def _clear_hover(self) -> None:
+        self._hover_ring.setVisible(False)
+        self._hover_label.setVisible(False)
+
+    def viewportEvent(self, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.Leave:  # the pointer left the map
+            self._hover_scene_pos = None
+            self._hover_timer.stop()
+            self._set_hovered(-1)
+        return super().viewportEvent(event)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        hint = self.__dict__.get("_hint")  # pyqtgraph resizes during __init__, before _hint
+        if hint is not None:
+            hint.setGeometry(self.viewport().rect())
+
+    # -- drops (QGraphicsView hands the viewport's drag events to these) ------------------
+    def _accepts(self, mime: QtCore.QMimeData) -> bool:
+        return bool(local_paths(mime)) or mime.hasFormat(TILE_MIME)
+
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
+        if self._accepts(event.mimeData()):
+            event.acceptProposedAction()
+            if local_paths(event.mimeData()):
+                self._set_hint_style(dragging=True)
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QtGui.QDragMoveEvent) -> None:
+        if self._accepts(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragLeaveEvent(self, event: QtGui.QDragLeaveEvent) -> None:
+        self._set_hint_style(dragging=False)
+        event.accept()
+
+    def dropEvent(self, event: QtGui.QDropEvent) -> None:
+        self._set_hint_style(dragging=False)
+        mime = event.mimeData()
+        tile = read_tile(mime)
+        if tile is not None:
+            x, y = self.data_pos(event.position())
+            event.acceptProposedAction()
+            self.tileDropped.emit(tile[0], tile[1], x, y)
+            return
+        paths = local_paths(mime)
+        if paths:
+            event.acceptProposedAction()
+            self.filesDropped.emit(paths)
+        else:
+            event.ignore()
+
+    # -- internals -----------------------------------------------------------------------
+    def _set_hint_style(self, dragging: bool) -> None:
+        if dragging:
+            self._hint.setText(DROP_HINT)
+            self._hint.setStyleSheet(
+                f"color: {theme.TEXT}; font-size: 16pt; background: rgba(86, 180, 233, 40);"
+                f"border: 2px dashed {theme.ACCENT}; border-radius: 12px;"
+            )
+            self._hint.setVisible(True)
+        else:
+            self._hint.setText(EMPTY_HINT)
+            self._hint.setStyleSheet(f"color: {theme.TEXT_DIM}; font-size: 15pt;")
+            self._hint.setVisible(self.point_count() == 0)

@@ -1,0 +1,276 @@
+"""``PathsPanel``: the recorded latent paths, with play, edit and export buttons.
+
+Every button emits an intent carrying the selected path's id; the app edits the path model and
+calls `set_paths` back. Path ids are opaque strings chosen by the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from .transport import format_clock
+
+EXPORT_FORMATS: tuple[tuple[str, str], ...] = (
+    ("wav", "Audio (WAV)…"),
+    ("flac", "Audio (FLAC)…"),
+    ("midi", "Automation (MIDI CC)…"),
+    ("csv", "Automation (CSV)…"),
+    ("json", "Path (JSON)…"),
+)
+_ID_ROLE = QtCore.Qt.ItemDataRole.UserRole
+
+
+class PathsPanel(QtWidgets.QWidget):
+    """A list of paths (name editable in place, duration) and the actions on the selected one.
+
+    Signals (``path_id`` is the selected path's id)
+    -------
+    selectionChanged(str path_id)       "" when nothing is selected
+    renameRequested(str path_id, str name)
+    playRequested(str path_id, bool loop, float speed)
+    stopRequested()
+    trimRequested(str path_id, float start_s, float end_s)
+    retimeRequested(str path_id, float factor)   >1 plays the gesture faster (shorter)
+    smoothRequested(str path_id)
+    reverseRequested(str path_id)
+    deleteRequested(str path_id)
+    undoRequested()
+    exportRequested(str path_id, str fmt)        fmt in wav, flac, midi, csv, json
+    importRequested()                            import a JSON path
+    oscToggled(bool)                             stream x/y/latents over OSC while playing
+    """
+
+    selectionChanged = QtCore.Signal(str)
+    renameRequested = QtCore.Signal(str, str)
+    playRequested = QtCore.Signal(str, bool, float)
+    stopRequested = QtCore.Signal()
+    trimRequested = QtCore.Signal(str, float, float)
+    retimeRequested = QtCore.Signal(str, float)
+    smoothRequested = QtCore.Signal(str)
+    reverseRequested = QtCore.Signal(str)
+    deleteRequested = QtCore.Signal(str)
+    undoRequested = QtCore.Signal()
+    exportRequested = QtCore.Signal(str, str)
+    importRequested = QtCore.Signal()
+    oscToggled = QtCore.Signal(bool)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table = QtWidgets.QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["Path", "Duration"])
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(
+            QtWidgets.QAbstractItemView.EditTrigger.DoubleClicked
+            | QtWidgets.QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        self.table.itemSelectionChanged.connect(self._on_selection_changed)
+        self.table.itemChanged.connect(self._on_item_changed)
+
+        # Play row.
+        self.play_button = QtWidgets.QPushButton("▶  Play")
+        self.stop_button = QtWidgets.QPushButton("■  Stop")
+        self.loop_check = QtWidgets.QCheckBox("Loop")
+        self.speed = self._spin(0.25, 4.0, 1.0, " ×", "Playback speed")
+        self.play_button.clicked.connect(self._on_play_clicked)
+        self.stop_button.clicked.connect(self.stopRequested)
+        play_row = self._row(self.play_button, self.stop_button, self.loop_check, self.speed)
+
+        # Edit rows.
+        self.trim_start = self._spin(0.0, 0.0, 0.0, " s", "Keep from (seconds)")
+        self.trim_end = self._spin(0.0, 0.0, 0.0, " s", "Keep until (seconds)")
+        self.trim_button = QtWidgets.QPushButton("Trim")
+        self.trim_button.clicked.connect(self._on_trim_clicked)
+        trim_row = self._row(
+            QtWidgets.QLabel("Keep"),
+            self.trim_start,
+            QtWidgets.QLabel("to"),
+            self.trim_end,
+            self.trim_button,
+        )
+        self.retime = self._spin(0.25, 4.0, 1.0, " ×", "Retime factor (2 × = twice as fast)")
+        self.retime_button = QtWidgets.QPushButton("Retime")
+        self.retime_button.clicked.connect(self._on_retime_clicked)
+        self.smooth_button = QtWidgets.QPushButton("Smooth")
+        self.reverse_button = QtWidgets.QPushButton("Reverse")
+        self.smooth_button.clicked.connect(self._on_smooth_clicked)
+        self.reverse_button.clicked.connect(self._on_reverse_clicked)
+        edit_row = self._row(
+            self.retime, self.retime_button, self.smooth_button, self.reverse_button
+        )
+        self.delete_button = QtWidgets.QPushButton("Delete")
+        self.undo_button = QtWidgets.QPushButton("Undo")
+        self.undo_button.setEnabled(False)
+        self.delete_button.clicked.connect(self._on_delete_clicked)
+        self.undo_button.clicked.connect(self.undoRequested)
+
+        # Export row.
+        self.export_button = QtWidgets.QToolButton()
+        self.export_button.setText("Export  ▾")
+        self.export_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.export_button.setStyleSheet("QToolButton::menu-indicator { image: none; }")
+        menu = QtWidgets.QMenu(self.export_button)
+        self.export_actions: dict[str, QtGui.QAction] = {}
+        for fmt, label in EXPORT_FORMATS:
+            action = menu.addAction(label)
+            action.triggered.connect(lambda _=False, f=fmt: self._on_export_chosen(f))
+            self.export_actions[fmt] = action
+        self.export_button.setMenu(menu)
+        self.import_button = QtWidgets.QPushButton("Import JSON…")
+        self.import_button.clicked.connect(self.importRequested)
+        self.osc_check = QtWidgets.QCheckBox("Stream OSC")
+        self.osc_check.setToolTip("Send x, y and latent dims over OSC while playing or dragging")
+        self.osc_check.toggled.connect(self.oscToggled)
+        export_row = self._row(self.export_button, self.import_button, self.osc_check)
+        manage_row = self._row(self.delete_button, self.undo_button)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.table, 1)
+        for row in (play_row, trim_row, edit_row, manage_row, export_row):
+            layout.addLayout(row)
+        self._durations: dict[str, float] = {}
+        self._update_enabled()
+
+    # -- setters (never emit) ------------------------------------------------------------
+    def set_paths(self, paths: Sequence[tuple[str, str, float]]) -> None:
+        """Show paths as ``(path_id, name, duration_s)``; the selection is kept if it survives."""
+        keep = self.selected_path()
+        with QtCore.QSignalBlocker(self.table):
+            self.table.setRowCount(0)
+            self._durations = {}
+            for path_id, name, duration_s in paths:
+                row = self.table.rowCount()
+                self.table.insertRow(row)
+                name_item = QtWidgets.QTableWidgetItem(name)
+                name_item.setData(_ID_ROLE, path_id)
+                dur_item = QtWidgets.QTableWidgetItem(format_clock(duration_s))
+                dur_item.setFlags(dur_item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
+                dur_item.setTextAlignment(
+                    QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
+                )
+                self.table.setItem(row, 0, name_item)
+                self.table.setItem(row, 1, dur_item)
+                self._durations[path_id] = float(duration_s)
+            if keep in self._durations:
+                self._select_row_of(keep)
+        self._on_selection_changed(emit=self.selected_path() != keep)
+
+    def select_path(self, path_id: str) -> None:
+        with QtCore.QSignalBlocker(self.table):
+            self._select_row_of(path_id)
+        self._on_selection_changed(emit=False)
+
+    def set_undo_available(self, available: bool) -> None:
+        self.undo_button.setEnabled(bool(available))
+
+    # -- queries -------------------------------------------------------------------------
+    def selected_path(self) -> str:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows:
+            return ""
+        return self.table.item(rows[0].row(), 0).data(_ID_ROLE)
+
+    def rows(self) -> list[tuple[str, str]]:
+        """(name, duration text) of each row, as the user reads them."""
+        return [
+            (self.table.item(r, 0).text(), self.table.item(r, 1).text())
+            for r in range(self.table.rowCount())
+        ]
+
+    # -- handlers ------------------------------------------------------------------------
+    def _on_selection_changed(self, emit: bool = True) -> None:
+        path_id = self.selected_path()
+        duration = self._durations.get(path_id, 0.0)
+        for spin in (self.trim_start, self.trim_end):
+            spin.setRange(0.0, duration)
+        self.trim_start.setValue(0.0)
+        self.trim_end.setValue(duration)
+        self._update_enabled()
+        if emit:
+            self.selectionChanged.emit(path_id)
+
+    def _on_item_changed(self, item: QtWidgets.QTableWidgetItem) -> None:
+        if item.column() != 0:
+            return
+        name = item.text().strip()
+        if name:
+            self.renameRequested.emit(item.data(_ID_ROLE), name)
+
+    def _on_play_clicked(self) -> None:
+        if path_id := self.selected_path():
+            self.playRequested.emit(path_id, self.loop_check.isChecked(), self.speed.value())
+
+    def _on_trim_clicked(self) -> None:
+        start, end = self.trim_start.value(), self.trim_end.value()
+        if (path_id := self.selected_path()) and end > start:
+            self.trimRequested.emit(path_id, start, end)
+
+    def _on_retime_clicked(self) -> None:
+        if path_id := self.selected_path():
+            self.retimeRequested.emit(path_id, self.retime.value())
+
+    def _on_smooth_clicked(self) -> None:
+        if path_id := self.selected_path():
+            self.smoothRequested.emit(path_id)
+
+    def _on_reverse_clicked(self) -> None:
+        if path_id := self.selected_path():
+            self.reverseRequested.emit(path_id)
+
+    def _on_delete_clicked(self) -> None:
+        if path_id := self.selected_path():
+            self.deleteRequested.emit(path_id)
+
+    def _on_export_chosen(self, fmt: str) -> None:
+        if path_id := self.selected_path():
+            self.exportRequested.emit(path_id, fmt)
+
+    # -- internals -----------------------------------------------------------------------
+    def _update_enabled(self) -> None:
+        has = bool(self.selected_path())
+        for w in (
+            self.play_button,
+            self.trim_button,
+            self.trim_start,
+            self.trim_end,
+            self.retime_button,
+            self.smooth_button,
+            self.reverse_button,
+            self.delete_button,
+            self.export_button,
+        ):
+            w.setEnabled(has)
+
+    def _select_row_of(self, path_id: str) -> None:
+        self.table.clearSelection()
+        for r in range(self.table.rowCount()):
+            if self.table.item(r, 0).data(_ID_ROLE) == path_id:
+                self.table.selectRow(r)
+                return
+
+    @staticmethod
+    def _spin(low: float, high: float, value: float, suffix: str, tip: str):
+        spin = QtWidgets.QDoubleSpinBox()
+        spin.setRange(low, high)
+        spin.setDecimals(2)
+        spin.setSingleStep(0.25 if suffix.strip() == "×" else 0.1)
+        spin.setValue(value)
+        spin.setSuffix(suffix)
+        spin.setToolTip(tip)
+        return spin
+
+    @staticmethod
+    def _row(*widgets: QtWidgets.QWidget) -> QtWidgets.QHBoxLayout:
+        row = QtWidgets.QHBoxLayout()
+        row.setSpacing(6)
+        for w in widgets:
+            row.addWidget(w)
+        row.addStretch(1)
+        return row

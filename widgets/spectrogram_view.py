@@ -1,0 +1,326 @@
+"""Spectrogram views: the live scrolling output, and original vs reconstruction side by side.
+
+Spectrograms are float32 dB arrays [T, F] with time along rows. They are handed to
+``ImageItem(axisOrder="row-major")`` as they are (C-contiguous), and a transform turns rows into
+the x (time) axis, so the scrolling view's newest-history window is a single contiguous slice of
+a doubled ring buffer: no copy, no transpose per update. Levels are explicit, never automatic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from . import theme
+from .spectrogram_math import log_frequency_rows, to_log_frequency
+
+DEFAULT_LEVELS_DB = (-90.0, 0.0)
+PAIR_RANGE_DB = 80.0
+LOG_ROWS = 192
+LOG_F_MIN_HZ = 30.0
+# Major ticks always labelled; pyqtgraph labels the minor ones only when there is room.
+_MAJOR_TICK_HZ = (100, 1000, 10000)
+_MINOR_TICK_HZ = (50, 200, 500, 2000, 5000, 20000)
+
+
+class FrequencyScale:
+    """Where frequency bins go on screen: linear (y in Hz) or log (y in rows, labelled in Hz)."""
+
+    def __init__(self, n_bins: int, nyquist_hz: float, log: bool) -> None:
+        self.n_bins = int(n_bins)
+        self.nyquist_hz = float(nyquist_hz)
+        self.log = bool(log) and n_bins >= 2
+        if self.log:
+            self.starts, self.edges_hz = log_frequency_rows(
+                n_bins, nyquist_hz, LOG_ROWS, min(LOG_F_MIN_HZ, nyquist_hz / 2)
+            )
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.starts) if self.log else self.n_bins
+
+    @property
+    def row_height(self) -> float:
+        """y units per image row: one row when log, Hz per bin when linear."""
+        return 1.0 if self.log else self.nyquist_hz / max(1, self.n_bins - 1)
+
+    @property
+    def y_top(self) -> float:
+        return float(self.n_rows) if self.log else self.nyquist_hz
+
+    def apply(self, frames: np.ndarray) -> np.ndarray:
+        """Frames [T, n_bins] → image rows [T, n_rows] float32, C-contiguous."""
+        if self.log:
+            return to_log_frequency(frames, self.starts)
+        return np.ascontiguousarray(frames, dtype=np.float32)
+
+    def y_of_hz(self, hz: float) -> float:
+        if not self.log:
+            return hz
+        lo, hi = self.edges_hz[0], self.edges_hz[-1]
+        return self.n_rows * float(np.log(hz / lo) / np.log(hi / lo))
+
+    def _ticks(self, freqs_hz: tuple[int, ...]) -> list[tuple[float, str]]:
+        return [
+            (self.y_of_hz(f), f"{f // 1000}k" if f >= 1000 else str(f))
+            for f in freqs_hz
+            if self.edges_hz[0] <= f <= self.nyquist_hz
+        ]
+
+    def style_axis(self, axis: pg.AxisItem) -> None:
+        if self.log:
+            axis.setTicks([self._ticks(_MAJOR_TICK_HZ), self._ticks(_MINOR_TICK_HZ)])
+            axis.enableAutoSIPrefix(False)
+            axis.setLabel("frequency (Hz)")
+        else:
+            axis.setTicks(None)
+            axis.enableAutoSIPrefix(True)
+            axis.setLabel("frequency", units="Hz")
+
+
+def make_image_item() -> pg.ImageItem:
+    """An ImageItem for [T, F] dB spectrograms with the theme's 256-entry LUT."""
+    item = pg.ImageItem(axisOrder="row-major")
+    item.setLookupTable(theme.spectrogram_lut())
+    return item
+
+
+def place_image(
+    item: pg.ImageItem, frame_period_s: float, row_height: float, t0_s: float = 0.0
+) -> None:
+    """Map image rows (frames) to x in seconds from ``t0_s``, columns to y (``row_height`` each)."""
+    item.setTransform(QtGui.QTransform(0.0, row_height, frame_period_s, 0.0, t0_s, 0.0))
+
+
+def _style(plot: pg.PlotItem) -> None:
+    theme.style_plot(plot)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.setMouseEnabled(x=False, y=False)
+    plot.getAxis("bottom").setLabel("time", units="s")
+    for name in ("left", "bottom"):
+        plot.getAxis(name).enableAutoSIPrefix(True)
+        plot.getAxis(name).label.setDefaultTextColor(QtGui.QColor(theme.TEXT_DIM))
+
+
+class LiveSpectrogramView(pg.PlotWidget):
+    """A scrolling spectrogram of what is playing, newest at the right edge (x = 0 s).
+
+    Call `configure` when the output format is known, then `push_frames` from a GUI timer.
+    GUI thread only.
+    """
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent, background=theme.BACKGROUND)
+        self._plot = self.getPlotItem()
+        _style(self._plot)
+        self._image = make_image_item()
+        self._plot.addItem(self._image)
+        self._levels = DEFAULT_LEVELS_DB
+        self._buf = np.zeros((0, 0), dtype=np.float32)
+        self._write = 0
+        self._frame_rate_hz = 0.0
+        self._nyquist_hz = 0.0
+        self.setMinimumHeight(120)
+        self.configure(n_bins=513, frame_rate_hz=44100 / 256, nyquist_hz=22050.0)
+
+    def configure(
+        self,
+        n_bins: int,
+        frame_rate_hz: float,
+        nyquist_hz: float,
+        history_s: float = 8.0,
+        log_frequency: bool = True,
+    ) -> None:
+        """Set the frame format and clear the history.
+
+        Parameters
+        ----------
+        n_bins : int
+            Frequency bins per frame (``n_fft // 2 + 1``), bin 0 at 0 Hz, the last at Nyquist.
+        frame_rate_hz : float
+            Frames per second (sample rate / hop).
+        nyquist_hz : float
+            Frequency of the last bin (sample rate / 2).
+        history_s : float
+            Seconds of history on screen.
+        log_frequency : bool
+            Rows spaced evenly in log frequency (30 Hz to Nyquist), as ears hear; else linear.
+        """
+        history = max(2, round(history_s * frame_rate_hz))
+        self._scale = FrequencyScale(n_bins, nyquist_hz, log_frequency)
+        self._buf = np.full((2 * history, self._scale.n_rows), self._levels[0], dtype=np.float32)
+        self._write = 0
+        self._frame_rate_hz = float(frame_rate_hz)
+        self._nyquist_hz = float(nyquist_hz)
+        place_image(
+            self._image, 1.0 / frame_rate_hz, self._scale.row_height, t0_s=-history / frame_rate_hz
+        )
+        self._scale.style_axis(self._plot.getAxis("left"))
+        self._plot.setRange(
+            xRange=(-history / frame_rate_hz, 0.0), yRange=(0.0, self._scale.y_top), padding=0
+        )
+        self._show()
+
+    @property
+    def history_frames(self) -> int:
+        return len(self._buf) // 2
+
+    @property
+    def n_bins(self) -> int:
+        """Frequency bins per pushed frame."""
+        return self._scale.n_bins
+
+    def set_levels(self, low_db: float, high_db: float) -> None:
+        """The dB values shown as the darkest and brightest colours."""
+        self._levels = (float(low_db), float(high_db))
+        self._image.setLevels(self._levels)
+
+    def push_frames(self, mag_db: np.ndarray) -> None:
+        """Append frames [n, n_bins] float32 dB (oldest first) and scroll.
+
+        A frame width other than the configured ``n_bins`` reconfigures the view (same frame
+        rate and Nyquist) rather than failing, so a model change cannot break the display.
+        """
+        frames = np.asarray(mag_db, dtype=np.float32)
+        if frames.ndim != 2:
+            raise ValueError(f"push_frames expects [n, bins], got shape {frames.shape}")
+        if frames.shape[0] == 0:
+            return
+        if frames.shape[1] != self.n_bins:
+            self.configure(
+                frames.shape[1],
+                self._frame_rate_hz,
+                self._nyquist_hz,
+                log_frequency=self._scale.log,
+            )
+        h = self.history_frames
+        frames = self._scale.apply(frames[-h:])
+        n = len(frames)
+        # Every frame is written twice (rows w and w + h) so the last h frames are always the
+        # contiguous slice buf[w : w + h] after the write pointer moves on.
+        first = min(n, h - self._write)
+        for dst in (self._write, self._write + h):
+            self._buf[dst : dst + first] = frames[:first]
+        rest = n - first
+        if rest:
+            self._buf[:rest] = frames[first:]
+            self._buf[h : h + rest] = frames[first:]
+        self._write = (self._write + n) % h
+        self._show()
+
+    def clear_history(self) -> None:
+        self._buf[:] = self._levels[0]
+        self._show()
+
+    def visible_frames(self) -> np.ndarray:
+        """The image on screen, oldest frame first: [history_frames, rows] float32 (a view);
+        rows = n_bins when linear, 192 log-frequency rows when log."""
+        return self._buf[self._write : self._write + self.history_frames]
+
+    def _show(self) -> None:
+        self._image.setImage(self.visible_frames(), autoLevels=False, levels=self._levels)
+
+
+class SpectrogramPairView(QtWidgets.QWidget):
+    """A selected sound's original and reconstruction side by side, each with a play button.
+
+    Signals
+    -------
+    playOriginal()
+        The user asked to hear the original file.
+    playReconstruction()
+        The user asked to hear the model's reconstruction.
+    """
+
+    playOriginal = QtCore.Signal()
+    playReconstruction = QtCore.Signal()
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._title = QtWidgets.QLabel("Select a sound on the map")
+        self._title.setProperty("role", "title")
+        self._graphics = pg.GraphicsLayoutWidget()
+        self._graphics.setBackground(theme.BACKGROUND)
+        self._graphics.setMinimumHeight(150)
+        self._plots: list[pg.PlotItem] = []
+        self._images: list[pg.ImageItem] = []
+        for col, caption in enumerate(("Original", "Reconstruction")):
+            plot = self._graphics.addPlot(row=0, col=col)
+            _style(plot)
+            plot.setTitle(caption, color=theme.TEXT_DIM, size="10pt")
+            image = make_image_item()
+            plot.addItem(image)
+            self._plots.append(plot)
+            self._images.append(image)
+        self._plots[1].setYLink(self._plots[0])
+        self._plots[1].setXLink(self._plots[0])
+        self._plots[1].getAxis("left").setLabel("")
+        self._plots[1].getAxis("left").setStyle(showValues=False)
+        self._plots[1].getAxis("left").setWidth(8)
+        self.play_original_button = QtWidgets.QPushButton("▶  Play original")
+        self.play_reconstruction_button = QtWidgets.QPushButton("▶  Play reconstruction")
+        self.play_original_button.clicked.connect(self.playOriginal)
+        self.play_reconstruction_button.clicked.connect(self.playReconstruction)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.play_original_button)
+        buttons.addWidget(self.play_reconstruction_button)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self._title)
+        layout.addWidget(self._graphics, 1)
+        layout.addLayout(buttons)
+        self.levels_db = DEFAULT_LEVELS_DB
+        self.clear_pair()
+
+    def set_pair(
+        self,
+        orig_db: np.ndarray,
+        recon_db: np.ndarray,
+        title: str,
+        frame_rate_hz: float = 44100 / 256,
+        nyquist_hz: float = 22050.0,
+        log_frequency: bool = True,
+    ) -> None:
+        """Show two spectrograms, each [T, F] float32 dB (their T may differ; F must match).
+
+        Both share one colour scale: the brightest value of either sits at the top and the
+        scale spans 80 dB below it, so a quieter reconstruction looks quieter.
+        """
+        a = np.ascontiguousarray(orig_db, dtype=np.float32)
+        b = np.ascontiguousarray(recon_db, dtype=np.float32)
+        if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or a.size == 0 or b.size == 0:
+            raise ValueError(
+                f"set_pair needs two non-empty [T, F] spectrograms with equal F, "
+                f"got {a.shape} and {b.shape}"
+            )
+        top = max(float(np.nanmax(a)), float(np.nanmax(b)))
+        self.levels_db = (top - PAIR_RANGE_DB, top)
+        scale = FrequencyScale(a.shape[1], nyquist_hz, log_frequency)
+        for image, spec in zip(self._images, (a, b)):
+            image.setImage(scale.apply(spec), autoLevels=False, levels=self.levels_db)
+            place_image(image, 1.0 / frame_rate_hz, scale.row_height)
+        scale.style_axis(self._plots[0].getAxis("left"))
+        scale.style_axis(self._plots[1].getAxis("left"))
+        self._plots[1].getAxis("left").setLabel("")
+        duration_s = max(len(a), len(b)) / frame_rate_hz
+        self._plots[0].setRange(xRange=(0, duration_s), yRange=(0, scale.y_top), padding=0)
+        self._title.setText(title)
+        self.play_original_button.setEnabled(True)
+        self.play_reconstruction_button.setEnabled(True)
+
+    def clear_pair(self) -> None:
+        """Back to the empty state: no sound selected, play buttons disabled."""
+        for image in self._images:
+            image.clear()
+        self._title.setText("Select a sound on the map")
+        self.play_original_button.setEnabled(False)
+        self.play_reconstruction_button.setEnabled(False)
+
+    def title(self) -> str:
+        return self._title.text()
+
+    def images(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The arrays on screen (original, reconstruction), None when empty."""
+        return self._images[0].image, self._images[1].image
