@@ -1,0 +1,184 @@
+"""The consumer side: mix the voices' rings into one output block (the audio callback's body).
+
+:meth:`Mixer.render` is what the device callback runs, in this process or in the player
+process, and what the offline renderer runs, so a stream and an offline render of the same
+voices hand out the same samples. It copies and scales samples with numpy into preallocated
+scratch arrays: no torch, no locks, no logging, no sample-sized allocations.
+
+Gains move along linear ramps of ``FADE_FRAMES`` frames. A voice's ramp is indexed by the
+voice's own played-frame count (not by block), so its output does not depend on where the
+device's block boundaries fall. A voice starts with a fade-in, and a stop request fades it out
+and then drops whatever it still had queued (a retriggered audition cuts cleanly).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .shared_state import (
+    CALLBACKS,
+    CLIPPED_BLOCKS,
+    F_FROM,
+    F_GAIN,
+    F_ORIGIN,
+    F_TO,
+    FADE_FRAMES,
+    FINISHED,
+    FRAMES_OUT,
+    LAST_CALLBACK_NS,
+    MASTER_FROM,
+    MASTER_GAIN,
+    MASTER_ORIGIN,
+    MASTER_TO,
+    PLAYING,
+    PRIMING,
+    S_ENDED,
+    S_PLAYED,
+    S_START_NS,
+    S_STATE,
+    S_STOP,
+    S_UNDERRUNS,
+    TAP_POS,
+    UNDERRUNS,
+    SharedState,
+)
+
+
+class Mixer:
+    """Renders blocks ``[frames, channels]`` float32 from a :class:`SharedState`.
+
+    Called on the audio thread (one consumer at a time).
+    """
+
+    def __init__(self, state: SharedState) -> None:
+        self._s = state
+        layout = state.layout
+        self._max = layout.max_block_frames
+        self._voice = np.zeros((self._max, layout.channels), np.float32)
+        self._gain = np.zeros(self._max, np.float32)
+        self._steps = np.arange(1, self._max + 1, dtype=np.float32)
+        self._slot_ints = [state.slot_ints(s) for s in range(layout.slots)]
+        self._slot_floats = [state.slot_floats(s) for s in range(layout.slots)]
+        self._tap = state.tap
+        self._tap_frames = layout.tap_frames
+
+    def render(self, out: np.ndarray) -> None:
+        """Fill ``out`` ``[frames, channels]`` float32 completely (audio thread)."""
+        frames = out.shape[0]
+        done = 0
+        while done < frames:
+            n = min(self._max, frames - done)
+            self._render_block(out[done : done + n])
+            done += n
+
+    def _ramp(self, first: float, n: int, frm: float, to: float, fade: float) -> np.ndarray | float:
+        """Gains for ramp positions ``first+1 … first+n``: a scalar once the ramp is over.
+
+        Python floats only: a numpy float64 scalar would make numpy buffer a float64 copy.
+        """
+        first, frm, to = float(first), float(frm), float(to)
+        if first >= fade or frm == to:
+            return to
+        g = self._gain[:n]
+        np.add(self._steps[:n], first, out=g)
+        g *= 1.0 / fade
+        np.clip(g, 0.0, 1.0, out=g)
+        g *= to - frm
+        g += frm
+        return g
+
+    def _render_block(self, out: np.ndarray) -> None:
+        s = self._s
+        ints, floats = s.ints, s.floats
+        n = out.shape[0]
+        out.fill(0.0)
+        fade = float(floats[FADE_FRAMES])
+        starved = False
+        for slot, ring in enumerate(s.rings):
+            si = self._slot_ints[slot]
+            state = si[S_STATE]
+            if state != PRIMING and state != PLAYING:
+                continue
+            sf = self._slot_floats[slot]
+            stop = si[S_STOP] != 0
+            ended = si[S_ENDED] != 0  # read before the queue: all frames are in once it is set
+            if state == PRIMING:
+                if stop:
+                    ring.skip_all()
+                    si[S_STATE] = FINISHED
+                    continue
+                if ring.queued_frames() < n and not ended:
+                    continue  # not primed: starting late beats starting with a gap
+                si[S_STATE] = PLAYING
+                si[S_PLAYED] = 0
+                si[S_START_NS] = time.monotonic_ns()
+                sf[F_FROM], sf[F_TO], sf[F_ORIGIN] = 0.0, sf[F_GAIN], 0.0
+            played = int(si[S_PLAYED])
+            target = 0.0 if stop else float(sf[F_GAIN])
+            if target != sf[F_TO]:
+                current = self._ramp_value(played, sf, fade)
+                sf[F_FROM], sf[F_TO], sf[F_ORIGIN] = current, target, played
+            voice = self._voice[:n]
+            got = ring.read_into(voice, n)
+            if got < n and not ended and not stop:
+                si[S_UNDERRUNS] += 1
+                starved = True
+            if got:
+                g = self._ramp(played - sf[F_ORIGIN], got, sf[F_FROM], sf[F_TO], fade)
+                if isinstance(g, float):
+                    if g != 1.0:
+                        voice[:got] *= g
+                else:
+                    voice[:got] *= g[:, None]
+                out[:got] += voice[:got]
+                played += got
+                si[S_PLAYED] = played
+            faded_out = stop and played - sf[F_ORIGIN] >= fade
+            if faded_out or (ended and ring.queued_frames() == 0):
+                ring.skip_all()
+                si[S_STATE] = FINISHED
+        self._apply_master(out, fade)
+        if out.max() > 1.0 or out.min() < -1.0:
+            np.clip(out, -1.0, 1.0, out=out)
+            ints[CLIPPED_BLOCKS] += 1
+        self._write_tap(out)
+        if starved:
+            ints[UNDERRUNS] += 1
+        ints[FRAMES_OUT] += n
+        ints[CALLBACKS] += 1
+        ints[LAST_CALLBACK_NS] = time.monotonic_ns()
+
+    @staticmethod
+    def _ramp_value(position: int, sf: np.ndarray, fade: float) -> float:
+        frac = min(1.0, max(0.0, (position - sf[F_ORIGIN]) / fade))
+        return float(sf[F_FROM] + (sf[F_TO] - sf[F_FROM]) * frac)
+
+    def _apply_master(self, out: np.ndarray, fade: float) -> None:
+        floats = self._s.floats
+        pos = int(self._s.ints[FRAMES_OUT])
+        target = float(floats[MASTER_GAIN])
+        if target != floats[MASTER_TO]:
+            frac = min(1.0, max(0.0, (pos - floats[MASTER_ORIGIN]) / fade))
+            current = floats[MASTER_FROM] + (floats[MASTER_TO] - floats[MASTER_FROM]) * frac
+            floats[MASTER_FROM], floats[MASTER_TO], floats[MASTER_ORIGIN] = current, target, pos
+        n = out.shape[0]
+        g = self._ramp(pos - floats[MASTER_ORIGIN], n, floats[MASTER_FROM], floats[MASTER_TO], fade)
+        if isinstance(g, float):
+            if g != 1.0:
+                out *= g
+        else:
+            out *= g[:, None]
+
+    def _write_tap(self, out: np.ndarray) -> None:
+        ints = self._s.ints
+        n = out.shape[0]
+        pos = int(ints[TAP_POS])
+        cap = self._tap_frames
+        start = pos % cap
+        first = min(n, cap - start)
+        self._tap[start : start + first] = out[:first]
+        if n > first:
+            self._tap[: n - first] = out[first:]
+        ints[TAP_POS] = pos + n

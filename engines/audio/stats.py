@@ -1,0 +1,116 @@
+"""The audio engine's counters and figures, as one plain snapshot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .shared_state import (
+    CALLBACKS,
+    CLIPPED_BLOCKS,
+    DECODE_CPU_S,
+    DECODE_S,
+    DECODED_FRAMES,
+    DEVICE_XRUNS,
+    FINISHED,
+    FREE,
+    LATE_DECODES,
+    MODEL_LATENCY_S,
+    S_STATE,
+    S_VOICE_ID,
+    UNDERRUNS,
+    SharedState,
+)
+
+
+@dataclass(frozen=True)
+class AudioStats:
+    """A snapshot of :class:`~.engine.AudioEngine` (any thread; poll it on a timer).
+
+    Counters are totals since :meth:`~.engine.AudioEngine.start`. ``underruns`` counts output
+    blocks in which a playing voice had no audio ready (the app's fault: decoding too slow);
+    ``device_xruns`` counts underflows the device itself reported (the callback came too late).
+    ``latency_ms`` is what the user waits for a scrub move to be heard: ``model_latency_ms``
+    (the decoder's own lag) + ``queued_ms`` (audio already decoded ahead) + ``device_latency_ms``.
+    ``decode_rtf`` is audio seconds decoded per second spent decoding (all voices);
+    ``decode_cpu_share`` the decode threads' CPU time over wall time since start (1.0 = one
+    core). ``decoder`` is ``"process"`` or ``"thread"``; ``decoder_note`` says why decoding
+    fell back to the app's process, if it did.
+    """
+
+    running: bool
+    device: str
+    status_reason: str
+    sample_rate_hz: int
+    block_frames: int
+    channels: int
+    callbacks: int
+    underruns: int
+    device_xruns: int
+    late_decodes: int
+    clipped_blocks: int
+    voices: int
+    queued_ms: float
+    model_latency_ms: float
+    device_latency_ms: float
+    latency_ms: float
+    decode_rtf: float | None
+    decode_cpu_share: float
+    decoder: str = ""
+    decoder_note: str = ""
+
+
+def collect_stats(
+    state: SharedState | None,
+    streaming_voice_id: int,
+    *,
+    running: bool,
+    device: str,
+    device_latency_s: float,
+    status_reason: str,
+    sample_rate_hz: int,
+    block_frames: int,
+    elapsed_s: float,
+    decoder: str,
+    decoder_note: str,
+) -> AudioStats:
+    """Read the counters in ``state`` (any thread); ``streaming_voice_id`` is the scrub or path
+    voice whose queue counts towards the latency (0: none)."""
+    if state is None:
+        return AudioStats(
+            running, device, status_reason, sample_rate_hz, block_frames, 2,
+            0, 0, 0, 0, 0, 0, 0.0, 0.0, 1000.0 * device_latency_s, 1000.0 * device_latency_s,
+            None, 0.0, decoder, decoder_note,
+        )  # fmt: skip
+    ints, floats = state.ints, state.floats
+    queued = voices = 0
+    for slot in range(state.layout.slots):
+        si = state.slot_ints(slot)
+        voices += si[S_STATE] not in (FREE, FINISHED)
+        if streaming_voice_id and si[S_VOICE_ID] == streaming_voice_id:
+            queued = state.rings[slot].queued_frames()
+    queued_ms = 1000.0 * queued / sample_rate_hz
+    model_ms = 1000.0 * float(floats[MODEL_LATENCY_S])
+    device_ms = 1000.0 * device_latency_s
+    decode_s = float(floats[DECODE_S])
+    return AudioStats(
+        running=running,
+        device=device,
+        status_reason=status_reason,
+        sample_rate_hz=sample_rate_hz,
+        block_frames=block_frames,
+        channels=state.layout.channels,
+        callbacks=int(ints[CALLBACKS]),
+        underruns=int(ints[UNDERRUNS]),
+        device_xruns=int(ints[DEVICE_XRUNS]),
+        late_decodes=int(ints[LATE_DECODES]),
+        clipped_blocks=int(ints[CLIPPED_BLOCKS]),
+        voices=int(voices),
+        queued_ms=queued_ms,
+        model_latency_ms=model_ms,
+        device_latency_ms=device_ms,
+        latency_ms=model_ms + queued_ms + device_ms,
+        decode_rtf=float(floats[DECODED_FRAMES]) / sample_rate_hz / decode_s if decode_s else None,
+        decode_cpu_share=float(floats[DECODE_CPU_S]) / elapsed_s if elapsed_s > 0 else 0.0,
+        decoder=decoder,
+        decoder_note=decoder_note,
+    )

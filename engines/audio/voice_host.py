@@ -1,0 +1,238 @@
+"""The decoding side of the audio engine: voices, their threads and their slots.
+
+A :class:`VoiceHost` starts, retriggers and stops voices over a
+:class:`~.shared_state.SharedState`. It runs either in the app's process (``decoder="thread"``)
+or in a decoder process (:mod:`.voice_host_process`) that the app drives with the same
+commands, so the decode threads never wait for a GIL the GUI holds. Everything the app reads
+back (which slot a voice took, its first-chunk time, decode totals) goes through the state.
+
+Threads: the host's methods belong to one thread (the owner's, or the decoder process's
+command loop); each voice decodes on its own thread.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..contract import ModelEngine
+from .latent_transform import IDENTITY, LatentTransform
+from .mailbox import Mailbox
+from .shared_state import (
+    DECODE_CPU_S,
+    DECODE_S,
+    DECODED_FRAMES,
+    F_GAIN,
+    FINISHED,
+    FREE,
+    MODEL_LATENCY_S,
+    S_ENDED,
+    S_ERROR,
+    S_FIRST_CHUNK_NS,
+    S_PLAYED,
+    S_START_NS,
+    S_STATE,
+    S_STOP,
+    S_UNDERRUNS,
+    S_VOICE_ID,
+    SharedState,
+)
+from .voice_runner import Source, VoiceRunner
+from .voices import OutputFormat, VoiceFactory
+
+
+class VoiceBusyError(RuntimeError):
+    """Every voice slot is taken by a voice that has not finished yet."""
+
+
+class VoiceHost:
+    """Voices over ``state`` for ``engine`` (``None``: file auditions only)."""
+
+    def __init__(
+        self,
+        state: SharedState,
+        fmt: OutputFormat,
+        engine: ModelEngine | None,
+        *,
+        fade_ms: float = 5.0,
+        glide_ms: float = 40.0,
+        lead_margin_s: float = 0.006,
+        seed: int | None = 0,
+    ) -> None:
+        self._state = state
+        self._fmt = fmt
+        self._fade_ms = fade_ms
+        self._glide_ms = glide_ms
+        self._lead_margin_s = lead_margin_s
+        self._transform: LatentTransform = IDENTITY
+        self._mailbox: Mailbox[np.ndarray] = Mailbox()
+        self._runners: dict[int, VoiceRunner] = {}
+        self._retired = [0.0, 0.0, 0]  # decode_s, decode_cpu_s, frames of ended voices
+        self._audition: VoiceRunner | None = None
+        self._scrub: VoiceRunner | None = None
+        self._path: VoiceRunner | None = None
+        self._factory = VoiceFactory(engine, fmt, lambda: self._transform, fade_ms)
+        self.set_model(engine, seed)
+
+    # -- model and controls -------------------------------------------------------------------
+    def set_model(self, engine: ModelEngine | None, seed: int | None = 0) -> None:
+        """Stop every voice and decode with ``engine`` from now on (warmed up here)."""
+        self.stop_all()
+        self._factory = VoiceFactory(engine, self._fmt, lambda: self._transform, self._fade_ms)
+        latency = _warm(self._factory, seed) if engine is not None else 0.0
+        self._state.floats[MODEL_LATENCY_S] = latency
+
+    def set_transform(self, transform: LatentTransform) -> None:
+        self._transform = transform
+
+    # -- slots --------------------------------------------------------------------------------
+    def _acquire_slot(self) -> int:
+        deadline = time.monotonic() + 0.5
+        while True:
+            for slot in range(self._state.layout.slots):
+                runner = self._runners.get(slot)
+                done = self._state.slot_ints(slot)[S_STATE] in (FREE, FINISHED)
+                if runner is None and done:  # (a slot a dead decoder left is busy until done)
+                    return self._reset_slot(slot)
+                if runner is not None and done and not runner.alive:
+                    self._retire(runner)
+                    return self._reset_slot(slot)
+            if time.monotonic() > deadline:
+                raise VoiceBusyError("every audio voice is busy; stop one first")
+            time.sleep(0.005)
+
+    def _retire(self, runner: VoiceRunner) -> None:
+        runner.close()
+        if runner.kind != "file":
+            self._retired[0] += runner.decode_s
+            self._retired[1] += runner.decode_cpu_s
+            self._retired[2] += runner.audio_frames
+        del self._runners[runner.slot]
+
+    def _reset_slot(self, slot: int) -> int:
+        si = self._state.slot_ints(slot)
+        si[S_STATE] = FREE
+        self._state.rings[slot].reset()
+        for field in (S_STOP, S_ENDED, S_UNDERRUNS, S_PLAYED, S_START_NS, S_FIRST_CHUNK_NS):
+            si[field] = 0
+        si[S_ERROR] = 0
+        self._state.slot_floats(slot)[F_GAIN] = 1.0
+        return slot
+
+    def _launch(self, voice_id: int, source: Source, kind: str, streaming: bool) -> VoiceRunner:
+        try:
+            slot = self._acquire_slot()
+        except VoiceBusyError:
+            source.close()
+            raise
+        self._state.slot_ints(slot)[S_VOICE_ID] = voice_id
+        runner = VoiceRunner(
+            self._state,
+            slot,
+            source,
+            kind,
+            self._fmt.sample_rate_hz,
+            self._fmt.block_frames,
+            streaming=streaming,
+            lead_margin_s=self._lead_margin_s,
+        )
+        self._runners[slot] = runner
+        runner.start()
+        return runner
+
+    # -- voices -------------------------------------------------------------------------------
+    def audition_trajectory(self, voice_id: int, trajectory: np.ndarray, seed: int | None) -> None:
+        source = self._factory.audition_trajectory(trajectory, seed)
+        self.stop_audition()
+        self._audition = self._launch(voice_id, source, "audition", streaming=False)
+
+    def audition_audio(self, voice_id: int, audio: np.ndarray, rate_hz: int) -> None:
+        source = self._factory.audition_audio(audio, rate_hz)
+        self.stop_audition()
+        self._audition = self._launch(voice_id, source, "file", streaming=False)
+
+    def stop_audition(self) -> None:
+        if self._audition is not None:
+            self._audition.stop()
+            self._audition = None
+
+    def scrub_to(self, latent: np.ndarray) -> None:
+        """Newest target wins; the scrub voice (if running) glides there."""
+        self._mailbox.put(self._factory.check_latent(latent))
+
+    def scrub_start(self, voice_id: int, latent: np.ndarray | None, seed: int | None) -> None:
+        if latent is not None:
+            self.scrub_to(latent)
+        if self._mailbox.peek()[1] is None:
+            raise ValueError("scrub needs a target latent first (scrub_to or scrub_start(z))")
+        if self._scrub is None:
+            source = self._factory.scrub(self._mailbox, self._glide_ms, seed)
+            self._scrub = self._launch(voice_id, source, "scrub", streaming=True)
+
+    def scrub_stop(self) -> None:
+        if self._scrub is not None:
+            self._scrub.stop()
+            self._scrub = None
+
+    def play_path(
+        self,
+        voice_id: int,
+        frames: np.ndarray,
+        times_s: np.ndarray,
+        loop: bool,
+        speed: float,
+        seed: int | None,
+    ) -> None:
+        source = self._factory.path(frames, times_s, loop, speed, seed)
+        self.stop_path()
+        self._path = self._launch(voice_id, source, "path", streaming=True)
+
+    def stop_path(self) -> None:
+        if self._path is not None:
+            self._path.stop()
+            self._path = None
+
+    def stop_all(self) -> None:
+        self.stop_audition()
+        self.scrub_stop()
+        self.stop_path()
+        for runner in self._runners.values():
+            runner.stop()
+
+    # -- figures and shutdown -------------------------------------------------------------------
+    def publish_totals(self) -> None:
+        """Write decode totals (all voices, ended ones included) into the state."""
+        decode_s, cpu_s, frames = self._retired
+        for r in list(self._runners.values()):
+            if r.kind != "file":
+                decode_s += r.decode_s
+                cpu_s += r.decode_cpu_s
+                frames += r.audio_frames
+        floats = self._state.floats
+        floats[DECODE_S], floats[DECODE_CPU_S], floats[DECODED_FRAMES] = decode_s, cpu_s, frames
+
+    def errors(self) -> list[str]:
+        return [r.error for r in self._runners.values() if r.error]
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Stop every voice and wait for its thread."""
+        self.stop_all()
+        for runner in list(self._runners.values()):
+            runner.join(timeout_s)
+            runner.close()
+        self.publish_totals()
+
+
+def _warm(factory: VoiceFactory, seed: int | None) -> float:
+    """Run a few chunks through the voice path (first calls are slow); return the model lag (s)."""
+    engine = factory.engine
+    assert engine is not None
+    z = np.zeros((3 * factory.block_chunk_frames(), engine.latent_size), np.float32)
+    source = factory.audition_trajectory(z, seed)
+    try:
+        while source.next_chunk() is not None:
+            pass
+        return source.latency_samples / engine.sample_rate_hz
+    finally:
+        source.close()

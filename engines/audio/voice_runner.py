@@ -1,0 +1,219 @@
+"""The producer side of one voice: runs a source into its slot's ring.
+
+In a stream, every voice gets its own decode thread (:meth:`VoiceRunner.start`). Streaming
+voices (scrub, path) keep only ``lead`` frames queued so that the sound follows the hand
+closely; the lead adapts to the measured decode time. Auditions decode ahead as far as the
+ring allows. Offline, :meth:`VoiceRunner.fill` runs the same source synchronously.
+
+Counters (``late_decodes``, ``decode_s``, ``decode_cpu_s``, ``audio_frames``) are plain
+attributes written by the voice's thread and readable from any thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from typing import Protocol
+
+import numpy as np
+
+from .shared_state import (
+    LATE_DECODES,
+    PLAYING,
+    PRIMING,
+    S_ENDED,
+    S_ERROR,
+    S_FIRST_CHUNK_NS,
+    S_STATE,
+    S_STOP,
+    S_UNDERRUNS,
+    SharedState,
+)
+
+MARGIN_STEP_S = 0.005  # a streaming voice that ran dry keeps 5 ms more queued from then on
+MAX_MARGIN_S = 0.08
+CALM_S = 10.0  # after this long without running dry, the margin shrinks back slowly
+
+
+class Source(Protocol):
+    def next_chunk(self) -> np.ndarray | None: ...
+
+    def close(self) -> None: ...
+
+
+class VoiceRunner:
+    """Feeds ``source`` into ring ``slot`` of ``state``.
+
+    Parameters
+    ----------
+    kind
+        ``"audition"``, ``"scrub"`` or ``"path"`` (for stats and the GUI).
+    rate_hz
+        Device rate of the ring (frames per second).
+    block_frames
+        Device block size; a streaming voice keeps at least one block plus its decode time queued.
+    streaming
+        True: keep a short lead (scrub, path). False: decode ahead as far as the ring allows.
+    lead_margin_s
+        Slack a streaming voice keeps queued beyond one block and twice its decode time, for
+        the scheduler's and the GIL's hiccups (latency against underruns). It is the floor of
+        an adaptive margin that grows by 5 ms each time the voice runs dry (to 80 ms at most)
+        and shrinks back after 10 s without.
+    """
+
+    def __init__(
+        self,
+        state: SharedState,
+        slot: int,
+        source: Source,
+        kind: str,
+        rate_hz: int,
+        block_frames: int,
+        streaming: bool,
+        lead_margin_s: float = 0.006,
+    ) -> None:
+        self.slot = slot
+        self.lead_margin_s = lead_margin_s
+        self._margin_s = lead_margin_s
+        self._calm_since = time.monotonic()
+        self.kind = kind
+        self._state = state
+        self._ring = state.rings[slot]
+        self._si = state.slot_ints(slot)
+        self._source = source
+        self._rate = rate_hz
+        self._block = block_frames
+        self._streaming = streaming
+        self._pending: np.ndarray | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._underruns_seen = 0
+        self._decode_ema_s = 0.0
+        self.late_decodes = 0
+        self.decode_s = 0.0
+        self.decode_cpu_s = 0.0
+        self.audio_frames = 0
+        self.chunks = 0
+        self.error: str | None = None
+        self._closed = False
+        self.started_ns = time.monotonic_ns()
+        self.first_chunk_ns = 0  # when the first chunk was decoded (benchmarks read it)
+        self._si[S_STATE] = PRIMING
+
+    # -- control (owner thread) ------------------------------------------------------------
+    def start(self) -> None:
+        """Start the decode thread."""
+        self._thread = threading.Thread(
+            target=self._run, name=f"latentscape-{self.kind}-voice-{self.slot}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Fade the voice out (the consumer does it) and stop decoding. Any thread."""
+        self._si[S_STOP] = 1
+        self._stop.set()
+
+    def join(self, timeout_s: float | None = None) -> bool:
+        """Wait for the decode thread; True when it has ended (or never ran)."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def lead_frames(self) -> int:
+        """Frames a streaming voice keeps queued before it decodes the next chunk."""
+        margin_s = 2.0 * self._decode_ema_s + self._margin_s
+        return self._block + int(np.ceil(margin_s * self._rate))
+
+    def _adapt_margin(self, ran_dry: bool) -> None:
+        """A jitter buffer: widen the margin when the voice ran dry, narrow it when calm."""
+        now = time.monotonic()
+        if ran_dry:
+            self._margin_s = min(MAX_MARGIN_S, self._margin_s + MARGIN_STEP_S)
+            self._calm_since = now
+        elif now - self._calm_since > CALM_S and self._margin_s > self.lead_margin_s:
+            self._margin_s = max(self.lead_margin_s, self._margin_s * 0.98)
+
+    # -- production --------------------------------------------------------------------------
+    def _produce(self) -> bool:
+        """Decode the next chunk into ``_pending``; False when the source is done."""
+        t0, c0 = time.perf_counter(), time.thread_time()
+        chunk = self._source.next_chunk()
+        dt = time.perf_counter() - t0
+        self.decode_cpu_s += time.thread_time() - c0
+        self.decode_s += dt
+        self._decode_ema_s = dt if self.chunks == 0 else 0.8 * self._decode_ema_s + 0.2 * dt
+        self.chunks += 1
+        if chunk is None:
+            return False
+        underruns = int(self._si[S_UNDERRUNS])
+        ran_dry = underruns != self._underruns_seen and self._si[S_STATE] == PLAYING
+        if ran_dry:
+            self.late_decodes += 1
+            self._state.ints[LATE_DECODES] += 1
+        self._underruns_seen = underruns
+        if self._streaming:
+            self._adapt_margin(ran_dry)
+        self.audio_frames += chunk.shape[0]
+        self._pending = np.ascontiguousarray(chunk, np.float32)
+        if not self.first_chunk_ns:
+            self.first_chunk_ns = time.monotonic_ns()
+            self._si[S_FIRST_CHUNK_NS] = self.first_chunk_ns
+        return True
+
+    def _write_pending(self) -> bool:
+        """Write what fits of ``_pending``; True once all of it is in the ring."""
+        assert self._pending is not None
+        n = self._ring.write(self._pending)
+        if n == self._pending.shape[0]:
+            self._pending = None
+            return True
+        self._pending = self._pending[n:]
+        return False
+
+    def _finish(self) -> None:
+        self._si[S_ENDED] = 1
+
+    def fill(self, frames: int) -> None:
+        """Offline: produce until ``frames`` are queued, the ring is full or the source ends."""
+        while self._ring.queued_frames() < frames and not self._si[S_ENDED]:
+            if self._pending is None and not self._produce():
+                self._finish()
+                self.close()
+                return
+            if not self._write_pending():
+                return
+
+    def close(self) -> None:
+        """Release the source (idempotent). The decode thread does this itself when it ends."""
+        if not self._closed:
+            self._closed = True
+            self._source.close()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                if self._pending is None:
+                    if self._streaming:
+                        excess = self._ring.queued_frames() - self.lead_frames
+                        if excess > 0:
+                            self._stop.wait(min(0.02, max(0.0005, excess / self._rate)))
+                            continue
+                    if not self._produce():
+                        break
+                if not self._write_pending():
+                    self._stop.wait(min(0.01, self._block / self._rate / 2))
+        except Exception as exc:  # a failing model must not kill the app: end the voice
+            text = str(exc).strip().splitlines()
+            self.error = text[0] if text else type(exc).__name__
+            self._si[S_ERROR] = 1
+        finally:
+            self._finish()
+            with contextlib.suppress(Exception):
+                self.close()

@@ -1,0 +1,146 @@
+"""The callback body, called directly with preallocated arrays (STYLE.md: audio tests)."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+
+from latentscape.engines.audio import shared_state as ss
+from latentscape.engines.audio.mixer import Mixer
+from latentscape.engines.audio.shared_state import Layout, SharedState
+from latentscape.engines.audio.tap import OutputTap
+
+BLOCK = 64
+FADE = 32
+
+
+def make_state(slots: int = 2) -> SharedState:
+    state = SharedState(Layout(slots=slots, channels=2, ring_frames=4096, tap_frames=8192))
+    state.init_controls(fade_frames=FADE)
+    return state
+
+
+def start_voice(state: SharedState, slot: int, audio: np.ndarray, ended: bool = True) -> None:
+    state.rings[slot].write(audio)
+    si = state.slot_ints(slot)
+    si[ss.S_ENDED] = int(ended)
+    si[ss.S_STATE] = ss.PRIMING
+
+
+def const(n: int, value: float = 0.5) -> np.ndarray:
+    return np.full((n, 2), value, np.float32)
+
+
+def render(mixer: Mixer, blocks: int) -> np.ndarray:
+    out = np.zeros((BLOCK, 2), np.float32)
+    chunks = []
+    for _ in range(blocks):
+        mixer.render(out)
+        chunks.append(out.copy())
+    return np.concatenate(chunks)
+
+
+def test_voice_fades_in_plays_everything_and_finishes() -> None:
+    state = make_state()
+    mixer = Mixer(state)
+    start_voice(state, 0, const(300))
+    out = render(mixer, 6)
+    expected = np.full(300, 0.5, np.float32)
+    expected[:FADE] *= np.arange(1, FADE + 1) / FADE
+    np.testing.assert_allclose(out[:300, 0], expected, rtol=1e-6)
+    assert not out[300:].any()
+    assert state.slot_ints(0)[ss.S_STATE] == ss.FINISHED
+    assert state.ints[ss.UNDERRUNS] == 0  # an ended voice running out is not an underrun
+
+
+def test_voice_waits_until_a_block_is_queued_then_counts_shortfalls_as_underruns() -> None:
+    state = make_state()
+    mixer = Mixer(state)
+    start_voice(state, 0, const(BLOCK // 2), ended=False)
+    out = render(mixer, 1)
+    assert not out.any() and state.slot_ints(0)[ss.S_STATE] == ss.PRIMING
+    state.rings[0].write(const(BLOCK))  # 1.5 blocks queued: starts, then runs dry
+    render(mixer, 2)
+    assert state.slot_ints(0)[ss.S_STATE] == ss.PLAYING
+    assert state.ints[ss.UNDERRUNS] == 1
+    assert state.slot_ints(0)[ss.S_UNDERRUNS] == 1
+
+
+def test_stop_fades_out_and_drops_the_rest() -> None:
+    state = make_state()
+    mixer = Mixer(state)
+    start_voice(state, 0, const(4000), ended=True)
+    render(mixer, 2)
+    state.slot_ints(0)[ss.S_STOP] = 1
+    out = render(mixer, 2)
+    np.testing.assert_allclose(out[:FADE, 0], 0.5 * (1 - np.arange(1, FADE + 1) / FADE), atol=1e-6)
+    assert not out[FADE:].any()
+    assert state.slot_ints(0)[ss.S_STATE] == ss.FINISHED
+    assert state.rings[0].queued_frames() == 0
+
+
+def test_voices_sum_and_the_clip_guard_limits_the_mix() -> None:
+    state = make_state()
+    mixer = Mixer(state)
+    start_voice(state, 0, const(1000, 0.7))
+    start_voice(state, 1, const(1000, 0.6))
+    out = render(mixer, 4)
+    assert out.max() == 1.0
+    np.testing.assert_allclose(out[FADE:40, 0], 1.0)
+    assert state.ints[ss.CLIPPED_BLOCKS] >= 1
+
+
+def test_master_gain_ramps_instead_of_jumping() -> None:
+    state = make_state()
+    mixer = Mixer(state)
+    start_voice(state, 0, const(2000))
+    render(mixer, 2)
+    state.floats[ss.MASTER_GAIN] = 0.0
+    out = render(mixer, 2)
+    np.testing.assert_allclose(out[:FADE, 0], 0.5 * (1 - np.arange(1, FADE + 1) / FADE), atol=1e-6)
+    assert not out[FADE:].any()
+
+
+def test_output_independent_of_block_boundaries() -> None:
+    results = []
+    for block in (64, 100):
+        state = make_state()
+        mixer = Mixer(state)
+        signal = np.sin(np.arange(1000, dtype=np.float32) * 0.05)[:, None].repeat(2, 1)
+        start_voice(state, 0, signal)
+        out = np.zeros((block, 2), np.float32)
+        chunks = []
+        for _ in range(20):
+            mixer.render(out)
+            chunks.append(out.copy())
+        results.append(np.concatenate(chunks)[:1000])
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_tap_holds_what_was_handed_out() -> None:
+    state = make_state()
+    mixer = Mixer(state)
+    tap = OutputTap(state)
+    start_voice(state, 0, const(500))
+    out = render(mixer, 10)
+    got, pos = tap.read_since(0)
+    np.testing.assert_array_equal(got, out)
+    assert pos == 10 * BLOCK
+    np.testing.assert_array_equal(tap.latest(100), out[-100:])
+
+
+def test_render_allocates_no_sample_memory() -> None:
+    state = make_state(slots=2)
+    mixer = Mixer(state)
+    out = np.zeros((1024, 2), np.float32)
+    start_voice(state, 0, const(4000), ended=False)
+    start_voice(state, 1, const(4000), ended=False)
+    state.floats[ss.MASTER_GAIN] = 0.5  # exercise the ramp path too
+    mixer.render(out)
+    tracemalloc.start()
+    for _ in range(3):
+        mixer.render(out)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < out.nbytes // 4  # views and scalars only, never a block-sized buffer
