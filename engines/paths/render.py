@@ -6,9 +6,10 @@ voice, decoder pipe and mixer as live playback (``AudioEngine.play_path``), so a
 seed is repeatable and equals what the stream plays for the same path, speed and seed.
 ``backend="decoder"`` decodes the path's frames (:meth:`~.path.LatentPath.frames_at_rate`)
 with ``engine.stream_decoder(seed)`` directly, chunk by chunk, and reports progress and honours
-cancel between chunks. Both give ``frames * hop_samples`` samples at the model's rate (frames:
-the path's played duration on the model's frame grid, both ends included), resampled with soxr
-to a chosen rate.
+cancel between chunks. The decoder gives ``frames * hop_samples`` samples at the model's rate
+(frames: the path's played duration on the model's frame grid, both ends included); the voice
+gives the same samples followed by its faded tail (the last frame held over the model's lag and
+the fade, so the file never ends on a click). Both are resampled with soxr to a chosen rate.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -37,6 +38,15 @@ def gesture(duration_s: float = 0.5) -> LatentPath:
     return LatentPath(t, np.stack([t / duration_s, t / duration_s], 1), z, seed=11)
 
 
+def voice_tail_frames(engine, fade_ms: float = 5.0) -> int:
+    """Frames the live path voice plays past the end: the model's lag and the fade-out."""
+    decoder = engine.stream_decoder()
+    lag = decoder.latency_samples
+    decoder.close()
+    fade = fade_ms / 1000.0 * engine.sample_rate_hz
+    return max(1, math.ceil((lag + fade) / engine.hop_samples))
+
+
 def test_render_is_repeatable_with_a_seed_and_has_the_expected_length(engines):
     noisy, _ = engines
     p = gesture(0.5)
@@ -45,7 +55,8 @@ def test_render_is_repeatable_with_a_seed_and_has_the_expected_length(engines):
     a = render_path(noisy, p)  # seed from the path (11)
     b = render_path(noisy, p, seed=11)
     c = render_path(noisy, p, seed=12)
-    assert a.dtype == np.float32 and a.shape == (noisy.channels, frames * noisy.hop_samples)
+    expected = (frames + voice_tail_frames(noisy)) * noisy.hop_samples
+    assert a.dtype == np.float32 and a.shape == (noisy.channels, expected)
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)  # the padded dims draw seeded noise
     assert np.abs(a).max() > 0.01  # not silence
@@ -72,7 +83,10 @@ def test_the_voice_backend_plays_what_the_decoder_gives(engines):
     _, clean = engines  # the live path voice (no fade) and the bare decoder agree
     p = gesture(0.3)
     voice = render_path(clean, p, fade_ms=0.0)
-    np.testing.assert_allclose(voice, render_path(clean, p, backend="decoder"), atol=1e-4)
+    decoded = render_path(clean, p, backend="decoder")
+    # the voice then holds the last frame for its tail, fading out (the end never clicks)
+    assert voice.shape[1] == decoded.shape[1] + voice_tail_frames(clean, 0.0) * clean.hop_samples
+    np.testing.assert_allclose(voice[:, : decoded.shape[1]], decoded, atol=1e-4)
     stereo = render_path(clean, p, fade_ms=0.0, channels=2)  # as a stereo device plays it
     assert stereo.shape == (2, voice.shape[1])
     np.testing.assert_array_equal(stereo[0], stereo[1])
@@ -83,11 +97,12 @@ def test_speed_loops_and_output_rate_set_the_length(engines):
     noisy, _ = engines
     p = gesture(0.5)  # 125 frame periods at 250 frames/s
     hop = noisy.hop_samples
-    for backend in ("voice", "decoder"):
-        assert render_path(noisy, p, speed=2.0, backend=backend).shape[1] == (62 + 1) * hop
+    for backend, tail in (("voice", voice_tail_frames(noisy)), ("decoder", 0)):
+        fast = render_path(noisy, p, speed=2.0, backend=backend)
+        assert fast.shape[1] == (62 + 1 + tail) * hop
         # three passes, each but the last held one extra frame before the wrap
         looped = render_path(noisy, p, loops=3, backend=backend)
-        assert looped.shape[1] == (3 * 125 + 2 + 1) * hop
+        assert looped.shape[1] == (3 * 125 + 2 + 1 + tail) * hop
     base = render_path(noisy, p).shape[1]
     for rate in (8000, 48000):
         assert render_path(noisy, p, sample_rate_hz=rate).shape[1] == base * rate // 16000
