@@ -1,0 +1,225 @@
+"""``latentscape prior``: train latent priors on a project's corpus, and render samples to WAV.
+
+::
+
+    latentscape prior train  -p project.lsc --kind gan|diffusion [--minutes M | --steps N] [--seed S]
+    latentscape prior sample -p project.lsc --kind gan|diffusion|model -n 16 --seed S -o OUTDIR
+    latentscape prior list   -p project.lsc
+
+Trained priors are stored in the project (item kind ``"prior"``, one per kind and model); the
+``model`` kind is the loaded model's own prior, when it exports one. Ctrl-C during training stops
+it after the current step and stores what was learned so far.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+MIN_PROGRESS_INTERVAL_S = 1.0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("prior", help="train GAN/diffusion priors on a project and sample them")
+    actions = p.add_subparsers(dest="prior_action", metavar="ACTION", required=True)
+
+    t = actions.add_parser("train", help="train a prior on the project's latent trajectories")
+    t.add_argument("-p", "--project", required=True, help="the project file (.lsc)")
+    t.add_argument("--kind", required=True, choices=["gan", "diffusion"])
+    budget = t.add_mutually_exclusive_group()
+    budget.add_argument("--minutes", type=float, help="train for this many minutes")
+    budget.add_argument("--steps", type=int, help="train for this many steps (default 2000)")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument(
+        "--prior-frames",
+        type=int,
+        default=None,
+        help="prior frames per window, a multiple of 4 (default: about 1.5 s of audio)",
+    )
+    t.add_argument(
+        "--time-stride",
+        type=int,
+        default=None,
+        help="model frames per prior frame (default: brings the prior near 40 frames/s)",
+    )
+    t.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    t.set_defaults(run=run_train)
+
+    s = actions.add_parser("sample", help="generate sounds with a prior and write them as WAV")
+    s.add_argument("-p", "--project", required=True, help="the project file (.lsc)")
+    s.add_argument("--kind", required=True, choices=["gan", "diffusion", "model"])
+    s.add_argument("-n", "--count", type=int, default=16, help="how many sounds (default 16)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--temperature", type=float, default=1.0)
+    s.add_argument("-o", "--out", required=True, type=Path, help="folder for the WAV files")
+    s.add_argument(
+        "--window-frames",
+        type=int,
+        default=None,
+        help="model frames per sound (model prior only; default about 1.5 s)",
+    )
+    s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    s.set_defaults(run=run_sample)
+
+    ls = actions.add_parser("list", help="list the priors stored in a project")
+    ls.add_argument("-p", "--project", required=True, help="the project file (.lsc)")
+    ls.set_defaults(run=run_list)
+
+
+def _open_store(path: str):
+    from latentscape.project_store import ProjectStore
+
+    return ProjectStore.open(path)
+
+
+def _model_ref(store):
+    from latentscape.engines.priors import PriorError
+
+    ref = store.model()
+    if ref is None:
+        raise PriorError(f"{store.path.name} has no model: load a model and import sounds first")
+    return ref
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from latentscape.engines.priors import (
+        LatentWindows,
+        PriorError,
+        create_prior,
+        save_prior,
+        window_plan,
+    )
+    from latentscape.engines.torch_runtime import configure_threads
+
+    configure_threads(args.threads)
+    with _open_store(args.project) as store:
+        ref = _model_ref(store)
+        latents = store.all_latents()
+        if not latents:
+            raise PriorError(
+                f"{store.path.name} has no encoded sounds for its model: import sounds first"
+            )
+        frames, stride = window_plan(
+            ref.info.get("sample_rate_hz", 44100), ref.info.get("hop_samples", 2048)
+        )
+        frames = args.prior_frames or frames
+        stride = args.time_stride or stride
+        windows = LatentWindows.from_trajectories(list(latents.values()), frames, stride)
+        prior = create_prior(args.kind, windows.latent_size, frames, stride)
+        seconds = None if args.minutes is None else 60.0 * args.minutes
+        print(
+            f"training {args.kind} prior on {windows.count} windows of {frames} frames "
+            f"(stride {stride}: {windows.window_frames} model frames) from {len(latents)} sounds",
+            file=sys.stderr,
+        )
+        last = [0.0]
+
+        def progress(step: int, total: int, loss: float) -> None:
+            now = time.monotonic()
+            if now - last[0] >= MIN_PROGRESS_INTERVAL_S or step == total:
+                last[0] = now
+                print(f"  step {step}/{total}  loss {loss:.4f}", file=sys.stderr)
+
+        stop = threading.Event()
+        main_thread = threading.current_thread() is threading.main_thread()
+        if main_thread:  # Ctrl-C: stop after this step and keep what was learned
+            previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+        try:
+            report = prior.train(
+                windows,
+                steps=args.steps,
+                seconds=seconds,
+                progress_cb=progress,
+                cancel_check=stop.is_set,
+                seed=args.seed,
+            )
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGINT, previous)
+        if report.steps == 0:
+            raise PriorError("training was interrupted before its first step; nothing stored")
+        item_id = save_prior(store, prior, ref.content_hash, {"seed": args.seed})
+    print(
+        f"trained {args.kind} prior: {report.steps} steps in {report.seconds:.1f} s"
+        f"{' (stopped early)' if report.cancelled else ''}, "
+        f"loss {report.loss:.4f}; stored in {Path(args.project).name} (item {item_id})"
+    )
+    return 0
+
+
+def _load_source(store, kind: str, engine, model_hash: str, window_frames: int | None):
+    from latentscape.engines.priors import ModelPrior, PriorError, load_prior, window_plan
+
+    if kind == "model":
+        if not engine.has_prior:
+            raise PriorError(f"{Path(engine.info.path).name} exports no prior of its own")
+        if window_frames is None:
+            frames, stride = window_plan(engine.sample_rate_hz, engine.hop_samples)
+            window_frames = frames * stride
+        return ModelPrior(engine, window_frames)
+    prior = load_prior(store, kind, model_hash)
+    if prior is None:
+        raise PriorError(
+            f"{store.path.name} has no trained {kind} prior for its model: "
+            f"run 'latentscape prior train -p {store.path.name} --kind {kind}' first"
+        )
+    if prior.latent_size != engine.latent_size:
+        raise PriorError(
+            f"the stored {kind} prior makes {prior.latent_size} latent dims "
+            f"but the model takes {engine.latent_size}"
+        )
+    return prior
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    import numpy as np
+    import soundfile as sf
+
+    from latentscape.engines.loader import load_model
+    from latentscape.engines.priors import PriorError
+    from latentscape.engines.torch_runtime import call_seed
+
+    if args.count < 1:
+        raise PriorError(f"--count must be at least 1, got {args.count}")
+    with _open_store(args.project) as store:
+        ref = _model_ref(store)
+        engine = load_model(store.resolve(ref.path), threads=args.threads)
+        if engine.info.content_hash and engine.info.content_hash != ref.content_hash:
+            raise PriorError(
+                f"{ref.path}: the model file changed since the sounds were encoded; "
+                "re-import the sounds and retrain the priors"
+            )
+        source = _load_source(store, args.kind, engine, ref.content_hash, args.window_frames)
+    samples = source.sample(args.count, temperature=args.temperature, seed=args.seed)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    for i, window in enumerate(samples.windows):
+        audio = engine.decode(window, seed=call_seed(args.seed, i))  # [channels, samples]
+        path = out / f"{args.kind}-seed{args.seed}-{i:02d}.wav"
+        sf.write(path, np.clip(audio.T, -1.0, 1.0), engine.sample_rate_hz, subtype="PCM_16")
+    np.save(out / f"{args.kind}-seed{args.seed}-latents.npy", samples.windows)
+    print(f"wrote {len(samples)} sounds ({args.kind} prior, seed {args.seed}) to {out}")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from latentscape.engines.priors import prior_items
+
+    with _open_store(args.project) as store:
+        items = prior_items(store)
+        current = store.model()
+    if not items:
+        print("no priors stored")
+        return 0
+    for item in items:
+        m = item.meta
+        stale = "" if current and m.get("model_hash") == current.content_hash else "  (other model)"
+        print(
+            f"{item.id}: {m.get('kind')}  window {m.get('window_frames')} model frames × "
+            f"{m.get('latent_size')} dims, {m.get('steps', '?')} steps{stale}"
+        )
+    return 0

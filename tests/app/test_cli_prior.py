@@ -1,0 +1,136 @@
+"""``latentscape prior train/sample/list`` on a real project file and a tiny nn~ model."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from latentscape.cli import main
+from latentscape.engines.loader import load_model
+from latentscape.project_store import NewSound, ProjectStore
+
+HOP = 64
+SR = 16000
+
+
+def make_project(path, model_path, sounds: int = 10, stored_path: str | None = None):
+    """A project whose sounds are tones of varied loudness, encoded by the tiny model."""
+    engine = load_model(model_path)
+    rng = np.random.default_rng(0)
+    new = []
+    for i in range(sounds):
+        n = HOP * int(rng.integers(20, 40))
+        t = np.arange(n) / SR
+        env = np.exp(-t * rng.uniform(2, 20))
+        audio = (rng.uniform(0.2, 0.9) * env * np.sin(2 * np.pi * 220 * (1 + i) * t)).astype(
+            np.float32
+        )
+        z = engine.encode(audio[None], seed=i)
+        new.append(NewSound(f"/sounds/{i}.wav", f"h{i}", n / SR, z, name=f"tone {i}"))
+    with ProjectStore.create(path) as store:
+        stored = stored_path or str(model_path)
+        store.set_model(stored, engine.info.content_hash, engine.info.to_dict())
+        store.add_sounds(new)
+    return engine
+
+
+@pytest.fixture
+def project(tmp_path, nn_model):
+    model_path = nn_model(latent=4, hop=HOP, sr=SR, prior=True)
+    path = tmp_path / "p.lsc"
+    make_project(path, model_path)
+    return path
+
+
+def test_train_then_sample_writes_decoded_wavs_reproducibly(project, tmp_path, capsys):
+    args = ["prior", "train", "-p", str(project), "--kind", "diffusion", "--steps", "5"]
+    assert main([*args, "--prior-frames", "16", "--time-stride", "2", "--seed", "1"]) == 0
+    assert "trained diffusion prior: 5 steps" in capsys.readouterr().out
+
+    with ProjectStore.open(project) as store:
+        (item,) = store.items("prior")
+        assert item.meta["kind"] == "diffusion" and item.meta["window_frames"] == 32
+        assert item.meta["model_hash"] == store.model().content_hash
+
+    out_a, out_b = tmp_path / "a", tmp_path / "b"
+    for out in (out_a, out_b):
+        cmd = ["prior", "sample", "-p", str(project), "--kind", "diffusion", "-n", "3"]
+        assert main([*cmd, "--seed", "5", "-o", str(out)]) == 0
+    wavs = sorted(out_a.glob("*.wav"))
+    assert [w.name for w in wavs] == [f"diffusion-seed5-{i:02d}.wav" for i in range(3)]
+    for wav in wavs:
+        audio, rate = sf.read(wav)
+        assert rate == SR and audio.shape == (32 * HOP,)
+        assert np.abs(audio).max() > 1e-3  # the tiny decoder's sine, not silence
+        assert wav.read_bytes() == (out_b / wav.name).read_bytes()
+    assert np.load(out_a / "diffusion-seed5-latents.npy").shape == (3, 32, 4)
+
+
+def test_training_again_replaces_the_stored_prior_and_list_shows_it(project, capsys):
+    for _ in range(2):
+        cmd = ["prior", "train", "-p", str(project), "--kind", "gan", "--steps", "3"]
+        assert main([*cmd, "--prior-frames", "16", "--time-stride", "1"]) == 0
+    with ProjectStore.open(project) as store:
+        assert len(store.items("prior")) == 1
+    capsys.readouterr()
+    assert main(["prior", "list", "-p", str(project)]) == 0
+    assert "gan  window 16 model frames × 4 dims, 3 steps" in capsys.readouterr().out
+
+
+def test_model_prior_samples_without_training(project, tmp_path):
+    out = tmp_path / "m"
+    cmd = ["prior", "sample", "-p", str(project), "--kind", "model", "-n", "2"]
+    assert main([*cmd, "--window-frames", "8", "-o", str(out)]) == 0
+    audio, _ = sf.read(out / "model-seed0-01.wav")
+    assert audio.shape == (8 * HOP,)
+
+
+def test_sampling_an_untrained_kind_is_a_one_line_user_error(project, tmp_path, capsys):
+    cmd = ["prior", "sample", "-p", str(project), "--kind", "gan", "-o", str(tmp_path / "x")]
+    assert main(cmd) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no trained gan prior" in err and "\n" not in err
+
+
+def test_training_on_a_project_without_sounds_is_a_user_error(tmp_path, nn_model, capsys):
+    path = tmp_path / "empty.lsc"
+    engine = load_model(nn_model())
+    with ProjectStore.create(path) as store:
+        store.set_model(str(engine.info.path), engine.info.content_hash, engine.info.to_dict())
+    assert main(["prior", "train", "-p", str(path), "--kind", "gan", "--steps", "2"]) == 2
+    assert "no encoded sounds" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_training_and_keeps_what_was_learned(project):
+    cmd = [sys.executable, "-m", "latentscape", "prior", "train", "-p", str(project)]
+    cmd += ["--kind", "gan", "--steps", "100000000", "--prior-frames", "16", "--time-stride", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stderr:  # the first progress line: training is under way
+            if line.strip().startswith("step "):
+                break
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "(stopped early)" in out
+    with ProjectStore.open(project) as store:
+        (item,) = store.items("prior")
+        assert 0 < item.meta["steps"] < 100000000
+
+
+def test_a_model_stored_relative_to_the_project_is_found(tmp_path, nn_model):
+    model_path = nn_model(latent=4, hop=HOP, sr=SR)  # lives beside the project
+    project = tmp_path / "rel.lsc"
+    make_project(project, model_path, stored_path=model_path.name)
+    base = ["-p", str(project), "--kind", "gan"]
+    assert main(["prior", "train", *base, "--steps", "2", "--prior-frames", "16"]) == 0
+    out = tmp_path / "rel-out"
+    assert main(["prior", "sample", *base, "-n", "1", "-o", str(out)]) == 0
+    assert (out / "gan-seed0-00.wav").is_file()
