@@ -19,6 +19,12 @@ from collections.abc import Sequence
 COMMANDS: dict[str, str] = {
     "info": "info",
     "gui": "gui",
+    "train": "train",
+    "export": "export",
+    "import": "import_sounds",
+    "map": "map",
+    "render": "render",
+    "prior": "prior",
 }
 
 EXIT_USER_ERROR = 2

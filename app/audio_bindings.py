@@ -1,0 +1,58 @@
+"""Bind the model panel and the banner to the :class:`AudioSession`.
+
+Panel → audio: offset/scale of the first 8 latent dims, temperature (latent noise), seed lock.
+Audio → panel: measured decode real-time factor, latency, underruns, queued audio (every 250 ms).
+Audio → banner: a clear warning while there is no sound output (``status_reason``).
+
+Thread: GUI thread only.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+
+from latentscape.audio_session import AudioSession
+from latentscape.engines.audio.latent_transform import LatentTransform
+from latentscape.widgets.banner import Banner
+from latentscape.widgets.model_panel import ModelPanel
+
+
+def transform_from_panel(offset, scale, temperature: float) -> LatentTransform:
+    """Temperature 1 = the model as trained; above 1 adds latent noise of std ``t - 1``."""
+    noise = max(0.0, float(temperature) - 1.0)
+    return LatentTransform(tuple(float(v) for v in offset), tuple(float(v) for v in scale), noise)
+
+
+class AudioBindings(QObject):
+    def __init__(
+        self, audio: AudioSession, panel: ModelPanel, banner: Banner, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._audio = audio
+        self._panel = panel
+        self._banner = banner
+        panel.latentControlsChanged.connect(self.apply_controls)
+        panel.temperatureChanged.connect(self.apply_controls)
+        panel.seedLockChanged.connect(self._on_seed_lock)
+        audio.statusChanged.connect(self._on_status)
+        audio.statsUpdated.connect(self._on_stats)
+
+    def apply_controls(self, *_args) -> None:
+        offset, scale = self._panel.latent_controls()
+        temperature = self._panel.temperature.value()
+        self._audio.set_transform(transform_from_panel(offset, scale, temperature))
+
+    def _on_seed_lock(self, locked: bool, seed: int) -> None:
+        self._audio.set_seed(int(seed) if locked else None)
+
+    def _on_status(self, reason: str) -> None:
+        if reason:
+            self._banner.show_message(
+                f"No sound output: {reason}. The app works, but silently "
+                "(choose a device in the Audio menu)."
+            )
+        elif self._banner.isVisible() and self._banner.level() == "warning":
+            self._banner.hide()
+
+    def _on_stats(self, st) -> None:
+        self._panel.set_stats(st.decode_rtf, st.latency_ms, st.underruns, st.queued_ms)

@@ -1,0 +1,187 @@
+"""The audio engine's lifecycle in the app: start/restart off the GUI thread, poll its stats.
+
+Opening a device (a PortAudio query in a subprocess) and warming a model take from 0.1 s to a
+few seconds, so :class:`AudioSession` does both on its own single worker thread and swaps the
+ready engine in on the GUI thread. While a (re)start runs, :attr:`engine` is None and the app
+simply does not play; nothing blocks the window.
+
+Thread: create and call on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+
+from latentscape.engines.audio.engine import AudioEngine
+from latentscape.engines.audio.latent_transform import LatentTransform
+from latentscape.engines.audio.stats import AudioStats
+from latentscape.tasks import TaskRunner
+
+STATS_INTERVAL_MS = 250
+PLAYER_ENV = "LATENTSCAPE_AUDIO_PLAYER"
+
+
+def default_player() -> str:
+    """``process`` (GIL-free callback) unless ``LATENTSCAPE_AUDIO_PLAYER`` names another."""
+    return os.environ.get(PLAYER_ENV, "process")
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    """What an engine is started with (a frozen request snapshot for the worker)."""
+
+    model: object | None  # ModelEngine
+    device: str | None
+    block_frames: int
+    player: str
+    seed: int | None
+    transform: LatentTransform
+
+
+def _start_engine(cfg: AudioConfig, old: AudioEngine | None) -> AudioEngine:
+    """Worker thread: stop the old engine, start a new one (never raises for device trouble)."""
+    if old is not None:
+        old.stop()
+    audio = AudioEngine(
+        cfg.model,
+        device=cfg.device,
+        block_frames=cfg.block_frames,
+        player=cfg.player,
+        seed=cfg.seed,
+    )
+    audio.set_latent_transform(cfg.transform)
+    audio.start()
+    return audio
+
+
+class AudioSession(QObject):
+    """Owns the app's :class:`AudioEngine`.
+
+    Signals
+    -------
+    started(AudioEngine)
+        A (re)started engine is ready; ``status_reason`` says whether it is silent.
+    statusChanged(str)
+        The engine's ``status_reason`` changed ("" = playing on a device).
+    statsUpdated(AudioStats)
+        Every 250 ms while an engine runs.
+    """
+
+    started = Signal(object)
+    statusChanged = Signal(str)
+    statsUpdated = Signal(object)
+
+    def __init__(
+        self,
+        *,
+        device: str | None = None,
+        block_frames: int = 1024,
+        player: str | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.engine: AudioEngine | None = None
+        self.device = device
+        self.block_frames = int(block_frames)
+        self.player = player or default_player()
+        self.seed: int | None = 0
+        self.transform = LatentTransform()
+        self._model: object | None = None
+        self._runner = TaskRunner(max_threads=1, parent=self)  # restarts run one at a time
+        self._pending = 0
+        self._last_reason: str | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(STATS_INTERVAL_MS)
+        self._timer.timeout.connect(self._on_poll)
+        self.last_error = ""
+        self._closed = False
+
+    # -- lifecycle ----------------------------------------------------------------------
+    @property
+    def starting(self) -> bool:
+        return self._pending > 0
+
+    def start(self, model: object | None = None) -> None:
+        """(Re)start with ``model``; the current engine stops first. Returns at once."""
+        self._model = model
+        self._restart()
+
+    def set_model(self, model: object | None) -> None:
+        """Swap the model (restarts the engine, which warms the model off the GUI thread)."""
+        self.start(model)
+
+    def set_device(self, device: str | None, block_frames: int | None = None) -> None:
+        self.device = device
+        if block_frames:
+            self.block_frames = int(block_frames)
+        self._restart()
+
+    def _restart(self) -> None:
+        old, self.engine = self.engine, None
+        self._timer.stop()
+        cfg = AudioConfig(
+            self._model, self.device, self.block_frames, self.player, self.seed, self.transform
+        )
+        self._pending += 1
+        self._runner.submit(
+            lambda ctx: _start_engine(cfg, old), on_done=self._on_started, on_error=self._on_failed
+        )
+
+    def _on_started(self, audio: AudioEngine) -> None:
+        self._pending -= 1
+        if self._closed:  # the window closed while the device was opening
+            audio.stop()
+            return
+        if self._pending > 0:  # a newer restart is queued behind this one: it will stop it
+            self._runner.submit(lambda ctx: audio.stop())
+            return
+        self.engine = audio
+        self._timer.start()
+        self._on_poll()
+        self.started.emit(audio)
+
+    def _on_failed(self, exc: BaseException, tb: str) -> None:
+        self._pending -= 1
+        self.last_error = str(exc)
+        self.statusChanged.emit(f"audio engine failed to start: {exc}")
+
+    def shutdown(self, timeout_ms: int = 10_000) -> None:
+        """Stop the engine (blocking, for window close and tests)."""
+        self._closed = True
+        self._timer.stop()
+        self._runner.wait(timeout_ms)
+        QCoreApplication.sendPostedEvents()  # deliver a finished start: it stops its engine
+        if self.engine is not None:
+            self.engine.stop()
+            self.engine = None
+
+    def wait_idle(self, timeout_ms: int = -1) -> bool:
+        return self._runner.wait(timeout_ms)
+
+    # -- controls (forwarded to the engine; remembered for restarts) ---------------------
+    def set_seed(self, seed: int | None) -> None:
+        self.seed = seed
+        if self.engine is not None:
+            self.engine.set_seed(seed)
+
+    def set_transform(self, transform: LatentTransform) -> None:
+        self.transform = transform
+        if self.engine is not None:
+            self.engine.set_latent_transform(transform)
+
+    # -- polling ------------------------------------------------------------------------
+    def stats(self) -> AudioStats | None:
+        return self.engine.stats() if self.engine is not None else None
+
+    def _on_poll(self) -> None:
+        audio = self.engine
+        if audio is None:
+            return
+        st = audio.stats()
+        if st.status_reason != self._last_reason:
+            self._last_reason = st.status_reason
+            self.statusChanged.emit(st.status_reason)
+        self.statsUpdated.emit(st)

@@ -1,0 +1,114 @@
+"""``latentscape import FOLDER… --model M -p project.lsc``: encode sounds into a project."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "import",
+        help="import audio files and folders (recursively) into a project",
+        description="Read, resample, trim and encode sounds into the project (created if "
+        "missing). Bad files are listed with the reason; the rest goes on. Sounds already in "
+        "the project are not encoded again. If the project has a map, new sounds are placed "
+        "on it; run 'latentscape map' to recompute it.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="audio files or folders")
+    p.add_argument("-p", "--project", required=True, help="project file (.lsc)")
+    p.add_argument("--model", help="model file (default: the project's model)")
+    p.add_argument("--segment-s", type=float, default=10.0, help="split longer sounds (s)")
+    p.add_argument("--max-file-s", type=float, default=600.0, help="refuse longer files (s)")
+    p.add_argument("--no-trim", action="store_true", help="keep leading/trailing silence")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def _project_model(project: Path) -> str:
+    from latentscape.engines.errors import LatentscapeError
+    from latentscape.project_store import ProjectStore
+
+    if project.exists():
+        with ProjectStore.open(project) as store:
+            model = store.model()
+            if model is not None:
+                return str(store.resolve(model.path))
+    raise LatentscapeError("no model: give --model (the project has none yet)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from latentscape.engines.corpus import ImportRules, scan_paths
+    from latentscape.engines.errors import LatentscapeError
+    from latentscape.engines.loader import load_model
+    from latentscape.project_import import ProjectImport
+    from latentscape.project_store import ProjectStore
+
+    project = Path(args.project)
+    for path in args.paths:
+        if not Path(path).exists():
+            raise LatentscapeError(f"{path}: no such file or folder")
+    if not scan_paths(args.paths):
+        raise LatentscapeError(f"no audio files found in {', '.join(args.paths)}")
+    if args.segment_s <= 0 or args.max_file_s <= 0:
+        raise LatentscapeError("--segment-s and --max-file-s must be positive")
+    model_path = args.model or _project_model(project)
+    engine = load_model(model_path, threads=args.threads)
+    if not engine.can_encode:
+        raise LatentscapeError(f"{Path(model_path).name}: the model has no encoder")
+    rules = ImportRules(
+        max_file_s=args.max_file_s, segment_s=args.segment_s, trim_silence=not args.no_trim
+    )
+    with ProjectStore.open(project, create=True) as store:
+        importer = ProjectImport(store, engine, args.paths, rules=rules)
+        bar = tqdm(total=0, unit="file", disable=args.quiet, file=sys.stderr, leave=False)
+
+        def on_progress(p) -> None:
+            bar.total = p.files_total
+            bar.n = p.files_done
+            bar.set_postfix(sounds=p.sounds_done, bad=p.bad, refresh=False)
+            bar.refresh()
+
+        report = importer.run_to_end(on_progress)
+        bar.close()
+        placed = _place_on_map(store, importer.added_ids)
+    rate = report.audio_s / report.elapsed_s if report.elapsed_s > 0 else 0.0
+    print(
+        f"imported {len(importer.added_ids)} sounds from {report.files} files in "
+        f"{report.elapsed_s:.1f} s ({report.sounds / max(report.elapsed_s, 1e-9):.1f} sounds/s, "
+        f"{rate:.1f}x real time); {report.reused} reused, {importer.skipped} already there, "
+        f"{len(importer.reencoded_ids)} re-encoded for the new model"
+    )
+    if placed:
+        print(f"placed {placed} new sounds on the existing map")
+    if importer.generated_without_latents:
+        print(
+            f"note: {importer.generated_without_latents} generated sounds have no latents "
+            "for this model"
+        )
+    if report.bad:
+        print(f"{len(report.bad)} files skipped:")
+        for bad in report.bad:
+            print(f"  {bad.path}: {bad.reason}")
+    if report.cancelled:
+        print("import cancelled; the sounds finished so far are saved")
+    return 0
+
+
+def _place_on_map(store, new_ids: list[int]) -> int:
+    """Add freshly imported sounds to the project's map, if it has one (others stay put)."""
+    atlas = store.atlas()
+    if atlas is None or not new_ids:
+        return 0
+    known = set(atlas.sound_ids.tolist())
+    ids = [i for i in new_ids if i not in known]
+    trajectories = [store.latents(i) for i in ids]
+    pairs = [(i, t) for i, t in zip(ids, trajectories) if t is not None]
+    if not pairs:
+        return 0
+    store.put_atlas(atlas.with_added([t for _, t in pairs], [i for i, _ in pairs]))
+    return len(pairs)

@@ -1,0 +1,71 @@
+"""``latentscape map -p project.lsc``: lay the project's sounds out on a 2D map.
+
+PCA first (saved at once, so the map is usable within a second), then UMAP refines it and
+replaces it. The inverse map and density overlay are saved with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("map", help="compute the project's 2D map (PCA now, UMAP refined)")
+    p.add_argument("-p", "--project", required=True, help="project file (.lsc)")
+    p.add_argument(
+        "--method", choices=("umap", "pca"), default="umap", help="final projection (umap)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="random seed of the layout")
+    p.add_argument(
+        "--grid",
+        type=int,
+        default=256,
+        help="inverse-map grid size (256; 128 makes a smaller file for small corpora)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from latentscape.engines.atlas import Atlas, InverseMapConfig
+    from latentscape.engines.errors import LatentscapeError
+    from latentscape.project_store import ProjectStore
+
+    if not 16 <= args.grid <= 1024:
+        raise LatentscapeError("--grid must be between 16 and 1024")
+    config = InverseMapConfig(grid_size=args.grid)
+    with ProjectStore.open(args.project) as store:
+        latents = store.all_latents()
+        if not latents:
+            raise LatentscapeError(
+                f"{args.project}: no encoded sounds; run 'latentscape import' first"
+            )
+        ids = list(latents)
+        trajectories = [latents[i] for i in ids]
+        start = time.perf_counter()
+        atlas = Atlas.build(trajectories, ids, method="pca", seed=args.seed, config=config)
+        assert atlas is not None
+        store.put_atlas(atlas)
+        print(f"pca map of {len(ids)} sounds in {time.perf_counter() - start:.2f} s")
+        if args.method == "umap" and len(ids) >= 4:
+            bar = tqdm(
+                total=100, unit="%", desc="umap", disable=args.quiet, file=sys.stderr, leave=False
+            )
+
+            def progress(fraction: float) -> None:
+                bar.n = round(100 * fraction)
+                bar.refresh()
+
+            start = time.perf_counter()
+            refined = Atlas.build(
+                trajectories, ids, method="umap", progress=progress, seed=args.seed, config=config
+            )
+            bar.close()
+            assert refined is not None
+            store.put_atlas(refined)
+            print(f"umap map of {len(ids)} sounds in {time.perf_counter() - start:.1f} s")
+    return 0

@@ -1,0 +1,75 @@
+"""``latentscape render -p project.lsc --at X,Y -o out.wav``: decode what lies at a map point.
+
+Positions are in the map's unit square (0..1 on each axis, y up). ``--kind trajectory``
+(default) plays "what lies here" — a time-aligned blend of the nearby sounds; ``--kind frame``
+holds the single latent frame the scrub voice would play, for ``--seconds``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("render", help="decode what lies at a map position into a WAV file")
+    p.add_argument("-p", "--project", required=True, help="project file (.lsc)")
+    p.add_argument("--at", required=True, metavar="X,Y", help="map position, 0..1 each")
+    p.add_argument("-o", "--output", required=True, help="output .wav")
+    p.add_argument("--kind", choices=("trajectory", "frame"), default="trajectory")
+    p.add_argument("--seconds", type=float, default=2.0, help="length for --kind frame")
+    p.add_argument("--model", help="model file (default: the project's model)")
+    p.add_argument("--seed", type=int, default=0, help="decoder noise seed")
+    p.set_defaults(run=run)
+
+
+def parse_position(text: str) -> tuple[float, float]:
+    from latentscape.engines.errors import LatentscapeError
+
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise LatentscapeError(f"--at {text!r}: expected X,Y such as 0.25,0.7") from None
+    if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+        raise LatentscapeError(f"--at {text}: positions are in the unit square (0..1 each)")
+    return x, y
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+    import soundfile as sf
+
+    from latentscape.engines.errors import LatentscapeError
+    from latentscape.engines.loader import load_model
+    from latentscape.project_store import ProjectStore
+
+    x, y = parse_position(args.at)
+    out = Path(args.output)
+    if not out.parent.exists():
+        raise LatentscapeError(f"{out.parent}: no such folder")
+    with ProjectStore.open(args.project) as store:
+        model = store.model()
+        atlas = store.atlas()
+        if model is None or atlas is None:
+            raise LatentscapeError(f"{args.project}: no map yet; run 'latentscape map' first")
+        engine = load_model(args.model or store.resolve(model.path))
+        if not args.model and engine.info.content_hash != model.content_hash:
+            raise LatentscapeError(
+                f"{model.path}: the model file changed since the sounds were encoded; "
+                "re-import, or pass --model to use it anyway"
+            )
+        if engine.latent_size != atlas.inverse.latent_size:
+            raise LatentscapeError(
+                f"model has {engine.latent_size} latent dims, the map {atlas.inverse.latent_size}"
+            )
+        if args.kind == "frame":
+            frames = max(1, round(args.seconds * engine.sample_rate_hz / engine.hop_samples))
+            trajectory = np.repeat(atlas.frame_at(x, y)[None, :], frames, axis=0)
+        else:
+            latents = store.all_latents()
+            trajectory = atlas.trajectory_at(x, y, latents)
+    audio = engine.decode(trajectory, seed=args.seed)
+    sf.write(out, audio.T, engine.sample_rate_hz, subtype="FLOAT")
+    seconds = audio.shape[1] / engine.sample_rate_hz
+    print(f"wrote {out} ({seconds:.2f} s, {engine.sample_rate_hz} Hz, {audio.shape[0]} ch)")
+    return 0

@@ -1,0 +1,66 @@
+"""``latentscape train FOLDER -o MODEL``: train our own VAE on a folder of sounds.
+
+Runs unchanged under ``torchrun`` (DistributedDataParallel; gloo on CPU, nccl on GPUs), e.g.
+``torchrun --nproc_per_node 2 -m latentscape train sounds/ -o model.pt --minutes 20``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train a latentscape VAE on a folder of sounds",
+        description="Train a small causal VAE (DDSP decoder) on every sound under FOLDER. "
+        "A few percent of the files are held out and scored after training. Stop with "
+        "Ctrl-C and continue later with --resume.",
+    )
+    p.add_argument("folder", type=Path, help="folder of audio files (searched recursively)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="model file to write (.pt)")
+    p.add_argument("--minutes", type=float, default=None, help="wall-clock training budget")
+    p.add_argument("--steps", type=int, default=None, help="training step budget")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--resume", action="store_true", help="continue from OUTPUT.resume")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--latent-size", type=int, default=16, help="latent dims (8-32)")
+    p.add_argument("--learning-rate", type=float, default=1e-3)
+    p.add_argument("--kl-weight", type=float, default=0.002)
+    p.add_argument("--validation-fraction", type=float, default=0.05)
+    p.add_argument("--validate-every", type=float, default=300.0, help="seconds (default 300)")
+    p.add_argument("--threads", type=int, default=None, help="torch threads per process")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from latentscape.engines.vae.dataset import CorpusError
+    from latentscape.engines.vae.trainer import TrainOptions, train
+
+    if args.minutes is None and args.steps is None:
+        args.minutes = 20.0
+    if not 1 <= args.latent_size <= 64:
+        raise CorpusError(f"--latent-size {args.latent_size}: choose 8 to 32")
+    options = TrainOptions(
+        folder=args.folder,
+        output=args.output,
+        minutes=args.minutes,
+        steps=args.steps,
+        seed=args.seed,
+        resume=args.resume,
+        batch_size=args.batch_size,
+        latent_size=args.latent_size,
+        learning_rate=args.learning_rate,
+        kl_weight=args.kl_weight,
+        validation_fraction=args.validation_fraction,
+        validate_every_s=args.validate_every,
+        threads=args.threads,
+        progress=not args.quiet,
+        command="latentscape " + shlex.join(sys.argv[1:]),
+    )
+    train(options)
+    return 0

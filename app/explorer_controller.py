@@ -1,0 +1,317 @@
+"""``ExplorerController``: wires the map, panels and spectrograms to the project, model and audio.
+
+Click a point: audition its trajectory. Click empty space: audition the inverse map's trajectory
+there. Press-and-drag: scrub (an inverse-map frame per move → ``AudioEngine.scrub_to``) under a
+crosshair. Everything slow runs off the GUI thread (TaskRunner / the audio session's worker).
+
+Hooks for other features (record/paths, galleries) are signals emitted on the GUI thread:
+``soundAuditioned``, ``positionAuditioned``, ``scrubStarted``/``scrubMoved``/``scrubEnded``
+(with the latent frame that was sent to the audio engine), ``recordToggled``; and methods
+``audition_trajectory``, ``add_generated_sounds`` (see below).
+
+Thread: GUI thread only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QObject, Signal
+
+from latentscape.audio_bindings import AudioBindings
+from latentscape.audio_session import AudioSession
+from latentscape.import_controller import ImportController
+from latentscape.live_spectrum import LiveSpectrumFeed
+from latentscape.map_state import MapState
+from latentscape.map_sync import MapSync
+from latentscape.project_session import LoadedModel
+from latentscape.project_session import new_project as make_new_project
+from latentscape.session_actions import SessionActions
+from latentscape.settings import AppSettings
+from latentscape.sound_preview import SoundPreview
+from latentscape.tasks import TaskRunner
+from latentscape.warmup import freeze_heap, warm_atlas
+from latentscape.widgets.banner import Banner
+from latentscape.widgets.import_panel import ImportProgress
+from latentscape.widgets.map_view import MapView
+from latentscape.widgets.model_panel import ModelPanel
+from latentscape.widgets.spectrogram_view import LiveSpectrogramView, SpectrogramPairView
+
+
+@dataclass
+class ExplorerViews:
+    """The views the controller drives (the main window builds and lays them out)."""
+
+    map_view: MapView
+    model_panel: ModelPanel
+    live_spectrogram: LiveSpectrogramView
+    pair_view: SpectrogramPairView
+    import_progress: ImportProgress
+    banner: Banner
+    dialog_parent: object | None = None
+
+
+class ExplorerController(SessionActions, QObject):
+    """The app's state and wiring. See the module docstring for the signals others hook into."""
+
+    projectOpened = Signal(object)  # ProjectStore
+    modelLoaded = Signal(object)  # ModelInfo
+    soundAuditioned = Signal(int)  # sound id
+    positionAuditioned = Signal(float, float, object)  # x, y, trajectory [frames, L] float32
+    scrubStarted = Signal(float, float, object)  # x, y, latent [L] float32
+    scrubMoved = Signal(float, float, object)  # x, y, latent [L] float32
+    scrubEnded = Signal()
+    recordToggled = Signal(bool)
+    selectionChanged = Signal(int)  # sound id, -1 = none
+    message = Signal(str)  # transient status-bar text
+    errorOccurred = Signal(str)  # one-line error for the user
+    busyChanged = Signal(str)  # what runs in the background ("" = idle)
+
+    def __init__(
+        self,
+        views: ExplorerViews,
+        settings: AppSettings,
+        *,
+        player: str | None = None,
+        warm_up: bool = True,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.views = views
+        self.settings = settings
+        self.runner = TaskRunner(max_threads=2, parent=self)
+        self.state = MapState()
+        self.store = None
+        self.model: LoadedModel | None = None
+        self.recording = False
+        self.selected_id = -1
+        self.last_played: tuple[str, object] | None = None  # ("sound", id) | ("xy", (x, y))
+        self.last_voice = None  # VoiceHandle of the newest audition (tests, bench)
+        self._pending_model: str | None = None
+        self._project_busy = False
+        self._model_busy = False
+        self._closed = False
+
+        self.audio = AudioSession(
+            device=settings.audio_device,
+            block_frames=settings.block_frames,
+            player=player,
+            parent=self,
+        )
+        self.audio.started.connect(self._on_audio_started)
+        self.bindings = AudioBindings(self.audio, views.model_panel, views.banner, parent=self)
+        self.live = LiveSpectrumFeed(views.live_spectrogram, parent=self)
+        self.preview = SoundPreview(views.pair_view, self.runner, parent=self)
+        self.imports = ImportController(views.import_progress, views.dialog_parent, parent=self)
+        self.imports.message.connect(self.message)
+        self.sync = MapSync(self, parent=self)
+        self.imports.soundsImported.connect(self.sync.add_sounds)
+        self.imports.importFinished.connect(lambda _report: self.sync.refine())
+
+        self._warming = warm_up
+        if warm_up:  # one-time costs now, not in the middle of the user's first import
+            self.runner.submit(warm_atlas, on_done=self._on_warm, on_error=self._on_warm)
+
+        mv = views.map_view
+        mv.pointClicked.connect(self._on_point_clicked)
+        mv.emptyClicked.connect(self.audition_position)
+        mv.scrubStarted.connect(self.scrub_begin)
+        mv.scrubMoved.connect(self.scrub_move)
+        mv.scrubEnded.connect(self.scrub_end)
+        mv.filesDropped.connect(self.import_paths)
+        views.pair_view.playOriginal.connect(self.play_original)
+        views.pair_view.playReconstruction.connect(self.play_reconstruction)
+
+    # -- startup / shutdown ---------------------------------------------------------------
+    def start_audio(self) -> None:
+        """Open the audio device with the current model (or none: file auditions only)."""
+        self.audio.start(self.model.engine if self.model else None)
+
+    def shutdown(self) -> None:
+        """Stop imports, background jobs and the audio engine; close the project (blocking)."""
+        self._closed = True
+        self.imports.shutdown()
+        self.sync.reset()
+        self.preview.clear()
+        self.runner.wait(30_000)
+        QCoreApplication.sendPostedEvents()  # finished jobs report now, and are ignored
+        self.sync.reset()
+        self.audio.shutdown()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def _on_warm(self, *_args) -> None:
+        self._warming = False
+        freeze_heap()
+
+    @property
+    def busy(self) -> bool:
+        """True while anything runs in the background (tests wait for False)."""
+        return (
+            self._project_busy
+            or self._warming
+            or self._model_busy
+            or self.audio.starting
+            or self.sync.busy
+            or self.imports.running
+        )
+
+    def _model_matches(self, latent_size: int) -> bool:
+        return self.model is not None and self.model.engine.latent_size == latent_size
+
+    # -- audio ----------------------------------------------------------------------------
+    def _on_audio_started(self, engine) -> None:
+        self.live.attach(engine)
+
+    def _playable(self, latent_size: int | None = None) -> object | None:
+        engine = self.audio.engine
+        if engine is None:
+            self.message.emit("Audio is starting…" if self.audio.starting else "No audio engine")
+            return None
+        if latent_size is not None and not self._model_matches(latent_size):
+            self.message.emit("Load this project's model to hear its sounds")
+            return None
+        return engine
+
+    # -- map gestures ---------------------------------------------------------------------
+    def _on_point_clicked(self, index: int) -> None:
+        self.audition_sound(self.state.sound_at(index).id)
+
+    def audition_sound(self, sound_id: int) -> None:
+        """Play sound ``sound_id``'s decoded trajectory and select it."""
+        traj = self.state.trajectory(sound_id)
+        self.select_sound(sound_id)
+        self.last_played = ("sound", sound_id)
+        audio = self._playable(traj.shape[1])
+        if audio is not None:
+            self.last_voice = audio.audition(trajectory=traj)
+            self.soundAuditioned.emit(int(sound_id))
+
+    def audition_position(self, x: float, y: float) -> None:
+        """Play what the model decodes at map position (x, y): the inverse map's trajectory."""
+        atlas = self.state.atlas
+        if atlas is None:
+            return
+        traj = atlas.trajectory_at(x, y, self.state.trajectories)
+        self.last_played = ("xy", (float(x), float(y)))
+        self.views.map_view.set_cursor(x, y)
+        self.audition_trajectory(traj)
+        self.positionAuditioned.emit(float(x), float(y), traj)
+
+    def audition_trajectory(self, trajectory: np.ndarray) -> bool:
+        """Play any latent trajectory ``[frames, latent_size]`` float32 (galleries, paths)."""
+        audio = self._playable(trajectory.shape[1])
+        if audio is None:
+            return False
+        self.last_voice = audio.audition(trajectory=np.ascontiguousarray(trajectory, np.float32))
+        return True
+
+    def scrub_begin(self, x: float, y: float) -> None:
+        atlas, audio = self.state.atlas, self.audio.engine
+        if atlas is None:
+            return
+        z = atlas.frame_at(x, y)
+        self.views.map_view.set_cursor(x, y)
+        if self._playable(z.shape[0]) is not None:
+            audio.scrub_start(z)
+        self.scrubStarted.emit(float(x), float(y), z)
+
+    def scrub_move(self, x: float, y: float) -> None:
+        atlas, audio = self.state.atlas, self.audio.engine
+        if atlas is None:
+            return
+        z = atlas.frame_at(x, y)
+        self.views.map_view.set_cursor(x, y)
+        if audio is not None and self._model_matches(z.shape[0]):
+            audio.scrub_to(z)
+        self.scrubMoved.emit(float(x), float(y), z)
+
+    def scrub_end(self) -> None:
+        if self.audio.engine is not None:
+            self.audio.engine.scrub_stop()
+        self.views.map_view.hide_cursor()
+        self.scrubEnded.emit()
+
+    # -- transport ------------------------------------------------------------------------
+    def is_playing(self) -> bool:
+        st = self.audio.stats()
+        return bool(st is not None and st.voices > 0)
+
+    def play_stop(self) -> None:
+        """Space: stop everything if something plays, else play the last sound/position again."""
+        if self.is_playing():
+            self.stop_all()
+        elif self.last_played is not None:
+            kind, what = self.last_played
+            if kind == "sound" and int(what) in self.state.trajectories:
+                self.audition_sound(int(what))
+            elif kind == "xy":
+                self.audition_position(*what)
+        elif self.selected_id >= 0:
+            self.audition_sound(self.selected_id)
+
+    def stop_all(self) -> None:
+        if self.audio.engine is not None:
+            self.audio.engine.stop_all()
+        self.views.map_view.hide_cursor()
+
+    def toggle_record(self) -> None:
+        """R: flip the record state and tell listeners (latent-path recording hooks in here)."""
+        self.set_recording(not self.recording)
+
+    def set_recording(self, on: bool) -> None:
+        if bool(on) != self.recording:
+            self.recording = bool(on)
+            self.recordToggled.emit(self.recording)
+
+    # -- selection ------------------------------------------------------------------------
+    def select_sound(self, sound_id: int) -> None:
+        index = self.state.index_of(sound_id)
+        self.selected_id = int(sound_id) if index >= 0 else -1
+        self.views.map_view.set_selected(index)
+        if index >= 0 and self.model is not None:
+            traj = self.state.trajectory(sound_id)
+            if self._model_matches(traj.shape[1]):
+                resolve = self.store.resolve if self.store is not None else None
+                self.preview.show(self.model.engine, self.state.sound_at(index), traj, resolve)
+        self.selectionChanged.emit(self.selected_id)
+
+    def play_original(self) -> None:
+        p = self.preview.current
+        audio = self._playable()
+        if p is None or audio is None:
+            return
+        if p.original is None:
+            self.message.emit("This sound has no original file")
+            return
+        self.last_voice = audio.audition(audio=p.original, audio_rate_hz=p.sample_rate_hz)
+
+    def play_reconstruction(self) -> None:
+        if self.preview.current is not None:
+            self.audition_sound(self.preview.current.sound_id)
+
+    # -- import ---------------------------------------------------------------------------
+    def import_paths(self, paths: list[str]) -> bool:
+        """Import dropped/chosen files and folders into the project (a new one if none)."""
+        if self.model is None or not self.model.engine.can_encode:
+            self.errorOccurred.emit(
+                "Load a model that can encode (File → Open Model…) before importing sounds"
+            )
+            return False
+        if self.store is None:
+            self.store = make_new_project().store
+            self.projectOpened.emit(self.store)
+        return self.imports.start(self.store, self.model.engine, paths)
+
+    def cancel_import(self) -> None:
+        self.imports.cancel()
+
+    # -- map ------------------------------------------------------------------------------
+    def refine_projection(self) -> bool:
+        """Re-project the map with UMAP in the background; the points glide when it is done."""
+        return self.sync.refine()
+
+    def set_density_visible(self, visible: bool) -> None:
+        self.sync.set_density_visible(visible)

@@ -1,0 +1,30 @@
+"""File → Export: the selected sound as audio, the map as a table. Qt-free."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from latentscape.map_state import MapState, category_of, display_name
+
+
+def export_sound_wav(engine, trajectory: np.ndarray, path: str | Path, seed: int = 0) -> Path:
+    """Decode ``trajectory`` ``[frames, latent_size]`` and write a float WAV (worker thread)."""
+    import soundfile as sf
+
+    audio = np.asarray(engine.decode(trajectory, seed=seed), np.float32)  # [channels, samples]
+    sf.write(str(path), audio.T, int(engine.sample_rate_hz), subtype="FLOAT")
+    return Path(path)
+
+
+def export_map_csv(state: MapState, path: str | Path) -> Path:
+    """One row per sound: id, name, category, x, y (unit square), source file."""
+    xy = state.xy_in_map_order()
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["sound_id", "name", "category", "x", "y", "path"])
+        for (x, y), s in zip(xy, state.sounds):
+            out.writerow([s.id, display_name(s), category_of(s), f"{x:.6f}", f"{y:.6f}", s.path])
+    return Path(path)

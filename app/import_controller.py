@@ -1,0 +1,193 @@
+"""Import by drop or menu: run a ``ProjectImport``, show progress, hand new sounds to the map.
+
+The import itself (reading, resampling, encoding) runs on the job's own thread; a 100 ms GUI
+timer asks a worker to poll it (``poll()`` writes finished sounds to the project, a transaction
+with an fsync: too slow for the GUI thread) and to read them back; the GUI thread then emits
+them as ``soundsImported``.
+Files that fail are collected with their reasons (:attr:`failures`).
+
+Thread: GUI thread only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from latentscape.project_import import ProjectImport
+from latentscape.tasks import TaskRunner
+from latentscape.widgets.import_panel import FailedFilesDialog, ImportProgress
+
+POLL_MS = 100
+
+
+def _bad_pairs(bad: Sequence[object]) -> list[tuple[str, str]]:
+    return [(str(getattr(b, "path", b)), str(getattr(b, "reason", ""))) for b in bad]
+
+
+@dataclass(frozen=True)
+class _Polled:
+    finished: bool
+    sounds: list
+    latents: dict
+    bad: list
+    progress: object
+    report: object
+    reencoded: int
+
+
+def _poll_job(job, store, reencoded_seen: int) -> _Polled:
+    """Worker thread: store finished sounds (a transaction + fsync: never on the GUI thread)
+    and read them back with their latents."""
+    finished = bool(job.finished)  # read before poll: a poll after the end takes the rest
+    new_ids = list(job.poll())
+    reencoded = list(getattr(job, "reencoded_ids", []))[reencoded_seen:]
+    sounds, latents = [], {}
+    for sid in new_ids + reencoded:  # sounds re-encoded for a new model join the map too
+        z = store.latents(sid)
+        if z is not None:
+            sounds.append(store.sound(sid))
+            latents[sid] = z
+    bad = _bad_pairs(job.bad_files())
+    return _Polled(finished, sounds, latents, bad, job.progress, job.report, len(reencoded))
+
+
+class ImportController(QObject):
+    """One import at a time into the current project.
+
+    Signals
+    -------
+    soundsImported(list[Sound], dict[int, ndarray])
+        Newly stored sounds and their latents ``[frames, latent_size]`` float32, by sound id.
+    importFinished(object)
+        The ``ImportReport`` (``cancelled`` set when the user stopped it), or None on error.
+    failuresChanged(list[tuple[str, str]])
+        All (path, reason) pairs of files that failed in the current/last import.
+    """
+
+    soundsImported = Signal(object, object)  # list[Sound], dict[int, ndarray]
+    importFinished = Signal(object)
+    failuresChanged = Signal(list)
+    message = Signal(str)
+
+    def __init__(
+        self, progress: ImportProgress, dialog_parent=None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._dialog_parent = dialog_parent
+        self._panel = progress
+        self._panel.cancelRequested.connect(self.cancel)
+        self._panel.showFailuresRequested.connect(self.show_failures)
+        self._job = None
+        self._store = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._on_poll)
+        self.failures: list[tuple[str, str]] = []
+        self.imported_ids: list[int] = []
+        self._reencoded_seen = 0
+        self._polling = False
+        self._runner = TaskRunner(max_threads=1, parent=self)  # polls run one at a time
+        self._dialog: FailedFilesDialog | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._job is not None
+
+    def start(self, store, engine, paths: Sequence[str | Path]) -> bool:
+        """Import ``paths`` (files and folders, recursively) into ``store`` with ``engine``.
+
+        Returns False (with a ``message``) when an import is already running.
+        """
+        if self._job is not None:
+            self.message.emit("An import is already running: wait for it or cancel it")
+            return False
+        self.failures = []
+        self.imported_ids = []
+        self._reencoded_seen = 0
+        self.failuresChanged.emit([])
+        self._store = store
+        self._job = ProjectImport(store, engine, [str(p) for p in paths])
+        self._job.start()
+        names = ", ".join(Path(p).name for p in list(paths)[:2]) + ("…" if len(paths) > 2 else "")
+        self._panel.set_failed_count(0)
+        self._panel.set_progress(0, 0, names)
+        self._timer.start()
+        return True
+
+    def cancel(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self._panel.set_progress(*self._panel.progress(), "Cancelling…")
+
+    def shutdown(self) -> None:
+        """Cancel a running import and stop polling (the window is closing)."""
+        if self._job is not None:
+            self._job.cancel()
+        self._job = None
+        self._timer.stop()
+        self._runner.wait(30_000)  # a poll may be writing to the project
+
+    def _on_poll(self) -> None:
+        job, store = self._job, self._store
+        if job is None or store is None:
+            self._timer.stop()
+            return
+        if self._polling:
+            return
+        self._polling = True
+        seen = self._reencoded_seen
+        self._runner.submit(
+            lambda ctx: _poll_job(job, store, seen),
+            on_done=lambda result: self._on_polled(job, result),
+            on_error=lambda exc, tb: self._on_poll_failed(job, exc),
+        )
+
+    def _on_poll_failed(self, job, exc: BaseException) -> None:
+        self._polling = False
+        if job is self._job:  # a failed write to the project: stop, say why, keep the rest
+            job.cancel()
+            self._end(None, f"Import stopped: {exc}")
+
+    def _on_polled(self, job, r: _Polled) -> None:
+        self._polling = False
+        if job is not self._job:
+            return
+        self._reencoded_seen += r.reencoded
+        if r.sounds:
+            self.imported_ids.extend(s.id for s in r.sounds)
+            self.soundsImported.emit(r.sounds, r.latents)
+        if r.bad:
+            self.failures.extend(r.bad)
+            self._panel.set_failed_count(len(self.failures))
+            self.failuresChanged.emit(list(self.failures))
+        p = r.progress
+        self._panel.set_progress(p.files_done, p.files_total, Path(p.current).name)
+        if r.finished:
+            report = r.report
+            n = len(self.imported_ids)
+            what = "cancelled" if report is not None and report.cancelled else "done"
+            failed = f", {len(self.failures)} failed" if self.failures else ""
+            self._end(report, f"Import {what}: {n} sounds added{failed}")
+
+    def _end(self, report, text: str) -> None:
+        self._timer.stop()
+        self._job = None
+        self._panel.finish(text)
+        self.message.emit(text)
+        self.importFinished.emit(report)
+
+    def show_failures(self) -> None:
+        """Open the failed-files dialog (the status bar's "N failed" link)."""
+        if self._dialog is None:
+            self._dialog = FailedFilesDialog(self._dialog_parent)
+        self._dialog.set_failures(self.failures)
+        self._dialog.show()
+        self._dialog.raise_()
+
+    @property
+    def dialog(self) -> FailedFilesDialog | None:
+        return self._dialog

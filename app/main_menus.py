@@ -1,0 +1,250 @@
+"""The main window's menus, toolbar actions and shortcuts.
+
+File: open model, new/open project, recent files, save/save as, import, export. View: density
+overlay, refine map, fit, docks. Playback: Space = play/stop, R = record, Esc = stop all.
+Audio: output device (queried off the GUI thread), block size.
+
+Thread: GUI thread only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from latentscape.exports import export_map_csv, export_sound_wav
+from latentscape.widgets import theme
+
+if TYPE_CHECKING:
+    from latentscape.main_window import MainWindow
+
+AUDIO_FILTER = "Sounds (*.wav *.flac *.aif *.aiff *.ogg *.mp3);;All files (*)"
+MODEL_FILTER = "Models (*.ts *.pt *.ckpt *.lsm);;All files (*)"
+PROJECT_FILTER = "latentscape projects (*.lsc)"
+BLOCK_SIZES = (256, 512, 1024, 2048)
+
+
+class MainMenus(QtCore.QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.w = window
+        self.c = window.controller
+        self.actions: dict[str, QtGui.QAction] = {}
+        bar = window.menuBar()
+
+        f = bar.addMenu("&File")
+        self._act(f, "open_model", "Open &Model…", self.open_model, "Ctrl+M")
+        f.addSeparator()
+        self._act(f, "new_project", "&New Project", self.new_project, QtGui.QKeySequence.New)
+        self._act(f, "open_project", "&Open Project…", self.open_project, QtGui.QKeySequence.Open)
+        self.recent_menu = f.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._act(f, "save", "&Save", self.save, QtGui.QKeySequence.Save)
+        self._act(f, "save_as", "Save &As…", self.save_as, QtGui.QKeySequence.SaveAs)
+        f.addSeparator()
+        self._act(f, "import_files", "&Import Sounds…", self.import_files, "Ctrl+I")
+        self._act(f, "import_folder", "Import &Folder…", self.import_folder, "Ctrl+Shift+I")
+        export = f.addMenu("&Export")
+        self._act(export, "export_sound", "Selected Sound as &WAV…", self.export_sound)
+        self._act(export, "export_map", "Map as &CSV…", self.export_map)
+        f.addSeparator()
+        self._act(f, "quit", "&Quit", window.close, QtGui.QKeySequence.Quit)
+
+        v = bar.addMenu("&View")
+        density = self._act(v, "density", "&Density Overlay", self.c.set_density_visible, "D")
+        density.setCheckable(True)
+        self._act(v, "refine", "&Refine Map (UMAP)", self.c.refine_projection, "Ctrl+R")
+        self._act(v, "fit", "&Fit Map", self.c.sync.fit, "Home")
+        v.addSeparator()
+        self.docks_menu = v.addMenu("&Panels")
+
+        p = bar.addMenu("&Playback")
+        self._act(p, "play_stop", "&Play / Stop", self.c.play_stop, "Space")
+        record = self._act(p, "record", "&Record Path", self.c.set_recording, "R")
+        record.setCheckable(True)
+        self.c.recordToggled.connect(record.setChecked)
+        self._act(p, "stop_all", "&Stop All", self.c.stop_all, "Esc")
+
+        a = bar.addMenu("&Audio")
+        self.device_menu = a.addMenu("Output &Device")
+        self.device_menu.aboutToShow.connect(self._fill_devices)
+        self._devices: list | None = None
+        self._device_group = QtGui.QActionGroup(self)
+        block = a.addMenu("&Block Size")
+        group = QtGui.QActionGroup(self)
+        for frames in BLOCK_SIZES:
+            act = block.addAction(f"{frames} frames")
+            act.setCheckable(True)
+            act.setChecked(frames == window.settings.block_frames)
+            act.triggered.connect(lambda _=False, n=frames: self.set_block(n))
+            group.addAction(act)
+
+        h = bar.addMenu("&Help")
+        self._act(h, "shortcuts", "&Keyboard Shortcuts", self.show_shortcuts, "F1")
+
+        tools = window.addToolBar("Transport")
+        tools.setObjectName("toolbar_transport")
+        tools.setMovable(False)
+        tools.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for name in ("play_stop", "record", "density", "refine", "import_folder", "open_model"):
+            tools.addAction(self.actions[name])
+        self._record_button = tools.widgetForAction(self.actions["record"])
+        if self._record_button is not None:
+            self._record_button.setObjectName("record_button")
+            self._record_button.setStyleSheet(
+                f"QToolButton#record_button:checked {{ background: {theme.RECORD};"
+                " color: white; font-weight: bold; }"
+            )
+        for dock in window.docks.values():
+            self.add_dock_toggle(dock)
+
+    def _act(self, menu, name, text, slot, shortcut=None) -> QtGui.QAction:
+        act = QtGui.QAction(text, self.w)
+        if shortcut is not None:
+            act.setShortcut(QtGui.QKeySequence(shortcut))
+            # Shortcuts work while focus is in any child (sliders included), not only the map.
+            act.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        act.triggered.connect(lambda checked=False: slot(checked) if act.isCheckable() else slot())
+        menu.addAction(act)
+        self.w.addAction(act)
+        self.actions[name] = act
+        return act
+
+    def add_dock_toggle(self, dock: QtWidgets.QDockWidget) -> None:
+        self.docks_menu.addAction(dock.toggleViewAction())
+
+    # -- file ---------------------------------------------------------------------------
+    def _ask_open(self, title: str, filters: str) -> str | None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self.w, title, "", filters)
+        return path or None
+
+    def open_model(self) -> None:
+        path = self._ask_open("Open model", MODEL_FILTER)
+        if path:
+            self.c.load_model(path)
+
+    def new_project(self) -> None:
+        self.c.new_project()
+
+    def open_project(self) -> None:
+        path = self._ask_open("Open project", PROJECT_FILTER)
+        if path:
+            self.c.open_project(path)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for kind, opener in (("projects", self.c.open_project), ("models", self.c.load_model)):
+            for path in self.w.settings.recent_files(kind):
+                act = self.recent_menu.addAction(Path(path).name)
+                act.setToolTip(path)
+                act.triggered.connect(lambda _=False, p=path, o=opener: o(p))
+            self.recent_menu.addSeparator()
+        clear = self.recent_menu.addAction("Clear List")
+        clear.triggered.connect(self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.w.settings.clear_recent_files("projects")
+        self.w.settings.clear_recent_files("models")
+
+    def save(self) -> None:
+        store = self.c.store
+        if store is None or Path(store.path).name.startswith("untitled"):
+            self.save_as()
+        else:
+            self.w.statusBar().showMessage(f"{Path(store.path).name}: every change is saved", 4000)
+
+    def save_as(self) -> None:
+        if self.c.store is None:
+            return
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self.w, "Save project as", "", PROJECT_FILTER
+        )
+        if path:
+            self.c.save_project_as(path if path.endswith(".lsc") else path + ".lsc")
+
+    def import_files(self) -> None:
+        paths, _ = QtWidgets.QFileDialog.getOpenFileNames(self.w, "Import sounds", "", AUDIO_FILTER)
+        if paths:
+            self.c.import_paths(paths)
+
+    def import_folder(self) -> None:
+        path = QtWidgets.QFileDialog.getExistingDirectory(self.w, "Import a folder of sounds")
+        if path:
+            self.c.import_paths([path])
+
+    def export_sound(self) -> None:
+        c = self.c
+        if c.selected_id < 0 or c.model is None:
+            self.w.statusBar().showMessage("Select a sound on the map first", 4000)
+            return
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.w, "Export sound", "", "WAV (*.wav)")
+        if path:
+            traj, engine = c.state.trajectory(c.selected_id), c.model.engine
+            c.runner.submit(
+                lambda ctx: export_sound_wav(engine, traj, path),
+                on_done=lambda p: c.message.emit(f"Exported {Path(p).name}"),
+                on_error=lambda e, tb: c.errorOccurred.emit(f"export failed: {e}"),
+            )
+
+    def export_map(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.w, "Export map", "", "CSV (*.csv)")
+        if path:
+            export_map_csv(self.c.state, path)
+            self.c.message.emit(f"Exported {Path(path).name}")
+
+    # -- audio --------------------------------------------------------------------------
+    def _fill_devices(self) -> None:
+        menu = self.device_menu
+        menu.clear()
+        current = self.w.settings.audio_device
+        default = menu.addAction("System Default")
+        default.setCheckable(True)
+        default.setChecked(current is None)
+        default.triggered.connect(lambda: self.set_device(None))
+        self._device_group.addAction(default)
+        menu.addSeparator()
+        if self._devices is None:
+            menu.addAction("Looking for devices…").setEnabled(False)
+            from latentscape.engines.audio.devices import list_output_devices
+
+            self.c.runner.submit(lambda ctx: list_output_devices(), on_done=self._on_devices)
+            return
+        if not self._devices:
+            menu.addAction("No output devices found").setEnabled(False)
+        for dev in self._devices:
+            act = menu.addAction(dev.label)
+            act.setCheckable(True)
+            act.setChecked(dev.label == current)
+            act.triggered.connect(lambda _=False, spec=dev.label: self.set_device(spec))
+            self._device_group.addAction(act)
+        menu.addSeparator()
+        refresh = menu.addAction("Refresh List")
+        refresh.triggered.connect(self._refresh_devices)
+
+    def _on_devices(self, devices: list) -> None:
+        self._devices = list(devices)
+        if self.device_menu.isVisible():
+            self._fill_devices()
+
+    def _refresh_devices(self) -> None:
+        self._devices = None
+
+    def set_device(self, spec: str | None) -> None:
+        self.w.settings.audio_device = spec
+        self.c.audio.set_device(spec)
+
+    def set_block(self, frames: int) -> None:
+        self.w.settings.block_frames = frames
+        self.c.audio.set_device(self.c.audio.device, frames)
+
+    def show_shortcuts(self) -> None:
+        QtWidgets.QMessageBox.information(
+            self.w,
+            "Keyboard shortcuts",
+            "Click a point: hear it\nClick between points: hear what the model finds there\n"
+            "Drag: scrub through the map\nRight-drag or Shift-drag: pan · Wheel: zoom\n\n"
+            "Space: play / stop\nR: record a path\nEsc: stop all\nD: density overlay\n"
+            "Home: fit the map\nCtrl+R: refine the map (UMAP)\nCtrl+I: import sounds",
+        )

@@ -1,0 +1,131 @@
+"""What the map shows, Qt-free: the sounds in map order, their trajectories and the atlas.
+
+The map view knows sounds by *index* (the order they were added); the project knows them by
+*sound id*; the atlas has its own row order. ``MapState`` keeps the three in step. It is owned by
+the GUI thread; workers get immutable snapshots (:meth:`trajectories_in_atlas_order`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+import numpy as np
+
+from latentscape.engines.atlas.atlas import Atlas
+from latentscape.project_store import Sound
+
+
+def category_of(sound: Sound) -> str:
+    """The map colour group: the first tag, else the folder's last component, else "sounds"."""
+    if sound.generated:
+        return "generated"
+    if sound.tags:
+        return str(sound.tags[0])
+    if sound.folder:
+        return PurePath(sound.folder).name or str(sound.folder)
+    return "sounds"
+
+
+def display_name(sound: Sound) -> str:
+    """What hover shows: the sound's name (the import names pieces of long files "stem #2")."""
+    if sound.name:
+        return sound.name
+    name = PurePath(sound.path).name if sound.path else f"sound {sound.id}"
+    return f"{name} #{sound.segment_index + 1}" if sound.segment_index else name
+
+
+@dataclass
+class MapState:
+    """Sounds on the map, in map-index order."""
+
+    sounds: list[Sound] = field(default_factory=list)
+    trajectories: dict[int, np.ndarray] = field(default_factory=dict)
+    atlas: Atlas | None = None
+    groups: dict[int, str] = field(default_factory=dict)  # sound id -> colour group override
+    _index_of: dict[int, int] = field(default_factory=dict)
+
+    # -- contents ------------------------------------------------------------------------
+    def reset(self, sounds: Sequence[Sound], trajectories: dict[int, np.ndarray]) -> None:
+        """Keep only encoded sounds (those with trajectories), in the given order."""
+        self.sounds = [s for s in sounds if s.id in trajectories]
+        self.trajectories = {s.id: trajectories[s.id] for s in self.sounds}
+        self._index_of = {s.id: i for i, s in enumerate(self.sounds)}
+        self.atlas = None
+        self.groups = {}
+
+    def append(self, sounds: Sequence[Sound], trajectories: dict[int, np.ndarray]) -> list[Sound]:
+        """Add new encoded sounds at the end; returns the ones actually added."""
+        added = []
+        for s in sounds:
+            if s.id in self._index_of or s.id not in trajectories:
+                continue
+            self._index_of[s.id] = len(self.sounds)
+            self.sounds.append(s)
+            self.trajectories[s.id] = trajectories[s.id]
+            added.append(s)
+        return added
+
+    def __len__(self) -> int:
+        return len(self.sounds)
+
+    @property
+    def ids(self) -> list[int]:
+        return [s.id for s in self.sounds]
+
+    def index_of(self, sound_id: int) -> int:
+        return self._index_of.get(int(sound_id), -1)
+
+    def sound_at(self, index: int) -> Sound:
+        return self.sounds[index]
+
+    def trajectory(self, sound_id: int) -> np.ndarray:
+        """``[frames, latent_size]`` float32."""
+        return self.trajectories[int(sound_id)]
+
+    def names(self, sounds: Sequence[Sound] | None = None) -> list[str]:
+        return [display_name(s) for s in (self.sounds if sounds is None else sounds)]
+
+    def categories(self, sounds: Sequence[Sound] | None = None) -> list[str]:
+        """Colour groups: folder or first tag, unless :attr:`groups` says otherwise."""
+        return [
+            self.groups.get(s.id) or category_of(s)
+            for s in (self.sounds if sounds is None else sounds)
+        ]
+
+    def generated(self, sounds: Sequence[Sound] | None = None) -> np.ndarray:
+        return np.array([s.generated for s in (self.sounds if sounds is None else sounds)], bool)
+
+    # -- the atlas -----------------------------------------------------------------------
+    def atlas_covers_all(self) -> bool:
+        """True when the atlas has a position for every sound on the map."""
+        if self.atlas is None:
+            return False
+        return set(int(i) for i in self.atlas.sound_ids) >= set(self._index_of)
+
+    def xy_in_map_order(self, atlas: Atlas | None = None) -> np.ndarray:
+        """``[N, 2]`` float32 positions of the map's sounds from ``atlas`` (default: the current).
+
+        Sounds the atlas does not know are placed from their neighbours (``atlas.place``).
+        """
+        atlas = atlas or self.atlas
+        if atlas is None or not self.sounds:
+            return np.zeros((len(self.sounds), 2), np.float32)
+        row_of = {int(sid): r for r, sid in enumerate(atlas.sound_ids)}
+        xy = np.zeros((len(self.sounds), 2), np.float32)
+        missing = []
+        for i, s in enumerate(self.sounds):
+            r = row_of.get(s.id)
+            if r is None:
+                missing.append(i)
+            else:
+                xy[i] = atlas.xy[r]
+        if missing:
+            xy[missing] = atlas.place([self.trajectories[self.sounds[i].id] for i in missing])
+        return xy
+
+    def snapshot(self) -> tuple[list[np.ndarray], list[int]]:
+        """(trajectories, sound ids) in map order, for building an atlas on a worker thread."""
+        ids = self.ids
+        return [self.trajectories[i] for i in ids], ids

@@ -1,0 +1,159 @@
+"""Keep the map view, the ``MapState`` and the project's saved atlas in step.
+
+- a project opens: every point at once (``set_points``), density overlay from the atlas;
+- sounds arrive from an import: they are placed on a worker and appended (``add_points``);
+- a refined (UMAP) atlas arrives: every point glides to its new place (``move_points``) and the
+  atlas is saved in the project, so reopening shows the refined map at once.
+
+Thread: GUI thread only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QObject
+
+from latentscape.atlas_updater import AtlasUpdater
+
+if TYPE_CHECKING:
+    from latentscape.explorer_controller import ExplorerController
+    from latentscape.project_session import ProjectSnapshot
+
+GLIDE_MS = 900
+
+
+class MapSync(QObject):
+    def __init__(self, controller: ExplorerController, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._c = controller
+        self.updater = AtlasUpdater(controller.runner, parent=self)
+        self.updater.placed.connect(self._on_placed)
+        self.updater.consolidated.connect(self._on_consolidated)
+        self.updater.refined.connect(self._on_refined)
+        self.updater.progress.connect(controller.busyChanged)
+        self.updater.failed.connect(controller.errorOccurred)
+        self.refine_count = 0  # refined atlases applied (tests, bench)
+        self.auto_refine = True
+        self._arrivals: dict[int, tuple[object, np.ndarray]] = {}
+        self._fitted: list | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.updater.busy
+
+    def reset(self) -> None:
+        self.updater.reset()
+        self._arrivals.clear()
+
+    # -- a whole project --------------------------------------------------------------------
+    def show_snapshot(self, snap: ProjectSnapshot) -> None:
+        self.reset()
+        state, view = self._c.state, self._c.views.map_view
+        state.reset(snap.sounds, snap.trajectories)
+        state.atlas = snap.atlas
+        state.groups = dict(snap.groups)
+        view.set_points(
+            state.xy_in_map_order(), state.categories(), state.names(), state.generated()
+        )
+        self._update_density()
+        self.fit()
+        if snap.atlas is not None and not snap.atlas_was_saved:
+            self._save(snap.store, snap.atlas)
+        if self.auto_refine and snap.atlas is not None and snap.atlas.method == "pca":
+            self.refine()
+
+    # -- sounds arriving ----------------------------------------------------------------------
+    def add_sounds(self, sounds: list, latents: dict) -> None:
+        """Queue imported sounds for placement; they appear once placed (a worker job)."""
+        state = self._c.state
+        fresh = [s for s in sounds if state.index_of(s.id) < 0 and s.id in latents]
+        if not fresh:
+            return
+        for s in fresh:
+            self._arrivals[s.id] = (s, latents[s.id])
+
+        def current():
+            trajs, ids = state.snapshot()
+            return state.atlas, trajs, ids
+
+        self.updater.place([latents[s.id] for s in fresh], [s.id for s in fresh], current)
+
+    def _on_placed(self, atlas, new_ids: list, xy_new: np.ndarray) -> None:
+        state, view = self._c.state, self._c.views.map_view
+        batch = [self._arrivals.pop(i) for i in new_ids if i in self._arrivals]
+        old_count = len(state)
+        if atlas is not None:  # a rebuilt preview: everyone moves a little
+            state.atlas = atlas
+            if old_count:
+                view.move_points(state.xy_in_map_order(atlas), duration_ms=300)
+        added = state.append([s for s, _ in batch], {s.id: z for s, z in batch})
+        if added:
+            row = {int(i): k for k, i in enumerate(new_ids)}
+            xy = np.asarray(xy_new, np.float32)[[row[s.id] for s in added]]
+            view.add_points(xy, state.categories(added), state.names(added), state.generated(added))
+        if old_count == 0:
+            self.fit()
+        if atlas is not None:
+            self._update_density()
+
+    def _on_consolidated(self, atlas) -> None:
+        self._c.state.atlas = atlas
+        self._update_density()
+
+    # -- refinement ---------------------------------------------------------------------------
+    def refine(self) -> bool:
+        trajs, ids = self._c.state.snapshot()
+        return self.updater.refine(trajs, ids)
+
+    def _on_refined(self, atlas) -> None:
+        state = self._c.state
+        if set(int(i) for i in atlas.sound_ids) != set(state.ids):
+            self.refine()  # sounds came or went while UMAP ran: map them all again
+            return
+        state.atlas = atlas
+        self.refine_count += 1
+        xy = state.xy_in_map_order(atlas)
+        if not self._user_moved_view():
+            self.fit(xy)  # frame where the points are going (unless the user zoomed or panned)
+        self._c.views.map_view.move_points(xy, duration_ms=GLIDE_MS)
+        self._update_density()
+        if self._c.store is not None:
+            self._save(self._c.store, atlas)
+        self._c.message.emit(f"Map refined (UMAP, {len(atlas)} sounds)")
+
+    def _save(self, store, atlas) -> None:
+        """Write the atlas to the project on a worker (a transaction with an fsync)."""
+        self._c.runner.submit(
+            lambda ctx: store.put_atlas(atlas),
+            on_error=lambda exc, tb: self._c.errorOccurred.emit(f"could not save the map: {exc}"),
+        )
+
+    def fit(self, xy: np.ndarray | None = None) -> None:
+        """Frame the points ``xy`` (default: where they are), with a margin for their names."""
+        view = self._c.views.map_view
+        xy = view.positions() if xy is None else xy
+        if len(xy) == 0:
+            return
+        lo, hi = xy.min(axis=0).astype(np.float64), xy.max(axis=0).astype(np.float64)
+        span = np.maximum(hi - lo, 0.05)
+        lo, hi = lo - 0.08 * span, hi + 0.08 * span
+        x_range, y_range = (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+        view.setRange(xRange=x_range, yRange=y_range, padding=0)
+        self._fitted = view.getViewBox().viewRange()
+
+    def _user_moved_view(self) -> bool:
+        return self._fitted is not None and self._c.views.map_view.getViewBox().viewRange() != (
+            self._fitted
+        )
+
+    # -- density ------------------------------------------------------------------------------
+    def _update_density(self) -> None:
+        atlas = self._c.state.atlas
+        if atlas is not None:
+            self._c.views.map_view.set_density(atlas.density_grid, (0.0, 1.0, 0.0, 1.0))
+
+    def set_density_visible(self, visible: bool) -> None:
+        self._c.views.map_view.set_density_visible(visible)
+        self._c.settings.set_flag("density", visible)

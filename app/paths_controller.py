@@ -1,0 +1,388 @@
+"""``PathsController``: record gestures on the map as latent paths, play, edit, export them.
+
+Record (R / the record button → ``ExplorerController.recordToggled``): while recording, every
+press on the map (a click on a sound or on empty space, the start of a drag) and every drag move
+is captured with :class:`~latentscape.engines.paths.PathRecorder` — the map position in the
+unit square and the latent frame the inverse map gave there, which is what the scrub voice
+played. Stopping the recording adds the path to the project (item kind ``"path"``), the list
+(:class:`~latentscape.widgets.paths_panel.PathsPanel`) and the map (line, start ring, arrow).
+
+Play, edit (trim, retime, smooth, reverse, delete, undo), rename, export and import come from
+the panel's intents; see :mod:`latentscape.paths_player`, :mod:`latentscape.paths_export` and
+:mod:`latentscape.paths_library`.
+
+Thread: GUI thread only. Install with :func:`attach_paths` (the window owns the controller).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from latentscape.engines.errors import LatentscapeError
+from latentscape.engines.paths import (
+    PathRecorder,
+    change_speed,
+    import_path,
+    reverse,
+    smooth,
+    trim,
+)
+from latentscape.paths_export import FILTERS, PathExporter, default_file_name
+from latentscape.paths_library import PathLibrary
+from latentscape.paths_player import OSC_DEFAULT_HOST, OSC_DEFAULT_PORT, PathPlayer
+from latentscape.widgets.paths_panel import PathsPanel
+
+SMOOTH_WINDOW_S = 0.25
+IMPORT_FILTER = "latentscape paths (*.json);;CSV paths (*.csv);;All files (*)"
+
+
+class PathsController(QObject):
+    """Wires the paths panel, the map and the explorer's gestures to paths and the audio engine.
+
+    Signals
+    -------
+    pathsChanged()
+        The list of paths or one of them changed (panel and map are already updated).
+    recorded(str path_id)
+        A recording ended and was added.
+    exportFinished(str file) / exportFailed(str message)
+    """
+
+    pathsChanged = Signal()
+    recorded = Signal(str)
+    exportFinished = Signal(str)
+    exportFailed = Signal(str)
+
+    def __init__(self, explorer, panel: PathsPanel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.c = explorer
+        self.panel = panel
+        self.map_view = explorer.views.map_view
+        self.library = PathLibrary()
+        self.recorder = PathRecorder()
+        self.player = PathPlayer(self.map_view, parent=self)
+        self.exporter = PathExporter(parent=self)
+        qs = explorer.settings.qsettings
+        self.osc_host = str(qs.value("osc/host", OSC_DEFAULT_HOST))
+        self.osc_port = int(qs.value("osc/port", OSC_DEFAULT_PORT))
+        self._closed = False
+
+        c = explorer
+        c.recordToggled.connect(self._on_record_toggled)
+        c.scrubStarted.connect(self._on_scrub_started)
+        c.scrubMoved.connect(self._on_scrub_moved)
+        c.positionAuditioned.connect(self._on_position_auditioned)
+        c.soundAuditioned.connect(self._on_sound_auditioned)
+        c.projectOpened.connect(self._on_project_opened)
+        c.audio.started.connect(lambda _engine: self.player.forget_engine())
+
+        p = panel
+        p.selectionChanged.connect(lambda _id: self._draw_map())
+        p.renameRequested.connect(self.rename)
+        p.playRequested.connect(self.play)
+        p.stopRequested.connect(self.stop)
+        p.trimRequested.connect(lambda pid, a, b: self._edit(pid, "trim", trim, a, b))
+        p.retimeRequested.connect(lambda pid, f: self._edit(pid, "retime", change_speed, f))
+        p.smoothRequested.connect(lambda pid: self._edit(pid, "smooth", smooth, SMOOTH_WINDOW_S))
+        p.reverseRequested.connect(lambda pid: self._edit(pid, "reverse", reverse))
+        p.deleteRequested.connect(self.delete)
+        p.undoRequested.connect(self.undo)
+        p.exportRequested.connect(self._on_export_requested)
+        p.importRequested.connect(self._on_import_requested)
+        p.oscToggled.connect(self.set_osc_enabled)
+
+        self.exporter.finished.connect(self._on_exported)
+        self.exporter.failed.connect(self._on_export_failed)
+        self.exporter.progress.connect(c.busyChanged)
+        if c.store is not None:
+            self._on_project_opened(c.store)
+
+    # -- record ------------------------------------------------------------------------------
+    @property
+    def recording(self) -> bool:
+        return self.recorder.is_recording
+
+    def _on_record_toggled(self, on: bool) -> None:
+        if on:
+            self.player.stop()
+            self.recorder.start()
+            self.c.message.emit("Recording a path: click and drag on the map, R to stop")
+        else:
+            self.finish_recording()
+
+    def finish_recording(self) -> str:
+        """End the recording and add the path; returns its id ("" when nothing was recorded)."""
+        model = self.c.model
+        seed = self.c.audio.seed
+        try:
+            path = self.recorder.stop(
+                name=self.library.next_name(),
+                seed=0 if seed is None else int(seed),
+                model_hash=model.info.content_hash if model is not None else "",
+            )
+        except LatentscapeError as exc:
+            self.c.errorOccurred.emit(str(exc))
+            return ""
+        if path is None:
+            self.c.message.emit("Nothing recorded: click or drag on the map while recording")
+            return ""
+        path_id = self._guard(lambda: self.library.add(path))
+        if not path_id:
+            return ""
+        self._refresh(select=path_id)
+        self.c.message.emit(f"Recorded {path.name} ({path.duration_s:.1f} s)")
+        self.recorded.emit(path_id)
+        return path_id
+
+    def _capture(self, x: float, y: float, latent, kind: str) -> None:
+        if self.recorder.is_recording:
+            self._guard(lambda: self.recorder.add((x, y), latent, kind=kind))
+
+    def _on_scrub_started(self, x: float, y: float, z) -> None:
+        self._capture(x, y, z, "click")
+        self.player.send_frame(x, y, z)
+
+    def _on_scrub_moved(self, x: float, y: float, z) -> None:
+        self._capture(x, y, z, "drag")
+        self.player.send_frame(x, y, z)
+
+    def _on_position_auditioned(self, x: float, y: float, _trajectory) -> None:
+        atlas = self.c.state.atlas
+        if atlas is not None:
+            z = atlas.frame_at(x, y)
+            self._capture(x, y, z, "click")
+            self.player.send_frame(x, y, z)
+
+    def _on_sound_auditioned(self, sound_id: int) -> None:
+        atlas, index = self.c.state.atlas, self.c.state.index_of(sound_id)
+        if atlas is None or index < 0 or not (self.recording or self.player.osc is not None):
+            return
+        x, y = (float(v) for v in self.map_view.positions()[index])
+        z = atlas.frame_at(x, y)  # on a sound: that sound's own (pooled) latent
+        self._capture(x, y, z, "click")
+        self.player.send_frame(x, y, z)
+
+    # -- play --------------------------------------------------------------------------------
+    def play(self, path_id: str, loop: bool = False, speed: float = 1.0) -> bool:
+        """Play a path through the audio engine (once or looped, ``speed`` × as recorded)."""
+        if path_id not in self.library:
+            return False
+        path = self.library.path(path_id)
+        audio = self.c.audio.engine
+        if audio is None:
+            self.c.message.emit("Audio is starting…" if self.c.audio.starting else "No audio")
+            return False
+        model = self.c.model
+        if model is None or model.engine.latent_size != path.latent_size:
+            self.c.errorOccurred.emit(
+                f"'{path.name}' has {path.latent_size} latent dims: load the model it was "
+                "recorded with to hear it"
+            )
+            return False
+        if self.recording:
+            self.c.set_recording(False)
+        try:
+            self.player.play(audio, path_id, path, loop, speed)
+        except (LatentscapeError, ValueError) as exc:
+            self.c.errorOccurred.emit(str(exc))
+            return False
+        return True
+
+    def stop(self) -> None:
+        self.player.stop()
+
+    # -- edit --------------------------------------------------------------------------------
+    def _edit(self, path_id: str, label: str, fn, *args) -> bool:
+        if path_id not in self.library:
+            return False
+        ok = self._guard(
+            lambda: self.library.edit(path_id, fn(self.library.path(path_id), *args), label)
+        )
+        if ok:
+            if self.player.path_id == path_id:
+                self.player.stop()
+            self._refresh(select=path_id)
+        return bool(ok)
+
+    def rename(self, path_id: str, name: str) -> None:
+        if path_id in self.library and self._guard(lambda: self.library.rename(path_id, name)):
+            # Called from the table's itemChanged: rebuild the table after the edit completes.
+            QTimer.singleShot(0, lambda: self._refresh(select=path_id))
+
+    def delete(self, path_id: str) -> None:
+        if path_id not in self.library:
+            return
+        if self.player.path_id == path_id:
+            self.player.stop()
+        if self._guard(lambda: self.library.delete(path_id) or True):
+            self._refresh()
+
+    def undo(self) -> None:
+        path_id = self._guard(self.library.undo)
+        self._refresh(select=path_id or None)
+
+    # -- export / import ---------------------------------------------------------------------
+    def export(self, path_id: str, fmt: str, out: str | Path) -> bool:
+        """Write path ``path_id`` as ``fmt`` (wav, flac, midi, csv, json) to ``out``.
+
+        Audio renders in the background (``exportFinished`` when written) with the path's
+        seed and the live latent transform, at ``exporter.sample_rate_hz`` (None: model rate).
+        """
+        if path_id not in self.library:
+            return False
+        model = self.c.model
+        return self.exporter.export(
+            self.library.path(path_id),
+            fmt,
+            out,
+            engine=model.engine if model is not None else None,
+            transform=self.c.audio.transform,
+        )
+
+    def import_file(self, file: str | Path) -> str:
+        """Add the path in a JSON (or CSV) file; returns its id ("" on a refused file)."""
+        try:
+            path = import_path(file)
+        except (LatentscapeError, OSError) as exc:
+            self.c.errorOccurred.emit(str(exc))
+            return ""
+        path_id = self._guard(lambda: self.library.add(path))
+        if path_id:
+            self._refresh(select=path_id)
+            model = self.c.model
+            if model is not None and model.engine.latent_size != path.latent_size:
+                self.c.message.emit(
+                    f"Imported '{path.name}' ({path.latent_size} latent dims; the loaded model "
+                    f"has {model.engine.latent_size})"
+                )
+            else:
+                self.c.message.emit(f"Imported '{path.name}'")
+        return path_id
+
+    def ask_save_file(self, fmt: str, suggested: str) -> str:
+        """The file dialog for an export ("" when cancelled)."""
+        parent = self.c.views.dialog_parent
+        file, _ = QtWidgets.QFileDialog.getSaveFileName(
+            parent, "Export path", suggested, FILTERS[fmt]
+        )
+        return file
+
+    def ask_open_file(self) -> str:
+        parent = self.c.views.dialog_parent
+        file, _ = QtWidgets.QFileDialog.getOpenFileName(parent, "Import path", "", IMPORT_FILTER)
+        return file
+
+    def _on_export_requested(self, path_id: str, fmt: str) -> None:
+        if path_id not in self.library:
+            return
+        folder = Path(self.c.store.path).parent if self.c.store is not None else Path.home()
+        suggested = folder / default_file_name(self.library.path(path_id).name, fmt)
+        out = self.ask_save_file(fmt, str(suggested))
+        if out:
+            self.export(path_id, fmt, out)
+
+    def _on_import_requested(self) -> None:
+        file = self.ask_open_file()
+        if file:
+            self.import_file(file)
+
+    def _on_exported(self, file: str) -> None:
+        self.c.message.emit(f"Exported {Path(file).name}")
+        self.exportFinished.emit(file)
+
+    def _on_export_failed(self, message: str) -> None:
+        self.c.errorOccurred.emit(message)
+        self.exportFailed.emit(message)
+
+    # -- OSC ---------------------------------------------------------------------------------
+    def set_osc_enabled(self, on: bool) -> bool:
+        """Stream over OSC to ``osc_host:osc_port`` while paths play and the user drags."""
+        if not on:
+            self.player.set_osc(None)
+            self._set_osc_check(False)
+            return False
+        from latentscape.engines.paths.osc_stream import OscStreamer
+
+        try:
+            streamer = OscStreamer(self.osc_host, int(self.osc_port))
+        except LatentscapeError as exc:
+            self.c.errorOccurred.emit(str(exc))
+            self._set_osc_check(False)
+            return False
+        self.player.set_osc(streamer)
+        self._set_osc_check(True)
+        self.c.message.emit(f"Streaming OSC to {self.osc_host}:{self.osc_port}")
+        return True
+
+    def _set_osc_check(self, on: bool) -> None:
+        with QtCore.QSignalBlocker(self.panel.osc_check):
+            self.panel.osc_check.setChecked(on)
+
+    # -- project / lifecycle -----------------------------------------------------------------
+    def _on_project_opened(self, store) -> None:
+        if self.recording:  # a recording belongs to the project it was made in
+            self.c.set_recording(False)
+        self.player.stop()
+        self._guard(lambda: self.library.set_store(store) or True)
+        for line in self.library.load_errors:
+            self.c.errorOccurred.emit(line)
+        self._refresh()
+
+    def shutdown(self) -> None:
+        """Window closing: keep a running recording, stop playback/OSC, finish renders."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.recording:
+            self.finish_recording()
+        self.player.shutdown()
+        self.exporter.shutdown()
+
+    def eventFilter(self, watched: QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.Close:
+            self.shutdown()
+        return False
+
+    # -- views -------------------------------------------------------------------------------
+    def _refresh(self, select: str | None = None) -> None:
+        self.panel.set_paths(self.library.rows())
+        if select is not None and select in self.library:
+            self.panel.select_path(select)
+        self.panel.set_undo_available(self.library.can_undo)
+        self._draw_map()
+        self.pathsChanged.emit()
+
+    def _draw_map(self) -> None:
+        selected = self.panel.selected_path()
+        self.map_view.set_paths(
+            [
+                (
+                    np.asarray(self.library.path(pid).xy),
+                    self.library.path(pid).name,
+                    pid == selected,
+                )
+                for pid in self.library.ids()
+            ]
+        )
+
+    def _guard(self, fn):
+        """Run ``fn``; a LatentscapeError becomes a one-line error for the user (returns None)."""
+        try:
+            return fn()
+        except (LatentscapeError, OSError) as exc:
+            self.c.errorOccurred.emit(str(exc))
+            return None
+
+
+def attach_paths(window) -> PathsController:
+    """Create the paths panel and controller and install them in ``window`` (a MainWindow)."""
+    panel = PathsPanel()
+    window.install_paths_panel(panel)
+    controller = PathsController(window.controller, panel, parent=window)
+    window.installEventFilter(controller)
+    window.paths = controller
+    return controller

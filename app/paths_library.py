@@ -1,0 +1,204 @@
+"""``PathLibrary``: the app's recorded latent paths, their edit histories and their storage.
+
+Qt-free model behind the paths panel: each path has an opaque id (``"path-3"``), a
+:class:`~latentscape.engines.paths.PathEditHistory`, and the project item it is saved in
+(``kind == "path"``; every change is written at once, the store has no "unsaved" state).
+Undo is one app-wide stack over edits, renames and deletions, in the order they were made.
+
+Thread: GUI thread only (the store itself is thread-safe; the histories are not).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from latentscape.engines.paths import (
+    ITEM_KIND,
+    LatentPath,
+    PathEditHistory,
+    PathError,
+    path_from_item,
+    path_to_item,
+)
+
+_NUMBERED = re.compile(r"^Path (\d+)$")
+
+
+@dataclass
+class PathEntry:
+    """One path in the library: its history and the project item holding it (None: unsaved)."""
+
+    path_id: str
+    history: PathEditHistory
+    item_id: int | None = None
+    order: int | None = None  # list position key in the project (first item id it was saved as)
+
+    @property
+    def path(self) -> LatentPath:
+        return self.history.current
+
+
+class PathLibrary:
+    """Ordered paths with undo, mirrored into a :class:`~latentscape.project_store.ProjectStore`.
+
+    Without a store (no project yet) paths live in memory and are written into the next store
+    set with :meth:`set_store`, so a recording made before any project exists is not lost.
+    """
+
+    def __init__(self) -> None:
+        self.store = None
+        self._entries: dict[str, PathEntry] = {}
+        self._undo: list[tuple] = []
+        self._counter = 0
+        self.load_errors: list[str] = []  # one line per stored path that could not be read
+
+    # -- project ---------------------------------------------------------------------------
+    def set_store(self, store) -> None:
+        """Show the paths saved in ``store``; unsaved paths move into it; undo starts afresh."""
+        unsaved = [e.path for e in self._entries.values() if e.item_id is None]
+        self.store = store
+        self._entries.clear()
+        self._undo.clear()
+        self.load_errors = []
+        if store is None:
+            return
+        items = sorted(store.items(ITEM_KIND), key=lambda i: (_order(i), i.id))
+        for item in items:
+            try:
+                path = path_from_item(item)
+            except PathError as exc:  # a damaged item is reported and left in the project
+                self.load_errors.append(str(exc))
+                continue
+            self._insert(PathEntry(self._new_id(), PathEditHistory(path), item.id, _order(item)))
+        for path in unsaved:
+            self.add(path)
+
+    # -- queries ---------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, path_id: object) -> bool:
+        return path_id in self._entries
+
+    def ids(self) -> list[str]:
+        return list(self._entries)
+
+    def path(self, path_id: str) -> LatentPath:
+        """The current version of a path (``PathError`` for an unknown id)."""
+        return self._entry(path_id).path
+
+    def item_id(self, path_id: str) -> int | None:
+        return self._entry(path_id).item_id
+
+    def rows(self) -> list[tuple[str, str, float]]:
+        """``(path_id, name, duration_s)`` for ``PathsPanel.set_paths``."""
+        return [(pid, e.path.name, e.path.duration_s) for pid, e in self._entries.items()]
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def next_name(self) -> str:
+        """``"Path N"`` with N one more than the highest number in use."""
+        used = [
+            int(m.group(1)) for e in self._entries.values() if (m := _NUMBERED.match(e.path.name))
+        ]
+        return f"Path {max(used, default=0) + 1}"
+
+    # -- changes ---------------------------------------------------------------------------
+    def add(self, path: LatentPath) -> str:
+        """Add a new path (saved at once when there is a store); returns its id."""
+        entry = PathEntry(self._new_id(), PathEditHistory(path))
+        self._save_new(entry)
+        self._insert(entry)
+        return entry.path_id
+
+    def edit(self, path_id: str, new_path: LatentPath, label: str = "edit") -> LatentPath:
+        """Replace a path by an edited version (undoable) and save it."""
+        entry = self._entry(path_id)
+        entry.history.apply(new_path, label)
+        self._save(entry)
+        self._undo.append(("edit", path_id))
+        return entry.path
+
+    def rename(self, path_id: str, name: str) -> LatentPath:
+        name = name.strip()
+        if not name:
+            raise PathError("a path needs a name")
+        if name == self.path(path_id).name:
+            return self.path(path_id)
+        return self.edit(path_id, self.path(path_id).replace(name=name), "rename")
+
+    def delete(self, path_id: str) -> None:
+        """Remove a path (undoable: :meth:`undo` puts it back where it was)."""
+        entry = self._entry(path_id)
+        position = list(self._entries).index(path_id)
+        if entry.item_id is not None and self.store is not None:
+            self.store.delete_item(entry.item_id)
+        entry.item_id = None
+        del self._entries[path_id]
+        self._undo.append(("delete", path_id, entry, position))
+
+    def undo(self) -> str | None:
+        """Undo the newest change; returns the id of the path it touched (None: nothing to undo)."""
+        if not self._undo:
+            return None
+        action = self._undo.pop()
+        if action[0] == "edit":
+            entry = self._entries.get(action[1])
+            if entry is None:  # cannot happen: a deleted path's edits sit under its deletion
+                return None
+            entry.history.undo()
+            self._save(entry)
+            return entry.path_id
+        _, path_id, entry, position = action
+        self._save_new(entry)  # a new item, keeping the old list position (meta "order")
+        self._insert(entry, position)
+        return path_id
+
+    # -- internals -------------------------------------------------------------------------
+    def _entry(self, path_id: str) -> PathEntry:
+        try:
+            return self._entries[path_id]
+        except KeyError:
+            raise PathError(f"no path with id {path_id!r}") from None
+
+    def _new_id(self) -> str:
+        self._counter += 1
+        return f"path-{self._counter}"
+
+    def _insert(self, entry: PathEntry, position: int | None = None) -> None:
+        items = list(self._entries.items())
+        if position is None:
+            position = len(items)
+        items.insert(position, (entry.path_id, entry))
+        self._entries = dict(items)
+
+    def _meta(self, entry: PathEntry) -> tuple[str, bytes, dict]:
+        name, payload, meta = path_to_item(entry.path)
+        if entry.order is not None:
+            meta["order"] = entry.order
+        return name, payload, meta
+
+    def _save_new(self, entry: PathEntry) -> None:
+        entry.item_id = None
+        if self.store is None:
+            return
+        entry.item_id = self.store.put_item(ITEM_KIND, *self._meta(entry))
+        if entry.order is None:
+            entry.order = entry.item_id
+
+    def _save(self, entry: PathEntry) -> None:
+        if self.store is None:
+            return
+        if entry.item_id is None:
+            self._save_new(entry)
+            return
+        name, payload, meta = self._meta(entry)
+        self.store.update_item(entry.item_id, name=name, payload=payload, meta=meta)
+
+
+def _order(item) -> int:
+    order = item.meta.get("order") if isinstance(item.meta, dict) else None
+    return int(order) if isinstance(order, int) else int(item.id)

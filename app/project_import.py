@@ -1,0 +1,174 @@
+"""Import sounds into a project: the background :class:`ImportJob` plus writing its results.
+
+Threads: the job encodes on its own worker thread; :meth:`ProjectImport.poll` drains finished
+sounds into the project on the *caller's* thread (the GUI's timer, or the CLI's loop), one
+transaction per poll, so the project only ever holds whole sounds.
+
+Paths are stored relative to the project's folder when inside it (``store.resolve`` turns
+them back into usable paths), so a project travels with its sounds (the demo does).
+
+What is (not) encoded again:
+- a sound whose key (content hash, segment, rules) is already encoded with this model in the
+  project is not encoded again: its latents are copied;
+- the same file at the same path is not added twice;
+- after a model change, the project's sounds that lack latents for the new model and whose
+  files still exist are re-encoded into the same sound rows (their ids stay).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from latentscape.engines.contract import ModelEngine
+from latentscape.engines.corpus import (
+    ImportedSound,
+    ImportJob,
+    ImportProgress,
+    ImportReport,
+    ImportRules,
+)
+from latentscape.project_store import NewSound, ProjectStore
+
+
+class ProjectImport:
+    """Import ``paths`` into ``store`` with ``engine`` (which becomes the project's model)."""
+
+    def __init__(
+        self,
+        store: ProjectStore,
+        engine: ModelEngine,
+        paths: Sequence[str | Path],
+        *,
+        rules: ImportRules | None = None,
+        seed: int | None = 0,
+    ) -> None:
+        info = engine.info
+        current = store.model()
+        if current is None or current.content_hash != info.content_hash:
+            store.set_model(store.relative(info.path), info.content_hash, info.to_dict())
+        self._store = store
+        self.skipped = 0  # already in the project (same path, same content)
+        self.added_ids: list[int] = []
+        self.reencoded_ids: list[int] = []
+        self._key_source: dict[str, int] = {}  # key -> a sound id holding its latents
+        self._present: set[tuple[str, str]] = set()  # (path, key) with latents
+        self._missing: dict[tuple[str, str], int] = {}  # (path, key) lacking latents -> id
+        reencode: list[str] = []
+        for s in store.sounds():
+            key = s.meta.get("key")
+            if not key or s.path is None:
+                continue
+            if s.frames is not None:
+                self._key_source.setdefault(key, s.id)
+                self._present.add((s.path, key))
+            else:
+                self._missing[(s.path, key)] = s.id
+                full = str(store.resolve(s.path))
+                if Path(full).exists() and full not in reencode:
+                    reencode.append(full)
+        self.generated_without_latents = sum(
+            1 for s in store.sounds() if s.generated and s.frames is None
+        )
+        self._job = ImportJob(
+            engine,
+            [*reencode, *paths],
+            rules=rules,
+            known_keys=frozenset(self._key_source),
+            seed=seed,
+        )
+
+    def start(self) -> None:
+        self._job.start()
+
+    @property
+    def progress(self) -> ImportProgress:
+        return self._job.progress
+
+    @property
+    def finished(self) -> bool:
+        return self._job.finished
+
+    @property
+    def report(self) -> ImportReport | None:
+        return self._job.report
+
+    def cancel(self) -> None:
+        self._job.cancel()
+
+    def bad_files(self) -> list:
+        """Bad files reported since the last call (``BadFile(path, reason)``)."""
+        return self._job.take_bad()
+
+    def poll(self) -> list[int]:
+        """Store the sounds finished since the last call; returns the new sounds' ids."""
+        results = self._job.take_results()
+        if not results:
+            return []
+        new: list[NewSound] = []
+        with self._store.transaction():
+            for r in results:
+                latents = r.latents
+                if latents is None:
+                    latents = self._store.latents(self._key_source[r.key])
+                ident = (self._store.relative(r.path), r.key)
+                if ident in self._present:
+                    self.skipped += 1
+                    continue
+                if ident in self._missing:
+                    sound_id = self._missing.pop(ident)
+                    self._store.put_latents(sound_id, latents)
+                    self.reencoded_ids.append(sound_id)
+                    self._present.add(ident)
+                    continue
+                self._present.add(ident)
+                new.append(self._new_sound(r, latents, ident[0]))
+            ids = self._store.add_sounds(new)
+        for sound, sound_id in zip(new, ids):
+            self._key_source.setdefault(sound.meta["key"], sound_id)
+        self.added_ids.extend(ids)
+        return ids
+
+    def _new_sound(self, r: ImportedSound, latents: np.ndarray | None, stored: str) -> NewSound:
+        path = Path(r.path)
+        name = path.stem if r.segment_index == 0 else f"{path.stem} #{r.segment_index + 1}"
+        return NewSound(
+            path=stored,
+            content_hash=r.content_hash,
+            duration_s=r.duration_s,
+            latents=latents,
+            folder=self._store.relative(path.absolute().parent),
+            name=name,
+            segment_index=r.segment_index,
+            start_s=r.start_s,
+            meta={"key": r.key},
+        )
+
+    def run_to_end(
+        self,
+        on_progress: Callable[[ImportProgress], None] | None = None,
+        poll_s: float = 0.05,
+    ) -> ImportReport:
+        """Start (if needed), poll until done, store everything; returns the job's report."""
+        if self._job._thread is None:
+            self.start()
+        try:
+            while not self._job.finished:
+                self.poll()
+                if on_progress is not None:
+                    on_progress(self._job.progress)
+                time.sleep(poll_s)  # a CLI loop; the GUI polls from a timer instead
+        except KeyboardInterrupt:
+            self.cancel()
+            self._job.wait()
+            self.poll()
+            raise
+        report = self._job.wait()
+        self.poll()
+        if on_progress is not None:
+            on_progress(self._job.progress)
+        assert report is not None
+        return report

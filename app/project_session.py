@@ -1,0 +1,164 @@
+"""Opening projects and models off the GUI thread: plain functions that return snapshots.
+
+Everything here is Qt-free and runs on a worker thread (``TaskRunner``); the GUI thread applies
+the returned snapshot. Nothing is shared with the GUI while the work runs.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from latentscape.clusters import cluster_count, kmeans
+from latentscape.engines.atlas.atlas import Atlas
+from latentscape.engines.errors import LatentscapeError
+from latentscape.map_state import category_of
+from latentscape.project_store import ProjectStore, Sound
+
+DEMO_PROJECT = "demo.lsc"
+MAX_PREFIX_GROUPS = 10
+
+
+@dataclass(frozen=True)
+class ProjectSnapshot:
+    """What the GUI needs to show an opened project.
+
+    ``trajectories`` maps sound id to ``[frames, latent_size]`` float32 (current model only);
+    ``atlas`` is the saved map, or a fresh PCA preview when the project had none.
+    """
+
+    store: ProjectStore
+    sounds: list[Sound]
+    trajectories: dict[int, np.ndarray]
+    atlas: Atlas | None
+    atlas_was_saved: bool
+    model_path: str | None
+    load_s: float
+    groups: dict[int, str]  # sound id -> colour group, when folders and tags do not tell apart
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A loaded model and its measured ``ModelInfo`` (``info.realtime_factor`` etc. filled)."""
+
+    engine: object  # ModelEngine
+    info: object  # ModelInfo
+    path: str
+
+
+def demo_project_path() -> Path | None:
+    """``resources/demo/demo.lsc`` from the installed package, or None when it is not built yet."""
+    try:
+        path = Path(str(importlib.resources.files("latentscape.resources") / "demo" / DEMO_PROJECT))
+    except (ModuleNotFoundError, TypeError):
+        return None
+    return path if path.is_file() else None
+
+
+def resolve_model_path(model_path: str, project_path: Path) -> str:
+    """Find the project's model: as stored, else beside the project (relative or moved)."""
+    p = Path(model_path)
+    if p.is_absolute() and p.is_file():
+        return str(p)
+    for candidate in (project_path.parent / p, project_path.parent / p.name):
+        if candidate.is_file():
+            return str(candidate.resolve())
+    return str(p)
+
+
+def open_project(path: str | Path) -> ProjectSnapshot:
+    """Open ``path`` and read its sounds, latents and map (worker thread).
+
+    Raises :class:`~latentscape.project_store.ProjectError` for a missing or foreign file.
+    """
+    t0 = time.perf_counter()
+    path = Path(path)
+    store = ProjectStore.open(path)
+    try:
+        return _snapshot(store, t0)
+    except BaseException:
+        store.close()
+        raise
+
+
+def new_project(path: str | Path | None = None) -> ProjectSnapshot:
+    """Create an empty project (in a private temp folder when ``path`` is None: "untitled")."""
+    t0 = time.perf_counter()
+    if path is None:
+        path = Path(tempfile.mkdtemp(prefix="latentscape-")) / "untitled.lsc"
+    store = ProjectStore.create(path, overwrite=True)
+    return _snapshot(store, t0)
+
+
+def _snapshot(store: ProjectStore, t0: float) -> ProjectSnapshot:
+    ref = store.model()
+    model_path = resolve_model_path(ref.path, store.path) if ref is not None else None
+    trajectories = store.all_latents()
+    sounds = [s for s in store.sounds() if s.id in trajectories]
+    atlas = store.atlas()
+    saved = atlas is not None
+    if atlas is not None:
+        known = set(int(i) for i in atlas.sound_ids)
+        missing = [s for s in sounds if s.id not in known]
+        if missing:
+            atlas = atlas.with_added([trajectories[s.id] for s in missing], [s.id for s in missing])
+    elif sounds:
+        atlas = Atlas.build([trajectories[s.id] for s in sounds], [s.id for s in sounds])
+    return ProjectSnapshot(
+        groups=colour_groups(sounds, atlas),
+        store=store,
+        sounds=sounds,
+        trajectories=trajectories,
+        atlas=atlas,
+        atlas_was_saved=saved,
+        model_path=model_path,
+        load_s=time.perf_counter() - t0,
+    )
+
+
+def name_prefix(sound: Sound) -> str:
+    """The leading letters of a sound's name ("drum040_k47" -> "drum"), lower case."""
+    m = re.match(r"[A-Za-z]+", sound.name or "")
+    return m.group(0).lower() if m else ""
+
+
+def colour_groups(sounds: list[Sound], atlas: Atlas | None) -> dict[int, str]:
+    """Colour groups for a corpus whose folders and tags are all alike (worker thread).
+
+    Name prefixes when they split the corpus into 2-10 groups (a flat folder of
+    "kick_01, snare_02, pad_03"), else k-means clusters of the latent features; {} when folders
+    or tags already tell sounds apart.
+    """
+    if len({category_of(s) for s in sounds}) >= 2:
+        return {}
+    prefixes = {s.id: name_prefix(s) for s in sounds}
+    if 2 <= len(set(prefixes.values())) <= MAX_PREFIX_GROUPS and all(prefixes.values()):
+        return prefixes
+    if atlas is None:
+        return {}
+    labels = kmeans(atlas.features, cluster_count(len(atlas)))
+    return {int(sid): f"cluster {int(k) + 1}" for sid, k in zip(atlas.sound_ids, labels)}
+
+
+def load_and_measure(path: str | Path, measure_s: float = 0.5) -> LoadedModel:
+    """Load any model (``load_model``) and measure its real-time factor here (worker thread).
+
+    Raises :class:`~latentscape.engines.errors.ModelLoadError` with a one-line reason.
+    """
+    from latentscape.engines.loader import load_model
+    from latentscape.engines.speed import measure_engine
+
+    engine = load_model(path)
+    try:
+        info = measure_engine(engine, duration_s=measure_s)
+    except LatentscapeError:
+        raise
+    except Exception as exc:  # a model that loads but cannot decode is not usable
+        raise LatentscapeError(f"{Path(path).name}: decoding failed ({exc})") from None
+    return LoadedModel(engine=engine, info=info, path=str(path))

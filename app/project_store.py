@@ -1,0 +1,396 @@
+"""The project file (``.lsc``): one SQLite database holding everything a session made.
+
+Durability: rollback journal (``journal_mode=DELETE``) with ``synchronous=FULL``, so the project
+is a single file at rest and a process killed mid-write leaves the last committed state (SQLite
+rolls the leftover "hot" journal back on the next open). Every public method runs in one
+transaction; :meth:`ProjectStore.transaction` groups several.
+
+Threads: every method may be called from any thread; one connection is shared behind a
+re-entrant lock, so calls are serialised.
+
+Latents are stored per model content hash: changing the project's model keeps the sounds and
+their old latents, and :meth:`ProjectStore.latents` answers for the current model only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from latentscape.engines.errors import LatentscapeError
+from latentscape.project_items import ItemsMixin
+from latentscape.project_records import (
+    Item,
+    ModelRef,
+    NewSound,
+    Sound,
+    _blob_latents,
+    _latent_blob,
+    pack_arrays,
+    rebase_paths,
+    unpack_arrays,
+)
+from latentscape.project_schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from latentscape.engines.atlas import Atlas
+
+CURRENT_MAP = "current"
+
+__all__ = [
+    "CURRENT_MAP",
+    "Item",
+    "ModelRef",
+    "NewSound",
+    "ProjectError",
+    "ProjectStore",
+    "Sound",
+    "pack_arrays",
+    "unpack_arrays",
+]
+
+
+class ProjectError(LatentscapeError):
+    """A project file is missing, not a project, from a newer version, or asked for what it lacks."""
+
+
+class ProjectStore(ItemsMixin):
+    """An open project file. Use :meth:`open` or :meth:`create`, then :meth:`close`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self._path = path
+        self._conn = conn
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    # -- opening -------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | Path, *, overwrite: bool = False) -> ProjectStore:
+        """Create a new, empty project at ``path`` (ProjectError if it exists, unless overwrite)."""
+        path = Path(path)
+        if path.exists():
+            if not overwrite:
+                raise ProjectError(f"{path}: already exists (choose another name)")
+            if path.is_dir():
+                raise ProjectError(f"{path}: is a directory")
+            path.unlink()
+        return cls.open(path, create=True)
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = False) -> ProjectStore:
+        """Open the project at ``path``; ``create`` makes a new one when it does not exist."""
+        path = Path(path)
+        if path.is_dir():
+            raise ProjectError(f"{path}: is a directory, not a project file")
+        if not path.exists() and not create:
+            raise ProjectError(f"{path}: no such project file")
+        if not path.parent.exists():
+            raise ProjectError(f"{path.parent}: no such folder")
+        try:
+            conn = sqlite3.connect(
+                str(path), check_same_thread=False, isolation_level=None, timeout=10.0
+            )
+            conn.execute("PRAGMA journal_mode=DELETE")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            store = cls(path, conn)
+            store._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise ProjectError(f"{path.name}: not a latentscape project ({exc})") from None
+        return store
+
+    def _migrate(self) -> None:
+        conn = self._conn
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if app_id != APPLICATION_ID and (tables or version):
+            conn.close()
+            raise ProjectError(f"{self._path.name}: an SQLite file, but not a latentscape project")
+        if version > SCHEMA_VERSION:
+            conn.close()
+            raise ProjectError(
+                f"{self._path.name}: made by a newer latentscape (schema {version}, "
+                f"this one reads up to {SCHEMA_VERSION}); update latentscape"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        with self.transaction():
+            for step in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[step].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def relative(self, path: str | Path) -> str:
+        """``path`` as stored: relative to the project's folder when inside it (so a project
+        moved together with its sounds and model still finds them), else absolute."""
+        full = Path(path).absolute()
+        try:
+            return full.relative_to(self._path.absolute().parent).as_posix()
+        except ValueError:
+            return str(full)
+
+    def resolve(self, path: str | Path) -> Path:
+        """A stored path (sound, model) as a usable path: relative ones are under the project."""
+        p = Path(path)
+        return p if p.is_absolute() else self._path.absolute().parent / p
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> ProjectStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Group calls into one atomic transaction (re-entrant; the outermost one commits)."""
+        with self._lock:
+            outer = self._depth == 0
+            if outer:
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if outer:
+                self._conn.execute("COMMIT")
+
+    def save_as(self, new_path: str | Path) -> None:
+        """Write a consistent copy of the project to ``new_path`` (replaced if it exists).
+
+        Stored relative paths (sounds, model) are rewritten for the new folder, so the copy
+        still finds its files (e.g. the shipped demo copied to a user folder before editing).
+        """
+        new_path = Path(new_path)
+        tmp = new_path.with_name(new_path.name + ".partial")
+        tmp.unlink(missing_ok=True)
+        with self._lock:
+            dest = sqlite3.connect(str(tmp), isolation_level=None)
+            try:
+                self._conn.backup(dest)
+                rebase_paths(dest, self._path.absolute().parent, new_path.absolute().parent)
+            finally:
+                dest.close()
+        tmp.replace(new_path)
+
+    # -- model ---------------------------------------------------------------------------------
+    def set_model(self, path: str, content_hash: str, info: dict[str, Any]) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO model (id, path, content_hash, info) VALUES (1, ?, ?, ?)",
+                (str(path), content_hash, json.dumps(info)),
+            )
+
+    def model(self) -> ModelRef | None:
+        with self._lock:
+            row = self._conn.execute("SELECT path, content_hash, info FROM model").fetchone()
+        return None if row is None else ModelRef(row[0], row[1], json.loads(row[2]))
+
+    def _model_hash(self) -> str:
+        row = self._conn.execute("SELECT content_hash FROM model").fetchone()
+        return "" if row is None else row[0]
+
+    # -- sounds --------------------------------------------------------------------------------
+    def add_sounds(self, sounds: Sequence[NewSound]) -> list[int]:
+        """Add ``sounds`` in one transaction; their latents count for the current model."""
+        ids: list[int] = []
+        now = time.time()
+        with self.transaction() as c:
+            model_hash = self._model_hash()
+            for s in sounds:
+                cur = c.execute(
+                    "INSERT INTO sounds (path, content_hash, duration_s, folder, name, tags, "
+                    "generated, segment_index, start_s, meta, added_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        s.path,
+                        s.content_hash,
+                        float(s.duration_s),
+                        s.folder,
+                        s.name,
+                        json.dumps(list(s.tags)),
+                        int(s.generated),
+                        int(s.segment_index),
+                        float(s.start_s),
+                        json.dumps(s.meta),
+                        now,
+                    ),
+                )
+                sound_id = int(cur.lastrowid)
+                ids.append(sound_id)
+                if s.latents is not None:
+                    c.execute(
+                        "INSERT INTO latents VALUES (?, ?, ?, ?, ?)",
+                        (sound_id, model_hash, *_latent_blob(s.latents)),
+                    )
+        return ids
+
+    def add_generated_sound(
+        self,
+        latents: np.ndarray,
+        *,
+        name: str,
+        tags: Sequence[str] = (),
+        meta: dict[str, Any] | None = None,
+        content_hash: str = "",
+    ) -> int:
+        """Add a sound that exists only as a latent trajectory (generated=True, no file)."""
+        import hashlib
+
+        z = np.ascontiguousarray(latents, dtype=np.float32)
+        digest = content_hash or "latent:" + hashlib.sha256(z.tobytes()).hexdigest()
+        model = self.model()
+        rate = model.info.get("frame_rate_hz") if model else None
+        if model and not rate and model.info.get("hop_samples"):
+            rate = model.info["sample_rate_hz"] / model.info["hop_samples"]
+        duration = z.shape[0] / rate if rate else 0.0
+        new = NewSound(
+            path=None,
+            content_hash=digest,
+            duration_s=duration,
+            latents=z,
+            name=name,
+            tags=tuple(tags),
+            generated=True,
+            meta=dict(meta or {}),
+        )
+        return self.add_sounds([new])[0]
+
+    _SOUND_SQL = (
+        "SELECT s.id, s.path, s.content_hash, s.duration_s, s.folder, s.name, s.tags, "
+        "s.generated, s.segment_index, s.start_s, s.meta, l.frames FROM sounds s "
+        "LEFT JOIN latents l ON l.sound_id = s.id AND l.model_hash = ?"
+    )
+
+    @staticmethod
+    def _sound(row: Sequence[Any]) -> Sound:
+        return Sound(
+            id=row[0],
+            path=row[1],
+            content_hash=row[2],
+            duration_s=row[3],
+            folder=row[4],
+            name=row[5],
+            tags=tuple(json.loads(row[6])),
+            generated=bool(row[7]),
+            segment_index=row[8],
+            start_s=row[9],
+            meta=json.loads(row[10]),
+            frames=row[11],
+        )
+
+    def sounds(self) -> list[Sound]:
+        with self._lock:
+            rows = self._conn.execute(
+                self._SOUND_SQL + " ORDER BY s.id", (self._model_hash(),)
+            ).fetchall()
+        return [self._sound(r) for r in rows]
+
+    def sound(self, sound_id: int) -> Sound:
+        with self._lock:
+            row = self._conn.execute(
+                self._SOUND_SQL + " WHERE s.id = ?", (self._model_hash(), int(sound_id))
+            ).fetchone()
+        if row is None:
+            raise ProjectError(f"no sound with id {sound_id} in {self._path.name}")
+        return self._sound(row)
+
+    def latents(self, sound_id: int) -> np.ndarray | None:
+        """Latent trajectory ``[frames, latent_size]`` float32 for the current model, or None."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT frames, dims, data FROM latents WHERE sound_id = ? AND model_hash = ?",
+                (int(sound_id), self._model_hash()),
+            ).fetchone()
+        return None if row is None else _blob_latents(*row)
+
+    def all_latents(self) -> dict[int, np.ndarray]:
+        """Every sound's latents for the current model, by sound id (ordered by id)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT sound_id, frames, dims, data FROM latents WHERE model_hash = ? "
+                "ORDER BY sound_id",
+                (self._model_hash(),),
+            ).fetchall()
+        return {r[0]: _blob_latents(r[1], r[2], r[3]) for r in rows}
+
+    def put_latents(self, sound_id: int, latents: np.ndarray) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO latents VALUES (?, ?, ?, ?, ?)",
+                (int(sound_id), self._model_hash(), *_latent_blob(latents)),
+            )
+
+    def set_tags(self, sound_id: int, tags: Sequence[str]) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "UPDATE sounds SET tags = ? WHERE id = ?", (json.dumps(list(tags)), int(sound_id))
+            )
+
+    def delete_sounds(self, ids: Sequence[int]) -> None:
+        with self.transaction() as c:
+            c.executemany("DELETE FROM sounds WHERE id = ?", [(int(i),) for i in ids])
+
+    # -- settings ------------------------------------------------------------------------------
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.transaction() as c:
+            c.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, json.dumps(value)))
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    # -- map -----------------------------------------------------------------------------------
+    def put_map(self, name: str, arrays: dict[str, np.ndarray], settings: dict[str, Any]) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO maps VALUES (?, ?, ?, ?, ?)",
+                (name, self._model_hash(), json.dumps(settings), pack_arrays(arrays), time.time()),
+            )
+
+    def get_map(self, name: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
+        """The map saved under ``name`` for the current model: (arrays, settings), or None."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT settings, data FROM maps WHERE name = ? AND model_hash = ?",
+                (name, self._model_hash()),
+            ).fetchone()
+        return None if row is None else (unpack_arrays(row[1]), json.loads(row[0]))
+
+    def put_atlas(self, atlas: Atlas) -> None:
+        self.put_map(CURRENT_MAP, atlas.to_arrays(), {"method": atlas.method})
+
+    def atlas(self) -> Atlas | None:
+        from latentscape.engines.atlas import Atlas
+
+        saved = self.get_map(CURRENT_MAP)
+        return None if saved is None else Atlas.from_arrays(saved[0])

@@ -1,0 +1,123 @@
+"""Opening projects and models: the part of :class:`ExplorerController` that swaps what is loaded.
+
+A mixin so the controller stays one readable page; it uses the controller's runner, views,
+settings, audio session and signals. The slow parts (reading the project, loading and measuring
+the model) run on the TaskRunner; the ``_on_*`` handlers apply results on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from latentscape.project_session import LoadedModel, ProjectSnapshot, load_and_measure
+from latentscape.project_session import new_project as make_new_project
+from latentscape.project_session import open_project as read_project
+from latentscape.warmup import freeze_heap
+
+
+class SessionActions:
+    """Mixed into ``ExplorerController`` (GUI thread)."""
+
+    # -- projects -------------------------------------------------------------------------
+    def open_project(self, path: str | Path, model: str | None = None) -> None:
+        """Open a project (worker thread) and then its model, or ``model`` when given."""
+        self._project_busy = True
+        self._pending_model = model
+        self.busyChanged.emit(f"Opening {Path(path).name}…")
+        self.runner.submit(
+            lambda ctx: read_project(path),
+            on_done=self._on_project_read,
+            on_error=self._on_project_error,
+        )
+
+    def new_project(self, path: str | Path | None = None) -> None:
+        self._project_busy = True
+        self._pending_model = None
+        self.runner.submit(
+            lambda ctx: make_new_project(path),
+            on_done=self._on_project_read,
+            on_error=self._on_project_error,
+        )
+
+    def save_project_as(self, path: str | Path) -> None:
+        """Copy the project to ``path`` and continue in the copy (the store saves every change
+        as it happens, so "Save" has nothing left to write)."""
+        if self.store is None:
+            return
+        path = Path(path)
+        self.store.save_as(path)
+        self.store.close()
+        self.store = read_project(path).store
+        self.settings.add_recent_file(path)
+        self.settings.last_project = str(path)
+        self.message.emit(f"Saved as {path.name}")
+        self.projectOpened.emit(self.store)
+
+    def _on_project_read(self, snap: ProjectSnapshot) -> None:
+        self._project_busy = False
+        if self._closed:
+            snap.store.close()
+            return
+        self.busyChanged.emit("")
+        if self.store is not None and self.store is not snap.store:
+            self.store.close()
+        self.store = snap.store
+        self.selected_id = -1
+        self.preview.clear()
+        self.sync.show_snapshot(snap)
+        if not snap.store.path.name.startswith("untitled"):
+            self.settings.add_recent_file(snap.store.path)
+            self.settings.last_project = str(snap.store.path)
+        self.projectOpened.emit(snap.store)
+        self.message.emit(
+            f"Opened {snap.store.path.name}: {len(snap.sounds)} sounds ({snap.load_s:.2f} s)"
+        )
+        model = self._pending_model or snap.model_path
+        self._pending_model = None
+        if model and (self.model is None or Path(self.model.path) != Path(model)):
+            self.load_model(model)
+        elif self.model is None and not self.audio.starting and self.audio.engine is None:
+            self.start_audio()
+
+    def _on_project_error(self, exc: BaseException, tb: str) -> None:
+        self._project_busy = False
+        self.busyChanged.emit("")
+        self.errorOccurred.emit(str(exc))
+
+    # -- models ---------------------------------------------------------------------------
+    def load_model(self, path: str | Path) -> None:
+        """Load and measure any model on a worker, then restart audio with it."""
+        self._model_busy = True
+        self.busyChanged.emit(f"Loading model {Path(path).name}…")
+        self.runner.submit(
+            lambda ctx: load_and_measure(path),
+            on_done=self._on_model_loaded,
+            on_error=self._on_model_error,
+        )
+
+    def _on_model_loaded(self, loaded: LoadedModel) -> None:
+        self._model_busy = False
+        if self._closed:
+            return
+        self.busyChanged.emit("")
+        freeze_heap()  # torch's objects: keep them out of full collections (app/warmup.py)
+        self.model = loaded
+        self.views.model_panel.set_model_info(loaded.info.to_dict())
+        self.bindings.apply_controls()
+        self.settings.add_recent_file(loaded.path, kind="models")
+        self.audio.set_model(loaded.engine)
+        ref = self.store.model() if self.store is not None else None
+        if ref is not None and ref.content_hash and ref.content_hash != loaded.info.content_hash:
+            self.views.banner.show_message(
+                "This project's sounds were encoded with another model: import them again "
+                "to hear them through this one.",
+                "info",
+            )
+        self.modelLoaded.emit(loaded.info)
+
+    def _on_model_error(self, exc: BaseException, tb: str) -> None:
+        self._model_busy = False
+        self.busyChanged.emit("")
+        self.errorOccurred.emit(str(exc))
+        if self.audio.engine is None and not self.audio.starting:
+            self.start_audio()

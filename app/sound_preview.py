@@ -1,0 +1,141 @@
+"""The selected sound's original and reconstruction, as spectrograms and as audio to play.
+
+Reading the file, resampling it and decoding the latents take 10 ms to seconds, so
+:func:`compute_preview` runs on a worker; :class:`SoundPreview` drops results for a selection the
+user has already left (newest wins).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from latentscape.tasks import TaskRunner
+from latentscape.widgets.spectrogram_math import magnitude_db
+from latentscape.widgets.spectrogram_view import SpectrogramPairView
+
+N_FFT = 1024
+HOP = 256
+MAX_PREVIEW_S = 30.0
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Arrays for one sound, all at ``sample_rate_hz``.
+
+    ``original`` / ``reconstruction``: mono ``[samples]`` float32 (original None when the sound
+    has no file, e.g. generated); ``*_db``: ``[T, N_FFT // 2 + 1]`` float32 dB.
+    """
+
+    sound_id: int
+    title: str
+    sample_rate_hz: int
+    original: np.ndarray | None
+    reconstruction: np.ndarray
+    original_db: np.ndarray
+    reconstruction_db: np.ndarray
+
+
+def read_original(path: str, start_s: float, duration_s: float, rate_hz: int) -> np.ndarray:
+    """Mono ``[samples]`` float32 of a file segment, resampled to ``rate_hz``."""
+    import soundfile as sf
+    import soxr
+
+    with sf.SoundFile(path) as f:
+        sr = f.samplerate
+        f.seek(min(round(start_s * sr), max(0, f.frames - 1)))
+        frames = round(min(duration_s, MAX_PREVIEW_S) * sr) if duration_s > 0 else -1
+        x = f.read(frames, dtype="float32", always_2d=True)
+    mono = x.mean(axis=1)
+    if sr != rate_hz and len(mono):
+        mono = soxr.resample(mono, sr, rate_hz).astype(np.float32)
+    return np.ascontiguousarray(mono, np.float32)
+
+
+def compute_preview(
+    engine, sound, trajectory: np.ndarray, resolve=None, seed: int | None = 0
+) -> Preview:
+    """Worker thread: decode ``trajectory`` and read the original file of ``sound``.
+
+    ``resolve(path) -> Path`` turns a stored path into a usable one (projects store paths
+    relative to themselves: ``ProjectStore.resolve``).
+    """
+    rate = int(engine.sample_rate_hz)
+    recon = np.asarray(engine.decode(trajectory, seed=seed), np.float32)
+    recon = recon.mean(axis=0) if recon.ndim == 2 else recon
+    original = None
+    if sound.path:
+        try:
+            path = str(resolve(sound.path)) if resolve is not None else sound.path
+            original = read_original(path, sound.start_s, sound.duration_s, rate)
+        except Exception:  # moved or unreadable: show the reconstruction alone
+            original = None
+    recon_db = magnitude_db(recon, N_FFT, HOP)
+    orig_db = magnitude_db(original, N_FFT, HOP) if original is not None else recon_db
+    name = sound.name or (PurePath(sound.path).name if sound.path else f"sound {sound.id}")
+    if original is None:
+        name += "  (no original file: reconstruction shown twice)"
+    return Preview(sound.id, name, rate, original, recon, orig_db, recon_db)
+
+
+class SoundPreview(QObject):
+    """Fills a :class:`SpectrogramPairView` for the selected sound. GUI thread."""
+
+    ready = Signal(object)  # Preview
+
+    def __init__(
+        self, view: SpectrogramPairView, runner: TaskRunner, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._view = view
+        self._runner = runner
+        self._wanted = -1
+        self._busy = False
+        self._next: tuple | None = None
+        self.current: Preview | None = None
+
+    def show(self, engine, sound, trajectory: np.ndarray, resolve=None) -> None:
+        """Compute and show the pair for ``sound`` (only the newest request is kept)."""
+        self._wanted = sound.id
+        self._next = (engine, sound, trajectory, resolve)
+        self._pump()
+
+    def clear(self) -> None:
+        self._wanted = -1
+        self._next = None
+        self.current = None
+        self._view.clear_pair()
+
+    def _pump(self) -> None:
+        if self._busy or self._next is None:
+            return
+        engine, sound, trajectory, resolve = self._next
+        self._next = None
+        self._busy = True
+        self._runner.submit(
+            lambda ctx: compute_preview(engine, sound, trajectory, resolve),
+            on_done=self._on_done,
+            on_error=self._on_error,
+        )
+
+    def _on_done(self, preview: Preview) -> None:
+        self._busy = False
+        if preview.sound_id == self._wanted:
+            self.current = preview
+            rate = preview.sample_rate_hz
+            self._view.set_pair(
+                preview.original_db,
+                preview.reconstruction_db,
+                preview.title,
+                frame_rate_hz=rate / HOP,
+                nyquist_hz=rate / 2.0,
+            )
+            self.ready.emit(preview)
+        self._pump()
+
+    def _on_error(self, exc: BaseException, tb: str) -> None:
+        self._busy = False
+        self._pump()

@@ -1,0 +1,100 @@
+"""UMAP for large maps in a child process, so it cannot hold the GUI's GIL.
+
+Measured (probe, 2 busy cores): a UMAP build on a worker *thread* stalled the GUI thread for up
+to 128 ms, 177 times, at 10,000 sounds (numba's per-epoch layout calls hold the GIL; longer with
+more points), and never above 33 ms at 2,000. Above :data:`PROCESS_THRESHOLD` sounds the build
+runs in ``python -m latentscape.umap_process IN OUT SEED``: trajectories go over as one
+concatenated array in an ``.npz`` (no pickling of 100k small objects), progress comes back as
+``progress <fraction>`` lines on stdout, the atlas as its dict of arrays in another ``.npz``.
+Cancelling terminates the child.
+
+:func:`build_umap_in_process` is called on a worker thread (TaskRunner).
+"""
+
+from __future__ import annotations
+
+import itertools
+import select
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+PROCESS_THRESHOLD = 3000
+POLL_S = 0.1
+
+
+def build_umap_in_process(
+    trajectories: Sequence[np.ndarray],
+    sound_ids: Sequence[int],
+    *,
+    seed: int = 0,
+    progress: Callable[[float], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+):
+    """Worker thread: ``Atlas.build(..., method="umap")`` in a child process.
+
+    Returns the Atlas, or None when cancelled. Raises RuntimeError with the child's last words.
+    """
+    from latentscape.engines.atlas.atlas import Atlas
+
+    lengths = np.array([len(t) for t in trajectories], np.int64)
+    with tempfile.TemporaryDirectory(prefix="latentscape-umap-") as tmp:
+        src, dst = Path(tmp) / "in.npz", Path(tmp) / "out.npz"
+        np.savez(
+            src,
+            flat=np.concatenate(list(trajectories)).astype(np.float32),
+            offsets=np.concatenate([[0], np.cumsum(lengths)]),
+            ids=np.asarray(sound_ids, np.int64),
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "latentscape.umap_process", str(src), str(dst), str(seed)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout is not None
+        try:
+            while proc.poll() is None:
+                if cancelled is not None and cancelled():
+                    proc.terminate()
+                    proc.wait(10)
+                    return None
+                ready, _, _ = select.select([proc.stdout], [], [], POLL_S)
+                if ready:
+                    line = proc.stdout.readline()
+                    if line.startswith("progress ") and progress is not None:
+                        progress(float(line.split()[1]))
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        err = proc.stderr.read() if proc.stderr is not None else ""
+        if proc.returncode != 0 or not dst.exists():
+            last = err.strip().splitlines()[-1] if err.strip() else f"exit code {proc.returncode}"
+            raise RuntimeError(f"the map process failed: {last}")
+        with np.load(dst) as data:
+            return Atlas.from_arrays({k: data[k] for k in data.files})
+
+
+def main(argv: Sequence[str]) -> int:
+    """Child process: build the UMAP atlas of IN, write OUT, print progress lines."""
+    from latentscape.engines.atlas.atlas import Atlas
+
+    src, dst, seed = argv[0], argv[1], int(argv[2])
+    with np.load(src) as data:
+        flat, offsets, ids = data["flat"], data["offsets"], data["ids"]
+    trajs = [flat[a:b] for a, b in itertools.pairwise(offsets)]
+
+    def on_progress(fraction: float) -> None:
+        print(f"progress {fraction:.4f}", flush=True)
+
+    atlas = Atlas.build(trajs, ids, method="umap", progress=on_progress, seed=seed)
+    np.savez(dst, **atlas.to_arrays())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,55 @@
+"""Pay one-time costs before the user waits on them, so imports and map refinement never stall.
+
+Measured (bench/gui_stalls.py, /tmp probes): the *first* atlas build in a process stalled the GUI
+thread for 300-360 ms, the second for 16 ms: first imports of C extensions (scipy.ndimage,
+scipy.spatial, sklearn, soxr) and numba loading its cached UMAP functions hold the GIL. So:
+
+- :func:`preload_modules` imports them on the GUI thread before the window shows (~0.3 s);
+- :func:`warm_atlas` builds a tiny PCA and UMAP atlas on a worker right after startup;
+- :func:`freeze_heap` moves everything alive after startup (torch, Qt, numba: millions of
+  objects) out of the garbage collector's reach: a full collection over that heap, triggered by
+  any allocation-heavy worker (the atlas's grid building makes 65k lists), held the GIL for
+  0.5-1.2 s and froze the window (probe: /tmp stall sampler, phase "import").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib
+
+import numpy as np
+
+MODULES = (
+    "scipy.ndimage",
+    "scipy.spatial",
+    "sklearn.neighbors",
+    "soundfile",
+    "soxr",
+    "latentscape.engines.corpus",
+    "latentscape.engines.atlas.atlas",
+    "latentscape.project_import",
+)
+
+
+def preload_modules() -> None:
+    """Import what the workers will need (GUI thread, before the window is shown)."""
+    for name in MODULES:
+        # An optional piece missing: the feature that needs it says so when used.
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
+def warm_atlas(ctx=None) -> None:
+    """Worker thread: a tiny PCA and UMAP build (loads numba's cached functions once)."""
+    from latentscape.engines.atlas.atlas import Atlas
+
+    rng = np.random.default_rng(0)
+    trajs = [rng.standard_normal((8, 4)).astype(np.float32) for _ in range(24)]
+    Atlas.build(trajs, method="pca")
+    Atlas.build(trajs, method="umap")
+
+
+def freeze_heap() -> None:
+    """Exempt every object alive now from future collections (O(1); no collection runs)."""
+    gc.freeze()

@@ -1,0 +1,152 @@
+"""Atlas benchmarks: projection times, and the inverse map against its baselines.
+
+    .venv/bin/python bench/atlas.py inverse [--model M] [--n 1000]   # side-by-side table
+    .venv/bin/python bench/atlas.py projection [--big]                # PCA/UMAP 1k, 10k (100k)
+
+``inverse`` compares on (a) a synthetic clustered set (12 clusters on curved sheets in 16-D,
+3000 sounds) and (b) a real corpus: FluidSynth GM notes encoded with the tiny nn~ model, or
+with ``--model`` (e.g. the demo VAE). Both are laid out with UMAP, as the app does. The counts
+are explained in bench/atlas_inverse.py.
+
+``projection`` times PCA and UMAP: ``cold`` = a fresh process with an empty numba cache
+(import + compile + fit), ``cache`` = a fresh process with the persistent cache filled (what a
+second app launch sees), ``warm`` = a second fit in the same process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from atlas_inverse import baselines, evaluate, ours, print_table
+
+
+def clustered(n: int = 3000, dims: int = 16, clusters: int = 12, seed: int = 0) -> list:
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((clusters, dims)) * 3.0
+    bases = [np.random.default_rng(100 + c).standard_normal((2, dims)) for c in range(clusters)]
+    out = []
+    for _ in range(n):
+        c = int(rng.integers(clusters))
+        u, v = rng.uniform(-1, 1, 2)
+        b = bases[c]
+        anchor = centres[c] + u * b[0] + v * b[1] + 0.3 * np.sin(3 * u) * b[1][::-1]
+        anchor = anchor + 0.1 * rng.standard_normal(dims)
+        out.append((anchor + 0.2 * rng.standard_normal((10, dims))).astype(np.float32))
+    return out
+
+
+def real_corpus(n: int, model: str | None) -> tuple[list, str]:
+    from corpus_import import render_notes, tiny_model
+
+    from latentscape.engines.corpus import ImportJob
+    from latentscape.engines.loader import load_model
+
+    tmp = Path(tempfile.mkdtemp(prefix="ls-atlas-"))
+    corpus = Path("/tmp/ls-bench-notes")
+    if len(list(corpus.glob("*.flac"))) < n:
+        render_notes(corpus, n)
+    engine = load_model(model or tiny_model(tmp))
+    job = ImportJob(engine, sorted(corpus.glob("*.flac"))[:n])
+    job.start()
+    job.wait()
+    return [r.latents for r in job.take_results()], ("tiny" if not model else Path(model).stem)
+
+
+def inverse(args: argparse.Namespace) -> None:
+    from latentscape.engines.atlas import Atlas, InverseMapConfig
+
+    sets = [("synthetic", clustered())]
+    trajectories, name = real_corpus(args.n, args.model)
+    sets.append((f"notes_{name}", trajectories))
+    for corpus, trajs in sets:
+        atlas = Atlas.build(trajs, method="umap")
+        xy, anchors = atlas.xy, atlas.inverse.anchors
+        rows = [evaluate(n, f, xy, anchors) for n, f in baselines().items()]
+        rows.append(evaluate("ours", ours(), xy, anchors))
+        # the two ends of our smooth <-> on-data knob, to show the trade-off
+        smooth = InverseMapConfig(confidence_points=300.0)
+        faithful = InverseMapConfig(pull=1.0)
+        rows.append(evaluate("ours_smoothest", ours(smooth), xy, anchors))
+        rows.append(evaluate("ours_pull1", ours(faithful), xy, anchors))
+        print(f"# {corpus}: {len(trajs)} sounds, {anchors.shape[1]} latent dims, UMAP layout")
+        print_table(rows, corpus)
+        print(f"# {'method':14s} {'nmse':>7s} {'jump':>7s} {'p90':>7s} {'off':>7s} {'us':>6s}")
+        for r in rows:
+            print(
+                f"# {r['name']:14s} {r['nmse']:7.3f} {r['jump']:7.2f} {r['jump_p90']:7.2f} "
+                f"{r['off']:7.3f} {r['query_us']:6.1f}"
+            )
+
+
+_CHILD = """
+import json, sys, time
+t0 = time.perf_counter()
+from latentscape.engines.atlas.umap_runtime import import_umap
+import_umap()
+import_s = time.perf_counter() - t0
+import numpy as np
+sys.path.insert(0, {bench!r})
+from atlas import clustered
+from latentscape.engines.atlas.features import pooled_features, standardise
+from latentscape.engines.atlas.projection import umap_2d
+z = standardise(pooled_features(clustered({n})))[0]
+t0 = time.perf_counter(); umap_2d(z); first = time.perf_counter() - t0
+t0 = time.perf_counter(); umap_2d(z); second = time.perf_counter() - t0
+print(json.dumps(dict(import_s=import_s, first_s=first, second_s=second)))
+"""
+
+
+def _child(n: int, cache: str) -> dict:
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+    code = _CHILD.format(bench=str(Path(__file__).resolve().parent), n=n)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def projection(args: argparse.Namespace) -> None:
+    from latentscape.engines.atlas import Atlas
+
+    sizes = [1000, 10000] + ([100000] if args.big else [])
+    for n in sizes:
+        trajs = clustered(n)
+        t0 = time.perf_counter()
+        Atlas.build(trajs, method="pca")
+        print(f"projection.pca.n{n}.atlas_s = {time.perf_counter() - t0:.2f} s")
+    with tempfile.TemporaryDirectory() as cache:
+        cold = _child(1000, cache)
+        print(f"projection.umap.cold.import_s = {cold['import_s']:.1f} s")
+        print(f"projection.umap.cold.n1000.first_fit_s = {cold['first_s']:.1f} s")
+        for n in sizes:
+            r = _child(n, cache)
+            print(f"projection.umap.cache.import_s = {r['import_s']:.1f} s")
+            print(f"projection.umap.cache.n{n}.first_fit_s = {r['first_s']:.1f} s")
+            print(f"projection.umap.warm.n{n}.fit_s = {r['second_s']:.1f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    sub = parser.add_subparsers(dest="what", required=True)
+    p = sub.add_parser("inverse")
+    p.add_argument("--model")
+    p.add_argument("--n", type=int, default=1000)
+    q = sub.add_parser("projection")
+    q.add_argument("--big", action="store_true", help="also 100k sounds (minutes)")
+    args = parser.parse_args()
+    {"inverse": inverse, "projection": projection}[args.what](args)
+
+
+if __name__ == "__main__":
+    main()

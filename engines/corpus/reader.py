@@ -1,0 +1,178 @@
+"""Read one audio file into model-ready sounds, or say precisely why it cannot be used.
+
+Every failure is a :class:`BadAudioError` with a one-line reason; the import lists it and goes
+on. The file is checked (type, size, permissions, header, length) *before* its samples are read,
+so a FIFO never blocks and a 2-hour file is refused from its header alone.
+
+MP3: libsndfile reads MP3 from version 1.1 (soundfile >= 0.12 ships it). With an older
+libsndfile an ``.mp3`` is refused with that reason rather than a cryptic decode error.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from ..errors import LatentscapeError
+from .rules import ImportRules
+
+_WINDOW_S = 0.01
+
+
+class BadAudioError(LatentscapeError):
+    """A file that cannot become a sound; ``str(exc)`` is the reason (one line)."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One sound cut from a file: ``audio`` ``[channels, samples]`` float32 at the model's rate."""
+
+    index: int
+    start_s: float
+    audio: np.ndarray
+
+    @property
+    def samples(self) -> int:
+        return int(self.audio.shape[1])
+
+
+def _clock(seconds: float) -> str:
+    s = round(seconds)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if not head:
+        return False
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(ch.isprintable() or ch in "\r\n\t" for ch in text)
+
+
+def check_file(path: Path, rules: ImportRules) -> sf._SoundFileInfo:
+    """Header-level checks; returns soundfile's info or raises :class:`BadAudioError`."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise BadAudioError("no such file") from None
+    except PermissionError:
+        raise BadAudioError("permission denied (cannot reach the file)") from None
+    except OSError as exc:
+        raise BadAudioError(f"cannot read ({exc.strerror})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise BadAudioError("a folder, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
+        raise BadAudioError(f"not a regular file ({kind})")
+    if st.st_size == 0:
+        raise BadAudioError("empty file (0 bytes)")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+    except PermissionError:
+        raise BadAudioError("permission denied") from None
+    except OSError as exc:
+        raise BadAudioError(f"cannot read ({exc.strerror})") from None
+    if path.suffix.lower() == ".mp3" and "MP3" not in sf.available_formats():
+        raise BadAudioError(
+            f"MP3 needs libsndfile >= 1.1 (this one is {sf.__libsndfile_version__}); "
+            "convert it to WAV or FLAC"
+        )
+    try:
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        if _looks_like_text(head):
+            raise BadAudioError("a text file, not audio") from None
+        detail = str(exc).split(":")[-1].strip() or "unknown format"
+        raise BadAudioError(f"not a readable audio file ({detail})") from None
+    if info.frames <= 0 or info.samplerate <= 0:
+        raise BadAudioError("no audio in it (zero-length)")
+    if info.duration > rules.max_file_s:
+        raise BadAudioError(
+            f"too long: {_clock(info.duration)} (limit {_clock(rules.max_file_s)}); "
+            "split it first or raise the limit"
+        )
+    return info
+
+
+def _to_channels(audio: np.ndarray, channels: int) -> np.ndarray:
+    """``[samples, file_channels]`` → ``[channels, samples]`` (keep, or mix to mono and repeat)."""
+    if audio.shape[1] == channels:
+        return np.ascontiguousarray(audio.T)
+    mono = audio.mean(axis=1, dtype=np.float32)
+    return np.ascontiguousarray(np.repeat(mono[None, :], channels, axis=0))
+
+
+def _trim(audio: np.ndarray, rate_hz: int, rules: ImportRules) -> tuple[np.ndarray, int]:
+    """Cut leading/trailing silence; returns the kept audio and its first sample's offset."""
+    window = max(1, round(_WINDOW_S * rate_hz))
+    mono = audio.mean(axis=0)
+    n = mono.shape[0] // window * window
+    if n == 0:
+        return audio, 0
+    rms = np.sqrt(np.mean(mono[:n].reshape(-1, window) ** 2, axis=1) + 1e-30)
+    loud = np.flatnonzero(20.0 * np.log10(rms) > rules.silence_db)
+    if loud.size == 0:
+        if np.sqrt(np.mean(mono**2)) > 10.0 ** (rules.silence_db / 20.0):
+            return audio, 0
+        raise BadAudioError(f"silent (below {rules.silence_db:.0f} dBFS throughout)")
+    pad = round(rules.pad_s * rate_hz)
+    first = max(0, loud[0] * window - pad)
+    last = min(audio.shape[1], (loud[-1] + 1) * window + pad)
+    if loud[-1] == len(rms) - 1:
+        last = audio.shape[1]  # the sound runs to the end: keep the partial window too
+    return audio[:, first:last], first
+
+
+def read_segments(
+    path: str | Path, rate_hz: int, channels: int, rules: ImportRules
+) -> tuple[list[Segment], float]:
+    """Read ``path`` into sounds at ``rate_hz`` with ``channels``; also the file's duration (s).
+
+    Raises :class:`BadAudioError` with the reason when the file cannot be used.
+    """
+    path = Path(path)
+    info = check_file(path, rules)
+    try:
+        data, file_rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise BadAudioError(f"damaged audio data ({str(exc).split(':')[-1].strip()})") from None
+    except MemoryError:
+        raise BadAudioError("too large to read into memory") from None
+    if data.shape[0] == 0:
+        raise BadAudioError("no audio in it (zero-length)")
+    # a float64 sum of float32 samples cannot overflow: it is finite iff every sample is
+    if not np.isfinite(data.sum(dtype=np.float64)):
+        bad_rows = np.flatnonzero(~np.isfinite(data).all(axis=1))
+        at = int(bad_rows[0]) / file_rate
+        raise BadAudioError(f"contains NaN or infinite samples (first at {at:.3f} s)")
+    if file_rate != rate_hz:
+        data = soxr.resample(data, file_rate, rate_hz, quality="HQ").astype(np.float32, copy=False)
+    audio = _to_channels(data, channels)
+    offset = 0
+    if rules.trim_silence:
+        audio, offset = _trim(audio, rate_hz, rules)
+    total = audio.shape[1]
+    if total < rules.min_sound_s * rate_hz:
+        raise BadAudioError(
+            f"too short: {1000.0 * total / rate_hz:.0f} ms after trimming silence "
+            f"(minimum {1000.0 * rules.min_sound_s:.0f} ms)"
+        )
+    pieces = max(1, int(np.ceil(total / (rules.segment_s * rate_hz) - 1e-9)))
+    bounds = np.linspace(0, total, pieces + 1).round().astype(int)
+    segments = [
+        Segment(i, (offset + bounds[i]) / rate_hz, np.ascontiguousarray(audio[:, a:b]))
+        for i, (a, b) in enumerate(itertools.pairwise(bounds))
+    ]
+    return segments, float(info.duration)

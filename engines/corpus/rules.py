@@ -1,0 +1,73 @@
+"""Which files an import takes, and how it cuts them into sounds.
+
+The long-file rule (documented for users):
+
+- A file longer than ``max_file_s`` (default 10 minutes) is refused without being read, with the
+  reason "too long"; split it with an editor first, or raise the limit.
+- Leading and trailing silence (every 10 ms window below ``silence_db`` dBFS RMS) is trimmed,
+  keeping ``pad_s`` around the sound. A file that is silence throughout is refused.
+- What remains, if longer than ``segment_s`` (default 10 s), is split into the fewest equal pieces
+  no longer than ``segment_s``; each piece is its own sound (``segment_index`` 0, 1, …,
+  ``start_s`` its offset in the file). A sound shorter than ``min_sound_s`` is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import astuple, dataclass
+from pathlib import Path
+
+AUDIO_EXTENSIONS = frozenset(
+    {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".aif", ".aiff", ".aifc", ".mp3", ".w64"}
+)
+
+
+@dataclass(frozen=True)
+class ImportRules:
+    """How files become sounds (see the module docstring). Times in seconds."""
+
+    max_file_s: float = 600.0
+    segment_s: float = 10.0
+    min_sound_s: float = 0.05
+    trim_silence: bool = True
+    silence_db: float = -60.0
+    pad_s: float = 0.01
+
+    def signature(self) -> str:
+        """Short hash of the rules: cached latents are reused only under the same rules."""
+        return hashlib.sha256(repr(astuple(self)).encode()).hexdigest()[:12]
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs.sort()
+        for name in sorted(files):
+            yield Path(root) / name
+
+
+def scan_paths(paths: Sequence[str | Path]) -> list[Path]:
+    """Audio files among ``paths``: files as given (any extension), folders searched recursively.
+
+    Inside folders only files with an audio extension (:data:`AUDIO_EXTENSIONS`, any case) are
+    taken, hidden files (``.name``) skipped. The order is stable: sorted within each folder,
+    duplicates removed. A path that does not exist is kept, so the import lists it as bad.
+    """
+    seen: set[Path] = set()
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = (
+                f
+                for f in _walk(p)
+                if f.suffix.lower() in AUDIO_EXTENSIONS and not f.name.startswith(".")
+            )
+        else:
+            found = iter([p])
+        for f in found:
+            key = f.absolute()
+            if key not in seen:
+                seen.add(key)
+                out.append(f)
+    return out

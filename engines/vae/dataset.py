@@ -1,0 +1,131 @@
+"""Training corpus: read a folder of sounds once, precompute features, serve random crops.
+
+Every readable file is kept: stereo is mixed to mono, other rates are resampled (soxr), files
+shorter than one training crop are padded with silence (RAVE silently drops them), long files
+are kept whole and sampled in proportion to their length. Unreadable files are listed, not
+fatal. Features (log-mel + YIN pitch, :mod:`.features`) are computed once here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import LatentscapeError
+from .features import FeatureExtractor
+
+AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".aif", ".aiff", ".mp3", ".opus", ".w64"}
+MAX_FILE_S = 600.0
+
+
+class CorpusError(LatentscapeError):
+    """The training folder holds no usable sound."""
+
+
+def scan_audio_files(folder: str | Path) -> list[Path]:
+    """Audio files under ``folder`` (recursive), sorted for a reproducible order."""
+    root = Path(folder)
+    if not root.exists():
+        raise CorpusError(f"{root}: no such folder")
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
+
+
+def read_mono(path: Path, sample_rate_hz: int) -> np.ndarray:
+    """``path`` as mono float32 at ``sample_rate_hz`` (at most :data:`MAX_FILE_S` seconds)."""
+    import soundfile as sf
+
+    with sf.SoundFile(str(path)) as f:
+        rate = f.samplerate
+        frames = min(f.frames, int(MAX_FILE_S * rate)) if f.frames > 0 else -1
+        audio = f.read(frames, dtype="float32", always_2d=True)
+    mono = audio.mean(axis=1)
+    if rate != sample_rate_hz:
+        import soxr
+
+        mono = soxr.resample(mono, rate, sample_rate_hz).astype(np.float32)
+    return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+def split_holdout(files: list[Path], fraction: float, seed: int) -> tuple[list[Path], list[Path]]:
+    """Deterministic ``(train, validation)`` split by a hash of each file name and ``seed``."""
+    if len(files) < 2 or fraction <= 0.0:
+        return list(files), []
+    keyed = sorted(files, key=lambda p: hashlib.sha1(f"{seed}:{p.name}".encode()).hexdigest())
+    n_val = min(len(files) - 1, max(1, round(fraction * len(files))))
+    val = set(keyed[:n_val])
+    return [f for f in files if f not in val], [f for f in files if f in val]
+
+
+@dataclass
+class Corpus:
+    """Precomputed training material; ``audio[i]`` has exactly ``frames[i] * hop`` samples."""
+
+    hop: int
+    sample_rate_hz: int
+    names: list[str] = field(default_factory=list)
+    audio: list[torch.Tensor] = field(default_factory=list)
+    feats: list[torch.Tensor] = field(default_factory=list)  # [T, F]
+    skipped: list[str] = field(default_factory=list)  # "name: reason"
+
+    def __len__(self) -> int:
+        return len(self.audio)
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(a.numel() for a in self.audio) / self.sample_rate_hz
+
+    def sample_batch(
+        self, rng: np.random.Generator, batch: int, frames: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Random crops: audio ``[B, frames * hop]`` and features ``[B, frames, F]``."""
+        lengths = np.array([f.shape[0] for f in self.feats], np.float64)
+        picks = rng.choice(len(self.feats), size=batch, p=lengths / lengths.sum())
+        audio, feats = [], []
+        for i in picks:
+            start = int(rng.integers(0, self.feats[i].shape[0] - frames + 1))
+            audio.append(self.audio[i][start * self.hop : (start + frames) * self.hop])
+            feats.append(self.feats[i][start : start + frames])
+        return torch.stack(audio), torch.stack(feats)
+
+
+def prepare_audio(audio: np.ndarray, hop: int, min_frames: int) -> torch.Tensor:
+    """Pad with silence to a whole number of hops, and to at least ``min_frames`` hops."""
+    frames = max(min_frames, -(-audio.shape[0] // hop))
+    out = np.zeros(frames * hop, np.float32)
+    out[: audio.shape[0]] = audio
+    return torch.from_numpy(out)
+
+
+@torch.no_grad()
+def build_corpus(
+    files: list[Path],
+    extractor: FeatureExtractor,
+    sample_rate_hz: int,
+    min_frames: int,
+    progress=None,
+) -> Corpus:
+    """Read and analyse ``files``; ``progress(i, n)`` is called after each file."""
+    corpus = Corpus(hop=extractor.hop, sample_rate_hz=sample_rate_hz)
+    for i, path in enumerate(files):
+        try:
+            mono = read_mono(path, sample_rate_hz)
+        except Exception as exc:  # a bad file is reported, never fatal
+            corpus.skipped.append(f"{path.name}: {str(exc).splitlines()[0] if str(exc) else exc}")
+            continue
+        if mono.size == 0 or not np.isfinite(mono).all():
+            corpus.skipped.append(f"{path.name}: empty or not finite")
+            continue
+        audio = prepare_audio(mono, extractor.hop, min_frames)
+        feats = extractor(audio[None])[0]
+        corpus.names.append(path.name)
+        corpus.audio.append(audio)
+        corpus.feats.append(feats)
+        if progress is not None:
+            progress(i + 1, len(files))
+    return corpus

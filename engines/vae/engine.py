@@ -1,0 +1,223 @@
+"""``VaeEngine``: our own VAE behind the :class:`~..contract.ModelEngine` contract.
+
+- ``encode`` returns the posterior mean (PCA-rotated): deterministic, so ``seed`` is ignored.
+- ``decode`` runs :class:`~.scripted.NnVae` (eagerly: compiling it costs seconds at load; the
+  ``.ts`` export is the same module compiled, and gives bit-identical output) from silence.
+- ``stream_decoder`` is truly streaming (GRU state, oscillator phase, noise overlap carried
+  between calls) and runs frame by frame in one compiled numba call per frame
+  (:mod:`.fast_stream`, :mod:`.frame_kernel`): ~90 µs of CPU per 5.8 ms frame. The kernel is
+  compiled at load the first time (seconds; cached on disk afterwards).
+- Noise: the synth reads a fixed noise table from a per-voice position; ``seed`` picks the
+  starting position (0 starts at 0, like the ``.ts`` export's zeroed state), ``None`` a random
+  one. Output is a deterministic function of (latents, seed).
+
+Threads: every method may be called from any thread: the model methods used here are
+stateless, and each stream decoder owns its state (called from its voice's thread only).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import ModelLoadError, ModelRuntimeError
+from ..model_info import ModelInfo
+from ..torch_runtime import configure_threads
+from .checkpoint import check_format
+from .fast_stream import FrameDecoder, FrameWeights
+from .scripted import NnVae, build_nn_vae
+
+KIND = "latentscape-vae"
+
+
+def _single_thread_blas() -> None:
+    """numpy's OpenBLAS threads spin on tiny matrix-vector products: one frame took 60 ms
+    with its default threads on this busy 2-core machine, 0.15 ms with one. Process-wide,
+    like torch's one-thread policy (DESIGN.md §3)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return
+    threadpool_limits(limits=1, user_api="blas")
+
+
+def seed_counter(seed: int | None) -> int:
+    """Noise-table start frame for ``seed`` (0 -> 0; None -> random)."""
+    if seed is None:
+        return int.from_bytes(os.urandom(4), "little") & 0x7FFF_FFFF
+    return (int(seed) * 2_654_435_761) & 0x7FFF_FFFF
+
+
+class VaeEngine:
+    """A loaded latentscape VAE checkpoint. Build with :meth:`from_checkpoint`."""
+
+    kind = KIND
+
+    def __init__(
+        self,
+        model: NnVae,
+        path: str | Path,
+        data: dict[str, Any],
+        content_hash: str = "",
+        threads: int = 1,
+    ) -> None:
+        configure_threads(threads)
+        _single_thread_blas()
+        self._path = Path(path)
+        self._model = model
+        self._weights = FrameWeights(model)
+        # Compile (or load from numba's disk cache) the realtime kernel now, not in a voice.
+        FrameDecoder(self._weights).decode(np.zeros((1, model.latent_size), np.float32))
+        training = data.get("training", {}) if isinstance(data.get("training"), dict) else {}
+        notes = []
+        if training:
+            notes.append(
+                f"trained {training.get('step', '?')} steps ({float(training.get('seconds', 0)) / 60:.1f} min) "
+                f"on {training.get('files', '?')} sounds"
+            )
+        metrics = data.get("metrics")
+        if isinstance(metrics, dict) and "mrstft" in metrics:
+            notes.append(f"validation MR-STFT {float(metrics['mrstft']):.2f}")
+        self._info = ModelInfo(
+            path=str(self._path),
+            kind=KIND,
+            sample_rate_hz=model.sr,
+            channels=1,
+            latent_size=model.latent_size,
+            full_latent_size=model.full_latent_size,
+            hop_samples=model.hop,
+            can_encode=True,
+            can_stream=True,
+            has_prior=False,
+            parameter_count=int(sum(p.numel() for p in model.parameters())),
+            methods=("encode", "decode", "forward"),
+            content_hash=content_hash,
+            notes=tuple(notes),
+        )
+
+    @classmethod
+    def from_checkpoint(
+        cls, path: str | Path, data: dict[str, Any], content_hash: str = "", **options: Any
+    ) -> VaeEngine:
+        """Build from a checkpoint dict already loaded with ``torch.load(weights_only=True)``.
+
+        ``options``: ``threads`` (torch threads, default 1); others (``stereo``, …) are
+        accepted and ignored, since this model is mono.
+        """
+        name = Path(path).name
+        check_format(data, name)
+        try:
+            model = build_nn_vae(data)
+        except (RuntimeError, KeyError, TypeError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelLoadError(f"{name}: damaged latentscape checkpoint ({first})") from None
+        return cls(model, path, data, content_hash, threads=int(options.get("threads", 1) or 1))
+
+    # -- contract properties -------------------------------------------------------------
+    @property
+    def info(self) -> ModelInfo:
+        return self._info
+
+    @property
+    def sample_rate_hz(self) -> int:
+        return self._model.sr
+
+    @property
+    def channels(self) -> int:
+        return 1
+
+    @property
+    def latent_size(self) -> int:
+        return self._model.latent_size
+
+    @property
+    def hop_samples(self) -> int:
+        return self._model.hop
+
+    @property
+    def latency_samples(self) -> int:
+        return self._model.latency_samples
+
+    @property
+    def can_encode(self) -> bool:
+        return True
+
+    @property
+    def can_stream(self) -> bool:
+        return True
+
+    @property
+    def has_prior(self) -> bool:
+        return False
+
+    # -- calls -----------------------------------------------------------------------------
+    def encode(self, audio: np.ndarray, seed: int | None = 0) -> np.ndarray:
+        x = np.asarray(audio, np.float32)
+        if x.ndim == 2:
+            x = x.mean(axis=0)
+        if x.ndim != 1:
+            raise ValueError(f"audio must be [channels, samples] or [samples], got {x.shape}")
+        with torch.inference_mode():
+            z = self._model.encode_latents(torch.from_numpy(np.ascontiguousarray(x))[None])
+        return self._finite(z[0], "encode")
+
+    def _check_trajectory(self, trajectory: np.ndarray) -> np.ndarray:
+        z = np.asarray(trajectory, np.float32)
+        if z.ndim != 2 or z.shape[1] != self.latent_size:
+            raise ValueError(f"trajectory must be [frames, {self.latent_size}], got {z.shape}")
+        return z
+
+    def decode(self, trajectory: np.ndarray, seed: int | None = 0) -> np.ndarray:
+        z = self._check_trajectory(trajectory)
+        if z.shape[0] == 0:
+            return np.zeros((1, 0), np.float32)
+        with torch.inference_mode():
+            state = self._model.initial_state(1, seed_counter(seed))
+            audio, _ = self._model.decode_stateful(
+                torch.from_numpy(np.ascontiguousarray(z))[None], state
+            )
+        return self._finite(audio, "decode")
+
+    def _finite(self, t: torch.Tensor, method: str) -> np.ndarray:
+        out = t.numpy().astype(np.float32, copy=False)
+        if not np.isfinite(out).all():
+            raise ModelRuntimeError(f"{self._path.name}: {method} returned NaN or Inf")
+        return out
+
+    def stream_decoder(self, seed: int | None = 0) -> VaeStreamDecoder:
+        return VaeStreamDecoder(self, seed)
+
+    def sample_prior(
+        self, frames: int, temperature: float = 1.0, seed: int | None = 0
+    ) -> np.ndarray:
+        raise NotImplementedError(f"{self._path.name}: a latentscape VAE has no prior of its own")
+
+
+class VaeStreamDecoder:
+    """One voice: frames in, contiguous audio out, exactly as a one-shot decode would give."""
+
+    def __init__(self, engine: VaeEngine, seed: int | None) -> None:
+        self._engine = engine
+        self._frames: FrameDecoder | None = FrameDecoder(engine._weights, seed_counter(seed))
+
+    @property
+    def latency_samples(self) -> int:
+        return self._engine.latency_samples
+
+    def decode(self, frames: np.ndarray) -> np.ndarray:
+        """``[n, latent_size]`` -> ``[1, n * hop]`` float32 (called on the voice's thread)."""
+        if self._frames is None:
+            raise RuntimeError("stream decoder is closed")
+        z = self._engine._check_trajectory(frames)
+        return self._frames.decode(z)[None]
+
+    def reset(self, seed: int | None = 0) -> None:
+        if self._frames is not None:
+            self._frames.reset(seed_counter(seed))
+
+    def close(self) -> None:
+        self._frames = None

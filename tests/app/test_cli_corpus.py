@@ -1,0 +1,171 @@
+"""``latentscape import / map / render`` end to end on a tiny model and real audio files."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from latentscape.cli import main
+from latentscape.project_store import ProjectStore
+
+
+def _write_sounds(folder, count: int = 8, rate: int = 22050) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for i in range(count):
+        t = np.arange(int(rate * 0.4)) / rate
+        level = 0.1 + 0.8 * i / count  # spread sounds out along the model's loudness axis
+        x = level * np.sin(2 * np.pi * (150 + 60 * i) * t) * np.exp(-t * rng.uniform(1, 8))
+        sf.write(folder / f"s{i}.flac", x.astype(np.float32), rate)
+    (folder / "broken.wav").write_text("not audio\n" * 20)
+
+
+@pytest.fixture
+def setup(tmp_path, nn_model):
+    _write_sounds(tmp_path / "sounds")
+    return tmp_path, nn_model()
+
+
+def test_import_map_render_round_trip(setup, capsys):
+    tmp, model = setup
+    project = tmp / "p.lsc"
+    assert main(["import", str(tmp / "sounds"), "--model", str(model), "-p", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "imported 8 sounds from 9 files" in out
+    assert "broken.wav: a text file, not audio" in out
+    assert main(["map", "-p", str(project), "--method", "pca", "--quiet"]) == 0
+    wav = tmp / "here.wav"
+    assert main(["render", "-p", str(project), "--at", "0.5,0.5", "-o", str(wav)]) == 0
+    audio, rate = sf.read(wav)
+    assert rate == 16000 and np.sqrt(np.mean(audio**2)) > 1e-3
+    frame_wav = tmp / "frame.wav"
+    args = ["render", "-p", str(project), "--at", "0.2,0.8", "-o", str(frame_wav)]
+    assert main([*args, "--kind", "frame", "--seconds", "1.5"]) == 0
+    assert sf.info(frame_wav).duration == pytest.approx(1.5, abs=0.01)
+    with ProjectStore.open(project) as store:
+        sounds = store.sounds()
+        atlas = store.atlas()
+        assert len(sounds) == 8 and all(s.frames for s in sounds)
+        assert sorted(atlas.sound_ids.tolist()) == [s.id for s in sounds]
+        assert store.model().content_hash and sounds[0].folder.endswith("sounds")
+
+
+def test_reimport_adds_nothing_and_new_sounds_land_on_the_map(setup, capsys):
+    tmp, model = setup
+    project = str(tmp / "p.lsc")
+    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
+    main(["map", "-p", project, "--method", "pca", "--quiet"])
+    with ProjectStore.open(project) as store:
+        before = store.atlas().xy.copy()
+    capsys.readouterr()
+    assert main(["import", str(tmp / "sounds"), "-p", project, "--quiet"]) == 0
+    assert "imported 0 sounds" in capsys.readouterr().out
+    (tmp / "more").mkdir()
+    shutil.copy(tmp / "sounds" / "s1.flac", tmp / "more" / "copy.flac")
+    assert main(["import", str(tmp / "more" / "copy.flac"), "-p", project, "--quiet"]) == 0
+    out = capsys.readouterr().out
+    # same content as sounds/s1.flac: reused, not encoded again, but a new sound of the project
+    assert "imported 1 sounds" in out and "1 reused" in out and "placed 1 new" in out
+    with ProjectStore.open(project) as store:
+        atlas = store.atlas()
+        assert len(atlas) == 9
+        np.testing.assert_array_equal(atlas.xy[:8], before)
+
+
+def test_a_changed_model_reencodes_the_same_sounds(setup, nn_model, capsys):
+    tmp, model = setup
+    project = str(tmp / "p.lsc")
+    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
+    with ProjectStore.open(project) as store:
+        ids = [s.id for s in store.sounds()]
+    other = nn_model(latent=3, hop=32)
+    assert main(["import", str(tmp / "sounds"), "--model", str(other), "-p", project]) == 0
+    assert "8 re-encoded for the new model" in capsys.readouterr().out
+    with ProjectStore.open(project) as store:
+        assert [s.id for s in store.sounds()] == ids
+        assert store.latents(ids[0]).shape[1] == 3
+
+
+def test_user_errors_exit_2_with_one_line(setup, capsys):
+    tmp, model = setup
+    project = str(tmp / "p.lsc")
+    cases = [
+        (["import", str(tmp / "nowhere"), "--model", str(model), "-p", project], "no such file"),
+        (["import", str(tmp / "sounds"), "-p", project], "give --model"),
+        (["map", "-p", project], "no such project"),
+        (["import", str(tmp / "sounds"), "--model", str(tmp / "x.ts"), "-p", project], "x.ts"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1
+    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
+    render = ["render", "-p", project, "-o", str(tmp / "o.wav")]
+    for at, message in [("0.5,0.5", "no map yet"), ("2,0.5", "unit square"), ("a", "X,Y")]:
+        assert main([*render, "--at", at]) == 2
+        assert message in capsys.readouterr().err
+
+
+def test_a_project_moved_with_its_sounds_and_model_still_works(setup, capsys):
+    tmp, model = setup
+    here = tmp / "here"
+    here.mkdir()
+    shutil.move(tmp / "sounds", here / "sounds")
+    shutil.copy(model, here / "model.ts")
+    project = here / "p.lsc"
+    main(["import", str(here / "sounds"), "--model", str(here / "model.ts"), "-p", str(project)])
+    main(["map", "-p", str(project), "--method", "pca", "--quiet"])
+    moved = tmp / "moved"
+    shutil.move(here, moved)
+    with ProjectStore.open(moved / "p.lsc") as store:
+        assert store.model().path == "model.ts"
+        assert store.sounds()[0].path == "sounds/s0.flac"
+        assert store.resolve(store.sounds()[0].path).exists()
+    capsys.readouterr()
+    assert main(["import", str(moved / "sounds"), "-p", str(moved / "p.lsc")]) == 0
+    assert "imported 0 sounds" in capsys.readouterr().out
+    out = moved / "o.wav"
+    assert main(["render", "-p", str(moved / "p.lsc"), "--at", "0.3,0.3", "-o", str(out)]) == 0
+
+
+def test_project_import_polled_like_a_gui_timer(setup):
+    from latentscape.engines.loader import load_model
+    from latentscape.project_import import ProjectImport
+
+    tmp, model = setup
+    with ProjectStore.create(tmp / "p.lsc") as store:
+        job = ProjectImport(store, load_model(model), [tmp / "sounds"])
+        job.start()
+        ids: list[int] = []
+        while not job.finished:
+            ids += job.poll()  # each poll stores whole sounds in one transaction
+        ids += job.poll()
+        bad = job.bad_files()
+        assert sorted(ids) == [s.id for s in store.sounds()] and len(ids) == 8
+        assert [b.reason for b in bad] == ["a text file, not audio"]
+        assert job.progress.fraction == 1.0 and job.report.sounds == 8
+        assert store.model().path == "model0.ts"  # stored relative to the project
+
+
+def test_the_shipped_demo_project_is_mapped_and_matches_the_demo_model():
+    from pathlib import Path
+
+    from latentscape.engines.hashing import file_sha256
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo" / "demo.lsc"
+    assert demo.exists(), "no resources/demo/demo.lsc: run scripts/make_demo_project"
+    with ProjectStore.open(demo) as store:
+        model = store.model()
+        model_file = store.resolve(model.path)
+        assert model_file.exists() and not Path(model.path).is_absolute()
+        assert file_sha256(model_file) == model.content_hash, (
+            "the demo model changed since demo.lsc was built: run scripts/make_demo_project"
+        )
+        sounds = store.sounds()
+        atlas = store.atlas()
+        assert atlas is not None and atlas.method == "umap"
+        assert sorted(atlas.sound_ids.tolist()) == [s.id for s in sounds]
+        assert all(store.resolve(s.path).exists() for s in sounds)

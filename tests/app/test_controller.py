@@ -1,0 +1,263 @@
+"""ExplorerController: map gestures → sound, import by drop, model panel → audio engine.
+
+Everything is real: the Qt views, a TorchScript model (tiny nn~ fixture), a SQLite project, the
+atlas, and an AudioEngine with the silent (clock-paced) player whose output tap records exactly
+what a device would have been handed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui
+
+from latentscape.engines.audio.offline import render_offline
+from support.app_projects import write_sounds
+from support.app_window import LEFT, empty_spot, wait_ready
+
+
+def _first_nonzero(x: np.ndarray) -> int:
+    idx = np.flatnonzero(np.abs(x).max(axis=-1) > 1e-7)
+    assert len(idx), "no sound at all"
+    return int(idx[0])
+
+
+def test_clicking_a_point_auditions_that_sound(opened, qtbot):
+    w = opened
+    c, view = w.controller, w.map_view
+    target = 5
+    sound_id = c.state.sound_at(target).id
+    with qtbot.waitSignal(c.soundAuditioned) as heard:
+        qtbot.mouseClick(view.viewport(), LEFT, pos=view.view_pos(*view.positions()[target]))
+    assert heard.args == [sound_id]
+    voice = c.last_voice
+    qtbot.waitUntil(lambda: voice.finished, timeout=10_000)
+    audio = c.audio.engine
+    # The device was handed exactly what an offline render of that sound's trajectory gives.
+    expected = render_offline(
+        c.model.engine,
+        trajectory=c.state.trajectory(sound_id),
+        sample_rate_hz=audio.sample_rate_hz,
+        channels=audio.channels,
+        block_frames=audio.block_frames,
+        seed=0,
+    ).T
+    played = audio.tap.latest(audio.tap.capacity_frames // 2)
+    start = _first_nonzero(played)
+    got = played[start : start + len(expected) - _first_nonzero(expected)]
+    want = expected[_first_nonzero(expected) :][: len(got)]
+    assert len(got) > 0.3 * audio.sample_rate_hz
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert view.positions()[target] in view.positions()  # selection ring on the clicked sound
+    assert c.selected_id == sound_id
+
+
+def test_clicking_empty_space_plays_what_the_inverse_map_finds_there(opened, qtbot):
+    w = opened
+    c, view = w.controller, w.map_view
+    x, y = empty_spot(w)
+    with qtbot.waitSignal(c.positionAuditioned) as heard:
+        qtbot.mouseClick(view.viewport(), LEFT, pos=view.view_pos(x, y))
+    hx, hy, traj = heard.args
+    assert (hx, hy) == pytest.approx((x, y), abs=0.02)
+    expected = c.state.atlas.trajectory_at(hx, hy, c.state.trajectories)
+    np.testing.assert_array_equal(traj, expected)
+    # Not one of the corpus sounds: a blend the inverse map made for this place.
+    assert not any(np.array_equal(traj, z) for z in c.state.trajectories.values())
+    voice = c.last_voice
+    qtbot.waitUntil(lambda: voice.finished, timeout=10_000)
+    qtbot.waitUntil(lambda: c.live.nonsilent_frames > 0, timeout=5000)  # it was heard
+
+
+def test_a_drag_scrubs_through_a_continuous_series_of_targets(opened, qtbot):
+    w = opened
+    c, view = w.controller, w.map_view
+    vp = view.viewport()
+    xy = view.positions()
+    a, b = xy.min(axis=0), xy.max(axis=0)
+    start, stop = view.view_pos(*a), view.view_pos(*b)
+    targets: list[tuple[float, float, np.ndarray]] = []
+    c.scrubMoved.connect(lambda x, y, z: targets.append((x, y, z)))
+    before = c.live.nonsilent_frames
+    qtbot.mousePress(vp, LEFT, pos=start)
+    steps = 40
+    for k in range(1, steps + 1):
+        qtbot.wait(12)  # a hand's pace: pyqtgraph drops moves faster than ~100 Hz
+        qtbot.mouseMove(vp, pos=start + (stop - start) * (k / steps))
+        if k == steps // 2:
+            assert view.cursor_position() is not None  # the crosshair follows the drag
+    qtbot.waitUntil(lambda: c.live.nonsilent_frames > before, timeout=5000)
+    qtbot.mouseRelease(vp, LEFT, pos=stop)
+    assert view.cursor_position() is None
+    assert len(targets) >= 0.8 * steps
+    xs = np.array([t[0] for t in targets])
+    assert np.all(np.diff(xs) >= -1e-6)  # the targets follow the pointer monotonically
+    assert np.max(np.diff(xs)) < 0.2 * (b[0] - a[0])  # and continuously: no jumps
+    for x, y, z in targets:
+        np.testing.assert_array_equal(z, c.state.atlas.frame_at(x, y))
+    zs = np.stack([t[2] for t in targets])
+    assert len(np.unique(zs.round(5), axis=0)) > steps // 4  # the latent really moves
+
+
+def _drop_paths(view, paths, qtbot) -> None:
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(p)) for p in paths])
+    vp = view.viewport()
+    pos = QtCore.QPoint(50, 50)
+    action = QtCore.Qt.DropAction.CopyAction
+    mods = QtCore.Qt.KeyboardModifier(0)
+    QtCore.QCoreApplication.sendEvent(vp, QtGui.QDragEnterEvent(pos, action, mime, LEFT, mods))
+    QtCore.QCoreApplication.sendEvent(
+        vp, QtGui.QDropEvent(QtCore.QPointF(pos), action, mime, LEFT, mods)
+    )
+
+
+def test_dropping_a_folder_imports_it_and_points_appear(opened, qtbot, tmp_path):
+    w = opened
+    c, view = w.controller, w.map_view
+    folder = tmp_path / "dropped" / "pads"
+    write_sounds(folder, count=5, seed=7)
+    before = view.point_count()
+    appeared: list[int] = []
+    c.imports.soundsImported.connect(lambda sounds, lat: appeared.extend(s.id for s in sounds))
+    _drop_paths(view, [folder.parent], qtbot)
+    assert c.imports.running
+    qtbot.waitUntil(lambda: view.point_count() == before + 5, timeout=30_000)
+    qtbot.waitUntil(lambda: not c.imports.running, timeout=30_000)
+    assert sorted(appeared) == sorted(c.state.ids[before:])
+    assert "pads" in view.legend_labels()
+    new_names = {view.name_of(i) for i in range(before, before + 5)}
+    assert new_names == {f"tone{i:02d}" for i in range(5)}
+    # Stored in the project with latents, and playable from the map right away.
+    assert {s.id for s in c.store.sounds()} >= set(appeared)
+    with qtbot.waitSignal(c.soundAuditioned) as heard:
+        qtbot.mouseClick(view.viewport(), LEFT, pos=view.view_pos(*view.positions()[before + 2]))
+    assert heard.args == [c.state.sound_at(before + 2).id]
+
+
+def test_files_that_fail_to_import_are_listed_with_reasons(opened, qtbot, tmp_path):
+    w = opened
+    c, view = w.controller, w.map_view
+    folder = tmp_path / "mixed"
+    write_sounds(folder, count=2, seed=3)
+    (folder / "notes.wav").write_text("this is not audio")
+    (folder / "empty.flac").write_bytes(b"")
+    before = view.point_count()
+    _drop_paths(view, [folder], qtbot)
+    qtbot.waitUntil(lambda: not c.imports.running and not c.busy, timeout=30_000)
+    assert view.point_count() == before + 2  # the good files still came in
+    failed = dict(c.imports.failures)
+    assert set(failed) == {str(folder / "notes.wav"), str(folder / "empty.flac")}
+    assert all(reason for reason in failed.values())
+    assert w.import_progress.failures_button.isVisible()
+    assert w.import_progress.failures_button.text() == "2 failed"
+    w.import_progress.failures_button.click()
+    dialog = c.imports.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert sorted(p for p, _ in dialog.list.failures()) == sorted(failed)
+    dialog.close()
+
+
+def test_model_panel_shows_the_model_and_its_controls_reach_the_audio_engine(opened, qtbot):
+    w = opened
+    c, panel = w.controller, w.model_panel
+    assert panel.model_name() == c.model.info.path.split("/")[-1]
+    assert panel.info_text("latent_size") == "4"
+    assert panel.info_text("realtime_factor").endswith("real time")
+    panel.offset_slider(1).set_value(1.5)
+    panel.scale_slider(0).set_value(0.5)
+    panel.temperature.set_value(1.25)
+    t = c.audio.engine.latent_transform
+    assert t.offset[1] == pytest.approx(1.5) and t.scale[0] == pytest.approx(0.5)
+    assert t.noise == pytest.approx(0.25)
+    panel.seed_lock.setChecked(True)
+    panel.seed.setValue(42)
+    assert c.audio.seed == 42
+    panel.seed_lock.setChecked(False)
+    assert c.audio.seed is None
+    c.audition_sound(c.state.ids[0])
+    qtbot.waitUntil(lambda: panel.stat_text("rtf") != "–", timeout=5000)
+    assert panel.stat_text("underruns") == "0"
+    assert panel.stat_text("latency").endswith("ms")
+
+
+def test_selecting_a_sound_shows_original_and_reconstruction(opened, qtbot):
+    w = opened
+    c = w.controller
+    sid = c.state.ids[3]
+    with qtbot.waitSignal(c.preview.ready, timeout=10_000):
+        c.audition_sound(sid)
+    orig, recon = w.pair_view.images()
+    assert orig is not None and recon is not None
+    assert w.pair_view.title() == c.state.sound_at(3).name
+    # The original is the file itself (0.4 s at the model's hop-256 analysis rate).
+    assert abs(len(orig) - 0.4 * 16000 / 256) <= 5
+    assert w.pair_view.play_original_button.isEnabled()
+    w.pair_view.play_original_button.click()
+    assert c.last_voice.kind == "file"
+    w.pair_view.play_reconstruction_button.click()
+    assert c.last_voice.kind == "audition"
+
+
+def test_space_stops_and_plays_again_and_r_toggles_record(opened, qtbot):
+    w = opened
+    c = w.controller
+    c.audition_sound(c.state.ids[2])
+    qtbot.waitUntil(c.is_playing, timeout=5000)
+    w.actions_by_name["play_stop"].trigger()
+    qtbot.waitUntil(lambda: not c.is_playing(), timeout=5000)
+    with qtbot.waitSignal(c.soundAuditioned) as again:
+        w.actions_by_name["play_stop"].trigger()
+    assert again.args == [c.state.ids[2]]
+    with qtbot.waitSignal(c.recordToggled) as rec:
+        qtbot.keyClick(w.map_view, QtCore.Qt.Key.Key_R)
+    assert rec.args == [True] and w.actions_by_name["record"].isChecked()
+    c.toggle_record()
+    assert not c.recording and not w.actions_by_name["record"].isChecked()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", ["thread", "process"])
+def test_projection_refines_in_place_and_is_saved(window, qtbot, tiny_project, where):
+    c, view = window.controller, window.map_view
+    # Big maps run UMAP in a child process (app/umap_process.py); force either path here.
+    c.sync.updater.process_threshold = 10**9 if where == "thread" else 0
+    c.open_project(tiny_project)  # saved with a PCA preview: refinement starts by itself
+    wait_ready(qtbot, c, points=8)
+    qtbot.waitUntil(lambda: c.sync.refine_count == 1, timeout=120_000)
+    assert c.state.atlas.method == "umap"
+    qtbot.waitUntil(
+        lambda: np.allclose(view.positions(), c.state.xy_in_map_order(), atol=1e-5), timeout=5000
+    )
+    assert c.store.atlas().method == "umap"
+
+
+def test_a_file_that_is_not_a_model_is_refused_with_a_clear_message(window, qtbot, tmp_path):
+    c = window.controller
+    bad = tmp_path / "notes.ts"
+    bad.write_text("not a model")
+    with qtbot.waitSignal(c.errorOccurred, timeout=10_000) as err:
+        c.load_model(bad)
+    assert "notes.ts" in err.args[0] and "\n" not in err.args[0]
+    assert window.banner.level() == "error" and window.banner.text() == err.args[0]
+    assert c.model is None
+
+
+def test_save_as_continues_in_the_copy_and_exports_write_files(opened, qtbot, tmp_path):
+    import soundfile as sf
+
+    from latentscape.exports import export_map_csv, export_sound_wav
+
+    c = opened.controller
+    copy = tmp_path / "copy.lsc"
+    c.save_project_as(copy)
+    assert c.store.path == copy and opened.windowTitle().startswith("copy.lsc")
+    assert len(c.store.sounds()) == len(c.state)
+    assert c.settings.recent_files()[0] == str(copy.resolve())
+    sid = c.state.ids[0]
+    wav = export_sound_wav(c.model.engine, c.state.trajectory(sid), tmp_path / "s.wav")
+    audio, rate = sf.read(str(wav))
+    assert rate == c.model.engine.sample_rate_hz
+    assert len(audio) == len(c.state.trajectory(sid)) * c.model.engine.hop_samples
+    rows = export_map_csv(c.state, tmp_path / "map.csv").read_text().splitlines()
+    assert len(rows) == 1 + len(c.state) and rows[0].startswith("sound_id,name,category,x,y")

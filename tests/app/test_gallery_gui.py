@@ -1,0 +1,241 @@
+"""Gallery GUI (issue 8): train priors from the window, generate tiles, hear them, drop them on the map.
+
+All real: the main window with its silent (clock-paced) AudioEngine, the tiny nn~ fixture model,
+a SQLite project, the atlas, and the priors engine (trained for a few steps only).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+from PySide6 import QtCore, QtGui
+
+from latentscape.gallery_controller import GalleryController
+from support.app_projects import make_project
+from support.app_window import LEFT, wait_ready
+
+TRAIN_MS = 60_000
+
+
+@pytest.fixture
+def gallery(opened, qtbot):
+    g = GalleryController.attach(opened)
+    g.train_steps = 3
+    qtbot.waitUntil(lambda: not g.busy, timeout=10_000)
+    return g
+
+
+def _train(g, qtbot, source: str) -> None:
+    g.view.set_current_source(source)
+    with qtbot.waitSignal(g.priorTrained, timeout=TRAIN_MS) as trained:
+        g.view.train_button.click()
+    assert trained.args == [source]
+    qtbot.waitUntil(lambda: not g.busy, timeout=10_000)  # stored in the project
+
+
+def _generate(g, qtbot, source: str, seed: int) -> None:
+    g.view.set_current_source(source)
+    g.view.seed.setValue(seed)
+    with qtbot.waitSignal(g.tilesChanged, timeout=TRAIN_MS) as changed:
+        g.view.generate_button.click()
+    assert changed.args == [source]
+    qtbot.waitUntil(lambda: not g.busy, timeout=10_000)
+
+
+@pytest.mark.parametrize("source", ["GAN", "Diffusion"])
+def test_train_then_generate_fills_16_tiles_deterministically(gallery, qtbot, source):
+    g = gallery
+    assert g.view.sources() == ["GAN", "Diffusion"]  # the tiny model exports no prior
+    g.view.set_current_source(source)
+    g.view.generate_button.click()  # untrained: nothing happens but a hint
+    assert g.tiles(source) == [] and "Train" in g.view.status_text()
+    _train(g, qtbot, source)
+    prior = g.prior(source)
+    assert prior.is_trained and prior.report.steps == 3
+    assert "Trained" in g.view.status_text()
+
+    _generate(g, qtbot, source, seed=7)
+    tiles = g.tiles(source)
+    assert len(g.view.tiles(source)) == len(tiles) == 16
+    assert [w.tile_id for w in g.view.tiles(source)] == [t.tile_id for t in tiles]
+    # The windows are the prior's seeded samples, decoded and drawn as thumbnails.
+    expected = prior.sample(16, temperature=1.0, seed=7)
+    np.testing.assert_array_equal(np.stack([t.window for t in tiles]), expected.windows)
+    engine = g.explorer.model.engine
+    assert tiles[0].window.shape == (prior.window_frames, engine.latent_size)
+    assert tiles[0].audio.shape[1] == prior.window_frames * engine.hop_samples
+    assert all(np.isfinite(t.thumb).all() and t.thumb.ndim == 2 for t in tiles)
+    assert g.view.seed.value() == 8  # the counter moves on: the next press makes new sounds
+
+    _generate(g, qtbot, source, seed=8)
+    assert not np.array_equal(g.tiles(source)[0].window, tiles[0].window)
+    _generate(g, qtbot, source, seed=7)  # the same seed again: the same sounds
+    again = g.tiles(source)
+    np.testing.assert_array_equal(np.stack([t.window for t in again]), expected.windows)
+    np.testing.assert_array_equal(again[5].thumb, tiles[5].thumb)
+
+
+def test_the_locked_seed_drives_generation_and_clicking_a_tile_plays_it(gallery, qtbot):
+    g = gallery
+    c = g.explorer
+    _train(g, qtbot, "GAN")
+    panel = c.views.model_panel
+    panel.seed_lock.setChecked(True)
+    panel.seed.setValue(42)
+    _generate(g, qtbot, "GAN", seed=3)  # the gallery's own seed box is overridden
+    want = g.prior("GAN").sample(16, seed=42).windows
+    np.testing.assert_array_equal(np.stack([t.window for t in g.tiles("GAN")]), want)
+    assert g.view.seed.value() == 42
+    widget = g.view.tiles("GAN")[4]
+    before = c.live.nonsilent_frames
+    qtbot.mouseClick(widget, LEFT)
+    assert widget.is_selected()
+    voice = c.last_voice
+    assert voice is not None and voice.kind == "audition"
+    qtbot.waitUntil(lambda: voice.finished, timeout=10_000)
+    qtbot.waitUntil(lambda: c.live.nonsilent_frames > before, timeout=5000)  # it was heard
+    assert voice.played_s == pytest.approx(
+        len(g.tile("GAN", widget.tile_id).window) / c.model.engine.info.frame_rate_hz, rel=0.1
+    )
+
+
+def _drop_tile(view, widget, qtbot) -> None:
+    mime = widget.mime_data()
+    vp = view.viewport()
+    pos = QtCore.QPoint(60, 60)
+    action = QtCore.Qt.DropAction.CopyAction
+    mods = QtCore.Qt.KeyboardModifier(0)
+    QtCore.QCoreApplication.sendEvent(vp, QtGui.QDragEnterEvent(pos, action, mime, LEFT, mods))
+    QtCore.QCoreApplication.sendEvent(
+        vp, QtGui.QDropEvent(QtCore.QPointF(pos), action, mime, LEFT, mods)
+    )
+
+
+def test_dropping_a_tile_on_the_map_adds_a_generated_sound(gallery, qtbot):
+    g = gallery
+    c, view = g.explorer, g.explorer.views.map_view
+    _train(g, qtbot, "Diffusion")
+    _generate(g, qtbot, "Diffusion", seed=2)
+    widget = g.view.tiles("Diffusion")[3]
+    tile = g.tile("Diffusion", widget.tile_id)
+    before = view.point_count()
+    old_xy = view.positions().copy()
+    with qtbot.waitSignal(g.tileAdded, timeout=10_000) as added:
+        _drop_tile(view, widget, qtbot)
+    sound_id = added.args[0]
+    qtbot.waitUntil(lambda: view.point_count() == before + 1, timeout=10_000)
+    # In the project: a generated sound holding the tile's latent window.
+    sound = c.store.sound(sound_id)
+    assert sound.generated and sound.path is None
+    np.testing.assert_array_equal(c.store.latents(sound_id), tile.window)
+    # On the map: drawn as generated, placed by the atlas among the others, who did not move.
+    assert c.state.sound_at(before).id == sound_id and c.state.generated()[before]
+    assert "generated" in view.legend_labels()
+    np.testing.assert_array_equal(view.positions()[:before], old_xy)
+    placed = np.clip(c.state.atlas.place([tile.window])[0], 0.0, 1.0)  # as imports are placed
+    np.testing.assert_allclose(view.positions()[before], placed, atol=1e-6)
+    # Clicking it on the map (it may lie at the edge, out of view) plays the tile's window.
+    with qtbot.waitSignal(c.soundAuditioned) as heard:
+        view.pointClicked.emit(before)
+    assert heard.args == [sound_id]
+    np.testing.assert_array_equal(c.state.trajectory(sound_id), tile.window)
+    # "Add to corpus" does the same from the gallery's button.
+    g.view.tiles("Diffusion")[0].clicked.emit()
+    with qtbot.waitSignal(g.tileAdded, timeout=10_000):
+        g.view.add_button.click()
+    qtbot.waitUntil(lambda: view.point_count() == before + 2, timeout=10_000)
+    assert sum(s.generated for s in c.store.sounds()) == 2
+
+
+def test_cancelled_training_keeps_a_usable_prior_more_like_this_and_save_wav(
+    gallery, qtbot, tmp_path
+):
+    g = gallery
+    g.train_steps, g.train_seconds = None, 60.0
+    g.view.set_current_source("GAN")
+    g.view.train_button.click()
+    assert g.view.train_button.text() == "Cancel"
+    qtbot.waitUntil(lambda: "step" in g.view.status_text(), timeout=TRAIN_MS)
+    with qtbot.waitSignal(g.priorTrained, timeout=TRAIN_MS):
+        g.view.train_button.click()  # Cancel: stops after the current step
+    report = g.prior("GAN").report
+    assert report.cancelled and report.steps >= 1
+    assert "stopped early" in g.view.status_text() and g.view.train_button.text() == "Train"
+    qtbot.waitUntil(lambda: not g.busy, timeout=10_000)
+    _generate(g, qtbot, "GAN", seed=5)
+    first = g.view.tiles("GAN")[0]
+    qtbot.mouseClick(first, LEFT)
+    with qtbot.waitSignal(g.tilesChanged, timeout=TRAIN_MS):
+        g.view.more_button.click()
+    qtbot.waitUntil(lambda: not g.busy, timeout=10_000)
+    tiles = g.tiles("GAN")
+    assert len(tiles) == len(g.view.tiles("GAN")) == 20
+    parent = tiles[0]
+    near = np.mean([np.abs(t.window - parent.window).mean() for t in tiles[16:]])
+    far = np.mean([np.abs(t.window - parent.window).mean() for t in tiles[1:16]])
+    assert near < far  # variations stay closer to their tile than other samples are
+    path = tmp_path / "tile.wav"
+    with qtbot.waitSignal(g.wavSaved, timeout=10_000):
+        assert g.save_tile_wav("GAN", parent.tile_id, path)
+    audio, rate = sf.read(str(path), dtype="float32")
+    engine = g.explorer.model.engine
+    assert rate == engine.sample_rate_hz
+    assert len(audio) == len(parent.window) * engine.hop_samples
+    np.testing.assert_allclose(audio, np.clip(parent.audio[0], -1, 1), atol=1e-6)
+
+
+def test_a_reopened_project_has_its_priors_and_tiles(gallery, qtbot, tiny_project, settings_file):
+    from latentscape.main_window import MainWindow
+    from latentscape.settings import AppSettings
+
+    g = gallery
+    _train(g, qtbot, "GAN")
+    _train(g, qtbot, "Diffusion")
+    _generate(g, qtbot, "Diffusion", seed=11)
+    shown = g.tiles("Diffusion")
+    gan_windows = g.prior("GAN").sample(16, seed=4).windows
+
+    w2 = MainWindow(AppSettings(settings_file), player="silent", warm_up=False)
+    qtbot.addWidget(w2)
+    try:
+        w2.controller.sync.auto_refine = False
+        g2 = GalleryController.attach(w2)
+        with qtbot.waitSignal(g2.restored, timeout=TRAIN_MS):
+            w2.controller.open_project(tiny_project)
+        wait_ready(qtbot, w2.controller, points=8)
+        assert g2.prior("GAN").is_trained and g2.prior("Diffusion").is_trained
+        # The gallery shows its tiles at once (nothing decoded), playable and droppable.
+        again = g2.tiles("Diffusion")
+        assert [t.label for t in again] == [w.label() for w in g2.view.tiles("Diffusion")]
+        assert [t.label for t in again] == [t.label for t in shown]
+        for a, b in zip(again, shown):
+            np.testing.assert_array_equal(a.window, b.window)
+            np.testing.assert_array_equal(a.thumb, b.thumb)
+        assert g2.play_tile("Diffusion", again[0].tile_id)
+        # Tabs usable without retraining: the restored GAN makes the same sounds.
+        _generate(g2, qtbot, "GAN", seed=4)
+        np.testing.assert_array_equal(np.stack([t.window for t in g2.tiles("GAN")]), gan_windows)
+    finally:
+        w2.close()
+
+
+def test_a_model_with_its_own_prior_gets_a_third_tab(window, qtbot, nn_model, tmp_path):
+    folder = tmp_path / "with_prior"
+    folder.mkdir()
+    project = make_project(folder, nn_model(sr=16000, hop=64, latent=4, prior=True))
+    g = GalleryController.attach(window)
+    c = window.controller
+    c.sync.auto_refine = False
+    c.open_project(project)
+    wait_ready(qtbot, c, points=8)
+    qtbot.waitUntil(lambda: g.view.sources() == ["GAN", "Diffusion", "Model prior"])
+    qtbot.waitUntil(lambda: not g.busy, timeout=10_000)
+    g.view.set_current_source("Model prior")
+    assert g.view.train_button.isEnabled()
+    _generate(g, qtbot, "Model prior", seed=9)  # no training needed
+    tiles = g.tiles("Model prior")
+    assert len(tiles) == 16
+    np.testing.assert_array_equal(
+        np.stack([t.window for t in tiles]), g.prior("Model prior").sample(16, seed=9).windows
+    )

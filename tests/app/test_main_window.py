@@ -1,0 +1,164 @@
+"""MainWindow: layout, menus and shortcuts, settings remembered between runs, banner, hooks."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from latentscape.gui_main import NO_DEMO_TEXT, _open_start
+from latentscape.main_window import MainWindow
+from latentscape.settings import AppSettings
+from support.app_window import wait_ready
+
+Area = QtCore.Qt.DockWidgetArea
+
+
+def _menu_texts(window: MainWindow) -> dict[str, list[str]]:
+    out = {}
+    for action in window.menuBar().actions():
+        menu = action.menu()
+        out[action.text().replace("&", "")] = [
+            a.text().replace("&", "") for a in menu.actions() if a.text()
+        ]
+    return out
+
+
+def test_first_run_layout_puts_the_map_in_the_middle_with_panels_around(window):
+    assert window.centralWidget().isAncestorOf(window.map_view)
+    assert window.dockWidgetArea(window.docks["model"]) == Area.RightDockWidgetArea
+    assert window.dockWidgetArea(window.docks["output"]) == Area.BottomDockWidgetArea
+    assert window.dockWidgetArea(window.docks["selected"]) == Area.BottomDockWidgetArea
+    assert window.docks["output"].widget() is window.live_spectrogram
+    assert window.docks["selected"].widget() is window.pair_view
+    # The map gets most of the room.
+    assert window.map_view.width() > window.width() / 2
+    assert window.map_view.height() > window.height() / 3
+
+
+def test_menus_offer_the_file_playback_and_audio_commands(window):
+    menus = _menu_texts(window)
+    for item in (
+        "Open Model…",
+        "New Project",
+        "Open Project…",
+        "Open Recent",
+        "Save",
+        "Save As…",
+        "Import Sounds…",
+        "Import Folder…",
+        "Export",
+        "Quit",
+    ):
+        assert item in menus["File"]
+    assert {"Play / Stop", "Record Path", "Stop All"} <= set(menus["Playback"])
+    assert {"Output Device", "Block Size"} <= set(menus["Audio"])
+    acts = window.actions_by_name
+    assert acts["play_stop"].shortcut().toString() == "Space"
+    assert acts["record"].shortcut().toString() == "R"
+    assert acts["record"].isCheckable()
+
+
+def test_the_banner_says_clearly_when_there_is_no_sound_output(window, qtbot):
+    window.controller.start_audio()  # the silent player: no device, by design
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=30_000)
+    assert window.banner.level() == "warning"
+    assert "No sound output" in window.banner.text()
+    assert window.controller.audio.engine.status_reason in window.banner.text()
+
+
+def test_without_the_demo_the_window_opens_empty_with_a_clear_message(window, qtbot):
+    _open_start(window, project=None, model=None, demo=None)
+    assert window.banner.text() == NO_DEMO_TEXT
+    assert window.map_view.point_count() == 0
+    qtbot.waitUntil(lambda: window.controller.audio.engine is not None, timeout=30_000)
+
+
+def test_settings_are_remembered_between_runs(qtbot, settings_file, tiny_project):
+    first = MainWindow(AppSettings(settings_file), player="silent")
+    qtbot.addWidget(first)
+    first.show()
+    c = first.controller
+    c.sync.auto_refine = False
+    c.open_project(tiny_project)
+    wait_ready(qtbot, c, points=8)
+    first.actions_by_name["density"].trigger()
+    assert first.map_view.density_visible()
+    first.docks["selected"].hide()
+    first.resize(first.minimumSizeHint().width() + 6, 555)  # the offscreen screen is ~800 px
+    qtbot.wait(10)
+    size = (first.width(), first.height())
+    first.close()
+
+    second = MainWindow(AppSettings(settings_file), player="silent")
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitExposed(second)
+    settings = second.settings
+    assert settings.recent_files("projects")[0] == str(tiny_project.resolve())
+    assert settings.last_project == str(tiny_project)
+    assert settings.recent_files("models")[0].endswith(".ts")
+    assert second.map_view.density_visible()
+    assert second.actions_by_name["density"].isChecked()
+    assert not second.docks["selected"].isVisible()
+    assert (second.width(), second.height()) == size
+    second.close()
+
+
+def test_recent_files_keep_the_newest_first_without_duplicates(settings_file, tmp_path):
+    s = AppSettings(settings_file)
+    paths = [tmp_path / f"p{i}.lsc" for i in range(10)]
+    for p in paths:
+        s.add_recent_file(p)
+    s.add_recent_file(paths[3])
+    recent = AppSettings(settings_file).recent_files()
+    assert recent[0] == str(paths[3].resolve())
+    assert len(recent) == 8 and len(set(recent)) == 8
+    s.block_frames = 512
+    s.audio_device = "JACK"
+    again = AppSettings(settings_file)
+    assert (again.block_frames, again.audio_device) == (512, "JACK")
+
+
+def test_other_features_can_attach_panels_and_listen_for_record(window, qtbot):
+    paths = QtWidgets.QListWidget()
+    gallery = QtWidgets.QLabel("gallery")
+    dock_p = window.install_paths_panel(paths)
+    dock_g = window.install_gallery_view(gallery)
+    assert window.dockWidgetArea(dock_p) == Area.RightDockWidgetArea
+    qtbot.waitUntil(lambda: dock_p in window.tabifiedDockWidgets(window.docks["model"]))
+    qtbot.waitUntil(lambda: dock_g in window.tabifiedDockWidgets(window.docks["selected"]))
+    panels = [a.text() for a in window.menus.docks_menu.actions()]
+    assert {"Paths", "Gallery", "Model"} <= set(panels)
+    seen = []
+    window.controller.recordToggled.connect(seen.append)
+    window.actions_by_name["record"].trigger()
+    window.actions_by_name["record"].trigger()
+    assert seen == [True, False]
+
+
+def test_hovering_a_point_shows_its_name(opened, qtbot):
+    view = opened.map_view
+    xy = view.positions()
+    qtbot.mouseMove(view.viewport(), pos=view.view_pos(*xy[2]) + QtCore.QPoint(2, 1))
+    qtbot.waitUntil(lambda: view.hovered_index() == 2, timeout=3000)
+    assert view.hover_text() == opened.controller.state.sound_at(2).name
+    assert opened._hover_label.text() == view.hover_text()
+
+
+def test_the_window_renders(opened, qtbot):
+    image = opened.grab().toImage()
+    assert image.width() > 800
+    px = np.array([image.pixelColor(x, y).lightness() for x in range(0, 800, 40) for y in (300,)])
+    assert px.std() > 0  # not a blank window
+
+
+def test_sounds_from_one_folder_are_coloured_by_cluster(window, qtbot, tmp_path, tiny_model):
+    from support.app_projects import make_project
+
+    project = make_project(tmp_path, tiny_model, folders=("everything",), per=12)
+    c = window.controller
+    c.sync.auto_refine = False
+    c.open_project(project)
+    wait_ready(qtbot, c, points=12)
+    labels = window.map_view.legend_labels()
+    assert len(labels) >= 3 and all(label.startswith("cluster ") for label in labels)

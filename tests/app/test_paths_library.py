@@ -1,0 +1,66 @@
+"""PathLibrary (Qt-free): paths saved in a real project store, undo across edits and deletes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from latentscape.engines.paths import ITEM_KIND, LatentPath, PathError, reverse, trim
+from latentscape.paths_library import PathLibrary
+from latentscape.project_store import ProjectStore
+
+
+def _path(name: str = "Path 1", n: int = 5) -> LatentPath:
+    t = np.linspace(0.0, 1.0, n)
+    xy = np.stack([t, t**2], axis=1).astype(np.float32)
+    z = np.stack([np.sin(3 * t + k) for k in range(4)], axis=1).astype(np.float32)
+    return LatentPath(t, xy, z, name=name)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with ProjectStore.create(tmp_path / "p.lsc") as s:
+        yield s
+
+
+def test_a_path_recorded_before_any_project_moves_into_the_next_one(store):
+    lib = PathLibrary()
+    pid = lib.add(_path())
+    assert lib.item_id(pid) is None and lib.next_name() == "Path 2"
+    lib.set_store(store)
+    assert [i.name for i in store.items(ITEM_KIND)] == ["Path 1"]
+    assert lib.path(lib.ids()[0]).equals(_path())
+
+
+def test_edits_renames_and_deletes_undo_in_order_and_are_saved(store):
+    lib = PathLibrary()
+    lib.set_store(store)
+    a, b = lib.add(_path("Path 1")), lib.add(_path("Path 2", 7))
+    lib.edit(a, trim(lib.path(a), 0.25, 0.75), "trim")
+    lib.rename(b, "sweep")
+    lib.delete(a)
+    lib.edit(b, reverse(lib.path(b)), "reverse")
+    assert [i.name for i in store.items(ITEM_KIND)] == ["sweep"]
+    assert lib.undo() == b and lib.path(b).equals(_path("sweep", 7))
+    assert lib.undo() == a and lib.ids() == [a, b]  # back in its place, saved again
+    assert lib.path(a).duration_s == pytest.approx(0.5)
+    assert lib.undo() == b and lib.path(b).name == "Path 2"
+    assert lib.undo() == a and lib.path(a).equals(_path("Path 1"))
+    assert lib.undo() is None and not lib.can_undo
+    reopened = PathLibrary()
+    reopened.set_store(store)
+    assert [p for _, p, _ in reopened.rows()] == ["Path 1", "Path 2"]
+    with pytest.raises(PathError, match="needs a name"):
+        lib.rename(a, "  ")
+
+
+def test_a_damaged_stored_path_is_reported_and_the_others_load(store):
+    store.put_item(ITEM_KIND, "broken", b"{ not json", {})
+    lib = PathLibrary()
+    lib.set_store(store)
+    lib.add(_path())
+    again = PathLibrary()
+    again.set_store(store)
+    assert [name for _, name, _ in again.rows()] == ["Path 1"]
+    assert len(again.load_errors) == 1 and "broken" in again.load_errors[0]
+    assert [i.name for i in store.items(ITEM_KIND)] == ["broken", "Path 1"]  # nothing lost

@@ -1,0 +1,163 @@
+"""Reading files into model-ready sounds, and the reasons given for files that cannot be used."""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import tempfile
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from latentscape.engines.corpus import BadAudioError, ImportRules, read_segments, scan_paths
+from latentscape.engines.corpus.reader import check_file
+
+RULES = ImportRules()
+
+
+def _tone(rate: int, seconds: float, channels: int = 1, hz: float = 440.0) -> np.ndarray:
+    t = np.arange(round(rate * seconds)) / rate
+    x = 0.5 * np.sin(2 * np.pi * hz * t).astype(np.float32)
+    return np.repeat(x[:, None], channels, axis=1)
+
+
+@pytest.mark.parametrize(
+    ("name", "rate", "channels", "subtype"),
+    [
+        ("a.wav", 44100, 2, "PCM_16"),
+        ("b.flac", 48000, 1, "PCM_24"),
+        ("c.ogg", 22050, 2, None),
+        ("d.aiff", 8000, 1, "PCM_32"),
+        ("e.mp3", 32000, 1, None),
+        ("f.wav", 96000, 6, "FLOAT"),
+    ],
+)
+def test_any_format_rate_and_channels_becomes_model_audio(tmp_path, name, rate, channels, subtype):
+    path = tmp_path / name
+    sf.write(path, _tone(rate, 0.5, channels), rate, subtype=subtype)
+    (seg,), duration_s = read_segments(path, 16000, 1, RULES)
+    assert seg.audio.dtype == np.float32 and seg.audio.shape[0] == 1
+    assert duration_s == pytest.approx(0.5, abs=0.06)  # mp3 adds encoder delay
+    assert seg.samples == pytest.approx(16000 * 0.5, rel=0.12)
+    # the resampler keeps the tone: its spectrum peaks at 440 Hz at the new rate
+    spectrum = np.abs(np.fft.rfft(seg.audio[0]))
+    peak_hz = np.argmax(spectrum) * 16000 / seg.samples
+    assert peak_hz == pytest.approx(440.0, abs=5.0)
+    stereo, _ = read_segments(path, 16000, 2, RULES)
+    assert stereo[0].audio.shape[0] == 2
+
+
+def test_silence_is_trimmed_and_long_sounds_are_split(tmp_path):
+    rate = 8000
+    quiet = np.zeros((rate, 1), np.float32)
+    x = np.concatenate([quiet, _tone(rate, 25.0), quiet])  # 1 s silence, 25 s tone, 1 s silence
+    sf.write(tmp_path / "long.wav", x, rate)
+    segs, duration_s = read_segments(tmp_path / "long.wav", rate, 1, RULES)
+    assert duration_s == pytest.approx(27.0)
+    # 25 s (+2 × 10 ms pad) in the fewest equal pieces of at most 10 s: three of ~8.34 s
+    assert [s.index for s in segs] == [0, 1, 2]
+    lengths = [s.samples / rate for s in segs]
+    assert sum(lengths) == pytest.approx(25.02, abs=0.011)
+    assert max(lengths) - min(lengths) <= 1 / rate
+    assert segs[0].start_s == pytest.approx(0.99, abs=0.011)
+    assert segs[1].start_s == pytest.approx(segs[0].start_s + lengths[0])
+
+
+def _wav_claiming(path, seconds: float, rate: int = 8000) -> None:
+    """A WAV whose header says ``seconds`` long, as a sparse file (no disk space used)."""
+    sf.write(path, np.zeros(16, np.int16), rate, subtype="PCM_16")
+    data_bytes = int(seconds * rate) * 2
+    with open(path, "r+b") as f:
+        raw = f.read()
+        at = raw.index(b"data")
+        f.seek(4)
+        f.write(struct.pack("<I", at + 8 + data_bytes - 8))
+        f.seek(at + 4)
+        f.write(struct.pack("<I", data_bytes))
+        f.truncate(at + 8 + data_bytes)
+
+
+def test_bad_files_are_refused_with_reasons(tmp_path):
+    rate = 8000
+    (tmp_path / "empty.wav").write_bytes(b"")
+    sf.write(tmp_path / "zero.wav", np.zeros((0, 1), np.float32), rate)
+    (tmp_path / "notes.wav").write_text("these are my notes, not audio\n" * 20)
+    good = tmp_path / "good.wav"
+    sf.write(good, _tone(rate, 1.0), rate)
+    (tmp_path / "corrupt.wav").write_bytes(good.read_bytes()[:44] + os.urandom(3000))
+    (tmp_path / "garbage.flac").write_bytes(os.urandom(5000))
+    nan = _tone(rate, 0.5)
+    nan[1000] = np.nan
+    sf.write(tmp_path / "nan.wav", nan, rate, subtype="FLOAT")
+    sf.write(tmp_path / "silent.wav", np.zeros((rate, 1), np.float32), rate)
+    _wav_claiming(tmp_path / "twohours.wav", 2 * 3600)
+    os.mkfifo(tmp_path / "pipe.wav")
+    expected = {
+        "empty.wav": "empty file",
+        "zero.wav": "zero-length",
+        "notes.wav": "a text file",
+        "garbage.flac": "not a readable audio file",
+        "nan.wav": "NaN",
+        "silent.wav": "silent",
+        "twohours.wav": "too long: 2:00:00 (limit 10:00)",
+        "pipe.wav": "not a regular file (a FIFO",
+        "missing.wav": "no such file",
+    }
+    for name, reason in expected.items():
+        with pytest.raises(BadAudioError, match=re.escape(reason)):
+            read_segments(tmp_path / name, rate, 1, RULES)
+    # a header followed by random bytes decodes as (loud) noise: usable, not lost
+    assert read_segments(tmp_path / "corrupt.wav", rate, 1, RULES)[0]
+
+
+def test_unreadable_file_reason_as_an_ordinary_user(tmp_path):
+    """Permissions: root reads any file, so the check runs in a child that drops to 'nobody'.
+
+    The file sits in a world-readable folder with mode 000: exactly what a user meets when
+    importing someone else's private file. (Forked child: the interpreter lives under /root,
+    which 'nobody' cannot read, so a fresh subprocess could not even start.)
+    """
+    folder = tempfile.mkdtemp(prefix="ls-perm-")
+    os.chmod(folder, 0o755)
+    path = os.path.join(folder, "private.wav")
+    sf.write(path, _tone(8000, 0.2), 8000)
+    os.chmod(path, 0o000)
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        os.close(read_fd)
+        try:
+            if os.getuid() == 0:
+                os.setgid(65534)
+                os.setuid(65534)
+            try:
+                check_file(__import__("pathlib").Path(path), RULES)
+                message = "readable"
+            except BadAudioError as exc:
+                message = str(exc)
+            os.write(write_fd, message.encode())
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as f:
+        message = f.read()
+    os.waitpid(pid, 0)
+    os.chmod(path, 0o644)
+    os.remove(path)
+    os.rmdir(folder)
+    assert message == "permission denied"
+
+
+def test_scan_finds_audio_recursively_in_a_stable_order(tmp_path):
+    (tmp_path / "b" / "deep").mkdir(parents=True)
+    (tmp_path / "a.WAV").write_bytes(b"x")
+    (tmp_path / "b" / "deep" / "c.flac").write_bytes(b"x")
+    (tmp_path / "b" / "readme.txt").write_text("x")
+    (tmp_path / "b" / ".hidden.wav").write_bytes(b"x")
+    (tmp_path / "folder.wav").mkdir()  # a folder with an audio name is searched, not read
+    (tmp_path / "folder.wav" / "in.ogg").write_bytes(b"x")
+    found = scan_paths([tmp_path, tmp_path / "a.WAV"])
+    names = [p.relative_to(tmp_path).as_posix() for p in found]
+    assert names == ["a.WAV", "b/deep/c.flac", "folder.wav/in.ogg"]

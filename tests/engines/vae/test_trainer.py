@@ -1,0 +1,117 @@
+"""Training on awkward folders, resuming, the CLI, and DDP with two gloo processes."""
+
+from __future__ import annotations
+
+import socket
+
+import numpy as np
+import pytest
+import torch
+import torch.multiprocessing as mp
+
+from latentscape.cli import main
+from latentscape.engines.loader import load_model
+from latentscape.engines.vae.checkpoint import resume_path
+from latentscape.engines.vae.dataset import CorpusError
+from latentscape.engines.vae.engine import VaeEngine
+from latentscape.engines.vae.trainer import TrainOptions, train
+from support.vae_models import TINY
+
+
+def _options(folder, output, **kw) -> TrainOptions:
+    base = dict(
+        folder=folder,
+        output=output,
+        steps=3,
+        batch_size=2,
+        crop_frames=16,
+        context_frames=4,
+        latent_size=TINY["latent_size"],
+        model_options={k: v for k, v in TINY.items() if k != "latent_size"},
+        validation_fraction=0.2,
+        progress=False,
+        threads=1,
+    )
+    base.update(kw)
+    return TrainOptions(**base)
+
+
+@pytest.mark.slow
+def test_trains_on_every_readable_file_and_writes_a_safe_checkpoint(tmp_path, sound_folder):
+    out = tmp_path / "model.pt"
+    result = train(_options(sound_folder, out))
+    assert result["step"] == 3
+    data = torch.load(out, weights_only=True)  # plain tensors and values only
+    assert data["format"] == "latentscape-vae"
+    training = data["training"]
+    # 10 readable files (stereo, 22.05/48 kHz, 50 ms, 3 s, ogg); only broken.wav is skipped.
+    assert training["files"] + training["validation_files"] == 10
+    assert training["validation_files"] >= 1
+    assert set(data["metrics"]) == {
+        "mrstft",
+        "spectral_convergence",
+        "log_mel_db",
+        "level_db",
+        "flatness_log_ratio",
+    }
+    variance = data["pca_variance"]
+    assert torch.all(variance[:-1] >= variance[1:])  # latent dims ordered by importance
+    comps = data["pca_components"]
+    torch.testing.assert_close(comps @ comps.T, torch.eye(8), atol=1e-4, rtol=0)
+    assert "optimizer" not in data and "optimizer" in torch.load(
+        resume_path(out), weights_only=True
+    )
+    engine = load_model(out)
+    assert isinstance(engine, VaeEngine)
+    assert np.isfinite(engine.decode(np.zeros((5, 8), np.float32))).all()
+
+
+def test_resume_continues_from_the_last_step(tmp_path, sound_folder):
+    out = tmp_path / "model.pt"
+    train(_options(sound_folder, out, steps=2))
+    result = train(_options(sound_folder, out, steps=4, resume=True))
+    assert result["step"] == 4
+    assert torch.load(out, weights_only=True)["training"]["step"] == 4
+
+
+def test_empty_folder_and_missing_budget_are_user_errors(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CorpusError, match="no audio files"):
+        train(_options(tmp_path / "empty", tmp_path / "m.pt"))
+    with pytest.raises(CorpusError, match="budget"):
+        train(_options(tmp_path, tmp_path / "m.pt", steps=None, minutes=None))
+
+
+@pytest.mark.slow
+def test_cli_trains_then_exports(tmp_path, sound_folder, capsys):
+    out = tmp_path / "cli.pt"
+    rc = main(["train", str(sound_folder), "-o", str(out), "--steps", "1", "--batch-size", "1"])
+    assert rc == 0
+    printed = capsys.readouterr()
+    assert "skipped broken.wav" in printed.err + printed.out
+    assert "mrstft = " in printed.err + printed.out
+    assert main(["export", str(out), "-o", str(tmp_path / "cli.ts")]) == 0
+    assert load_model(tmp_path / "cli.ts").latent_size == 16
+
+
+def _ddp_worker(rank: int, world: int, port: int, folder, output) -> None:
+    import os
+
+    os.environ.update(
+        MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world)
+    )
+    train(_options(folder, output, steps=2))
+
+
+@pytest.mark.slow
+def test_distributed_training_with_two_gloo_processes(tmp_path, sound_folder):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "ddp.pt"
+    mp.start_processes(
+        _ddp_worker, args=(2, port, sound_folder, out), nprocs=2, join=True, start_method="spawn"
+    )
+    data = torch.load(out, weights_only=True)
+    assert data["training"]["world_size"] == 2
+    assert data["training"]["step"] == 2
