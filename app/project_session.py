@@ -7,6 +7,7 @@ the returned snapshot. Nothing is shared with the GUI while the work runs.
 from __future__ import annotations
 
 import importlib.resources
+import os
 import re
 import tempfile
 import time
@@ -18,6 +19,7 @@ import numpy as np
 from latentscape.clusters import cluster_count, kmeans
 from latentscape.engines.atlas.atlas import Atlas
 from latentscape.engines.errors import LatentscapeError
+from latentscape.engines.hashing import file_sha256
 from latentscape.map_state import category_of
 from latentscape.project_store import ProjectStore, Sound
 
@@ -52,13 +54,52 @@ class LoadedModel:
     path: str
 
 
-def demo_project_path() -> Path | None:
+def shipped_demo_path() -> Path | None:
     """``resources/demo/demo.lsc`` from the installed package, or None when it is not built yet."""
     try:
         path = Path(str(importlib.resources.files("latentscape.resources") / "demo" / DEMO_PROJECT))
     except (ModuleNotFoundError, TypeError):
         return None
     return path if path.is_file() else None
+
+
+def user_data_dir() -> Path:
+    """Per-user data folder: ``$LATENTSCAPE_DATA_DIR``, else ``$XDG_DATA_HOME/latentscape``."""
+    explicit = os.environ.get("LATENTSCAPE_DATA_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "latentscape"
+
+
+def demo_project_path() -> Path | None:
+    """The user's own copy of the demo project, made from the shipped one on first use.
+
+    The app saves into the project it opens (refined maps, paths, priors), and the shipped file
+    may sit in a read-only install: the user works on a copy in :func:`user_data_dir`. The copy's
+    stored paths are rewritten to point back at the shipped model and sounds. When a new
+    release ships a different demo, the old copy is kept as ``demo.lsc.bak`` and replaced.
+    Falls back to the shipped file when the copy cannot be written.
+    """
+    shipped = shipped_demo_path()
+    if shipped is None:
+        return None
+    folder = user_data_dir() / "demo"
+    copy = folder / DEMO_PROJECT
+    stamp = folder / "shipped.sha256"
+    shipped_hash = file_sha256(shipped)
+    try:
+        if copy.is_file() and stamp.is_file() and stamp.read_text().strip() == shipped_hash:
+            return copy
+        folder.mkdir(parents=True, exist_ok=True)
+        if copy.is_file():
+            copy.replace(copy.with_name(DEMO_PROJECT + ".bak"))
+        with ProjectStore.open(shipped) as store:
+            store.save_as(copy)
+        stamp.write_text(shipped_hash + "\n")
+        return copy
+    except (OSError, LatentscapeError):
+        return shipped
 
 
 def resolve_model_path(model_path: str, project_path: Path) -> str:

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from latentscape.project_session import demo_project_path
+from latentscape.project_session import shipped_demo_path
 from latentscape.settings import AppSettings
 
 pytestmark = [pytest.mark.slow, pytest.mark.audio, pytest.mark.display]
@@ -31,7 +31,7 @@ def test_the_app_plays_the_demo_on_click_and_drag_without_underruns(
     # LATENTSCAPE_E2E_PROJECT: run the same check on another project (while the demo is rebuilt).
     project = os.environ.get("LATENTSCAPE_E2E_PROJECT")
     if project is None:
-        assert demo_project_path() is not None, "the demo is not built (resources/demo/demo.lsc)"
+        assert shipped_demo_path() is not None, "the demo is not built (resources/demo/demo.lsc)"
     settings_file = tmp_path / "settings.ini"
     settings = AppSettings(settings_file)
     settings.audio_device = "JACK"  # by host API, never by index
@@ -46,6 +46,7 @@ def test_the_app_plays_the_demo_on_click_and_drag_without_underruns(
         JACK_NO_START_SERVER="1",
         LATENTSCAPE_SETTINGS=str(settings_file),
         LATENTSCAPE_SELFTEST=str(report),
+        LATENTSCAPE_DATA_DIR=str(tmp_path / "data"),  # the app's own copy of the demo
     )
     env.pop("LATENTSCAPE_AUDIO_PLAYER", None)  # the real player: a device, not silence
     proc = subprocess.run(
