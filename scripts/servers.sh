@@ -18,6 +18,11 @@ ls_start_servers() {
   export JACK_NO_START_SERVER=1
   if [ -z "${JACK_DEFAULT_SERVER:-}" ] || ! jack_wait -c -s "$JACK_DEFAULT_SERVER" >/dev/null 2>&1; then
     export JACK_DEFAULT_SERVER="latentscape-$$"
+    # A jackd killed with SIGKILL leaves its entry in JACK's shared registry (8 slots, never
+    # reclaimed): with no jackd running, stale entries only block new servers, so clear them.
+    if ! pgrep -x jackd >/dev/null 2>&1 && ! pgrep -x jackdmp >/dev/null 2>&1; then
+      rm -f /dev/shm/jack-shm-registry /dev/shm/jack_sem.* /dev/shm/jack-[0-9]* 2>/dev/null || true
+    fi
     jackd --no-realtime -n "$JACK_DEFAULT_SERVER" -d dummy -r "$rate" -p "$period" \
       >"${TMPDIR:-/tmp}/jackd-$$.log" 2>&1 &
     _ls_started_pids+=($!)
