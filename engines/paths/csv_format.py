@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import write_text_atomic
+from .files import read_bytes, write_text_atomic
 from .json_format import float32_list
 from .path import LatentPath, PathError
 
@@ -93,11 +93,7 @@ def read_csv(file: str | Path) -> LatentPath:
     """Read a path CSV, with a one-line :class:`PathError` for anything unusable."""
     file = Path(file)
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PathError(f"{file}: no such file") from None
+        text = read_bytes(file, "a path CSV").decode("utf-8")
     except UnicodeDecodeError:
         raise PathError(f"{file.name}: not a path CSV (not UTF-8 text)") from None
-    except OSError as exc:
-        raise PathError(f"{file}: cannot read ({exc.strerror})") from None
     return from_csv(text, source=file.name)

@@ -1,6 +1,7 @@
-"""Atomic file writes: a temporary file beside the target, flushed, then renamed over it.
+"""Path files on disk: atomic writes, and reads that fail with one clear line.
 
-A crash or a full disk mid-write leaves the previous file intact (never half a file).
+Writes go to a temporary file beside the target, flushed, then renamed over it: a crash or a
+full disk mid-write leaves the previous file intact (never half a file).
 """
 
 from __future__ import annotations
@@ -46,3 +47,15 @@ def write_text_atomic(out: Path, text: str) -> Path:
             os.fsync(f.fileno())
 
     return write_atomic(out, write)
+
+
+def read_bytes(file: Path, what: str) -> bytes:
+    """The bytes of ``file``, or a one-line :class:`PathError` naming it (``what``: "a path file")."""
+    try:
+        return file.read_bytes()
+    except FileNotFoundError:
+        raise PathError(f"{file}: no such file") from None
+    except IsADirectoryError:
+        raise PathError(f"{file}: is a directory, not {what}") from None
+    except OSError as exc:
+        raise PathError(f"{file}: cannot read ({exc.strerror})") from None

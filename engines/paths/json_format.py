@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from .files import read_bytes, write_text_atomic
 from .path import LatentPath, PathError
 
 FORMAT_NAME = "latentscape-path"
@@ -168,22 +169,13 @@ def _refuse_constant(name: str) -> float:
 
 def write_json(path: LatentPath, out: str | Path, indent: int | None = None) -> Path:
     """Write ``path`` to ``out`` atomically (a temporary file renamed over it)."""
-    from .files import write_text_atomic
-
     return write_text_atomic(Path(out), to_json(path, indent=indent) + "\n")
 
 
 def read_json(file: str | Path) -> LatentPath:
     """Read a path file, with a one-line :class:`PathError` for anything unusable."""
     file = Path(file)
-    try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise PathError(f"{file}: no such file") from None
-    except IsADirectoryError:
-        raise PathError(f"{file}: is a directory, not a path file") from None
-    except OSError as exc:
-        raise PathError(f"{file}: cannot read ({exc.strerror})") from None
+    raw = read_bytes(file, "a path file")
     if not raw.strip():
         raise PathError(f"{file.name}: empty file, not a path")
     return from_json(raw, source=file.name)
