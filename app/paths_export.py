@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from latentscape.engines.errors import LatentscapeError
+from latentscape.engines.errors import LatentscapeError, one_line
 from latentscape.engines.paths import LatentPath, export_path
 from latentscape.tasks import TaskRunner
 
@@ -88,7 +88,7 @@ class PathExporter(QObject):
                 options = self.midi_options if fmt == "midi" else {}
                 file = export_path(path, fmt, out, **options)
             except (LatentscapeError, OSError) as exc:
-                self.failed.emit(_one_line(exc))
+                self.failed.emit(one_line(exc))
                 return False
             self.finished.emit(str(file))
             return True
@@ -155,9 +155,4 @@ class PathExporter(QObject):
         self.running -= 1
         if not self.running:
             self.progress.emit("")
-        self.failed.emit(_one_line(exc))
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+        self.failed.emit(one_line(exc))

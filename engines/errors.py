@@ -17,3 +17,19 @@ class ModelLoadError(LatentscapeError):
 
 class ModelRuntimeError(LatentscapeError):
     """A loaded model failed while running (raised inside a method, or returned NaN/Inf)."""
+
+
+def one_line(exc: BaseException) -> str:
+    """One line that says what went wrong, for messages shown to the user.
+
+    TorchScript errors span many lines (interpreter banner, code excerpt, Python-style
+    traceback); the reason is the last ``SomethingError: message`` line.
+    """
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    for line in reversed(lines):
+        head, sep, message = line.partition(": ")
+        if sep and head.endswith(("Error", "Exception")) and " " not in head:
+            return message
+    return lines[0]

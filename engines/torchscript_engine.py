@@ -30,28 +30,12 @@ import numpy as np
 import torch
 
 from .crossfade_stream import CrossfadeStreamDecoder
-from .errors import ModelLoadError, ModelRuntimeError
+from .errors import ModelLoadError, ModelRuntimeError, one_line
 from .model_info import ModelInfo
 from .script_state import StateSlot, StateSlots
 from .torch_runtime import call_seed, configure_threads, seeded
 
 WARMUP_CALLS = 3
-
-
-def _first_line(exc: BaseException) -> str:
-    """One line that says what went wrong.
-
-    TorchScript errors span many lines (interpreter banner, code excerpt, Python-style
-    traceback); the reason is the last ``SomethingError: message`` line.
-    """
-    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-    if not lines:
-        return type(exc).__name__
-    for line in reversed(lines):
-        head, sep, message = line.partition(": ")
-        if sep and head.endswith(("Error", "Exception")) and " " not in head:
-            return message
-    return lines[0]
 
 
 def _method_names(model: torch.jit.ScriptModule) -> list[str]:
@@ -126,7 +110,7 @@ class TorchScriptEngine:
             model = torch.jit.load(str(path), map_location="cpu")
         except Exception as exc:
             raise ModelLoadError(
-                f"{self._path.name}: not a loadable TorchScript file ({_first_line(exc)})"
+                f"{self._path.name}: not a loadable TorchScript file ({one_line(exc)})"
             ) from None
         model.eval()
         self._model = model
@@ -245,7 +229,7 @@ class TorchScriptEngine:
                             y = fn(x)
                 except Exception as exc:
                     raise ModelRuntimeError(
-                        f"{self._path.name}: {method} raised: {_first_line(exc)}"
+                        f"{self._path.name}: {method} raised: {one_line(exc)}"
                     ) from None
                 if slot is not None:
                     self._slots.collect(slot)

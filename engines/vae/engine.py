@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..errors import ModelLoadError, ModelRuntimeError
+from ..errors import ModelLoadError, ModelRuntimeError, one_line
 from ..model_info import ModelInfo
 from ..torch_runtime import configure_threads
 from .checkpoint import check_format
@@ -113,8 +113,9 @@ class VaeEngine:
         try:
             model = build_nn_vae(data)
         except (RuntimeError, KeyError, TypeError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ModelLoadError(f"{name}: damaged latentscape checkpoint ({first})") from None
+            raise ModelLoadError(
+                f"{name}: damaged latentscape checkpoint ({one_line(exc)})"
+            ) from None
         return cls(model, path, data, content_hash, threads=int(options.get("threads", 1) or 1))
 
     # -- contract properties -------------------------------------------------------------
