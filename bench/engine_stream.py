@@ -3,7 +3,7 @@
 Usage: ``.venv/bin/python bench/engine_stream.py MODEL.ts [--seconds 2] [--chunks 1,2,4,8,16]``
 
 For each chunk size (latent frames per call) prints, measured side by side in one run
-(rounds alternate between the two so machine noise hits both alike):
+(10 ms blocks of calls alternate between them, so machine noise hits all alike):
 
     rtf_engine_chunk<N> = <x> x
     rtf_bare_chunk<N> = <x> x                  (decode of a prepared tensor, output dropped)
@@ -25,44 +25,40 @@ import torch
 
 from latentscape.engines.loader import load_model
 
+BLOCK_S = 0.01  # one interleaved block of calls, seconds
 
-def _bare_rtf(
-    model, z: np.ndarray, audio_s: float, seconds: float, with_io: bool
-) -> tuple[float, float]:
-    """The bare loop; ``with_io`` also turns numpy latents in and numpy audio out, as any
-    host that hands audio to a sound card must (the engine does exactly that)."""
-    compute = 0.0
-    audio = 0.0
+
+def _bare_block(model, z: np.ndarray, calls: int, with_io: bool) -> float:
+    """Seconds for ``calls`` bare decodes; ``with_io`` also turns numpy latents in and numpy
+    audio out, as any host that hands audio to a sound card must (the engine does exactly
+    that)."""
     z_t = torch.from_numpy(np.ascontiguousarray(z.T))[None]
     with torch.inference_mode():
-        while compute < seconds:
-            t0 = time.perf_counter()
-            if with_io:
-                model.decode(torch.from_numpy(np.ascontiguousarray(z.T))[None])[0].numpy()
-            else:
-                model.decode(z_t)
-            compute += time.perf_counter() - t0
-            audio += audio_s
-    return audio, compute
-
-
-def _engine_rtf(decoder, z: np.ndarray, audio_s: float, seconds: float) -> tuple[float, float]:
-    compute = 0.0
-    audio = 0.0
-    while compute < seconds:
         t0 = time.perf_counter()
-        decoder.decode(z)
-        compute += time.perf_counter() - t0
-        audio += audio_s
-    return audio, compute
+        if with_io:
+            for _ in range(calls):
+                model.decode(torch.from_numpy(np.ascontiguousarray(z.T))[None])[0].numpy()
+        else:
+            for _ in range(calls):
+                model.decode(z_t)
+        return time.perf_counter() - t0
+
+
+def _engine_block(decoder, z: np.ndarray, calls: int) -> float:
+    """Seconds for ``calls`` engine stream-decoder calls, inside the decoder's decode scope as
+    a voice's decode thread runs them."""
+    with decoder.decode_scope():
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            decoder.decode(z)
+        return time.perf_counter() - t0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model")
-    parser.add_argument("--seconds", type=float, default=2.0, help="compute time per measurement")
+    parser.add_argument("--seconds", type=float, default=3.0, help="compute time per measurement")
     parser.add_argument("--chunks", default="1,2,4,8,16")
-    parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
 
     torch.set_num_threads(1)
@@ -76,23 +72,24 @@ def main() -> None:
     rng = np.random.default_rng(0)
     for chunk in (int(c) for c in args.chunks.split(",")):
         z_np = rng.standard_normal((chunk, engine.latent_size)).astype(np.float32)
-        audio_s = chunk * engine.hop_samples / engine.sample_rate_hz
         decoder = engine.stream_decoder(seed=None)
-        for _ in range(3):  # warm both
-            decoder.decode(z_np)
-            _bare_rtf(bare, z_np, audio_s, 0.0, with_io=True)
-        totals = {"engine": [0.0, 0.0], "bare": [0.0, 0.0], "bare_io": [0.0, 0.0]}
-        per_round = args.seconds / args.rounds
-        for _ in range(args.rounds):
-            for name, (a, c) in (
-                ("engine", _engine_rtf(decoder, z_np, audio_s, per_round)),
-                ("bare", _bare_rtf(bare, z_np, audio_s, per_round, with_io=False)),
-                ("bare_io", _bare_rtf(bare, z_np, audio_s, per_round, with_io=True)),
-            ):
-                totals[name][0] += a
-                totals[name][1] += c
+        blocks = {
+            "engine": lambda calls, d=decoder, z=z_np: _engine_block(d, z, calls),
+            "bare": lambda calls, z=z_np: _bare_block(bare, z, calls, with_io=False),
+            "bare_io": lambda calls, z=z_np: _bare_block(bare, z, calls, with_io=True),
+        }
+        for block in blocks.values():  # warm up, and size a block to about BLOCK_S
+            block(3)
+        calls = max(1, round(BLOCK_S / max(blocks["bare"](10) / 10, 1e-7)))
+        compute = dict.fromkeys(blocks, 0.0)
+        rounds = 0
+        while compute["bare"] < args.seconds:  # short interleaved blocks: load hits all alike
+            for name, block in blocks.items():
+                compute[name] += block(calls)
+            rounds += 1
+        audio_s = rounds * calls * chunk * engine.hop_samples / engine.sample_rate_hz
+        rtf = {name: audio_s / seconds for name, seconds in compute.items()}
         decoder.close()
-        rtf = {name: audio / compute for name, (audio, compute) in totals.items()}
         print(f"rtf_engine_chunk{chunk} = {rtf['engine']:.2f} x")
         print(f"rtf_bare_chunk{chunk} = {rtf['bare']:.2f} x")
         print(f"rtf_bare_numpy_io_chunk{chunk} = {rtf['bare_io']:.2f} x")

@@ -20,6 +20,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     import numpy as np
 
     from .model_info import ModelInfo
@@ -48,6 +50,12 @@ class StreamDecoder(Protocol):
 
     def close(self) -> None:
         """Release the voice's state slot. The decoder is unusable afterwards."""
+        ...
+
+    def decode_scope(self) -> AbstractContextManager[None]:
+        """Context for a thread that calls :meth:`decode` over and over: enter it once around
+        the loop, on that thread. Calls inside it skip per-call setup (the TorchScript engine:
+        one inference-mode scope for the loop instead of one per call)."""
         ...
 
 

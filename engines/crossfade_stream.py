@@ -9,6 +9,7 @@ call; latency: ``lookahead_frames * hop`` samples.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import numpy as np
@@ -28,6 +29,7 @@ class CrossfadeStreamDecoder:
         context_frames: int = 8,
         lookahead_frames: int = 1,
         on_close: Callable[[], None] | None = None,
+        scope: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext,
     ) -> None:
         if lookahead_frames < 1:
             raise ValueError("lookahead_frames must be >= 1 to have something to cross-fade")
@@ -37,6 +39,7 @@ class CrossfadeStreamDecoder:
         self._context = context_frames
         self._lookahead = lookahead_frames
         self._on_close = on_close
+        self._scope = scope
         self._history: np.ndarray | None = None  # [context + lookahead, latent]
         self._tail = np.zeros((channels, lookahead_frames * hop_samples), np.float32)
         self._calls = 0
@@ -55,6 +58,10 @@ class CrossfadeStreamDecoder:
         if self._on_close is not None:
             self._on_close()
             self._on_close = None
+
+    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
+        """The window decoder's scope for a decode loop (see :class:`~.contract.StreamDecoder`)."""
+        return self._scope()
 
     def decode(self, frames: np.ndarray) -> np.ndarray:
         frames = np.asarray(frames, np.float32)

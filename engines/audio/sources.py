@@ -8,6 +8,7 @@ sees), so the offline renderer reproduces a stream exactly.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import numpy as np
@@ -94,6 +95,9 @@ class DecodePipe:
     def close(self) -> None:
         self.decoder.close()
 
+    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
+        return self.decoder.decode_scope()
+
 
 class TrajectorySource:
     """A decoded latent trajectory ``[frames, latent]``, then a faded tail.
@@ -152,6 +156,9 @@ class TrajectorySource:
     def close(self) -> None:
         self._pipe.close()
 
+    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
+        return self._pipe.decode_scope()
+
 
 class AudioSource:
     """Audio ``[channels, samples]`` at ``rate_hz`` (a sound's original file), resampled.
@@ -199,6 +206,9 @@ class AudioSource:
     def close(self) -> None:
         pass
 
+    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()  # no model here
+
 
 class ScrubSource:
     """Follows the newest target latent in ``mailbox``, gliding towards it frame by frame.
@@ -234,6 +244,9 @@ class ScrubSource:
 
     def close(self) -> None:
         self._pipe.close()
+
+    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
+        return self._pipe.decode_scope()
 
 
 class PathSource:
@@ -300,3 +313,6 @@ class PathSource:
 
     def close(self) -> None:
         self._pipe.close()
+
+    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
+        return self._pipe.decode_scope()

@@ -41,6 +41,10 @@ class Source(Protocol):
 
     def close(self) -> None: ...
 
+    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
+        """Entered once around the producing loop, on the producing thread."""
+        ...
+
 
 class VoiceRunner:
     """Feeds ``source`` into ring ``slot`` of ``state``.
@@ -182,13 +186,14 @@ class VoiceRunner:
 
     def fill(self, frames: int) -> None:
         """Offline: produce until ``frames`` are queued, the ring is full or the source ends."""
-        while self._ring.queued_frames() < frames and not self._si[S_ENDED]:
-            if self._pending is None and not self._produce():
-                self._finish()
-                self.close()
-                return
-            if not self._write_pending():
-                return
+        with self._source.decode_scope():
+            while self._ring.queued_frames() < frames and not self._si[S_ENDED]:
+                if self._pending is None and not self._produce():
+                    self._finish()
+                    self.close()
+                    return
+                if not self._write_pending():
+                    return
 
     def close(self) -> None:
         """Release the source (idempotent). The decode thread does this itself when it ends."""
@@ -196,19 +201,23 @@ class VoiceRunner:
             self._closed = True
             self._source.close()
 
+    def _produce_until_stopped(self) -> None:
+        while not self._stop.is_set():
+            if self._pending is None:
+                if self._streaming:
+                    excess = self._ring.queued_frames() - self.lead_frames
+                    if excess > 0:
+                        self._stop.wait(min(0.02, max(0.0005, excess / self._rate)))
+                        continue
+                if not self._produce():
+                    break
+            if not self._write_pending():
+                self._stop.wait(min(0.01, self._block / self._rate / 2))
+
     def _run(self) -> None:
         try:
-            while not self._stop.is_set():
-                if self._pending is None:
-                    if self._streaming:
-                        excess = self._ring.queued_frames() - self.lead_frames
-                        if excess > 0:
-                            self._stop.wait(min(0.02, max(0.0005, excess / self._rate)))
-                            continue
-                    if not self._produce():
-                        break
-                if not self._write_pending():
-                    self._stop.wait(min(0.01, self._block / self._rate / 2))
+            with self._source.decode_scope():
+                self._produce_until_stopped()
         except Exception as exc:  # a failing model must not kill the app: end the voice
             text = str(exc).strip().splitlines()
             self.error = text[0] if text else type(exc).__name__

@@ -17,6 +17,7 @@ stateless, and each stream decoder owns its state (called from its voice's threa
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -222,3 +223,6 @@ class VaeStreamDecoder:
 
     def close(self) -> None:
         self._frames = None
+
+    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()  # the numba kernel has no per-call setup to skip

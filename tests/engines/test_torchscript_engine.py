@@ -102,6 +102,24 @@ def test_streaming_chunks_equal_one_shot_decode(nn_model, chunk):
     decoder.close()
 
 
+@pytest.mark.parametrize("streaming", [True, False])
+def test_a_decode_scope_changes_speed_not_sound(nn_model, streaming):
+    """A voice thread's decode scope (one inference mode for the loop) gives the same audio
+    as per-call scopes, and ends with the loop."""
+    engine = load_model(nn_model(streaming=streaming))
+    z = _latents(12, 4)
+    plain = engine.stream_decoder()
+    scoped = engine.stream_decoder()
+    expected = np.concatenate([plain.decode(z[i : i + 3]) for i in range(0, 12, 3)], axis=1)
+    with scoped.decode_scope():
+        assert torch.is_inference_mode_enabled()
+        got = np.concatenate([scoped.decode(z[i : i + 3]) for i in range(0, 12, 3)], axis=1)
+    assert not torch.is_inference_mode_enabled()
+    np.testing.assert_array_equal(got, expected)
+    plain.close()
+    scoped.close()
+
+
 def test_each_voice_keeps_its_own_state(nn_model):
     engine = load_model(nn_model(streaming=True))
     za, zb = _latents(16, 4, 1), _latents(16, 4, 2)

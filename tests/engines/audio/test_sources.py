@@ -6,6 +6,8 @@ output is the latent trajectory the voice fed the model, sample for sample.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from latentscape.engines.audio.latent_transform import IDENTITY
@@ -28,6 +30,9 @@ class LatentEcho:
 
     def close(self) -> None:
         pass
+
+    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
 
 
 def pipe() -> DecodePipe:
