@@ -11,6 +11,10 @@ Counts (all on the same map, fit on 90% of the sounds):
   (lower is better);
 - ``query_us``: one single-point query from Python.
 
+:func:`off_lower_bound` is an oracle: the least ``off`` *any* inverse map can reach on the
+same drags when every drag must stay under a given jump, for data made of well-separated
+clusters (see its docstring for the argument and its assumptions).
+
 Imported by bench/atlas.py; run that.
 """
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from itertools import pairwise
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -178,3 +183,88 @@ def print_table(rows: list[dict[str, float]], corpus: str) -> None:
         for key in ("nmse", "jump", "jump_p90", "off", "query_us", "build_s"):
             unit = {"query_us": " us", "build_s": " s"}.get(key, "")
             print(f"inverse.{corpus}.{r['name']}.{key} = {r[key]:.4g}{unit}")
+
+
+def _split_and_drags(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The training indices and the drags of :func:`evaluate` (same random stream)."""
+    rng = np.random.default_rng(seed)
+    held = rng.choice(n, size=max(1, n // 10), replace=False)
+    return np.setdiff1d(np.arange(n), held), drags(rng)
+
+
+def off_lower_bound(
+    xy: np.ndarray, anchors: np.ndarray, jump: float, seed: int = 0, max_clusters: int = 32
+) -> dict[str, float]:
+    """A lower bound on ``off`` over the drags of :func:`evaluate` for maps with jump ≤ ``jump``.
+
+    Argument. Split the real latents into clusters (connected components of the graph that
+    joins latents closer than 4 × the median neighbour spacing ``s``); ``D_ab`` is the
+    distance between the closest members of clusters a and b. A drag that must go from
+    cluster a to b spends, at every level ``ρ``, a latent path length of at least
+    ``c_ρ(a, b)`` farther than ``ρ`` from every real latent, where ``c_ρ`` is the cheapest
+    chain of hops ``Σ max(D − 2ρ, 0)`` (moving within ρ of a cluster is free). Steps are at
+    most ``ℓ = jump × P / 255`` long (``P`` the drag's latent path length), so at least
+    ``c_ρ / ℓ − 1`` per hop of its 256 points lie farther than ``ρ``, and the sum of their
+    distances to the data (the integral of that count over ``ρ``) is at least
+    ``∫_{ℓ/2}^∞ c_ρ dρ / ℓ``.
+
+    Assumptions (each generous to the map): a drag visits, in order, the clusters of the
+    sounds nearest it on the map (every map here does; near the sounds a low held-out error
+    forces it, far from them it is an assumption); it spends no
+    distance off the data inside a cluster; and it travels at most each cluster's latent
+    diameter per visit plus ``D`` per hop (``P``; more travel would mean folding back and
+    forth through a cluster to inflate the mean step).
+
+    Returns ``every`` (every drag under ``jump``), ``median`` (only the 101 easiest drags under
+    ``jump``, as the median in :func:`evaluate` allows) and ``clusters``; NaN bounds when the
+    latents do not form at most ``max_clusters`` clusters.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    train, lines = _split_and_drags(len(xy), seed)
+    a = anchors[train].astype(np.float64)
+    tree = cKDTree(a)
+    s = float(np.median(tree.query(a, k=2)[0][:, 1]))
+    pairs = tree.query_pairs(4 * s, output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(a),) * 2)
+    k, label = connected_components(graph, directed=False)
+    if k < 2 or k > max_clusters:
+        return {"every": float("nan"), "median": float("nan"), "clusters": float(k)}
+    gap, diam = np.zeros((k, k)), np.zeros(k)
+    members = [a[label == c] for c in range(k)]
+    for c, m in enumerate(members):
+        if len(m) <= 2000:
+            diam[c] = np.linalg.norm(m[:, None] - m[None], axis=2).max()
+        else:  # an upper bound (more travel allowed: a weaker, still valid bound)
+            diam[c] = 2 * np.linalg.norm(m - m.mean(0), axis=1).max()
+        for b in range(c + 1, k):
+            gap[c, b] = gap[b, c] = cKDTree(members[b]).query(m)[0].min()
+    rhos = np.linspace(0.0, gap.max() / 2, 401)
+    step = rhos[1] - rhos[0]
+    chain = np.zeros((len(rhos), k, k))
+    for i, rho in enumerate(rhos):  # c_ρ by Floyd–Warshall at each level
+        w = np.maximum(gap - 2 * rho, 0.0)
+        for m in range(k):
+            w = np.minimum(w, w[:, m : m + 1] + w[m : m + 1, :])
+        chain[i] = w
+    # ∫_{ρ0}^∞ c_ρ dρ from each grid level ρ0 (right sums of a decreasing c: from below)
+    tail = np.concatenate([np.cumsum(chain[:0:-1], axis=0)[::-1], np.zeros((1, k, k))]) * step
+    visits = label[cKDTree(xy[train]).query(lines.reshape(-1, 2))[1]].reshape(lines.shape[:2])
+    per_drag = []
+    for row in visits:
+        seq = [row[0]] + [c for p, c in pairwise(row) if c != p]
+        hops = list(pairwise(seq))
+        path = sum(diam[c] for c in seq) + sum(gap[p, c] for p, c in hops)
+        longest = jump * path / (len(row) - 1)
+        # a hop of length D between points ≤ ``longest`` apart leaves ≥ D/longest − 1 points
+        # outside; that is c_ρ with every D shortened by ``longest``, i.e. c at ρ + longest/2
+        start = min(int(np.ceil(longest / 2 / step)), len(rhos) - 1)
+        cost = sum(tail[start, p, c] for p, c in hops)
+        per_drag.append(cost / longest / (len(row) * s))
+    per_drag = np.sort(np.array(per_drag))
+    return {
+        "every": float(per_drag.mean()),
+        "median": float(per_drag[: len(per_drag) // 2 + 1].sum() / len(per_drag)),
+        "clusters": float(k),
+    }

@@ -16,11 +16,18 @@ Method (chosen by measurement against IDW-16, an IDW grid and a small MLP; bench
 3. **Residual passes** ("twicing"): what the blend still misses at the sounds is itself
    blended with narrow kernels only (background 0) and added back, ``residual_passes`` times.
    This removes most of the smoothing bias in dense regions (held-out error below IDW's) and
-   leaves the gaps smooth.
-4. **Optional pull toward the data** (``pull`` > 0): each node moves a fraction toward a soft
+   leaves the gaps smooth. With ``residual_select`` the number of passes is chosen by the
+   error on 10% of the sounds left out (passes recover real detail but can fit noise).
+4. **Settling the gaps** (:mod:`.grid_field`, ``settle_passes`` > 0): the grid is re-solved
+   as a thin-plate field that keeps its values where sounds are and is drawn toward a soft
+   projection on the real latents everywhere else. The wide blends of many clusters that fill
+   empty regions (far from every real latent) give way to short paths between neighbouring
+   clusters, spread evenly across the gap. ``data_weight`` ÷ ``thin_plate`` is the knob
+   between staying on the data and even steps.
+5. **Optional pull toward the data** (``pull`` > 0): each node moves a fraction toward a soft
    projection on its nearest anchors in latent space. Measured: it brings latents closer to
    real ones only by bringing back jumps across gaps, so it is off by default.
-5. **Exact snap.** Within a small radius of a sound (at most ``snap_fraction`` of the distance
+6. **Exact snap.** Within a small radius of a sound (at most ``snap_fraction`` of the distance
    to its nearest neighbour, so discs never overlap) the answer glides to that sound's own
    anchor with a smoothstep and reaches it exactly at the centre.
 
@@ -33,6 +40,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
+
+from .grid_field import settle_gaps
+from .grid_ops import bilinear, blur, latent_spacing, splat, upsample
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,13 @@ class InverseMapConfig:
     k_bandwidth: int = 6
     bandwidth_scale: float = 0.8
     k_support: int = 24
+    # gap settling (grid_field.settle_gaps); appended last: stored configs are read by position
+    settle_passes: int = 3  # 0: off
+    settle_iterations: int = 40
+    thin_plate: float = 10.0
+    data_weight: float = 0.1
+    fit_weight: float = 100.0
+    residual_select: int = 1  # 1: residual_passes is a maximum, the count is chosen by held-out
 
 
 def _kernel_weights(d: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -90,49 +107,6 @@ def kernel_neighbours(
     return idx[0], _kernel_weights(d, h)[0]
 
 
-def _splat(points: np.ndarray, values: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
-    """Bilinear splat of unit masses at ``points`` (unit square) and of their ``values``."""
-    f = np.clip(points * g - 0.5, 0.0, g - 1.0)
-    i0 = np.minimum(f.astype(np.int64), max(g - 2, 0))
-    t = f - i0
-    cells, weights = [], []
-    for dx in (0, 1):
-        for dy in (0, 1):
-            weights.append((t[:, 0] if dx else 1 - t[:, 0]) * (t[:, 1] if dy else 1 - t[:, 1]))
-            ix = np.minimum(i0[:, 0] + dx, g - 1)
-            iy = np.minimum(i0[:, 1] + dy, g - 1)
-            cells.append(iy * g + ix)
-    cell = np.concatenate(cells)
-    w = np.concatenate(weights)
-    mass = np.bincount(cell, weights=w, minlength=g * g).reshape(g, g)
-    sums = np.empty((g * g, values.shape[1]), np.float32)
-    for j in range(values.shape[1]):
-        sums[:, j] = np.bincount(cell, weights=w * np.tile(values[:, j], 4), minlength=g * g)
-    return mass, sums.reshape(g, g, -1)
-
-
-def _blur(a: np.ndarray, width: float) -> np.ndarray:
-    """Gaussian blur (``width`` cells) over the first two axes, zero outside the grid."""
-    from scipy.ndimage import gaussian_filter
-
-    sigma = (width, width) + (0,) * (a.ndim - 2)
-    return gaussian_filter(a, sigma, mode="constant", truncate=3.0)
-
-
-def _upsample(a: np.ndarray, g: int) -> np.ndarray:
-    """Bilinear resampling of a cell-centred ``[h, h, ...]`` grid to ``[g, g, ...]``."""
-    h = a.shape[0]
-    if h == g:
-        return a
-    pos = np.clip((np.arange(g) + 0.5) / g * h - 0.5, 0.0, h - 1.0)
-    i0 = np.minimum(pos.astype(np.int64), h - 2)
-    t = (pos - i0).astype(np.float32)
-    shape = (-1,) + (1,) * (a.ndim - 1)
-    rows = a[i0] * (1 - t).reshape(shape) + a[i0 + 1] * t.reshape(shape)
-    shape = (1, -1) + (1,) * (a.ndim - 2)
-    return rows[:, i0] * (1 - t).reshape(shape) + rows[:, i0 + 1] * t.reshape(shape)
-
-
 def scale_space_grid(
     points: np.ndarray,
     values: np.ndarray,
@@ -167,15 +141,15 @@ def scale_space_grid(
             factor *= 2
         low = g // factor
         if low not in splats:
-            splats[low] = _splat(points, values, low)
+            splats[low] = splat(points, values, low)
         mass, sums = splats[low]
         w_low = width / factor
-        m = _blur(mass, w_low)
-        est = _blur(sums, w_low)
+        m = blur(mass, w_low)
+        est = blur(sums, w_low)
         est /= np.maximum(m, 1e-12).astype(np.float32)[..., None]
         count = m * (2.0 * np.pi * w_low * w_low)  # sounds under the kernel
         conf = (1.0 - np.exp(-count / c0)).astype(np.float32)[..., None]
-        est, conf = _upsample(est, g), _upsample(conf, g)
+        est, conf = upsample(est, g), upsample(conf, g)
         if grid is None:
             grid = est
             continue
@@ -184,21 +158,11 @@ def scale_space_grid(
     return np.ascontiguousarray(grid, np.float32)
 
 
-def bilinear(grid: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    """Bilinear lookup of ``grid`` ``[G, G, L]`` at points ``xy`` ``[m, 2]`` → ``[m, L]``."""
-    g = grid.shape[0]
-    f = np.clip(np.asarray(xy, np.float64) * g - 0.5, 0.0, g - 1.0)
-    i0 = np.minimum(f.astype(np.int64), max(g - 2, 0))
-    i1 = np.minimum(i0 + 1, g - 1)
-    t = (f - i0)[:, :, None].astype(np.float32)
-    top = grid[i0[:, 1], i0[:, 0]] * (1 - t[:, 0]) + grid[i0[:, 1], i1[:, 0]] * t[:, 0]
-    bot = grid[i1[:, 1], i0[:, 0]] * (1 - t[:, 0]) + grid[i1[:, 1], i1[:, 0]] * t[:, 0]
-    return top * (1 - t[:, 1]) + bot * t[:, 1]
-
-
-def residual_passes(grid: np.ndarray, points: np.ndarray, anchors: np.ndarray, cfg) -> np.ndarray:
+def residual_passes(
+    grid: np.ndarray, points: np.ndarray, anchors: np.ndarray, cfg, passes: int | None = None
+) -> np.ndarray:
     """Add local corrections of what the grid still misses at the sounds ("twicing")."""
-    for _ in range(cfg.residual_passes):
+    for _ in range(cfg.residual_passes if passes is None else passes):
         residual = anchors - bilinear(grid, points)
         grid = grid + scale_space_grid(
             points,
@@ -210,11 +174,36 @@ def residual_passes(grid: np.ndarray, points: np.ndarray, anchors: np.ndarray, c
     return grid
 
 
+def chosen_residual_passes(points: np.ndarray, anchors: np.ndarray, cfg) -> int:
+    """How many residual passes (0 … ``cfg.residual_passes``) predict held-out sounds best.
+
+    Disjoint tenths of the sounds (fixed seed; 5 of them below 2,000 sounds, 3 below 5,000,
+    else 1, so that at least ~500 sounds are judged) are left out in turn, the grid is built
+    from the rest, and the count with the least total error on them wins: passes recover real
+    detail in dense corpora but fit noise in others (bench/atlas.py's two sets).
+    """
+    n = len(points)
+    if cfg.residual_passes == 0 or n < 50:
+        return cfg.residual_passes
+    order = np.random.default_rng(0).permutation(n)
+    tenth = n // 10
+    errors = np.zeros(cfg.residual_passes + 1)
+    for fold in range(5 if n < 2000 else 3 if n < 5000 else 1):
+        held = order[fold * tenth : (fold + 1) * tenth]
+        train = np.setdiff1d(np.arange(n), held)
+        grid = scale_space_grid(points[train], anchors[train], cfg)
+        for k in range(cfg.residual_passes + 1):
+            if k:
+                grid = residual_passes(grid, points[train], anchors[train], cfg, passes=1)
+            errors[k] += float(((bilinear(grid, points[held]) - anchors[held]) ** 2).sum())
+    return int(np.argmin(errors))
+
+
 def pull_toward_data(grid: np.ndarray, anchors: np.ndarray, cfg: InverseMapConfig) -> np.ndarray:
     """Move each node a fraction ``pull`` toward a softmax blend of its 8 nearest anchors."""
     g, _, dims = grid.shape
     z = grid.reshape(-1, dims).astype(np.float64)
-    spacing = _latent_spacing(anchors)
+    spacing = latent_spacing(anchors)
     tau = cfg.softness * float(np.median(spacing))
     k = min(8, len(anchors))
     from scipy.spatial import cKDTree
@@ -279,7 +268,20 @@ class InverseMap:
         from scipy.spatial import cKDTree
 
         tree = cKDTree(points)
-        grid = residual_passes(scale_space_grid(points, anchors, cfg), points, anchors, cfg)
+        passes = chosen_residual_passes(points, anchors, cfg) if cfg.residual_select else None
+        grid = residual_passes(scale_space_grid(points, anchors, cfg), points, anchors, cfg, passes)
+        if cfg.settle_passes > 0 and n > 1:
+            grid = settle_gaps(
+                grid,
+                points,
+                anchors,
+                thin_plate=cfg.thin_plate,
+                data_weight=cfg.data_weight,
+                fit_weight=cfg.fit_weight,
+                softness=cfg.softness,
+                passes=cfg.settle_passes,
+                iterations=cfg.settle_iterations,
+            )
         if cfg.pull > 0:
             grid = pull_toward_data(grid, anchors, cfg)
         if n > 1:
@@ -368,26 +370,6 @@ class InverseMap:
             arrays[f"{prefix}cell_points"],
             cfg,
         )
-
-
-def _latent_spacing(anchors: np.ndarray) -> np.ndarray:
-    """Each anchor's distance to its nearest other anchor in latent space ``[n]``."""
-    n = len(anchors)
-    if n < 2:
-        return np.ones(n)
-    from scipy.spatial import cKDTree
-
-    d = cKDTree(anchors).query(anchors, k=2)[0][:, 1] if anchors.shape[1] <= 32 else None
-    if d is None:  # high-dimensional latents: brute force in blocks
-        sq = (anchors.astype(np.float64) ** 2).sum(1)
-        d = np.empty(n)
-        for a in range(0, n, 1024):
-            blk = sq[a : a + 1024, None] + sq[None] - 2.0 * anchors[a : a + 1024] @ anchors.T
-            blk[np.arange(len(blk)), np.arange(a, a + len(blk))] = np.inf
-            d[a : a + 1024] = np.sqrt(np.maximum(blk.min(1), 0.0))
-    positive = d[d > 0]
-    floor = float(np.median(positive)) if positive.size else 1.0
-    return np.maximum(d, 0.1 * floor)
 
 
 def _disc_cells(points: np.ndarray, radius: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,151 @@
+"""The inverse map on its own: exact at sounds, accurate between them, even across gaps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from latentscape.engines.atlas import InverseMap, InverseMapConfig
+from latentscape.engines.atlas.grid_field import data_targets, settle_gaps
+
+
+def _two_blobs(n_per: int = 80, dims: int = 8, seed: int = 0):
+    """Two tight blobs on the map (left, right) whose latents are two far-apart clusters.
+
+    Inside each blob the latent varies smoothly with the map position (a 2D sheet), as a
+    projection of a real corpus does; the map between the blobs is empty.
+    """
+    rng = np.random.default_rng(seed)
+    basis = rng.standard_normal((2, dims))
+    points, anchors = [], []
+    for cx, centre in ((0.25, -6.0), (0.75, 6.0)):
+        p = np.column_stack(
+            [cx + 0.04 * rng.uniform(-1, 1, n_per), 0.5 + 0.04 * rng.uniform(-1, 1, n_per)]
+        )
+        local = (p - [cx, 0.5]) / 0.04  # -1..1 within the blob
+        z = centre + local @ basis + 0.05 * rng.standard_normal((n_per, dims))
+        points.append(p)
+        anchors.append(z)
+    return np.concatenate(points), np.concatenate(anchors).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    points, anchors = _two_blobs()
+    return points, anchors, InverseMap.build(points, anchors)
+
+
+def _off(z: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    """Distance of each row of ``z`` to its nearest anchor."""
+    return np.sqrt(((z[:, None, :] - anchors[None]) ** 2).sum(-1)).min(1)
+
+
+def test_each_sound_gets_its_own_latent_exactly(blobs):
+    points, anchors, inv = blobs
+    for i in range(0, len(points), 7):
+        x, y = map(float, points[i])
+        np.testing.assert_array_equal(inv.frame(x, y), anchors[i])
+    np.testing.assert_array_equal(inv.frames(points[::7]), anchors[::7])
+
+
+def test_held_out_error_is_near_the_noise_floor():
+    """A smooth field plus noise: held-out sounds cannot be predicted better than their own
+    noise, ``σ² L`` per sound; a good regressor stays within 1.5× of that floor (the rest
+    is the error of its estimate) and far below the field's variance."""
+    rng = np.random.default_rng(3)
+    n, dims, sigma = 2000, 6, 0.1
+    points = rng.uniform(0.05, 0.95, (n, 2))
+    freq = rng.uniform(1.0, 3.0, (dims, 2))
+    truth = np.sin(points @ freq.T * np.pi)
+    anchors = (truth + sigma * rng.standard_normal((n, dims))).astype(np.float32)
+    held = rng.choice(n, n // 10, replace=False)
+    train = np.setdiff1d(np.arange(n), held)
+    inv = InverseMap.build(points[train], anchors[train])
+    err = ((inv.frames(points[held]) - anchors[held]) ** 2).sum(1).mean()
+    floor = sigma**2 * dims
+    assert err < 1.5 * floor
+    assert err < 0.05 * anchors.var(0).sum()
+
+
+def test_a_drag_across_the_empty_gap_moves_evenly_and_one_way(blobs):
+    _, anchors, inv = blobs
+    t = np.linspace(0.0, 1.0, 257)
+    line = np.column_stack([0.25 + 0.5 * t, np.full_like(t, 0.5)])  # blob centre to blob centre
+    z = inv.frames(line)
+    a, b = anchors[:80].mean(0), anchors[80:].mean(0)
+    progress = (z - a) @ (b - a) / ((b - a) @ (b - a))  # 0 at cluster a, 1 at cluster b
+    steps = np.linalg.norm(np.diff(z, axis=0), axis=1)
+    gap = (line[1:, 0] > 0.3) & (line[1:, 0] < 0.7)  # the empty part of the drag (128 steps)
+    # the crossing is spread: no step carries more than 5% of it (a jump would carry ~all)
+    assert steps[gap].max() < 0.05 * np.linalg.norm(b - a)
+    # it goes one way: never back by more than 5% of the crossing, and arrives
+    assert np.max(np.maximum.accumulate(progress) - progress) < 0.05
+    assert progress[0] < 0.05 and progress[-1] > 0.95
+
+
+def test_settling_brings_the_gap_closer_to_the_data_without_losing_the_sounds(blobs):
+    points, anchors, settled = blobs
+    plain = InverseMap.build(points, anchors, InverseMapConfig(settle_passes=0))
+    t = np.linspace(0.05, 0.95, 400)
+    q = np.column_stack([t, np.full_like(t, 0.5)])
+    assert _off(settled.frames(q), anchors).mean() < _off(plain.frames(q), anchors).mean()
+    # away from the snap discs the fit at the sounds is what the grid alone gives
+    near = points + np.array([0.001, 0.0])
+    err_settled = np.abs(settled.frames(near) - anchors).mean()
+    err_plain = np.abs(plain.frames(near) - anchors).mean()
+    assert err_settled < 1.2 * err_plain
+
+
+def test_settle_keeps_the_grid_where_sounds_are_and_changes_empty_nodes():
+    g, dims = 64, 3
+    grid = np.zeros((g, g, dims), np.float32)
+    grid[:, g // 2 :] = 1.0  # a field that jumps halfway, far from the sounds
+    points = np.array([[0.1, 0.5], [0.9, 0.5]])
+    anchors = np.array([[0.0] * dims, [1.0] * dims], np.float32)
+    out = settle_gaps(
+        grid,
+        points,
+        anchors,
+        thin_plate=10.0,
+        data_weight=0.0,
+        fit_weight=1e4,
+        softness=2.0,
+        passes=1,
+        iterations=200,
+    )
+    cell = lambda x: (g // 2, int(x * g))  # noqa: E731
+    np.testing.assert_allclose(out[cell(0.1)], grid[cell(0.1)], atol=0.05)
+    np.testing.assert_allclose(out[cell(0.9)], grid[cell(0.9)], atol=0.05)
+    row = out[g // 2, :, 0]
+    assert np.abs(np.diff(row)).max() < 0.2  # the jump of 1 is spread over many nodes
+
+
+def test_data_targets_are_the_softmax_projection():
+    rng = np.random.default_rng(0)
+    anchors = rng.standard_normal((50, 4)).astype(np.float32)
+    f = rng.standard_normal((4, 4, 4)).astype(np.float32)
+    tau = 0.7
+    z = f.reshape(-1, 4)
+    d2 = ((z[:, None] - anchors[None]) ** 2).sum(-1)
+    w = np.exp(-0.5 * (d2 - d2.min(1, keepdims=True)) / tau**2)
+    expected = (w / w.sum(1, keepdims=True)) @ anchors
+    np.testing.assert_allclose(data_targets(f, anchors, tau).reshape(-1, 4), expected, atol=1e-4)
+
+
+def test_projects_saved_before_gap_settling_still_open(blobs):
+    inv = blobs[2]
+    arrays = inv.to_arrays()
+    old_fields = 13  # the config stored before settle_* / thin_plate / data_weight existed
+    arrays["inv_config"] = arrays["inv_config"][:old_fields]
+    again = InverseMap.from_arrays(arrays)
+    q = np.random.default_rng(2).uniform(0, 1, (50, 2))
+    np.testing.assert_array_equal(again.frames(q), inv.frames(q))
+    assert again.config == InverseMapConfig()
+
+
+def test_one_and_two_sounds_still_map():
+    one = InverseMap.build(np.array([[0.5, 0.5]]), np.ones((1, 3), np.float32))
+    np.testing.assert_allclose(one.frame(0.1, 0.9), np.ones(3), atol=1e-5)
+    two = InverseMap.build(np.array([[0.2, 0.5], [0.8, 0.5]]), np.array([[0.0], [1.0]], np.float32))
+    assert two.frame(0.2, 0.5)[0] == 0.0 and two.frame(0.8, 0.5)[0] == 1.0
+    assert 0.0 < two.frame(0.5, 0.5)[0] < 1.0
