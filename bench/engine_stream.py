@@ -9,8 +9,8 @@ block starts with two untimed calls, so no side pays for reloading its weights i
     rtf_engine_chunk<N> = <x> x
     rtf_bare_chunk<N> = <x> x                  (decode of a prepared tensor, output dropped)
     rtf_bare_numpy_io_chunk<N> = <x> x         (numpy latents in, numpy audio out, as a host must)
-    ratio_engine_over_bare_chunk<N> = <r>
-    ratio_engine_over_bare_numpy_io_chunk<N> = <r>
+    rtf_bare_checked_io_chunk<N> = <x> x       (that, plus the NaN check the contract promises)
+    ratio_engine_over_bare_chunk<N> = <r>      (and over each of the other two)
 
 Real-time factor = seconds of audio produced per second of compute, one torch thread.
 Compute is the calling thread's CPU time (``time.thread_time``): other jobs on a shared
@@ -21,6 +21,7 @@ The engine must not be slower than the bare call (ratio >= 0.95).
 from __future__ import annotations
 
 import argparse
+import math
 import time
 
 import numpy as np
@@ -32,21 +33,28 @@ BLOCK_S = 0.01  # one interleaved block of calls, seconds
 SETTLE_CALLS = 2  # untimed calls that start each block: the model's weights back in cache
 
 
-def _bare_block(model, z: np.ndarray, calls: int, with_io: bool) -> float:
-    """Seconds for ``calls`` bare decodes; ``with_io`` also turns numpy latents in and numpy
-    audio out, as any host that hands audio to a sound card must (the engine does exactly
-    that)."""
+def _bare_block(model, z: np.ndarray, calls: int, io: str) -> float:
+    """Seconds for ``calls`` bare decodes. ``io``: ``"none"`` (one prepared tensor, output
+    dropped), ``"numpy"`` (numpy latents in, numpy audio out, as any host that hands audio to
+    a sound card must) or ``"checked"`` (that, plus the NaN/Inf check the engine's contract
+    promises: the least a safe host can do)."""
     z_t = torch.from_numpy(np.ascontiguousarray(z.T))[None]
     with torch.inference_mode():
         for _ in range(SETTLE_CALLS):
             model.decode(z_t)
         t0 = time.thread_time()
-        if with_io:
+        if io == "none":
+            for _ in range(calls):
+                model.decode(z_t)
+        elif io == "numpy":
             for _ in range(calls):
                 model.decode(torch.from_numpy(np.ascontiguousarray(z.T))[None])[0].numpy()
         else:
             for _ in range(calls):
-                model.decode(z_t)
+                y = model.decode(torch.from_numpy(np.ascontiguousarray(z.T))[None])
+                if not math.isfinite(float(y.sum())):
+                    raise RuntimeError("NaN")
+                y[0].numpy()
         return time.thread_time() - t0
 
 
@@ -83,8 +91,9 @@ def main() -> None:
         decoder = engine.stream_decoder(seed=None)
         blocks = {
             "engine": lambda calls, d=decoder, z=z_np: _engine_block(d, z, calls),
-            "bare": lambda calls, z=z_np: _bare_block(bare, z, calls, with_io=False),
-            "bare_io": lambda calls, z=z_np: _bare_block(bare, z, calls, with_io=True),
+            "bare": lambda calls, z=z_np: _bare_block(bare, z, calls, "none"),
+            "bare_io": lambda calls, z=z_np: _bare_block(bare, z, calls, "numpy"),
+            "bare_checked_io": lambda calls, z=z_np: _bare_block(bare, z, calls, "checked"),
         }
         for block in blocks.values():  # warm up, and size a block to about BLOCK_S
             block(3)
@@ -101,10 +110,13 @@ def main() -> None:
         print(f"rtf_engine_chunk{chunk} = {rtf['engine']:.2f} x")
         print(f"rtf_bare_chunk{chunk} = {rtf['bare']:.2f} x")
         print(f"rtf_bare_numpy_io_chunk{chunk} = {rtf['bare_io']:.2f} x")
-        print(f"ratio_engine_over_bare_chunk{chunk} = {rtf['engine'] / rtf['bare']:.3f}")
-        print(
-            f"ratio_engine_over_bare_numpy_io_chunk{chunk} = {rtf['engine'] / rtf['bare_io']:.3f}"
-        )
+        print(f"rtf_bare_checked_io_chunk{chunk} = {rtf['bare_checked_io']:.2f} x")
+        for peer, label in (
+            ("bare", "bare"),
+            ("bare_io", "bare_numpy_io"),
+            ("bare_checked_io", "bare_checked_io"),
+        ):
+            print(f"ratio_engine_over_{label}_chunk{chunk} = {rtf['engine'] / rtf[peer]:.3f}")
 
 
 if __name__ == "__main__":
