@@ -107,7 +107,7 @@ class ExplorerController(SessionActions, QObject):
         self.imports.message.connect(self.message)
         self.sync = MapSync(self, parent=self)
         self.imports.soundsImported.connect(self.sync.add_sounds)
-        self.imports.importFinished.connect(lambda _report: self.sync.refine())
+        self.imports.importFinished.connect(self._refine_after_import)
 
         self._warming = warm_up
         if warm_up:  # one-time costs now, not in the middle of the user's first import
@@ -312,6 +312,10 @@ class ExplorerController(SessionActions, QObject):
     def refine_projection(self) -> bool:
         """Re-project the map with UMAP in the background; the points glide when it is done."""
         return self.sync.refine()
+
+    def _refine_after_import(self, _report: object) -> None:
+        if self.sync.auto_refine:
+            self.sync.refine()
 
     def set_density_visible(self, visible: bool) -> None:
         self.sync.set_density_visible(visible)

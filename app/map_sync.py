@@ -37,6 +37,7 @@ class MapSync(QObject):
         self.refine_count = 0  # refined atlases applied (tests, bench)
         self.auto_refine = True
         self._arrivals: dict[int, tuple[object, np.ndarray]] = {}
+        self._refine_when_placed = False
         self._fitted: list | None = None
 
     @property
@@ -46,6 +47,7 @@ class MapSync(QObject):
     def reset(self) -> None:
         self.updater.reset()
         self._arrivals.clear()
+        self._refine_when_placed = False
 
     # -- a whole project --------------------------------------------------------------------
     def show_snapshot(self, snap: ProjectSnapshot) -> None:
@@ -97,6 +99,9 @@ class MapSync(QObject):
             self.fit()
         if atlas is not None:
             self._update_density()
+        if self._refine_when_placed and not self._arrivals:
+            self._refine_when_placed = False
+            self.refine()
 
     def _on_consolidated(self, atlas) -> None:
         self._c.state.atlas = atlas
@@ -104,6 +109,12 @@ class MapSync(QObject):
 
     # -- refinement ---------------------------------------------------------------------------
     def refine(self) -> bool:
+        """Refine the map of every sound with UMAP (a worker job). Sounds an import has
+        handed over but not yet placed come first: then it starts once the last is placed
+        (an import finishes before its sounds are all on the map)."""
+        if self._arrivals:
+            self._refine_when_placed = True
+            return True
         trajs, ids = self._c.state.snapshot()
         return self.updater.refine(trajs, ids)
 

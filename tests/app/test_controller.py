@@ -135,6 +135,24 @@ def test_dropping_a_folder_imports_it_and_points_appear(opened, qtbot, tmp_path)
     assert heard.args == [c.state.sound_at(before + 2).id]
 
 
+@pytest.mark.slow
+def test_an_import_into_a_new_project_ends_on_a_umap_map_of_every_sound(
+    window, qtbot, tmp_path, nn_model
+):
+    """The import finishes before its sounds are all placed (the first ones build the PCA
+    preview, which takes a while); the refinement waits for the last of them."""
+    c = window.controller
+    c.new_project(tmp_path / "new.lsc")
+    c.load_model(nn_model(sr=16000, hop=64, latent=8))
+    qtbot.waitUntil(lambda: not c.busy and c.model is not None, timeout=60_000)
+    write_sounds(tmp_path / "corpus", count=120, seed=11, duration_s=0.5)
+    assert c.import_paths([str(tmp_path / "corpus")])
+    qtbot.waitUntil(lambda: c.sync.refine_count == 1, timeout=120_000)
+    assert c.state.atlas.method == "umap"
+    assert len(c.state) == 120
+    assert set(int(i) for i in c.state.atlas.sound_ids) == set(c.state.ids)
+
+
 def test_files_that_fail_to_import_are_listed_with_reasons(opened, qtbot, tmp_path):
     w = opened
     c, view = w.controller, w.map_view
