@@ -12,6 +12,19 @@ Prints ``name = value unit`` lines: the model's metrics (all / pitched / drums),
 metrics for silence, envelope-shaped white noise, the input at -6 dB and the input's own STFT
 magnitudes with random phases (the floor for any phase-free synthesizer), the interpolation
 check, and the streaming latency.
+
+Diagnostic lines (spectral convergence, SC, is the hard goal):
+
+- ``*.sc_fftN``: SC at each FFT size (the goal is their mean);
+- ``allpass``: the input through a random all-pass filter (random phase per frequency bin over
+  the whole file): the right long-term spectrum, nothing else;
+- ``model_level_oracle``: the model's output scaled per file by the gain (-24..+6 dB, 3 dB
+  steps) that minimises its SC: what is left when the level is right;
+- ``--synth-oracle N`` (slow, ~20 s a file): the model's own synthesizer driven by controls
+  optimised per file (harmonic amplitudes and noise bands per frame, at the model's pitch
+  track, 150 Adam steps on the training loss), on the first N pitched and N drum files, scored
+  with a different noise realization than it was fitted with: what a perfect decoder could
+  reach with this synthesizer.
 """
 
 from __future__ import annotations
@@ -23,7 +36,14 @@ from pathlib import Path
 
 import numpy as np
 
-from latentscape.engines.audio_metrics import Reconstruction, active_frames, spectral_flatness
+from latentscape.engines.audio_metrics import (
+    FFT_SIZES,
+    Reconstruction,
+    active_frames,
+    mrstft,
+    spectral_convergence_per_fft,
+    spectral_flatness,
+)
 from latentscape.engines.loader import load_model
 from latentscape.engines.vae.dataset import read_mono
 
@@ -56,13 +76,33 @@ def random_phase(x: np.ndarray, rng: np.random.Generator, n_fft: int = 2048) -> 
     return y * np.float32(np.sqrt(np.mean(x**2) / max(np.mean(y**2), 1e-20)))
 
 
+def allpass(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``x`` through a random all-pass filter: its whole-file magnitude spectrum, random phase."""
+    spec = np.fft.rfft(x.astype(np.float64))
+    phase = rng.uniform(0, 2 * np.pi, spec.shape)
+    phase[0] = 0.0
+    return np.fft.irfft(np.abs(spec) * np.exp(1j * phase), n=x.size).astype(np.float32)
+
+
+def best_gain_sc(y: np.ndarray, x: np.ndarray) -> float:
+    """The lowest SC of ``g * y`` over gains -24..+6 dB in 3 dB steps."""
+    return min(mrstft(y * np.float32(10 ** (g / 20)), x)[1] for g in range(-24, 7, 3))
+
+
 def is_pitched(name: str) -> bool:
     return name.startswith("gm")
 
 
-def evaluate(engine, files: list[Path]) -> dict[str, list[Reconstruction]]:
+def evaluate(
+    engine, files: list[Path]
+) -> tuple[dict[str, list[Reconstruction]], dict[str, list[list[float]]], dict[str, list[float]]]:
+    """``(metrics per group, SC per FFT size per group, level-oracle SC per class)``."""
     rate = engine.sample_rate_hz
     rng = np.random.default_rng(0)
+    per_fft: dict[str, list[list[float]]] = {
+        k: [] for k in ("model", "model_pitched", "model_drums", "random_phase", "allpass")
+    }
+    level: dict[str, list[float]] = {"all": [], "pitched": [], "drums": []}
     groups: dict[str, list[Reconstruction]] = {
         k: []
         for k in (
@@ -74,22 +114,35 @@ def evaluate(engine, files: list[Path]) -> dict[str, list[Reconstruction]]:
             "input_6db",
             "random_phase",
             "random_phase_drums",
+            "allpass",
         )
     }
     for path in files:
         x = read_mono(path, rate)
         y = engine.decode(engine.encode(x), seed=0)[0, : x.shape[0]]
         rec = Reconstruction.measure(y, x, rate)
+        cls = "model_pitched" if is_pitched(path.name) else "model_drums"
         groups["model"].append(rec)
-        groups["model_pitched" if is_pitched(path.name) else "model_drums"].append(rec)
+        groups[cls].append(rec)
+        sc = spectral_convergence_per_fft(y, x)
+        per_fft["model"].append(sc)
+        per_fft[cls].append(sc)
+        gain_sc = best_gain_sc(y, x)
+        level["all"].append(gain_sc)
+        level["pitched" if is_pitched(path.name) else "drums"].append(gain_sc)
         groups["silence"].append(Reconstruction.measure(np.zeros_like(x), x, rate))
         groups["noise"].append(Reconstruction.measure(envelope_noise(x, rng), x, rate))
         groups["input_6db"].append(Reconstruction.measure(0.5 * x, x, rate))
-        rp = Reconstruction.measure(random_phase(x, rng), x, rate)
+        x_rp = random_phase(x, rng)
+        rp = Reconstruction.measure(x_rp, x, rate)
         groups["random_phase"].append(rp)
+        per_fft["random_phase"].append(spectral_convergence_per_fft(x_rp, x))
         if not is_pitched(path.name):
             groups["random_phase_drums"].append(rp)
-    return groups
+        x_ap = allpass(x, rng)
+        groups["allpass"].append(Reconstruction.measure(x_ap, x, rate))
+        per_fft["allpass"].append(spectral_convergence_per_fft(x_ap, x))
+    return groups, per_fft, level
 
 
 def interpolation_check(engine, files: list[Path], pairs: int = 12) -> tuple[float, float]:
@@ -127,6 +180,13 @@ def main() -> int:
     parser.add_argument("--train-minutes", type=float, default=None)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "vae_quality")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--synth-oracle",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also fit the synthesizer directly to N pitched and N drum files (slow)",
+    )
     args = parser.parse_args()
     if not (args.corpus / "test").is_dir():
         subprocess.run(
@@ -156,13 +216,26 @@ def main() -> int:
         parser.error("give --model or --train-minutes")
     engine = load_model(model)
     files = sorted((args.corpus / "test").glob("*.wav"))
-    groups = evaluate(engine, files)
+    groups, per_fft, level = evaluate(engine, files)
     print(
         f"test_sounds = {len(files)} ({len(groups['model_pitched'])} pitched, {len(groups['model_drums'])} drums/percussion)"
     )
     for name, items in groups.items():
         if items:
             print("\n".join(Reconstruction.mean(items).lines(prefix=f"{name}.")))
+    for name, rows in per_fft.items():
+        if rows:
+            means = np.mean(np.array(rows), axis=0)
+            for n, v in zip(FFT_SIZES, means):
+                print(f"{name}.sc_fft{n} = {v:.3f}")
+    for cls, values in level.items():
+        if values:
+            print(f"model_level_oracle_{cls}.spectral_convergence = {np.mean(values):.3f}")
+    if args.synth_oracle > 0:
+        from vae_synth_oracle import synth_oracle
+
+        for line in synth_oracle(engine, files, args.synth_oracle):
+            print(line)
     inside, worst = interpolation_check(engine, files)
     print(f"interpolation_flatness_between_endpoints = {100 * inside:.0f} %")
     print(f"interpolation_worst_flatness_excursion = {worst:.3f} log10")

@@ -6,6 +6,7 @@ rate, the output cut or zero-padded to the reference's length) and return plain 
 - :func:`mrstft`: multi-resolution STFT distance, exactly auraloss's ``MultiResolutionSTFTLoss``
   (spectral convergence + log-magnitude L1, FFT 2048…64, hop ¼, Hann window of the FFT size),
   and its spectral-convergence part alone. auraloss is the reference implementation.
+  :func:`spectral_convergence_per_fft` gives that part per FFT size (2048 first).
 - :func:`log_mel_distance_db`: mean absolute difference of 80-band log-mel power spectra, in dB,
   each floored 80 dB below the reference's loudest bin.
 - :func:`level_db`: output RMS over reference RMS, in dB.
@@ -35,6 +36,17 @@ def _match(output: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 def mrstft(output: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
     """``(MR-STFT distance, spectral convergence)`` of ``output`` against ``reference``."""
+    total, per_fft = _mrstft_full(output, reference)
+    return total, float(np.mean(per_fft))
+
+
+def spectral_convergence_per_fft(output: np.ndarray, reference: np.ndarray) -> list[float]:
+    """Spectral convergence at each FFT size of :data:`FFT_SIZES` (same order); their mean is
+    :func:`mrstft`'s second value."""
+    return _mrstft_full(output, reference)[1]
+
+
+def _mrstft_full(output: np.ndarray, reference: np.ndarray) -> tuple[float, list[float]]:
     global _MRSTFT
     if _MRSTFT is None:
         import auraloss
@@ -49,7 +61,7 @@ def mrstft(output: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
     ref = torch.from_numpy(np.ascontiguousarray(reference, np.float32))[None, None]
     with torch.no_grad():
         total, sc, _log, _lin, _phs = _MRSTFT(out, ref)
-    return float(total), float(torch.stack(sc).mean())
+    return float(total), [float(v) for v in sc]
 
 
 def _power_frames(x: np.ndarray, n_fft: int = 2048, hop: int = 512) -> np.ndarray:

@@ -41,6 +41,7 @@ class FrameWeights:
         self.n_harmonics = core.n_harmonics
         self.taps = syn.taps
         self.stride = int(syn.stride)
+        self.loud_gain = float(dec.loudness_gain)
         self.pca_t = _np(model.pca_components.t())
         self.pca_mean = _np(model.pca_mean)
         self.pre_t = _np(dec.pre[0].weight)
@@ -92,7 +93,7 @@ class FrameDecoder:
             decode_frame(
                 frames[i], w.pca_t, w.pca_mean, w.pre_t, w.pre_b, w.ih_t, w.ih_b, w.hh_t,
                 w.hh_b, w.p1_t, w.p1_b, w.ln_w, w.ln_b, w.ln_eps, w.p2_t, w.p2_b, w.head_t,
-                w.head_b, w.ir_basis_t, w.ramp, w.noise_table, w.sr, w.stride, self.h,
+                w.head_b, w.ir_basis_t, w.ramp, w.noise_table, w.sr, w.stride, w.loud_gain, self.h,
                 self.amp_prev, self.tail, self.scalars, out[i * hop : (i + 1) * hop],
             )  # fmt: skip
         return out

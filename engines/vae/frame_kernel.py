@@ -61,6 +61,7 @@ def decode_frame(
     noise_table,  # [table_size + hop]: wraps without a modulo
     sr,
     stride,
+    loud_gain,  # level skip from the loudness latent z[1] (0.0: none)
     h,  # state [H], updated
     amp_prev,  # state [K], updated
     tail,  # state [taps - 1], updated
@@ -120,7 +121,9 @@ def decode_frame(
     )
     nyquist = sr / 2.0
     f0 = min(max(f0, 20.0), nyquist)
-    total = 2.0 * _sigmoid(o[0]) ** LOG10 + 1e-7
+    # float32, like o: with no skip, o[0] + 0 is o[0] and the sigmoid runs in float32 as before.
+    skip = np.float32(loud_gain * z[1]) if loud_gain != 0.0 else np.float32(0.0)
+    total = 2.0 * _sigmoid(o[0] + skip) ** LOG10 + 1e-7
     top_logit = -1e30
     for k in range(k_harm):
         top_logit = max(top_logit, o[1 + k])
@@ -142,7 +145,7 @@ def decode_frame(
             top = k + 1
     ir = np.zeros(taps, np.float32)
     for b in range(n_bands):
-        mag = 2.0 * _sigmoid(o[1 + k_harm + b] - 5.0) ** LOG10 + 1e-7
+        mag = 2.0 * _sigmoid(o[1 + k_harm + b] - 5.0 + skip) ** LOG10 + 1e-7
         for t in range(taps):
             ir[t] += mag * ir_basis_t[t, b]
 

@@ -3,6 +3,14 @@
 The spectral loss is the benchmark's metric itself (spectral convergence + log-magnitude L1,
 as auraloss's ``MultiResolutionSTFTLoss`` defines them, averaged over FFT sizes 2048…64 with a
 quarter-size hop) plus a small linear-magnitude L1 term that pins the output level.
+
+Spectral convergence per item (``sc_per_item``): the benchmark scores every held-out sound on
+its own (``||X - Y|| / ||X||`` per file, then the mean over files), but a batch-wide ratio lets
+the loudest crop of the batch drown the others: trained that way, quiet drum hits came out
+10-13 dB too loud at the attack and scored SC 2-3.5 each (demo model), a third of the whole
+test set's excess over the goal. Per item, each crop's ratio counts alike; its denominator is
+floored at ``sc_floor`` times the batch's RMS norm so that near-silent crops (decay tails, which
+weigh nothing in a whole-file score) cannot dominate. Default floor: -30 dB.
 """
 
 from __future__ import annotations
@@ -20,11 +28,17 @@ class SpectralLoss(torch.nn.Module):
         fft_sizes: tuple[int, ...] = FFT_SIZES,
         linear_weight: float = 0.1,
         loudness_weight: float = 0.0,
+        sc_per_item: bool = False,
+        sc_floor: float = 0.03,
+        sc_weight: float = 1.0,
     ) -> None:
         super().__init__()
         self.fft_sizes = fft_sizes
         self.linear_weight = linear_weight
         self.loudness_weight = loudness_weight
+        self.sc_per_item = sc_per_item
+        self.sc_floor = sc_floor
+        self.sc_weight = sc_weight
         for n in fft_sizes:
             self.register_buffer(f"window_{n}", torch.hann_window(n), persistent=False)
 
@@ -38,14 +52,30 @@ class SpectralLoss(torch.nn.Module):
         for n in self.fft_sizes:
             y_mag = self._mag(output, n)
             x_mag = self._mag(target, n)
-            sc = torch.linalg.norm(x_mag - y_mag) / torch.linalg.norm(x_mag).clamp_min(1e-8)
+            if self.sc_per_item and x_mag.dim() == 3:
+                sc = spectral_convergence_per_item(y_mag, x_mag, self.sc_floor)
+            else:
+                sc = torch.linalg.norm(x_mag - y_mag) / torch.linalg.norm(x_mag).clamp_min(1e-8)
             log_l1 = (x_mag.log() - y_mag.log()).abs().mean()
             lin_l1 = (x_mag - y_mag).abs().mean()
-            total = total + sc + log_l1 + self.linear_weight * lin_l1
+            total = total + self.sc_weight * sc + log_l1 + self.linear_weight * lin_l1
         total = total / len(self.fft_sizes)
         if self.loudness_weight > 0.0:
             total = total + self.loudness_weight * loudness_l1(output, target)
         return total
+
+
+def spectral_convergence_per_item(
+    y_mag: torch.Tensor, x_mag: torch.Tensor, floor: float = 0.03
+) -> torch.Tensor:
+    """Mean over the batch of ``||X_b - Y_b|| / max(||X_b||, floor * rms_b ||X_b||)``.
+
+    ``y_mag``, ``x_mag``: output and target magnitudes ``[B, bins, frames]``.
+    """
+    err = (x_mag - y_mag).square().sum((1, 2)).sqrt()
+    ref = x_mag.square().sum((1, 2)).sqrt()
+    level = ref.square().mean().sqrt().detach()
+    return (err / torch.maximum(ref, floor * level).clamp_min(1e-8)).mean()
 
 
 def loudness_l1(output: torch.Tensor, target: torch.Tensor, frame: int = 1024) -> torch.Tensor:

@@ -19,10 +19,13 @@ TINY = {
 }
 
 
-def write_tiny_checkpoint(path: Path, seed: int = 0) -> Path:
-    """An untrained (random-weight) model file in the real checkpoint format."""
+def write_tiny_checkpoint(path: Path, seed: int = 0, **config_overrides) -> Path:
+    """An untrained (random-weight) model file in the real checkpoint format.
+
+    ``config_overrides``: other :class:`VaeConfig` fields (e.g. ``loudness_latent=True``).
+    """
     torch.manual_seed(seed)
-    config = VaeConfig(**TINY)
+    config = VaeConfig(**{**TINY, **config_overrides})
     core = VaeCore(config)
     with torch.no_grad():  # make the untrained decoder audible: louder noise and partials
         core.decoder.head.bias[1] += 2.0

@@ -47,6 +47,9 @@ def test_trains_on_every_readable_file_and_writes_a_safe_checkpoint(tmp_path, so
     # 10 readable files (stereo, 22.05/48 kHz, 50 ms, 3 s, ogg); only broken.wav is skipped.
     assert training["files"] + training["validation_files"] == 10
     assert training["validation_files"] >= 1
+    # New models get the loudness latent with its level skip, and per-crop convergence.
+    assert data["config"]["loudness_latent"] is True and data["config"]["loudness_gain"] > 0
+    assert training["loss"]["sc_per_item"] is True
     assert set(data["metrics"]) == {
         "mrstft",
         "spectral_convergence",
