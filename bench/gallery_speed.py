@@ -61,12 +61,12 @@ def main() -> int:
     args = ap.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    from latentscape.engines.torch_runtime import configure_threads
+    from latentscape.engines.torch_runtime import configure_runtime
     from latentscape.gallery_jobs import generate, train_prior
 
     found = _demo_corpus() or _fixture_corpus()
     engine, latents, what = found
-    configure_threads(1)
+    configure_runtime(1)
     print(f"# model: {what}")
     print(f"# machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     last = None

@@ -36,7 +36,7 @@ import torch
 from latentscape.engines.loader import load_model
 from latentscape.engines.priors import LatentWindows, create_prior, window_plan
 from latentscape.engines.priors.metrics import frechet_windows, nearest_neighbour_diversity
-from latentscape.engines.torch_runtime import configure_threads
+from latentscape.engines.torch_runtime import configure_runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_SUFFIXES = (".ts", ".pt", ".ckpt", ".lsm", ".pth")
@@ -133,7 +133,7 @@ def main() -> None:
         "--cache", default=None, help="an .npz to keep the encoded corpus in (reused when present)"
     )
     args = parser.parse_args()
-    configure_threads(1)
+    configure_runtime(1)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
     engine, model_note = pick_model(args.model)

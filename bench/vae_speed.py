@@ -23,7 +23,7 @@ import numpy as np
 
 from latentscape.engines.loader import load_model
 from latentscape.engines.speed import measure_engine
-from latentscape.engines.torch_runtime import configure_threads
+from latentscape.engines.torch_runtime import configure_runtime
 from latentscape.engines.vae.exporter import export_torchscript
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +53,7 @@ def cpu_rtf(engine, chunk: int, seconds: float = 2.0) -> float:
 
 
 def main() -> int:
-    configure_threads(1)
+    configure_runtime(1)
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else demo_model()
     engine = load_model(path)
     print(f"model = {path.name}")

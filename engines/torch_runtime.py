@@ -19,8 +19,9 @@ TORCH_RNG_LOCK = threading.Lock()
 _configured_threads: int | None = None
 
 
-def configure_threads(threads: int = 1) -> None:
-    """Set torch's intra-op thread count for this process.
+def configure_runtime(threads: int = 1) -> None:
+    """Process-wide settings for model calls: torch's intra-op thread count, and on the first
+    call :func:`keep_freed_memory`.
 
     One thread is the default: on a 2-core machine that also runs a GUI and an audio callback,
     two torch threads collapse under contention (DESIGN.md §3).

@@ -34,7 +34,7 @@ from .crossfade_stream import CrossfadeStreamDecoder
 from .errors import ModelLoadError, ModelRuntimeError, one_line
 from .model_info import ModelInfo
 from .script_state import StateSlot, StateSlots
-from .torch_runtime import call_seed, configure_threads, decode_scope, seeded
+from .torch_runtime import call_seed, configure_runtime, decode_scope, seeded
 
 WARMUP_CALLS = 3
 _ALREADY_INSIDE = contextlib.nullcontext()
@@ -107,7 +107,7 @@ class TorchScriptEngine:
         lookahead_frames: int = 1,
         content_hash: str = "",
     ) -> None:
-        configure_threads(threads)
+        configure_runtime(threads)
         self._path = Path(path)
         self._lock = threading.Lock()
         self._encode_passes = max(1, encode_passes)

@@ -93,9 +93,9 @@ def run_train(args: argparse.Namespace) -> int:
         save_prior,
         window_plan,
     )
-    from latentscape.engines.torch_runtime import configure_threads
+    from latentscape.engines.torch_runtime import configure_runtime
 
-    configure_threads(args.threads)
+    configure_runtime(args.threads)
     with _open_store(args.project) as store:
         ref = _model_ref(store)
         latents = store.all_latents()

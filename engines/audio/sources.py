@@ -99,7 +99,19 @@ class DecodePipe:
         return self.decoder.decode_scope()
 
 
-class TrajectorySource:
+class _PipedSource:
+    """A source that decodes through a :class:`DecodePipe` it owns (``self._pipe``)."""
+
+    _pipe: DecodePipe
+
+    def close(self) -> None:
+        self._pipe.close()
+
+    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
+        return self._pipe.decode_scope()
+
+
+class TrajectorySource(_PipedSource):
     """A decoded latent trajectory ``[frames, latent]``, then a faded tail.
 
     The tail (``tail_frames`` more frames of the last latent, covering the model's lag and a
@@ -153,12 +165,6 @@ class TrajectorySource:
             have += parts[-1].shape[0]
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
-    def close(self) -> None:
-        self._pipe.close()
-
-    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
-        return self._pipe.decode_scope()
-
 
 class AudioSource:
     """Audio ``[channels, samples]`` at ``rate_hz`` (a sound's original file), resampled.
@@ -210,7 +216,7 @@ class AudioSource:
         return contextlib.nullcontext()  # no model here
 
 
-class ScrubSource:
+class ScrubSource(_PipedSource):
     """Follows the newest target latent in ``mailbox``, gliding towards it frame by frame.
 
     Each frame moves ``1 - exp(-1 / glide_frames)`` of the way to the target (a one-pole glide
@@ -242,14 +248,8 @@ class ScrubSource:
         self.frames_decoded += self._chunk
         return self._pipe.decode(frames)
 
-    def close(self) -> None:
-        self._pipe.close()
 
-    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
-        return self._pipe.decode_scope()
-
-
-class PathSource:
+class PathSource(_PipedSource):
     """A recorded latent path: ``frames`` ``[n, latent]`` at ``times_s`` ``[n]`` seconds.
 
     Frame ``k`` of the output sits at path time ``times_s[0] + k * frame_period_s * speed``;
@@ -310,9 +310,3 @@ class PathSource:
             return None
         self._k += len(t)
         return self._pipe.decode(self._latents_at(t))
-
-    def close(self) -> None:
-        self._pipe.close()
-
-    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
-        return self._pipe.decode_scope()

@@ -27,7 +27,7 @@ import torch
 
 from ..errors import ModelLoadError, ModelRuntimeError, one_line
 from ..model_info import ModelInfo
-from ..torch_runtime import configure_threads
+from ..torch_runtime import configure_runtime
 from .checkpoint import check_format
 from .fast_stream import FrameDecoder, FrameWeights
 from .scripted import NnVae, build_nn_vae
@@ -66,7 +66,7 @@ class VaeEngine:
         content_hash: str = "",
         threads: int = 1,
     ) -> None:
-        configure_threads(threads)
+        configure_runtime(threads)
         _single_thread_blas()
         self._path = Path(path)
         self._model = model
