@@ -41,7 +41,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from .grid_field import settle_gaps
+from .grid_field import data_targets, settle_gaps
 from .grid_ops import bilinear, blur, latent_spacing, splat, upsample
 
 
@@ -200,27 +200,14 @@ def chosen_residual_passes(points: np.ndarray, anchors: np.ndarray, cfg) -> int:
 
 
 def pull_toward_data(grid: np.ndarray, anchors: np.ndarray, cfg: InverseMapConfig) -> np.ndarray:
-    """Move each node a fraction ``pull`` toward a softmax blend of its 8 nearest anchors."""
-    g, _, dims = grid.shape
-    z = grid.reshape(-1, dims).astype(np.float64)
-    spacing = latent_spacing(anchors)
-    tau = cfg.softness * float(np.median(spacing))
-    k = min(8, len(anchors))
-    from scipy.spatial import cKDTree
+    """Move each node a fraction ``pull`` toward its soft projection on the anchors.
 
-    tree = cKDTree(anchors)
-    out = np.empty_like(z)
-    for a in range(0, len(z), 8192):
-        d, idx = tree.query(z[a : a + 8192], k=k)
-        d = d.reshape(-1, k)
-        idx = idx.reshape(-1, k)
-        logits = -0.5 * (d / tau) ** 2
-        logits -= logits.max(axis=1, keepdims=True)
-        s = np.exp(logits)
-        s /= s.sum(axis=1, keepdims=True)
-        out[a : a + 8192] = np.einsum("mk,mkl->ml", s, anchors[idx])
-    pulled = (1.0 - cfg.pull) * z + cfg.pull * out
-    return pulled.reshape(g, g, dims).astype(np.float32)
+    The projection is :func:`.grid_field.data_targets` (a softmax over all anchors) with a
+    width of ``softness`` × the median neighbour spacing of the anchors.
+    """
+    tau = cfg.softness * float(np.median(latent_spacing(anchors)))
+    target = data_targets(grid.astype(np.float32), anchors.astype(np.float32), tau)
+    return ((1.0 - cfg.pull) * grid + cfg.pull * target).astype(np.float32)
 
 
 class InverseMap:
