@@ -29,7 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--latent-size", type=int, default=16, help="latent dims (8-32)")
     p.add_argument("--learning-rate", type=float, default=1e-3)
-    p.add_argument("--kl-weight", type=float, default=0.0005)
+    p.add_argument("--kl-weight", type=float, default=0.00001)
     p.add_argument("--validation-fraction", type=float, default=0.05)
     p.add_argument("--validate-every", type=float, default=300.0, help="seconds (default 300)")
     p.add_argument("--threads", type=int, default=None, help="torch threads per process")

@@ -94,11 +94,15 @@ class Corpus:
         return torch.stack(audio), torch.stack(feats)
 
 
-def prepare_audio(audio: np.ndarray, hop: int, min_frames: int) -> torch.Tensor:
-    """Pad with silence to a whole number of hops, and to at least ``min_frames`` hops."""
-    frames = max(min_frames, -(-audio.shape[0] // hop))
+def prepare_audio(
+    audio: np.ndarray, hop: int, min_frames: int, lead_frames: int = 0
+) -> torch.Tensor:
+    """Pad with silence to a whole number of hops, and to at least ``min_frames`` hops, after
+    ``lead_frames`` hops of leading silence."""
+    lead = lead_frames * hop
+    frames = max(min_frames, lead_frames + -(-audio.shape[0] // hop))
     out = np.zeros(frames * hop, np.float32)
-    out[: audio.shape[0]] = audio
+    out[lead : lead + audio.shape[0]] = audio
     return torch.from_numpy(out)
 
 
@@ -109,8 +113,16 @@ def build_corpus(
     sample_rate_hz: int,
     min_frames: int,
     progress=None,
+    lead_frames: int = 0,
 ) -> Corpus:
-    """Read and analyse ``files``; ``progress(i, n)`` is called after each file."""
+    """Read and analyse ``files``; ``progress(i, n)`` is called after each file.
+
+    ``lead_frames``: hops of silence put before every file. Training crops skip their first
+    context frames in the loss, so without a lead-in a sound's onset at the very start of its
+    file (most one-shots) never counts in training, while a whole-file decode starts there
+    from a silent decoder state. The features of the file's own frames are unchanged (the
+    extractor zero-pads anyway).
+    """
     corpus = Corpus(hop=extractor.hop, sample_rate_hz=sample_rate_hz)
     for i, path in enumerate(files):
         try:
@@ -121,7 +133,7 @@ def build_corpus(
         if mono.size == 0 or not np.isfinite(mono).all():
             corpus.skipped.append(f"{path.name}: empty or not finite")
             continue
-        audio = prepare_audio(mono, extractor.hop, min_frames)
+        audio = prepare_audio(mono, extractor.hop, min_frames, lead_frames)
         feats = extractor(audio[None])[0]
         corpus.names.append(path.name)
         corpus.audio.append(audio)

@@ -50,6 +50,8 @@ def test_trains_on_every_readable_file_and_writes_a_safe_checkpoint(tmp_path, so
     # New models get the loudness latent with its level skip, and per-crop convergence.
     assert data["config"]["loudness_latent"] is True and data["config"]["loudness_gain"] > 0
     assert training["loss"]["sc_per_item"] is True
+    # ... trained with silence before every file (onsets count) and a light KL weight.
+    assert training["lead_in_frames"] == 8 and training["loss"]["kl_weight"] == 1e-5
     assert set(data["metrics"]) == {
         "mrstft",
         "spectral_convergence",

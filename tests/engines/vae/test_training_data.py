@@ -1,0 +1,74 @@
+"""Training-side details that change what (and how fast) the VAE learns, not what it computes:
+the lead-in silence before each training file, the PCA from cached features, and the pitch
+that carries no gradient."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from latentscape.engines.vae.dataset import build_corpus, prepare_audio
+from latentscape.engines.vae.model import VaeConfig, VaeCore
+from latentscape.engines.vae.trainer import latent_pca
+from support.vae_models import TINY, tone
+
+HOP = 256
+
+
+def _core() -> VaeCore:
+    torch.manual_seed(0)
+    return VaeCore(VaeConfig(**TINY, loudness_latent=True))
+
+
+def test_lead_in_puts_silence_before_the_sound_and_keeps_its_features(tmp_path):
+    import soundfile as sf
+
+    x = tone(440.0, 0.3, 44100, amp=0.5)
+    sf.write(tmp_path / "note.wav", x, 44100)
+    core = _core()
+    plain = build_corpus([tmp_path / "note.wav"], core.features, 44100, 1)
+    lead = build_corpus([tmp_path / "note.wav"], core.features, 44100, 1, lead_frames=8)
+    # The onset now sits 8 hops into the file, after silence ...
+    assert lead.audio[0].shape[0] == plain.audio[0].shape[0] + 8 * HOP
+    assert torch.count_nonzero(lead.audio[0][: 8 * HOP]) == 0
+    torch.testing.assert_close(lead.audio[0][8 * HOP :], plain.audio[0], rtol=0, atol=0)
+    # ... and the sound's own frames are analysed exactly as without the lead-in.
+    assert torch.equal(lead.feats[0][8:], plain.feats[0])
+
+
+def test_prepare_audio_pads_to_whole_hops_after_the_lead_in():
+    audio = prepare_audio(np.ones(300, np.float32), HOP, min_frames=1, lead_frames=2)
+    assert audio.shape[0] == 4 * HOP  # 2 lead hops + ceil(300 / 256) = 2 hops
+    assert audio[: 2 * HOP].abs().sum() == 0 and audio[2 * HOP : 2 * HOP + 300].min() == 1
+
+
+def test_pca_from_cached_features_equals_encoding_the_audio(tmp_path):
+    import soundfile as sf
+
+    for i, f in enumerate([220.0, 330.0, 550.0]):
+        sf.write(tmp_path / f"t{i}.wav", tone(f, 0.4, 44100, amp=0.2 + 0.2 * i), 44100)
+    core = _core()
+    corpus = build_corpus(sorted(tmp_path.glob("*.wav")), core.features, 44100, 1)
+    mean, _, var = latent_pca(core, corpus)
+    with torch.no_grad():
+        means = torch.cat([core.encode_mean(a[None])[0] for a in corpus.audio])
+    torch.testing.assert_close(mean, means.mean(0))
+    centred = means - means.mean(0)
+    torch.testing.assert_close(
+        centred.square().sum(0).sum() / (means.shape[0] - 1), var.sum(), rtol=1e-4, atol=1e-6
+    )
+
+
+def test_no_gradient_flows_through_the_oscillator_phases():
+    # The pitch dim is a feature, never learned: backpropagating through the sines cost ~40 %
+    # of a training step for a gradient that reaches no weight.
+    core = _core()
+    with torch.no_grad():
+        core.decoder.pre[0].weight[:, 0] = 0.0  # leave the oscillators as the pitch's only use
+    z = torch.randn(2, 12, TINY["latent_size"]) * 0.3
+    z[..., 0] = 0.1
+    z.requires_grad_(True)
+    audio, _, _ = core.decode_step(z, core.initial_state(2, 0))
+    audio.square().sum().backward()
+    assert z.grad[..., 0].abs().sum() == 0
+    assert z.grad[..., 2:].abs().sum() > 0
