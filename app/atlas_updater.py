@@ -1,9 +1,10 @@
 """Keep the atlas up to date off the GUI thread: place imported sounds, refine PCA → UMAP.
 
-Building an atlas also builds its inverse-map grid and density (0.3-1.7 s; ~4 s for 10k sounds), and UMAP takes
-seconds, so every build runs on a worker. Jobs take a frozen snapshot (the current atlas plus
-trajectories) and hand back a new immutable ``Atlas``; the GUI swaps it in. Placement jobs run
-one at a time and coalesce: sounds that arrive while one runs go into the next.
+Building an atlas also builds its inverse-map grid and density (0.3-1.7 s; ~4 s for 10k
+sounds), and UMAP takes seconds, so every build runs on a worker. Jobs take a frozen snapshot
+(the current atlas plus trajectories) and hand back a new immutable ``Atlas``; the GUI swaps it
+in. Placement jobs run one at a time and coalesce: sounds that arrive while one runs go into
+the next.
 
 Thread: GUI thread only (the builds themselves run on the ``TaskRunner``'s workers).
 """

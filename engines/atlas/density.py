@@ -16,7 +16,7 @@ def density_grid(points: np.ndarray, grid_size: int = 128) -> np.ndarray:
     from scipy.ndimage import gaussian_filter
     from scipy.spatial import cKDTree
 
-    from .grid_ops import bilinear, splat
+    from .grid_ops import bilinear, splat_mass
 
     points = np.asarray(points, np.float64)
     g = grid_size
@@ -28,7 +28,7 @@ def density_grid(points: np.ndarray, grid_size: int = 128) -> np.ndarray:
         spacing = 0.05
     fine = 2 * g  # computed at twice the resolution, then averaged down
     h_cells = max(2.0 * spacing, 1.0 / g) * fine
-    mass, _ = splat(points, np.zeros((len(points), 1), np.float32), fine)
+    mass = splat_mass(points, fine)
     kde = gaussian_filter(mass, h_cells, mode="constant", truncate=4.0)
     at_points = float(np.median(bilinear(kde[..., None], points)))
     pooled = kde.reshape(g, 2, g, 2).mean(axis=(1, 3))

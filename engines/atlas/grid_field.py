@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .grid_ops import latent_spacing, splat, upsample
+from .grid_ops import latent_spacing, splat_mass, upsample
 
 _REF = 128  # grid size at which the weights are given per node
 
@@ -66,6 +66,12 @@ def _down(a: np.ndarray) -> np.ndarray:
 def _up(a: np.ndarray) -> np.ndarray:
     """Double a cell-centred ``[h, h, ...]`` grid bilinearly."""
     return upsample(a, 2 * a.shape[0])
+
+
+def projection_width(anchors: np.ndarray, softness: float) -> float:
+    """Width (latent units) of the soft projection on ``anchors`` ``[n, L]``: ``softness``
+    times their median nearest-neighbour spacing."""
+    return softness * float(np.median(latent_spacing(anchors)))
 
 
 def data_targets(f: np.ndarray, anchors: np.ndarray, tau: float, block: int = 4096) -> np.ndarray:
@@ -166,7 +172,7 @@ def settle_gaps(
         )
         return np.ascontiguousarray(grid + _up(settled - coarse), np.float32)
     anchors = np.asarray(anchors, np.float32)
-    tau = softness * float(np.median(latent_spacing(anchors)))
+    tau = projection_width(anchors, softness)
     if len(anchors) > max_targets:  # targets from a fixed sample of the real latents
         keep = np.random.default_rng(0).choice(len(anchors), max_targets, replace=False)
         anchors = anchors[np.sort(keep)]
@@ -181,8 +187,7 @@ def settle_gaps(
         size, f0 = levels[level], f0s[level]
         if f.shape[0] != size:
             f = _up(f)
-        mass, _ = splat(points, np.zeros((len(points), 1), np.float32), size)
-        mu = (fit_weight * mass).astype(np.float32)
+        mu = (fit_weight * splat_mass(points, size)).astype(np.float32)
         lam_s = thin_plate * (size / _REF) ** 2
         lam_d = data_weight * (_REF / size) ** 2
         for _ in range(passes if level > 0 else min(passes, finest_passes)):

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 
-def splat(points: np.ndarray, values: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
-    """Bilinear splat of unit masses at ``points`` (unit square) and of their ``values``."""
+def _splat_cells(points: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
+    """The 4 cells each point touches and their bilinear weights, each ``[4 n]``."""
     f = np.clip(points * g - 0.5, 0.0, g - 1.0)
     i0 = np.minimum(f.astype(np.int64), max(g - 2, 0))
     t = f - i0
@@ -20,8 +20,19 @@ def splat(points: np.ndarray, values: np.ndarray, g: int) -> tuple[np.ndarray, n
             ix = np.minimum(i0[:, 0] + dx, g - 1)
             iy = np.minimum(i0[:, 1] + dy, g - 1)
             cells.append(iy * g + ix)
-    cell = np.concatenate(cells)
-    w = np.concatenate(weights)
+    return np.concatenate(cells), np.concatenate(weights)
+
+
+def splat_mass(points: np.ndarray, g: int) -> np.ndarray:
+    """Bilinear splat of a unit mass at each of ``points`` (unit square): ``[G, G]``."""
+    cell, w = _splat_cells(points, g)
+    return np.bincount(cell, weights=w, minlength=g * g).reshape(g, g)
+
+
+def splat(points: np.ndarray, values: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bilinear splat of unit masses at ``points`` (unit square) and of their ``values``
+    ``[n, L]``: (mass ``[G, G]``, sums ``[G, G, L]``)."""
+    cell, w = _splat_cells(points, g)
     mass = np.bincount(cell, weights=w, minlength=g * g).reshape(g, g)
     sums = np.empty((g * g, values.shape[1]), np.float32)
     for j in range(values.shape[1]):

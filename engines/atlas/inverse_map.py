@@ -24,8 +24,8 @@ Method (chosen by measurement against IDW-16, an IDW grid and a small MLP; bench
    empty regions (far from every real latent) give way to short paths between neighbouring
    clusters, spread evenly across the gap. ``data_weight`` ÷ ``thin_plate`` is the knob
    between staying on the data and even steps.
-5. **Optional pull toward the data** (``pull`` > 0): each node moves a fraction toward a soft
-   projection on its nearest anchors in latent space. Measured: it brings latents closer to
+5. **Optional pull toward the data** (``pull`` > 0): each node moves a fraction toward the
+   same soft projection on the real latents. Measured: it brings latents closer to
    real ones only by bringing back jumps across gaps, so it is off by default.
 6. **Exact snap.** Within a small radius of a sound (at most ``snap_fraction`` of the distance
    to its nearest neighbour, so discs never overlap) the answer glides to that sound's own
@@ -41,8 +41,8 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from .grid_field import data_targets, settle_gaps
-from .grid_ops import bilinear, blur, latent_spacing, splat, upsample
+from .grid_field import data_targets, projection_width, settle_gaps
+from .grid_ops import bilinear, blur, splat, upsample
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,8 @@ def scale_space_grid(
     """Kernel regression of ``values`` ``[n, L]`` at every grid node, ``[G, G, L]`` float32.
 
     Widths run from ``G / 4`` cells (or ``max_cells``; then the background is 0, for local
-    residual corrections) down to ``cfg.finest_width`` (both in cells here); each finer width takes over where it
-    has support (module docstring). Wide kernels are computed on a coarser grid (the blurred
+    residual corrections) down to ``cfg.finest_width`` (both in cells here); each finer width
+    takes over where it has support (module docstring). Wide kernels are computed on a coarser grid (the blurred
     fields are smooth at that width) and upsampled bilinearly.
     """
     g = cfg.grid_size
@@ -200,12 +200,9 @@ def chosen_residual_passes(points: np.ndarray, anchors: np.ndarray, cfg) -> int:
 
 
 def pull_toward_data(grid: np.ndarray, anchors: np.ndarray, cfg: InverseMapConfig) -> np.ndarray:
-    """Move each node a fraction ``pull`` toward its soft projection on the anchors.
-
-    The projection is :func:`.grid_field.data_targets` (a softmax over all anchors) with a
-    width of ``softness`` × the median neighbour spacing of the anchors.
-    """
-    tau = cfg.softness * float(np.median(latent_spacing(anchors)))
+    """Move each node a fraction ``pull`` toward its soft projection on the anchors
+    (:func:`.grid_field.data_targets`, the projection gap settling uses)."""
+    tau = projection_width(anchors, cfg.softness)
     target = data_targets(grid.astype(np.float32), anchors.astype(np.float32), tau)
     return ((1.0 - cfg.pull) * grid + cfg.pull * target).astype(np.float32)
 

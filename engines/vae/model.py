@@ -50,10 +50,11 @@ held-out test set of 71 sounds, see ``bench/vae_quality.py`` and resources/demo/
   their first 8 frames in the loss, so onsets at a file's start never counted (SC 0.675,
   pitched 0.611 -> 0.568), and KL weight 1e-5 (0.665). Did not help: learning rate 2e-3
   (validation 0.74) or 5e-4 (0.64), 32 latent dims (0.76), batch 16 (0.667, half the
-  steps), a third of the crops at file starts (validation 0.66; removed). Caution, run-to-run spread is large:
-  the same settings through ``latentscape train --threads 2`` alone (8,233 steps) scored
-  0.769, so differences under ~0.05 between single runs are not conclusive. A gate of the harmonics by YIN
-  periodicity would not fix the worst files (SC > 1): they are tonal drums (bongos, toms)
+  steps), a third of the crops at file starts (validation 0.66; removed). Caution,
+  run-to-run spread is large: the same settings through ``latentscape train --threads 2``
+  alone (8,233 steps) scored 0.769, so differences under ~0.05 between single runs are not
+  conclusive. A gate of the harmonics by YIN periodicity would not fix the worst files
+  (SC > 1): they are tonal drums (bongos, toms)
   with periodicity > 0.8 whose attack frames come out 5-10 dB too loud, and YIN octave
   jumps (1 % of the test energy). What is left on steady pitched notes: the harmonic
   distribution (e.g. a guitar's 2nd harmonic 10 dB too weak, on training notes too).
