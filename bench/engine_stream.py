@@ -7,6 +7,9 @@ For each chunk size (latent frames per call) prints, measured side by side in on
 block starts with two untimed calls, so no side pays for reloading its weights into cache):
 
     rtf_engine_chunk<N> = <x> x
+    rtf_engine_torchscript_path_chunk<N> = <x> x  (only for .ts exports of our VAE, which the
+                                                engine streams through its compiled kernel:
+                                                the engine told to stay on TorchScript)
     rtf_bare_chunk<N> = <x> x                  (decode of a prepared tensor, output dropped)
     rtf_bare_numpy_io_chunk<N> = <x> x         (numpy latents in, numpy audio out, as a host must)
     rtf_bare_checked_io_chunk<N> = <x> x       (that, plus the NaN check the contract promises)
@@ -79,6 +82,12 @@ def main() -> None:
 
     torch.set_num_threads(1)
     engine = load_model(args.model)
+    # Our VAE's exports stream through a compiled kernel; this twin shows the TorchScript path.
+    script_path = (
+        load_model(args.model, frame_kernel=False)
+        if getattr(engine, "uses_frame_kernel", False)
+        else None
+    )
     bare = torch.jit.load(args.model)
     bare.eval()
     print(f"model = {args.model}")
@@ -95,6 +104,9 @@ def main() -> None:
             "bare_io": lambda calls, z=z_np: _bare_block(bare, z, calls, "numpy"),
             "bare_checked_io": lambda calls, z=z_np: _bare_block(bare, z, calls, "checked"),
         }
+        if script_path is not None:
+            ts_decoder = script_path.stream_decoder(seed=None)
+            blocks["engine_ts"] = lambda calls, d=ts_decoder, z=z_np: _engine_block(d, z, calls)
         for block in blocks.values():  # warm up, and size a block to about BLOCK_S
             block(3)
         calls = max(1, round(BLOCK_S / max(blocks["bare"](10) / 10, 1e-7)))
@@ -107,7 +119,11 @@ def main() -> None:
         audio_s = rounds * calls * chunk * engine.hop_samples / engine.sample_rate_hz
         rtf = {name: audio_s / seconds for name, seconds in compute.items()}
         decoder.close()
+        if script_path is not None:
+            ts_decoder.close()
         print(f"rtf_engine_chunk{chunk} = {rtf['engine']:.2f} x")
+        if "engine_ts" in rtf:
+            print(f"rtf_engine_torchscript_path_chunk{chunk} = {rtf['engine_ts']:.2f} x")
         print(f"rtf_bare_chunk{chunk} = {rtf['bare']:.2f} x")
         print(f"rtf_bare_numpy_io_chunk{chunk} = {rtf['bare_io']:.2f} x")
         print(f"rtf_bare_checked_io_chunk{chunk} = {rtf['bare_checked_io']:.2f} x")
@@ -117,6 +133,9 @@ def main() -> None:
             ("bare_checked_io", "bare_checked_io"),
         ):
             print(f"ratio_engine_over_{label}_chunk{chunk} = {rtf['engine'] / rtf[peer]:.3f}")
+        if "engine_ts" in rtf:
+            ratio = rtf["engine_ts"] / rtf["bare"]
+            print(f"ratio_engine_torchscript_path_over_bare_chunk{chunk} = {ratio:.3f}")
 
 
 if __name__ == "__main__":

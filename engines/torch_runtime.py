@@ -16,7 +16,7 @@ import torch
 
 TORCH_RNG_LOCK = threading.Lock()
 
-_configured_threads: int | None = None
+_memory_kept = False
 
 
 def configure_runtime(threads: int = 1) -> None:
@@ -26,12 +26,12 @@ def configure_runtime(threads: int = 1) -> None:
     One thread is the default: on a 2-core machine that also runs a GUI and an audio callback,
     two torch threads collapse under contention (DESIGN.md §3).
     """
-    global _configured_threads
-    if _configured_threads != threads:
+    global _memory_kept
+    if torch.get_num_threads() != threads:  # asked each time: other code may have changed it
         torch.set_num_threads(threads)
-        if _configured_threads is None:
-            keep_freed_memory()
-        _configured_threads = threads
+    if not _memory_kept:
+        keep_freed_memory()
+        _memory_kept = True
 
 
 # glibc's mallopt parameters (malloc.h)

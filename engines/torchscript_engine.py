@@ -15,6 +15,10 @@ Design notes (facts from DESIGN.md §3, measured on RAVE 2.3.1 exports):
   (:mod:`.crossfade_stream`).
 - Calls run under ``torch.inference_mode()``, one torch thread by default, after three warm-up
   calls (the first calls are several times slower).
+- Exports of our own VAE (``latentscape export``) stream through the compiled frame kernel of
+  :mod:`.vae.fast_stream` once it is shown to reproduce the file's own decode: 4.5x the bare
+  ``decode`` loop at one frame per call (bench/engine_stream.py), where per-call overhead
+  alone would keep any host under 0.95 of it for a 0.3 ms model.
 
 Threads: any thread may call the engine; calls into the model are serialised by a per-model
 lock (the state swap needs it, and one TorchScript module is not re-entrant with state).
@@ -26,6 +30,7 @@ import contextlib
 import math
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -35,6 +40,9 @@ from .errors import ModelLoadError, ModelRuntimeError, one_line
 from .model_info import ModelInfo
 from .script_state import StateSlot, StateSlots
 from .torch_runtime import call_seed, configure_runtime, decode_scope, seeded
+
+if TYPE_CHECKING:
+    from .vae.fast_stream import FrameWeights
 
 WARMUP_CALLS = 3
 _ALREADY_INSIDE = contextlib.nullcontext()
@@ -92,6 +100,9 @@ class TorchScriptEngine:
         How many seeded encodes to average for a stable map position.
     context_frames, lookahead_frames
         Window overlap for streaming a *non-streaming* model (see :mod:`.crossfade_stream`).
+    frame_kernel
+        Stream ``.ts`` exports of our own VAE through its compiled frame kernel (default);
+        False keeps them on the TorchScript path (for comparisons).
     """
 
     kind = "torchscript"
@@ -106,6 +117,7 @@ class TorchScriptEngine:
         context_frames: int = 8,
         lookahead_frames: int = 1,
         content_hash: str = "",
+        frame_kernel: bool = True,
     ) -> None:
         configure_runtime(threads)
         self._path = Path(path)
@@ -162,6 +174,11 @@ class TorchScriptEngine:
         self._slots = StateSlots(model)
         self._parameter_count = int(sum(p.numel() for p in model.parameters()))
         self._validate_and_warm_up()
+        self._frame_weights = self._exported_vae_weights() if frame_kernel else None
+        if self._frame_weights is not None:
+            self._notes.append(
+                "a latentscape VAE export: streams through the compiled frame kernel"
+            )
         self._info = ModelInfo(
             path=str(self._path),
             kind=self.kind,
@@ -211,6 +228,11 @@ class TorchScriptEngine:
     @property
     def has_prior(self) -> bool:
         return self._has_prior
+
+    @property
+    def uses_frame_kernel(self) -> bool:
+        """True for an export of our VAE streamed through its compiled kernel."""
+        return self._frame_weights is not None
 
     # -- calls -----------------------------------------------------------------------------
     def _call(
@@ -289,6 +311,16 @@ class TorchScriptEngine:
                 self._slots.release(slot)
             self._slots.zero_model_buffers()
 
+    def _exported_vae_weights(self) -> FrameWeights | None:
+        """Our own VAE's export streams ~3x faster through the kernel that
+        :class:`~.vae.engine.VaeEngine` uses (same weights, output equal up to float rounding);
+        the import of numba and the kernel is paid only for such files."""
+        if getattr(self._model, "original_name", "") != "NnVae":
+            return None
+        from .vae.fast_stream import export_frame_weights
+
+        return export_frame_weights(self._model)
+
     def _to_model_input(self, audio: np.ndarray) -> torch.Tensor:
         audio = np.asarray(audio, np.float32)
         if audio.ndim == 1:
@@ -330,6 +362,11 @@ class TorchScriptEngine:
         return y[0].numpy()
 
     def stream_decoder(self, seed: int | None = 0):
+        if self._frame_weights is not None:
+            from .vae.fast_stream import FrameStreamDecoder
+
+            latency = _int_attr(self._model, "latency_samples") or 0
+            return FrameStreamDecoder(self._frame_weights, latency, seed)
         if self._slots.is_streaming:
             return _ScriptStreamDecoder(self, seed)
         return CrossfadeStreamDecoder(

@@ -13,6 +13,9 @@ from pathlib import Path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    from latentscape.engines.vae.train_options import TrainOptions  # torch-free
+
+    default = TrainOptions(folder=Path(), output=Path())
     p = sub.add_parser(
         "train",
         help="train a latentscape VAE on a folder of sounds",
@@ -24,14 +27,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, help="model file to write (.pt)")
     p.add_argument("--minutes", type=float, default=None, help="wall-clock training budget")
     p.add_argument("--steps", type=int, default=None, help="training step budget")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--resume", action="store_true", help="continue from OUTPUT.resume")
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--latent-size", type=int, default=16, help="latent dims (8-32)")
-    p.add_argument("--learning-rate", type=float, default=1e-3)
-    p.add_argument("--kl-weight", type=float, default=0.00001)
-    p.add_argument("--validation-fraction", type=float, default=0.05)
-    p.add_argument("--validate-every", type=float, default=300.0, help="seconds (default 300)")
+    for flag, name, kind, text in (
+        ("--seed", "seed", int, "random seed"),
+        ("--batch-size", "batch_size", int, "crops per step"),
+        ("--latent-size", "latent_size", int, "latent dims, 8-32"),
+        ("--learning-rate", "learning_rate", float, "Adam's step size"),
+        ("--kl-weight", "kl_weight", float, "weight of the KL term"),
+        ("--validation-fraction", "validation_fraction", float, "share of files held out"),
+        ("--validate-every", "validate_every_s", float, "seconds between validations"),
+    ):
+        value = getattr(default, name)
+        p.add_argument(flag, type=kind, default=value, help=f"{text} (default {value})")
     p.add_argument("--threads", type=int, default=None, help="torch threads per process")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)

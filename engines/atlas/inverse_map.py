@@ -61,7 +61,7 @@ class InverseMapConfig:
     k_bandwidth: int = 6
     bandwidth_scale: float = 0.8
     k_support: int = 24
-    # gap settling (grid_field.settle_gaps); appended last: stored configs are read by position
+    # gap settling (grid_field.settle_gaps)
     settle_passes: int = 3  # 0: off
     settle_iterations: int = 40
     thin_plate: float = 10.0
@@ -328,7 +328,8 @@ class InverseMap:
 
     # -- persistence -----------------------------------------------------------------------------
     def to_arrays(self, prefix: str = "inv_") -> dict[str, np.ndarray]:
-        cfg = np.array(list(asdict(self.config).values()), np.float64)
+        """Arrays for a project file; the config is stored by field name (``config_names``)."""
+        fields = asdict(self.config)
         return {
             f"{prefix}grid": self.grid,
             f"{prefix}points": self.points,
@@ -336,15 +337,20 @@ class InverseMap:
             f"{prefix}snap_radius": self.snap_radius,
             f"{prefix}cell_start": self.cell_start,
             f"{prefix}cell_points": self.cell_points,
-            f"{prefix}config": cfg,
+            f"{prefix}config": np.array(list(fields.values()), np.float64),
+            f"{prefix}config_names": np.array(list(fields), np.str_),
         }
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str = "inv_") -> InverseMap:
-        names = list(InverseMapConfig.__dataclass_fields__)
         values = arrays[f"{prefix}config"].tolist()
+        if f"{prefix}config_names" in arrays:
+            names = [str(n) for n in arrays[f"{prefix}config_names"]]
+        else:  # saved before names were stored: the fields of that time, in their order
+            names = list(InverseMapConfig.__dataclass_fields__)
         kinds = {k: type(v) for k, v in asdict(InverseMapConfig()).items()}
-        cfg = InverseMapConfig(**{k: kinds[k](v) for k, v in zip(names, values)})
+        # Fields unknown to this version are dropped; new ones keep their defaults.
+        cfg = InverseMapConfig(**{k: kinds[k](v) for k, v in zip(names, values) if k in kinds})
         return cls(
             arrays[f"{prefix}grid"],
             arrays[f"{prefix}points"],

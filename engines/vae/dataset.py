@@ -68,6 +68,7 @@ class Corpus:
 
     hop: int
     sample_rate_hz: int
+    lead_frames: int = 0  # hops of silence put before every file (build_corpus)
     names: list[str] = field(default_factory=list)
     audio: list[torch.Tensor] = field(default_factory=list)
     feats: list[torch.Tensor] = field(default_factory=list)  # [T, F]
@@ -123,7 +124,7 @@ def build_corpus(
     from a silent decoder state. The features of the file's own frames are unchanged (the
     extractor zero-pads anyway).
     """
-    corpus = Corpus(hop=extractor.hop, sample_rate_hz=sample_rate_hz)
+    corpus = Corpus(hop=extractor.hop, sample_rate_hz=sample_rate_hz, lead_frames=lead_frames)
     for i, path in enumerate(files):
         try:
             mono = read_mono(path, sample_rate_hz)

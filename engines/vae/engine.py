@@ -17,8 +17,6 @@ stateless, and each stream decoder owns its state (called from its voice's threa
 
 from __future__ import annotations
 
-import contextlib
-import os
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +27,7 @@ from ..errors import ModelLoadError, ModelRuntimeError, one_line
 from ..model_info import ModelInfo
 from ..torch_runtime import configure_runtime
 from .checkpoint import check_format
-from .fast_stream import FrameDecoder, FrameWeights
+from .fast_stream import FrameDecoder, FrameStreamDecoder, FrameWeights, seed_counter
 from .scripted import NnVae, build_nn_vae
 
 KIND = "latentscape-vae"
@@ -44,13 +42,6 @@ def _single_thread_blas() -> None:
     except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
         return
     threadpool_limits(limits=1, user_api="blas")
-
-
-def seed_counter(seed: int | None) -> int:
-    """Noise-table start frame for ``seed`` (0 -> 0; None -> random)."""
-    if seed is None:
-        return int.from_bytes(os.urandom(4), "little") & 0x7FFF_FFFF
-    return (int(seed) * 2_654_435_761) & 0x7FFF_FFFF
 
 
 class VaeEngine:
@@ -190,39 +181,10 @@ class VaeEngine:
             raise ModelRuntimeError(f"{self._path.name}: {method} returned NaN or Inf")
         return out
 
-    def stream_decoder(self, seed: int | None = 0) -> VaeStreamDecoder:
-        return VaeStreamDecoder(self, seed)
+    def stream_decoder(self, seed: int | None = 0) -> FrameStreamDecoder:
+        return FrameStreamDecoder(self._weights, self.latency_samples, seed)
 
     def sample_prior(
         self, frames: int, temperature: float = 1.0, seed: int | None = 0
     ) -> np.ndarray:
         raise NotImplementedError(f"{self._path.name}: a latentscape VAE has no prior of its own")
-
-
-class VaeStreamDecoder:
-    """One voice: frames in, contiguous audio out, exactly as a one-shot decode would give."""
-
-    def __init__(self, engine: VaeEngine, seed: int | None) -> None:
-        self._engine = engine
-        self._frames: FrameDecoder | None = FrameDecoder(engine._weights, seed_counter(seed))
-
-    @property
-    def latency_samples(self) -> int:
-        return self._engine.latency_samples
-
-    def decode(self, frames: np.ndarray) -> np.ndarray:
-        """``[n, latent_size]`` -> ``[1, n * hop]`` float32 (called on the voice's thread)."""
-        if self._frames is None:
-            raise RuntimeError("stream decoder is closed")
-        z = self._engine._check_trajectory(frames)
-        return self._frames.decode(z)[None]
-
-    def reset(self, seed: int | None = 0) -> None:
-        if self._frames is not None:
-            self._frames.reset(seed_counter(seed))
-
-    def close(self) -> None:
-        self._frames = None
-
-    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
-        return contextlib.nullcontext()  # the numba kernel has no per-call setup to skip

@@ -1,4 +1,5 @@
-"""Frame-by-frame streaming decode: the realtime path of :class:`~.engine.VaeEngine`.
+"""Frame-by-frame streaming decode: the realtime path of :class:`~.engine.VaeEngine`, and of
+:class:`~..torchscript_engine.TorchScriptEngine` for ``.ts`` exports of our VAE.
 
 Why not torch: one latent frame is 5.8 ms of audio and the decoder does ~100 tensor
 operations per frame; torch pays 2-5 µs of dispatch per operation on tiny tensors (scripted:
@@ -13,6 +14,9 @@ Not thread-safe: one :class:`FrameDecoder` belongs to one voice's decode thread.
 
 from __future__ import annotations
 
+import contextlib
+import os
+
 import numpy as np
 import torch
 
@@ -24,13 +28,27 @@ def _np(t: torch.Tensor) -> np.ndarray:
     return np.ascontiguousarray(t.detach().cpu().numpy().astype(np.float32))
 
 
+def _layer(sequence: torch.nn.Module, index: int) -> torch.nn.Module:
+    """``sequence[index]`` for an ``nn.Sequential`` and for one loaded from a ``.ts`` file
+    (whose scripted form has no indexing from Python)."""
+    return getattr(sequence, str(index))
+
+
+def seed_counter(seed: int | None) -> int:
+    """Noise-table start frame for ``seed`` (0 -> 0; None -> random)."""
+    if seed is None:
+        return int.from_bytes(os.urandom(4), "little") & 0x7FFF_FFFF
+    return (int(seed) * 2_654_435_761) & 0x7FFF_FFFF
+
+
 class FrameWeights:
     """Read-only numpy copies of an :class:`NnVae`'s weights, shared by its voices.
 
+    ``model`` is an :class:`NnVae` or the same module loaded from its ``.ts`` export.
     Matrices are stored ``[out, in]`` (row-major dot products in the kernel).
     """
 
-    def __init__(self, model: NnVae) -> None:
+    def __init__(self, model: NnVae | torch.jit.ScriptModule) -> None:
         core = model.core
         dec = core.decoder
         syn = core.synth
@@ -44,19 +62,19 @@ class FrameWeights:
         self.loud_gain = float(dec.loudness_gain)
         self.pca_t = _np(model.pca_components.t())
         self.pca_mean = _np(model.pca_mean)
-        self.pre_t = _np(dec.pre[0].weight)
-        self.pre_b = _np(dec.pre[0].bias)
+        self.pre_t = _np(_layer(dec.pre, 0).weight)
+        self.pre_b = _np(_layer(dec.pre, 0).bias)
         self.ih_t = _np(dec.gru.weight_ih_l0)
         self.ih_b = _np(dec.gru.bias_ih_l0)
         self.hh_t = _np(dec.gru.weight_hh_l0)
         self.hh_b = _np(dec.gru.bias_hh_l0)
-        self.p1_t = _np(dec.post[0].weight)
-        self.p1_b = _np(dec.post[0].bias)
-        self.ln_w = _np(dec.post[1].weight)
-        self.ln_b = _np(dec.post[1].bias)
-        self.ln_eps = float(dec.post[1].eps)
-        self.p2_t = _np(dec.post[3].weight)
-        self.p2_b = _np(dec.post[3].bias)
+        self.p1_t = _np(_layer(dec.post, 0).weight)
+        self.p1_b = _np(_layer(dec.post, 0).bias)
+        self.ln_w = _np(_layer(dec.post, 1).weight)
+        self.ln_b = _np(_layer(dec.post, 1).bias)
+        self.ln_eps = float(_layer(dec.post, 1).eps)
+        self.p2_t = _np(_layer(dec.post, 3).weight)
+        self.p2_b = _np(_layer(dec.post, 3).bias)
         self.head_t = _np(dec.head.weight)
         self.head_b = _np(dec.head.bias)
         self.ramp = _np(syn.ramp)
@@ -97,3 +115,70 @@ class FrameDecoder:
                 self.amp_prev, self.tail, self.scalars, out[i * hop : (i + 1) * hop],
             )  # fmt: skip
         return out
+
+
+class FrameStreamDecoder:
+    """One voice of the contract's stream decoder: frames in, contiguous audio out, as a
+    one-shot decode from the same noise position would give (called on the voice's thread)."""
+
+    def __init__(self, weights: FrameWeights, latency_samples: int, seed: int | None) -> None:
+        self._latent_size = weights.latent_size
+        self._latency = latency_samples
+        self._frames: FrameDecoder | None = FrameDecoder(weights, seed_counter(seed))
+
+    @property
+    def latency_samples(self) -> int:
+        return self._latency
+
+    def decode(self, frames: np.ndarray) -> np.ndarray:
+        """``[n, latent_size]`` -> ``[1, n * hop]`` float32."""
+        if self._frames is None:
+            raise RuntimeError("stream decoder is closed")
+        z = np.asarray(frames, np.float32)
+        if z.ndim != 2 or z.shape[1] != self._latent_size:
+            raise ValueError(f"trajectory must be [frames, {self._latent_size}], got {z.shape}")
+        return self._frames.decode(z)[None]
+
+    def reset(self, seed: int | None = 0) -> None:
+        if self._frames is not None:
+            self._frames.reset(seed_counter(seed))
+
+    def close(self) -> None:
+        self._frames = None
+
+    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()  # the compiled kernel has no per-call setup to skip
+
+
+EXPORT_CHECK_FRAMES = 24  # frames of random latents the kernel must reproduce (below)
+EXPORT_CHECK_TOLERANCE = 1e-3  # of the peak: float rounding is ~4e-5 (measured)
+
+
+def export_frame_weights(model: torch.jit.ScriptModule) -> FrameWeights | None:
+    """The kernel's weights for ``model`` when it is a ``.ts`` export of our VAE, else None.
+
+    An export is trusted only when the kernel reproduces its own ``decode_stateful`` on random
+    latents from a zero state (float rounding apart); a file from another version of the
+    exporter, or with damaged weights, stays on the generic TorchScript path. Seconds the
+    first time in a process (the kernel compiles, or loads from numba's disk cache).
+    """
+    if getattr(model, "original_name", "") != "NnVae" or not hasattr(model, "decode_stateful"):
+        return None
+    try:
+        weights = FrameWeights(model)
+        z = np.random.default_rng(0).standard_normal((EXPORT_CHECK_FRAMES, weights.latent_size))
+        z = z.astype(np.float32)
+        with torch.inference_mode():
+            expected, _ = model.decode_stateful(
+                torch.from_numpy(z)[None], model.initial_state(1, 0)
+            )
+        expected = expected[0].numpy()
+        got = FrameDecoder(weights, 0).decode(z)
+    except Exception:  # any mismatch of layout means: not an export we know
+        return None
+    peak = float(np.abs(expected).max())
+    if got.shape != expected.shape or not np.isfinite(peak) or peak == 0.0:
+        return None
+    if float(np.abs(got - expected).max()) > EXPORT_CHECK_TOLERANCE * peak:
+        return None
+    return weights

@@ -184,15 +184,16 @@ class Decoder(nn.Module):
     def forward(
         self, z: torch.Tensor, h: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``(midi [B, T], harmonic amps [B, T, K], noise mags [B, T, n_bands], h)``.
+        """``(f0 [B, T] Hz, harmonic amps [B, T, K], noise mags [B, T, n_bands], h)``.
 
-        The pitch is not predicted: it is latent dimension 0 (see :class:`VaeCore`).
+        The pitch is not predicted: it is latent dimension 0 (see :class:`VaeCore`), so f0
+        carries no gradient to any weight.
         """
         pre = self.pre(z)
         rec, h_new = self.gru(pre, h)
         out = self.head(self.post(torch.cat([rec, pre], dim=-1)))
         midi = 69.0 + 12.0 * z[..., 0]  # latent dim 0 is the pitch, in octaves re A4
-        f0 = midi_to_hz(midi).clamp(20.0, self.nyquist_hz)
+        f0 = midi_to_hz(midi.detach()).clamp(20.0, self.nyquist_hz)
         level = out[..., 0]
         noise_pre = out[..., 1 + self.n_harmonics :] - 5.0
         if self.loudness_gain != 0.0:  # level skip from the loudness latent (dim 1)
@@ -206,7 +207,7 @@ class Decoder(nn.Module):
         dist = dist / (dist.sum(-1, keepdim=True) + 1e-7)
         amps = total.unsqueeze(-1) * dist
         noise = scaled_sigmoid(noise_pre)
-        return midi, amps, noise, h_new
+        return f0, amps, noise, h_new
 
 
 class VaeCore(nn.Module):
@@ -269,15 +270,16 @@ class VaeCore(nn.Module):
     @torch.jit.export
     def decode_step(
         self, z: torch.Tensor, state: list[torch.Tensor]
-    ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
-        """Latents ``[B, T, L]`` -> ``(audio [B, T*hop], midi [B, T], new state)``."""
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Latents ``[B, T, L]`` -> ``(audio [B, T*hop], new state)``.
+
+        The pitch is a feature, never learned: no gradient flows through the oscillator phases
+        (the sines' backward pass was ~40 % of a training step).
+        """
         h, f0_prev, amp_prev, phase, tail, counter = state
-        midi, amps, noise, h_new = self.decoder(z, h)
-        # The pitch is a feature, never learned: no gradient through the oscillator phases
-        # (the sines' backward pass was ~40 % of a training step; values are unchanged).
-        f0 = midi_to_hz(midi.detach()).clamp(20.0, self.sample_rate_hz / 2.0)
+        f0, amps, noise, h_new = self.decoder(z, h)
         audio, phase_new, tail_new, counter_new = self.synth(
             f0, amps, noise, f0_prev, amp_prev, phase, tail, counter
         )
         new_state = [h_new, f0[:, -1:], amps[:, -1], phase_new, tail_new, counter_new]
-        return audio, midi, new_state
+        return audio, new_state

@@ -69,7 +69,7 @@ class NnVae(nn.Module):
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """PCA latents ``[B, T, L]`` -> ``(audio [B, T * hop], new state)``."""
         raw = torch.matmul(z, self.pca_components) + self.pca_mean
-        audio, _, new_state = self.core.decode_step(raw, state)
+        audio, new_state = self.core.decode_step(raw, state)
         return audio, new_state
 
     @torch.jit.export

@@ -13,8 +13,6 @@ from __future__ import annotations
 import math
 import os
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,6 +25,7 @@ from .dataset import Corpus, CorpusError, build_corpus, scan_audio_files, split_
 from .losses import SpectralLoss, kl_divergence
 from .model import LOUDNESS_GAIN, VaeConfig, VaeCore
 from .optim import Adam, clip_grad_norm
+from .train_options import TrainOptions
 
 # VaeConfig fields for models trained from now on. VaeConfig's own defaults describe the
 # checkpoints written before a field existed (so those load and decode exactly as before).
@@ -34,41 +33,6 @@ from .optim import Adam, clip_grad_norm
 # previous defaults in the same 20 minutes (~2,980 steps each, with per-crop SC and KL 0.0005;
 # see engines/vae/model.py).
 NEW_MODEL_DEFAULTS: dict[str, Any] = {"loudness_latent": True, "loudness_gain": LOUDNESS_GAIN}
-
-
-@dataclass
-class TrainOptions:
-    """What ``latentscape train`` asks for. ``minutes`` and/or ``steps`` bound the run."""
-
-    folder: Path
-    output: Path
-    minutes: float | None = None
-    steps: int | None = None
-    seed: int = 0
-    resume: bool = False
-    batch_size: int = 8
-    crop_frames: int = 64
-    context_frames: int = 8
-    # Silence before each training file, so that onsets at a file's start count in the loss
-    # (dataset.build_corpus). Measured (20 min, kl 1e-4, side by side): held-out spectral
-    # convergence 0.709 without, 0.675 with 8 frames (pitched 0.611 -> 0.568).
-    lead_in_frames: int = 8
-    learning_rate: float = 1e-3
-    # Held-out spectral convergence after 20 min (bench/vae_quality.py, 71 test sounds):
-    # 0.002 -> 0.803, 0.0005 -> 0.700; with the lead-in below 1e-4 -> 0.675, 1e-5 -> 0.665.
-    kl_weight: float = 0.00001
-    kl_warmup_steps: int = 1000
-    loudness_weight: float = 0.0
-    sc_per_item: bool = True  # spectral convergence per crop, as the benchmark scores files
-    sc_weight: float = 1.0  # weight of spectral convergence against log-magnitude L1
-    validation_fraction: float = 0.05
-    validate_every_s: float = 300.0
-    checkpoint_every_s: float = 120.0
-    latent_size: int = 16
-    threads: int | None = None
-    progress: bool = True
-    command: str = ""
-    model_options: dict[str, Any] = field(default_factory=dict)  # VaeConfig overrides
 
 
 class TrainingModule(torch.nn.Module):
@@ -99,7 +63,7 @@ class TrainingModule(torch.nn.Module):
         sample = learned + torch.randn_like(learned) * (0.5 * logvar).exp()
         z = torch.cat([mean[..., :fixed], sample], dim=-1)
         counters = int(torch.randint(0, 1 << 20, ()).item())
-        out, _, _ = core.decode_step(z, core.initial_state(audio.shape[0], counters))
+        out, _ = core.decode_step(z, core.initial_state(audio.shape[0], counters))
         skip = self.context_frames * core.hop
         spec = self.spectral(out[:, skip:], audio[:, skip:])
         kl = kl_divergence(learned, logvar)
@@ -111,7 +75,7 @@ class TrainingModule(torch.nn.Module):
 def reconstruct(core: VaeCore, audio: torch.Tensor) -> torch.Tensor:
     """Encode (posterior mean) and decode one padded mono signal ``[N]`` -> ``[N]``."""
     z = core.encode_mean(audio[None])
-    out, _, _ = core.decode_step(z, core.initial_state(1, 0))
+    out, _ = core.decode_step(z, core.initial_state(1, 0))
     return out[0]
 
 
@@ -131,12 +95,16 @@ def validate(core: VaeCore, corpus: Corpus) -> Reconstruction | None:
 
 @torch.no_grad()
 def latent_pca(core: VaeCore, corpus: Corpus, max_frames: int = 50_000, seed: int = 0):
-    """PCA of posterior means over the corpus: ``(mean [L], components [L, L], variance [L])``."""
+    """PCA of posterior means over the corpus: ``(mean [L], components [L, L], variance [L])``.
+
+    The lead-in silence the trainer puts before each file is left out: it is not the user's.
+    """
     was_training = core.training
     core.eval()
     # The corpus holds each file's features already: encoding them again (YIN and mel on all
     # the audio) took ~10 s on 700 files at every checkpoint, ~8 % of a 20-minute budget.
-    means = torch.cat([core.posterior(f[None])[0][0] for f in corpus.feats])
+    lead = corpus.lead_frames
+    means = torch.cat([core.posterior(f[None])[0][0, lead:] for f in corpus.feats])
     core.train(was_training)
     if means.shape[0] > max_frames:
         idx = torch.from_numpy(

@@ -137,10 +137,23 @@ def test_projects_saved_before_gap_settling_still_open(blobs):
     arrays = inv.to_arrays()
     old_fields = 13  # the config stored before settle_* / thin_plate / data_weight existed
     arrays["inv_config"] = arrays["inv_config"][:old_fields]
+    del arrays["inv_config_names"]  # positional, as saved then
     again = InverseMap.from_arrays(arrays)
     q = np.random.default_rng(2).uniform(0, 1, (50, 2))
     np.testing.assert_array_equal(again.frames(q), inv.frames(q))
     assert again.config == InverseMapConfig()
+
+
+def test_the_config_is_stored_by_name(blobs):
+    points, anchors = blobs[0], blobs[1]
+    custom = InverseMapConfig(grid_size=64, snap_fraction=0.3, k_support=12, settle_passes=0)
+    arrays = InverseMap.build(points, anchors, custom).to_arrays()
+    # Saved by a version whose fields came in another order, with one retired since.
+    order = np.random.default_rng(0).permutation(len(arrays["inv_config"]))
+    names = [*arrays["inv_config_names"][order], "retired_option"]
+    arrays["inv_config_names"] = np.array(names, np.str_)
+    arrays["inv_config"] = np.append(arrays["inv_config"][order], 7.0)
+    assert InverseMap.from_arrays(arrays).config == custom
 
 
 def test_one_and_two_sounds_still_map():

@@ -10,6 +10,7 @@ from latentscape.cli import main
 from latentscape.engines.loader import load_model
 from latentscape.engines.script_state import is_state_buffer
 from latentscape.engines.torchscript_engine import TorchScriptEngine
+from latentscape.engines.vae.fast_stream import export_frame_weights
 
 
 @pytest.mark.slow  # compiles TorchScript / imports auraloss: ~5 s idle, 15-30 s on busy cores
@@ -42,12 +43,34 @@ def test_torchscript_engine_reproduces_the_vae_engine(tmp_path, tiny_checkpoint)
     np.testing.assert_array_equal(exported.decode(z), native.decode(z))
     audio = np.random.default_rng(1).standard_normal(5000).astype(np.float32) * 0.1
     np.testing.assert_array_equal(exported.encode(audio), native.encode(audio))
-    # The export's streaming state carries between calls like the engine's stream decoder.
-    a, b = exported.stream_decoder(0), native.stream_decoder(0)
-    ys_a = np.concatenate([a.decode(z[i : i + 4]) for i in range(0, 40, 4)], axis=1)
-    ys_b = np.concatenate([b.decode(z[i : i + 4]) for i in range(0, 40, 4)], axis=1)
-    peak = np.abs(ys_b).max()
-    np.testing.assert_allclose(ys_a, ys_b, atol=2e-3 * peak)
+    # Streaming: the engine recognises its own export and runs the same compiled kernel ...
+    assert exported.uses_frame_kernel
+    ys_native = _stream(native.stream_decoder(0), z)
+    np.testing.assert_array_equal(_stream(exported.stream_decoder(0), z), ys_native)
+    # ... which the export's own TorchScript streaming state reproduces up to float rounding.
+    script_path = load_model(out, frame_kernel=False)
+    assert not script_path.uses_frame_kernel
+    peak = np.abs(ys_native).max()
+    np.testing.assert_allclose(
+        _stream(script_path.stream_decoder(0), z), ys_native, atol=2e-3 * peak
+    )
+
+
+def _stream(decoder, z: np.ndarray) -> np.ndarray:
+    """Decode ``z`` four frames per call; returns ``[1, frames * hop]``."""
+    return np.concatenate([decoder.decode(z[i : i + 4]) for i in range(0, len(z), 4)], axis=1)
+
+
+@pytest.mark.slow  # compiles TorchScript: ~5 s idle, 15-30 s on busy cores
+def test_only_exports_the_kernel_reproduces_stream_through_it(tmp_path, tiny_checkpoint):
+    out = tmp_path / "model.ts"
+    main(["export", str(tiny_checkpoint), "-o", str(out)])
+    model = torch.jit.load(str(out))
+    assert export_frame_weights(model) is not None
+    with torch.no_grad():
+        model.core.decoder.head.bias.fill_(float("nan"))  # damaged weights
+    assert export_frame_weights(model) is None
+    assert export_frame_weights(torch.jit.script(torch.nn.Linear(2, 2))) is None
 
 
 def test_export_of_a_non_model_is_a_one_line_error(tmp_path, capsys):
