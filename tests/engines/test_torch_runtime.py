@@ -47,3 +47,18 @@ def test_kept_memory_spares_every_model_call_its_page_faults(tmp_path):
     kept = _faults_per_call(model, "keep")
     assert default > 100  # the problem is real: 64 frames make ~1 MB intermediates
     assert kept < default / 20
+
+
+def test_the_thread_policy_holds_after_other_code_changed_it():
+    import torch
+
+    from latentscape.engines.torch_runtime import configure_runtime
+
+    before = torch.get_num_threads()
+    try:
+        configure_runtime(1)
+        torch.set_num_threads(2)  # e.g. a test fixture or a library restoring its own setting
+        configure_runtime(1)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
