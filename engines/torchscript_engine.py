@@ -16,7 +16,7 @@ Design notes (facts from DESIGN.md §3, measured on RAVE 2.3.1 exports):
 - Calls run under ``torch.inference_mode()``, one torch thread by default, after three warm-up
   calls (the first calls are several times slower).
 - Exports of our own VAE (``latentscape export``) stream through the compiled frame kernel of
-  :mod:`.vae.fast_stream` once it is shown to reproduce the file's own decode: 4.5x the bare
+  :mod:`.vae.fast_stream` once it is shown to reproduce the file's own decode: 4.4x the bare
   ``decode`` loop at one frame per call (bench/engine_stream.py), where per-call overhead
   alone would keep any host under 0.95 of it for a 0.3 ms model.
 
