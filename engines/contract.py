@@ -19,12 +19,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+import numpy as np
+
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
-    import numpy as np
-
     from .model_info import ModelInfo
+
+
+def as_trajectory(trajectory: np.ndarray, latent_size: int) -> np.ndarray:
+    """``trajectory`` as float32 ``[frames, latent_size]``; ValueError for any other shape."""
+    z = np.asarray(trajectory, np.float32)
+    if z.ndim != 2 or z.shape[1] != latent_size:
+        raise ValueError(f"trajectory must be [frames, {latent_size}], got {z.shape}")
+    return z
 
 
 @runtime_checkable

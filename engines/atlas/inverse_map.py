@@ -119,8 +119,8 @@ def scale_space_grid(
 
     Widths run from ``G / 4`` cells (or ``max_cells``; then the background is 0, for local
     residual corrections) down to ``cfg.finest_width`` (both in cells here); each finer width
-    takes over where it has support (module docstring). Wide kernels are computed on a coarser grid (the blurred
-    fields are smooth at that width) and upsampled bilinearly.
+    takes over where it has support (module docstring). Wide kernels are computed on a coarser
+    grid (the blurred fields are smooth at that width) and upsampled bilinearly.
     """
     g = cfg.grid_size
     c0 = confidence_points or cfg.confidence_points

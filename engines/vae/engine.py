@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..contract import as_trajectory
 from ..errors import ModelLoadError, ModelRuntimeError, one_line
 from ..model_info import ModelInfo
 from ..torch_runtime import configure_runtime
@@ -158,14 +159,8 @@ class VaeEngine:
             z = self._model.encode_latents(torch.from_numpy(np.ascontiguousarray(x))[None])
         return self._finite(z[0], "encode")
 
-    def _check_trajectory(self, trajectory: np.ndarray) -> np.ndarray:
-        z = np.asarray(trajectory, np.float32)
-        if z.ndim != 2 or z.shape[1] != self.latent_size:
-            raise ValueError(f"trajectory must be [frames, {self.latent_size}], got {z.shape}")
-        return z
-
     def decode(self, trajectory: np.ndarray, seed: int | None = 0) -> np.ndarray:
-        z = self._check_trajectory(trajectory)
+        z = as_trajectory(trajectory, self.latent_size)
         if z.shape[0] == 0:
             return np.zeros((1, 0), np.float32)
         with torch.inference_mode():

@@ -5,9 +5,9 @@ Why not torch: one latent frame is 5.8 ms of audio and the decoder does ~100 ten
 operations per frame; torch pays 2-5 µs of dispatch per operation on tiny tensors (scripted:
 320-400 µs a frame here, a real-time factor of ~15), numpy ~1 µs (145 µs a frame at best,
 ~40x). :func:`~.frame_kernel.decode_frame` does the whole frame in one compiled call: 90-100 µs
-of CPU per frame measured on this busy machine (~60x), against 250 µs for numpy at that time. The maths is
-that of :meth:`~.model.VaeCore.decode_step` with the same weights, so chunked output equals
-the one-shot torch decode up to float rounding (tests/engines/vae check it).
+of CPU per frame measured on this busy machine (~60x), against 250 µs for numpy at that time.
+The maths is that of :meth:`~.model.VaeCore.decode_step` with the same weights, so chunked
+output equals the one-shot torch decode up to float rounding (tests/engines/vae check it).
 
 Not thread-safe: one :class:`FrameDecoder` belongs to one voice's decode thread.
 """
@@ -20,6 +20,7 @@ import os
 import numpy as np
 import torch
 
+from ..contract import as_trajectory
 from .frame_kernel import decode_frame
 from .scripted import NnVae
 
@@ -134,10 +135,7 @@ class FrameStreamDecoder:
         """``[n, latent_size]`` -> ``[1, n * hop]`` float32."""
         if self._frames is None:
             raise RuntimeError("stream decoder is closed")
-        z = np.asarray(frames, np.float32)
-        if z.ndim != 2 or z.shape[1] != self._latent_size:
-            raise ValueError(f"trajectory must be [frames, {self._latent_size}], got {z.shape}")
-        return self._frames.decode(z)[None]
+        return self._frames.decode(as_trajectory(frames, self._latent_size))[None]
 
     def reset(self, seed: int | None = 0) -> None:
         if self._frames is not None:

@@ -56,10 +56,10 @@ held-out test set of 71 sounds, see ``bench/vae_quality.py`` and resources/demo/
   train --threads 2`` alone, 0.769. Single runs prove nothing under ~0.1. Most of the spread
   is the output level of single files: with the best gain per file the five lie within
   0.59-0.62, and one global gain of -3 to -6 dB, chosen on training files, takes the two
-  worst seeds to 0.761 and 0.717 (at the cost of the level goal, ±3 dB). A gate of the harmonics by YIN periodicity would not fix the worst files
-  (SC > 1): they are tonal drums (bongos, toms)
-  with periodicity > 0.8 whose attack frames come out 5-10 dB too loud, and YIN octave
-  jumps (1 % of the test energy). What is left on steady pitched notes: the harmonic
+  worst seeds to 0.761 and 0.717 (at the cost of the level goal, ±3 dB). A gate of the
+  harmonics by YIN periodicity would not fix the worst files (SC > 1): they are tonal drums
+  (bongos, toms) with periodicity > 0.8 whose attack frames come out 5-10 dB too loud, and
+  YIN octave jumps (1 % of the test energy). What is left on steady pitched notes: the harmonic
   distribution (e.g. a guitar's 2nd harmonic 10 dB too weak, on training notes too).
 - Causality: the decoder is a GRU over latent frames and the synth glides from the previous
   frame's controls, so streaming is exact with a one-hop lag (5.8 ms at hop 256 + 1.5 ms noise

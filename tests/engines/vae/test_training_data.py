@@ -42,13 +42,18 @@ def test_prepare_audio_pads_to_whole_hops_after_the_lead_in():
     assert audio[: 2 * HOP].abs().sum() == 0 and audio[2 * HOP : 2 * HOP + 300].min() == 1
 
 
-def test_pca_from_cached_features_equals_encoding_the_audio(tmp_path):
+def _three_tones(folder) -> list:
+    """Three short tones of different pitch and level, written to ``folder``."""
     import soundfile as sf
 
     for i, f in enumerate([220.0, 330.0, 550.0]):
-        sf.write(tmp_path / f"t{i}.wav", tone(f, 0.4, 44100, amp=0.2 + 0.2 * i), 44100)
+        sf.write(folder / f"t{i}.wav", tone(f, 0.4, 44100, amp=0.2 + 0.2 * i), 44100)
+    return sorted(folder.glob("*.wav"))
+
+
+def test_pca_from_cached_features_equals_encoding_the_audio(tmp_path):
     core = _core()
-    corpus = build_corpus(sorted(tmp_path.glob("*.wav")), core.features, 44100, 1)
+    corpus = build_corpus(_three_tones(tmp_path), core.features, 44100, 1)
     mean, _, var = latent_pca(core, corpus)
     with torch.no_grad():
         means = torch.cat([core.encode_mean(a[None])[0] for a in corpus.audio])
@@ -60,12 +65,8 @@ def test_pca_from_cached_features_equals_encoding_the_audio(tmp_path):
 
 
 def test_pca_leaves_out_the_lead_in_silence(tmp_path):
-    import soundfile as sf
-
-    for i, f in enumerate([220.0, 330.0, 550.0]):
-        sf.write(tmp_path / f"t{i}.wav", tone(f, 0.4, 44100, amp=0.2 + 0.2 * i), 44100)
     core = _core()
-    files = sorted(tmp_path.glob("*.wav"))
+    files = _three_tones(tmp_path)
     plain = build_corpus(files, core.features, 44100, 1)
     lead = build_corpus(files, core.features, 44100, 1, lead_frames=8)
     # The sound's own frames have the same features either way, so the same PCA (up to the
