@@ -63,6 +63,9 @@ class Mixer:
         self._slot_floats = [state.slot_floats(s) for s in range(layout.slots)]
         self._tap = state.tap
         self._tap_frames = layout.tap_frames
+        # Slots whose voice ends in the block being rendered: marked FINISHED only once the
+        # block is in the output tap, so whoever sees FINISHED also finds all of its audio there.
+        self._ending: list[np.ndarray] = []
 
     def render(self, out: np.ndarray) -> None:
         """Fill ``out`` ``[frames, channels]`` float32 completely (audio thread)."""
@@ -96,6 +99,7 @@ class Mixer:
         out.fill(0.0)
         fade = float(floats[FADE_FRAMES])
         starved = False
+        ending = self._ending
         for slot, ring in enumerate(s.rings):
             si = self._slot_ints[slot]
             state = si[S_STATE]
@@ -107,7 +111,7 @@ class Mixer:
             if state == PRIMING:
                 if stop:
                     ring.skip_all()
-                    si[S_STATE] = FINISHED
+                    ending.append(si)
                     continue
                 if ring.queued_frames() < n and not ended:
                     continue  # not primed: starting late beats starting with a gap
@@ -138,12 +142,15 @@ class Mixer:
             faded_out = stop and played - sf[F_ORIGIN] >= fade
             if faded_out or (ended and ring.queued_frames() == 0):
                 ring.skip_all()
-                si[S_STATE] = FINISHED
+                ending.append(si)
         self._apply_master(out, fade)
         if out.max() > 1.0 or out.min() < -1.0:
             np.clip(out, -1.0, 1.0, out=out)
             ints[CLIPPED_BLOCKS] += 1
         self._write_tap(out)
+        for si in ending:
+            si[S_STATE] = FINISHED
+        ending.clear()
         if starved:
             ints[UNDERRUNS] += 1
         ints[FRAMES_OUT] += n

@@ -130,6 +130,25 @@ def test_tap_holds_what_was_handed_out() -> None:
     np.testing.assert_array_equal(tap.latest(100), out[-100:])
 
 
+def test_a_voice_is_finished_only_once_its_last_block_is_in_the_tap() -> None:
+    # Another thread that sees FINISHED reads the tap next: all of the voice must be there
+    # (a test on the JACK stream read the tap between the two and missed the last block).
+    state = make_state()
+    mixer = Mixer(state)
+    start_voice(state, 0, const(100))  # ends in the second block
+    state_at_tap_write = []
+    write_tap = mixer._write_tap
+
+    def spy(out: np.ndarray) -> None:
+        state_at_tap_write.append(int(state.slot_ints(0)[ss.S_STATE]))
+        write_tap(out)
+
+    mixer._write_tap = spy
+    render(mixer, 3)
+    assert state_at_tap_write[:2] == [ss.PLAYING, ss.PLAYING]
+    assert state.slot_ints(0)[ss.S_STATE] == ss.FINISHED
+
+
 def test_render_allocates_no_sample_memory() -> None:
     state = make_state(slots=2)
     mixer = Mixer(state)
