@@ -18,6 +18,9 @@ Diagnostic lines (spectral convergence, SC, is the hard goal):
 - ``*.sc_fftN``: SC at each FFT size (the goal is their mean);
 - ``allpass``: the input through a random all-pass filter (random phase per frequency bin over
   the whole file): the right long-term spectrum, nothing else;
+- ``measured_controls``: the model's synthesizer driven by the controls that the trainer
+  measures from each sound for control supervision (engines/vae/analysis.py), no network: what
+  the decoder is taught to reach;
 - ``model_level_oracle``: the model's output scaled per file by the gain (-24..+6 dB, 3 dB
   steps) that minimises its SC: what is left when the level is right;
 - ``--synth-oracle N`` (slow, ~20 s a file): the model's own synthesizer driven by controls
@@ -115,8 +118,12 @@ def evaluate(
             "random_phase",
             "random_phase_drums",
             "allpass",
+            "measured_controls",
         )
     }
+    core = getattr(getattr(engine, "_model", None), "core", None)  # our VAE: its synth
+    if core is not None:
+        from vae_synth_oracle import measured_controls_audio
     for path in files:
         x = read_mono(path, rate)
         y = engine.decode(engine.encode(x), seed=0)[0, : x.shape[0]]
@@ -139,6 +146,9 @@ def evaluate(
         per_fft["random_phase"].append(spectral_convergence_per_fft(x_rp, x))
         if not is_pitched(path.name):
             groups["random_phase_drums"].append(rp)
+        if core is not None:
+            y_mc = measured_controls_audio(core, x)
+            groups["measured_controls"].append(Reconstruction.measure(y_mc, x, rate))
         x_ap = allpass(x, rng)
         groups["allpass"].append(Reconstruction.measure(x_ap, x, rate))
         per_fft["allpass"].append(spectral_convergence_per_fft(x_ap, x))

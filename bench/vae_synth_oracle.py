@@ -54,6 +54,27 @@ def fit_file(core, x: np.ndarray, iters: int = 150) -> np.ndarray:
         return render(12345)[0, : x.size].numpy()
 
 
+@torch.no_grad()
+def measured_controls_audio(core, x: np.ndarray) -> np.ndarray:
+    """``x`` rendered by the model's synth from the controls the trainer measures for control
+    supervision (engines/vae/analysis.py), with another noise than training sees: ``[N]``."""
+    from latentscape.engines.vae.trainer import _control_analyser
+
+    synth, k = core.synth, core.n_harmonics
+    audio = prepare_audio(x, core.hop, 1)
+    feats = core.features(audio[None])[0]
+    controls = _control_analyser(core)(audio, feats)[None]
+    f0 = midi_to_hz(69.0 + 12.0 * feats[:, core.pitch_feature]).clamp(
+        20.0, synth.sample_rate_hz / 2
+    )
+    harm, _ = synth.harmonic(
+        f0[None], controls[..., :k], f0[None, :1], torch.zeros(1, k), torch.zeros(1, 1).double()
+    )
+    tail = torch.zeros(1, synth.taps - 1)
+    noise, _ = synth.noise(controls[..., k:], tail, torch.full((1,), 12345))
+    return (harm + noise).reshape(-1)[: x.size].numpy()
+
+
 def synth_oracle(engine, files: list[Path], per_class: int) -> list[str]:
     """``name = value`` lines: the oracle's MR-STFT and SC (all, pitched, drums, per FFT)."""
     from vae_quality import is_pitched

@@ -34,6 +34,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         ("--latent-size", "latent_size", int, "latent dims, 8-32"),
         ("--learning-rate", "learning_rate", float, "Adam's step size"),
         ("--kl-weight", "kl_weight", float, "weight of the KL term"),
+        ("--control-weight", "control_weight", float, "weight of the measured-controls loss"),
+        ("--audio-loss-after", "audio_loss_after", float, "budget share on controls alone"),
         ("--validation-fraction", "validation_fraction", float, "share of files held out"),
         ("--validate-every", "validate_every_s", float, "seconds between validations"),
     ):
@@ -63,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         latent_size=args.latent_size,
         learning_rate=args.learning_rate,
         kl_weight=args.kl_weight,
+        control_weight=args.control_weight,
+        audio_loss_after=args.audio_loss_after,
         validation_fraction=args.validation_fraction,
         validate_every_s=args.validate_every,
         threads=args.threads,

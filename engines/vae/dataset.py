@@ -3,12 +3,14 @@
 Every readable file is kept: stereo is mixed to mono, other rates are resampled (soxr), files
 shorter than one training crop are padded with silence (RAVE silently drops them), long files
 are kept whole and sampled in proportion to their length. Unreadable files are listed, not
-fatal. Features (log-mel + YIN pitch, :mod:`.features`) are computed once here.
+fatal. Features (log-mel + YIN pitch, :mod:`.features`) are computed once here, and, when the
+trainer asks for them, the synthesizer controls measured from each file (:mod:`.analysis`).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +74,7 @@ class Corpus:
     names: list[str] = field(default_factory=list)
     audio: list[torch.Tensor] = field(default_factory=list)
     feats: list[torch.Tensor] = field(default_factory=list)  # [T, F]
+    controls: list[torch.Tensor] = field(default_factory=list)  # [T, C], or none at all
     skipped: list[str] = field(default_factory=list)  # "name: reason"
 
     def __len__(self) -> int:
@@ -83,16 +86,19 @@ class Corpus:
 
     def sample_batch(
         self, rng: np.random.Generator, batch: int, frames: int
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Random crops: audio ``[B, frames * hop]`` and features ``[B, frames, F]``."""
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """Random crops: audio ``[B, frames * hop]``, features ``[B, frames, F]`` and controls
+        ``[B, frames, C]`` (None when the corpus was built without an analyser)."""
         lengths = np.array([f.shape[0] for f in self.feats], np.float64)
         picks = rng.choice(len(self.feats), size=batch, p=lengths / lengths.sum())
-        audio, feats = [], []
+        audio, feats, controls = [], [], []
         for i in picks:
             start = int(rng.integers(0, self.feats[i].shape[0] - frames + 1))
             audio.append(self.audio[i][start * self.hop : (start + frames) * self.hop])
             feats.append(self.feats[i][start : start + frames])
-        return torch.stack(audio), torch.stack(feats)
+            if self.controls:
+                controls.append(self.controls[i][start : start + frames])
+        return torch.stack(audio), torch.stack(feats), torch.stack(controls) if controls else None
 
 
 def prepare_audio(
@@ -115,6 +121,7 @@ def build_corpus(
     min_frames: int,
     progress=None,
     lead_frames: int = 0,
+    analyser: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
 ) -> Corpus:
     """Read and analyse ``files``; ``progress(i, n)`` is called after each file.
 
@@ -123,6 +130,9 @@ def build_corpus(
     file (most one-shots) never counts in training, while a whole-file decode starts there
     from a silent decoder state. The features of the file's own frames are unchanged (the
     extractor zero-pads anyway).
+
+    ``analyser(audio [N], feats [T, F]) -> controls [T, C]``: when given, its result is kept
+    per file (``Corpus.controls``) and served with every crop.
     """
     corpus = Corpus(hop=extractor.hop, sample_rate_hz=sample_rate_hz, lead_frames=lead_frames)
     for i, path in enumerate(files):
@@ -139,6 +149,8 @@ def build_corpus(
         corpus.names.append(path.name)
         corpus.audio.append(audio)
         corpus.feats.append(feats)
+        if analyser is not None:
+            corpus.controls.append(analyser(audio, feats))
         if progress is not None:
             progress(i + 1, len(files))
     return corpus

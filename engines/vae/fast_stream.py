@@ -61,6 +61,8 @@ class FrameWeights:
         self.taps = syn.taps
         self.stride = int(syn.stride)
         self.loud_gain = float(dec.loudness_gain)
+        self.n_env = int(getattr(dec, "envelope_points", 0))  # exports from before: none
+        self.top_mel = float(getattr(dec, "top_mel", 1.0))
         self.pca_t = _np(model.pca_components.t())
         self.pca_mean = _np(model.pca_mean)
         self.pre_t = _np(_layer(dec.pre, 0).weight)
@@ -112,8 +114,9 @@ class FrameDecoder:
             decode_frame(
                 frames[i], w.pca_t, w.pca_mean, w.pre_t, w.pre_b, w.ih_t, w.ih_b, w.hh_t,
                 w.hh_b, w.p1_t, w.p1_b, w.ln_w, w.ln_b, w.ln_eps, w.p2_t, w.p2_b, w.head_t,
-                w.head_b, w.ir_basis_t, w.ramp, w.noise_table, w.sr, w.stride, w.loud_gain, self.h,
-                self.amp_prev, self.tail, self.scalars, out[i * hop : (i + 1) * hop],
+                w.head_b, w.ir_basis_t, w.ramp, w.noise_table, w.sr, w.stride, w.loud_gain,
+                w.n_env, w.top_mel, self.h, self.amp_prev, self.tail, self.scalars,
+                out[i * hop : (i + 1) * hop],
             )  # fmt: skip
         return out
 

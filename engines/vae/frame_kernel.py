@@ -54,7 +54,7 @@ def decode_frame(
     ln_eps,
     p2_t,  # [H, H]
     p2_b,
-    head_t,  # [1 + K + NB, H]
+    head_t,  # [1 + K + n_env + NB, H]
     head_b,
     ir_basis_t,  # [taps, NB]
     ramp,  # [hop]
@@ -62,6 +62,8 @@ def decode_frame(
     sr,
     stride,
     loud_gain,  # level skip from the loudness latent z[1] (0.0: none)
+    n_env,  # points of the harmonic envelope on its mel grid (0: none)
+    top_mel,  # mel of Nyquist (the envelope grid's last point)
     h,  # state [H], updated
     amp_prev,  # state [K], updated
     tail,  # state [taps - 1], updated
@@ -124,13 +126,24 @@ def decode_frame(
     # float32, like o: with no skip, o[0] + 0 is o[0] and the sigmoid runs in float32 as before.
     skip = np.float32(loud_gain * z[1]) if loud_gain != 0.0 else np.float32(0.0)
     total = 2.0 * _sigmoid(o[0] + skip) ** LOG10 + 1e-7
+    logits = np.empty(k_harm, np.float32)
+    for k in range(k_harm):
+        v = o[1 + k]
+        if n_env > 0:  # + the envelope read at this harmonic (Decoder.read_envelope)
+            freq = min(f0 * (k + 1), nyquist)
+            pos = 2595.0 * math.log10(1.0 + freq / 700.0) * ((n_env - 1) / top_mel)
+            left = min(max(math.floor(pos), 0.0), n_env - 2.0)
+            i = int(left)
+            low = o[1 + k_harm + i]
+            v = v + (low + (o[2 + k_harm + i] - low) * (pos - left))
+        logits[k] = v
     top_logit = -1e30
     for k in range(k_harm):
-        top_logit = max(top_logit, o[1 + k])
+        top_logit = max(top_logit, logits[k])
     amps = np.empty(k_harm, np.float32)
     soft = 0.0
     for k in range(k_harm):
-        e = math.exp(o[1 + k] - top_logit)
+        e = math.exp(logits[k] - top_logit)
         soft += e
         amps[k] = e
     masked = 0.0
@@ -145,7 +158,7 @@ def decode_frame(
             top = k + 1
     ir = np.zeros(taps, np.float32)
     for b in range(n_bands):
-        mag = 2.0 * _sigmoid(o[1 + k_harm + b] - 5.0 + skip) ** LOG10 + 1e-7
+        mag = 2.0 * _sigmoid(o[1 + k_harm + n_env + b] - 5.0 + skip) ** LOG10 + 1e-7
         for t in range(taps):
             ir[t] += mag * ir_basis_t[t, b]
 

@@ -1,4 +1,4 @@
-"""Training losses: multi-resolution STFT distance, pitch supervision, KL divergence.
+"""Training losses: multi-resolution STFT distance, control supervision, KL divergence.
 
 The spectral loss is the benchmark's metric itself (spectral convergence + log-magnitude L1,
 as auraloss's ``MultiResolutionSTFTLoss`` defines them, averaged over FFT sizes 2048…64 with a
@@ -70,7 +70,8 @@ def spectral_convergence_per_item(
 ) -> torch.Tensor:
     """Mean over the batch of ``||X_b - Y_b|| / max(||X_b||, floor * rms_b ||X_b||)``.
 
-    ``y_mag``, ``x_mag``: output and target magnitudes ``[B, bins, frames]``.
+    ``y_mag``, ``x_mag``: output and target magnitudes ``[B, bins, frames]`` (or any
+    ``[B, ·, ·]``: :func:`control_loss` passes controls ``[B, T, C]``).
     """
     err = (x_mag - y_mag).square().sum((1, 2)).sqrt()
     ref = x_mag.square().sum((1, 2)).sqrt()
@@ -94,3 +95,21 @@ def loudness_l1(output: torch.Tensor, target: torch.Tensor, frame: int = 1024) -
 def kl_divergence(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """KL(q || N(0, 1)) summed over latent dims, averaged over batch and frames."""
     return 0.5 * (mean.square() + logvar.exp() - logvar - 1.0).sum(-1).mean()
+
+
+def control_loss(
+    predicted: torch.Tensor, target: torch.Tensor, noise_from: int, noise_scale: float
+) -> torch.Tensor:
+    """Distance of decoder controls from measured ones (:mod:`.analysis`), both ``[B, T, C]``.
+
+    Columns from ``noise_from`` on are noise-band magnitudes, scaled by ``noise_scale`` onto
+    the harmonic amplitudes' energy scale. Spectral convergence per item over all controls
+    (the energy-weighted error that the benchmark's SC mostly sees) plus log-magnitude L1
+    (floored at 1e-4, -80 dB, so that silent controls do not dominate).
+    """
+    scale = torch.ones(predicted.shape[-1], device=predicted.device)
+    scale[noise_from:] = noise_scale
+    y, x = predicted * scale, target * scale
+    sc = spectral_convergence_per_item(y, x)
+    log_l1 = ((y + 1e-4).log() - (x + 1e-4).log()).abs().mean()
+    return sc + log_l1

@@ -7,6 +7,7 @@ training step. This one has the same update rule and a plain, ``weights_only``-s
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import torch
@@ -73,3 +74,51 @@ def clip_grad_norm(params, max_norm: float) -> float:
         for g in grads:
             g.mul_(scale)
     return float(norm)
+
+
+class WeightAverage:
+    """An exponential moving average of parameters (Polyak averaging), for the saved model.
+
+    Why: a model's held-out score swings from step to step at the end of a short run (measured:
+    validation spectral convergence 0.545 and 0.582 six steps apart in two runs of the same
+    seed), so a snapshot of the raw weights is a draw from that swing; the average is not.
+    The decay warms up as ``(1 + n) / (10 + n)`` so that early averages do not keep the
+    random initialisation. Training thread only.
+    """
+
+    def __init__(self, params, decay: float) -> None:
+        self.params = [p for p in params if p.requires_grad]
+        self.decay = decay
+        self.updates = 0
+        self.average = [p.detach().clone() for p in self.params]
+
+    @torch.no_grad()
+    def update(self) -> None:
+        self.updates += 1
+        d = min(self.decay, (1.0 + self.updates) / (10.0 + self.updates))
+        torch._foreach_mul_(self.average, d)
+        torch._foreach_add_(self.average, [p.detach() for p in self.params], alpha=1.0 - d)
+
+    @contextlib.contextmanager
+    def swapped_in(self):
+        """Within the block the parameters hold the average; the raw weights come back after."""
+        raw = [p.detach().clone() for p in self.params]
+        with torch.no_grad():
+            for p, a in zip(self.params, self.average):
+                p.copy_(a)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for p, r in zip(self.params, raw):
+                    p.copy_(r)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"updates": self.updates, "average": list(self.average)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if len(state["average"]) != len(self.params):
+            raise ValueError("weight average does not match the model")
+        self.updates = int(state["updates"])
+        for dst, src in zip(self.average, state["average"]):
+            dst.copy_(src)

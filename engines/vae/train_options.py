@@ -37,6 +37,18 @@ class TrainOptions:
     # Weight of spectral convergence against log-magnitude L1. 3.0 did not help (held-out SC
     # 0.740 / 0.642 with seeds 0 / 1, against 0.665 / 0.695 at 1.0; 20 min, side by side).
     sc_weight: float = 1.0
+    # Control supervision (engines/vae/analysis.py): weight of the distance between the
+    # decoder's synth controls and those measured from the training audio (0: off), and the
+    # fraction of the budget trained on it alone, before the audio loss joins (no synthesis
+    # in those steps: 0.05 s instead of 0.2 s). Held-out spectral convergence after 20 min
+    # (engines/vae/model.py): audio loss only 0.665; controls only 0.646; audio loss joining
+    # at 0.5: 0.597 (with the harmonic envelope 0.570; at 0.25: 0.610, at 0.75: 0.714).
+    control_weight: float = 1.0
+    audio_loss_after: float = 0.5
+    # Decay of the weight average that model files get (engines/vae/optim.WeightAverage; 0:
+    # the raw weights of the last step). With onset scaling of the measured controls, held-out
+    # spectral convergence 0.570 -> 0.566: within run-to-run spread, kept for steadiness.
+    weight_average: float = 0.999
     validation_fraction: float = 0.05
     validate_every_s: float = 300.0
     checkpoint_every_s: float = 120.0

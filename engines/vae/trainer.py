@@ -10,6 +10,7 @@ Called on the caller's thread; blocks until the budget is spent.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -20,19 +21,25 @@ import torch
 import torch.distributed as dist
 
 from ..audio_metrics import Reconstruction
+from .analysis import analyse_controls, noise_weight
 from .checkpoint import FORMAT, VERSION, load_checkpoint, resume_path, save_atomic
 from .dataset import Corpus, CorpusError, build_corpus, scan_audio_files, split_holdout
-from .losses import SpectralLoss, kl_divergence
+from .losses import SpectralLoss, control_loss, kl_divergence
 from .model import LOUDNESS_GAIN, VaeConfig, VaeCore
-from .optim import Adam, clip_grad_norm
+from .optim import Adam, WeightAverage, clip_grad_norm
 from .train_options import TrainOptions
 
 # VaeConfig fields for models trained from now on. VaeConfig's own defaults describe the
 # checkpoints written before a field existed (so those load and decode exactly as before).
 # Loudness latent + level skip: held-out spectral convergence 0.803 -> 0.700 against the
 # previous defaults in the same 20 minutes (~2,980 steps each, with per-crop SC and KL 0.0005;
-# see engines/vae/model.py).
-NEW_MODEL_DEFAULTS: dict[str, Any] = {"loudness_latent": True, "loudness_gain": LOUDNESS_GAIN}
+# see engines/vae/model.py). Harmonic envelope and periodicity latent: see the measurements
+# in engines/vae/model.py.
+NEW_MODEL_DEFAULTS: dict[str, Any] = {
+    "loudness_latent": True,
+    "loudness_gain": LOUDNESS_GAIN,
+    "envelope_points": 96,
+}
 
 
 class TrainingModule(torch.nn.Module):
@@ -45,6 +52,7 @@ class TrainingModule(torch.nn.Module):
         loudness_weight: float = 0.0,
         sc_per_item: bool = False,
         sc_weight: float = 1.0,
+        control_weight: float = 0.0,
     ) -> None:
         super().__init__()
         self.core = core
@@ -52,10 +60,19 @@ class TrainingModule(torch.nn.Module):
             loudness_weight=loudness_weight, sc_per_item=sc_per_item, sc_weight=sc_weight
         )
         self.context_frames = context_frames
+        self.control_weight = control_weight
+        self.noise_scale = noise_weight(core.synth.n_bands)
 
     def forward(
-        self, audio: torch.Tensor, feats: torch.Tensor, kl_weight: float
+        self,
+        audio: torch.Tensor,
+        feats: torch.Tensor,
+        controls: torch.Tensor | None,
+        kl_weight: float,
+        audio_loss: bool = True,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(loss, spectral or control loss, KL)``; without ``audio_loss`` nothing is
+        synthesized (a control-only step: the controls are compared with the measured ones)."""
         core = self.core
         mean, logvar = core.posterior(feats)
         fixed = core.fixed_dims  # pitch (and loudness) dims are not sampled
@@ -63,12 +80,20 @@ class TrainingModule(torch.nn.Module):
         sample = learned + torch.randn_like(learned) * (0.5 * logvar).exp()
         z = torch.cat([mean[..., :fixed], sample], dim=-1)
         counters = int(torch.randint(0, 1 << 20, ()).item())
-        out, _ = core.decode_step(z, core.initial_state(audio.shape[0], counters))
-        skip = self.context_frames * core.hop
-        spec = self.spectral(out[:, skip:], audio[:, skip:])
+        h, f0_prev, amp_prev, phase, tail, counter = core.initial_state(audio.shape[0], counters)
+        f0, amps, noise, _ = core.decoder(z, h)
+        skip = self.context_frames
         kl = kl_divergence(learned, logvar)
-        loss = spec + kl_weight * kl
-        return loss, spec.detach(), kl.detach()
+        fit = kl.new_zeros(())
+        if controls is not None and self.control_weight > 0.0:
+            predicted = torch.cat([amps, noise], dim=-1)[:, skip:]
+            fit = self.control_weight * control_loss(
+                predicted, controls[:, skip:], core.n_harmonics, self.noise_scale
+            )
+        if audio_loss:
+            out, *_ = core.synth(f0, amps, noise, f0_prev, amp_prev, phase, tail, counter)
+            fit = fit + self.spectral(out[:, skip * core.hop :], audio[:, skip * core.hop :])
+        return fit + kl_weight * kl, fit.detach(), kl.detach()
 
 
 @torch.no_grad()
@@ -144,6 +169,26 @@ class _Distributed:
             dist.destroy_process_group()
 
 
+def _control_analyser(core: VaeCore):
+    """``(audio [N], feats [T, F]) -> controls [T, C]`` for :func:`.dataset.build_corpus`."""
+    pitch = core.pitch_feature
+    synth = core.synth
+
+    def analyse(audio: torch.Tensor, feats: torch.Tensor) -> torch.Tensor:
+        f0 = (440.0 * torch.pow(2.0, feats[:, pitch])).clamp(20.0, core.sample_rate_hz / 2.0)
+        return analyse_controls(
+            audio,
+            f0,
+            feats[:, pitch + 1],
+            core.sample_rate_hz,
+            core.hop,
+            synth.n_harmonics,
+            synth.n_bands,
+        )
+
+    return analyse
+
+
 def _lr_factor(progress: float) -> float:
     """Cosine decay from 1 to 0.1 over the run (progress in [0, 1])."""
     return 0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * min(1.0, max(0.0, progress))))
@@ -206,6 +251,7 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
         min_frames,
         lambda i, n: bar.update(),
         lead_frames=opt.lead_in_frames,
+        analyser=_control_analyser(core) if opt.control_weight > 0.0 else None,
     )
     val_corpus = (
         build_corpus(val_files, core.features, config.sample_rate_hz, 1, lambda i, n: bar.update())
@@ -224,15 +270,23 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
     )
 
     module = TrainingModule(
-        core, opt.context_frames, opt.loudness_weight, opt.sc_per_item, opt.sc_weight
+        core,
+        opt.context_frames,
+        opt.loudness_weight,
+        opt.sc_per_item,
+        opt.sc_weight,
+        opt.control_weight,
     )
     model: torch.nn.Module = module
     if ddp.active:
         model = torch.nn.parallel.DistributedDataParallel(module)
     optimizer = Adam(core.parameters(), lr=opt.learning_rate)
+    average = WeightAverage(core.parameters(), opt.weight_average) if opt.weight_average else None
     step, elapsed = 0, 0.0
     if resume_data:
         optimizer.load_state_dict(resume_data["optimizer"])
+        if average is not None and "weight_average" in resume_data:
+            average.load_state_dict(resume_data["weight_average"])
         step = int(resume_data["training"]["step"])
         elapsed = float(resume_data["training"]["seconds"])
         # Fresh, but reproducible, random streams for the rest of the run.
@@ -270,21 +324,32 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
                     "sc_weight": opt.sc_weight,
                     "loudness_weight": opt.loudness_weight,
                     "kl_weight": opt.kl_weight,
+                    "control_weight": opt.control_weight,
+                    "audio_loss_after": opt.audio_loss_after,
                 },
+                "weight_average": opt.weight_average,
                 "command": opt.command,
                 "final": final,
             },
         }
         return data
 
+    def averaged():
+        """The weights a model file gets: the running average when there is one."""
+        return average.swapped_in() if average is not None else contextlib.nullcontext()
+
     def save(final: bool, metrics: Reconstruction | None) -> None:
-        data = snapshot(final)
-        mean, comps, var = latent_pca(core, corpus, seed=opt.seed)
+        with averaged():
+            data = snapshot(final)
+            mean, comps, var = latent_pca(core, corpus, seed=opt.seed)
         data.update(pca_mean=mean, pca_components=comps, pca_variance=var)
         if metrics is not None:
             data["metrics"] = {k: round(float(v), 4) for k, v in vars(metrics).items()}
         save_atomic(data, opt.output)
         data["optimizer"] = optimizer.state_dict()
+        if average is not None:  # training resumes from the raw weights, and the average
+            data["state_dict"] = snapshot(final)["state_dict"]
+            data["weight_average"] = average.state_dict()
         save_atomic(data, resume_path(opt.output))
 
     total = max_steps if max_steps else int(budget_s)
@@ -296,21 +361,25 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
     core.train()
     while not ddp.any((max_steps is not None and step >= max_steps) or elapsed >= budget_s):
         optimizer.lr = opt.learning_rate * _lr_factor(progress_fraction())
-        audio, feats = corpus.sample_batch(rng, opt.batch_size, min_frames)
+        audio, feats, controls = corpus.sample_batch(rng, opt.batch_size, min_frames)
         kl_w = opt.kl_weight * min(1.0, step / max(1, opt.kl_warmup_steps))
-        loss, spec, kl = model(audio, feats, kl_w)
+        with_audio = controls is None or progress_fraction() >= opt.audio_loss_after
+        loss, fit, kl = model(audio, feats, controls, kl_w, with_audio)
         optimizer.zero_grad()
         loss.backward()
         clip_grad_norm(optimizer.params, 2.0)
         optimizer.step()
+        if average is not None:
+            average.update()
         step += 1
         elapsed = elapsed_before + time.monotonic() - loop_start  # wall clock, all included
         if talk:
-            bar.set_postfix(step=step, spec=f"{spec.item():.3f}", kl=f"{kl.item():.1f}")
+            bar.set_postfix(step=step, fit=f"{fit.item():.3f}", kl=f"{kl.item():.1f}")
             bar.update(1 if max_steps else int(elapsed) - bar.n)
         now = time.monotonic()
         if lead and now - last_val >= opt.validate_every_s:
-            metrics = validate(core, val_corpus)
+            with averaged():
+                metrics = validate(core, val_corpus)
             if metrics is not None:
                 _say(f"step {step}: validation " + ", ".join(metrics.lines()), talk)
             last_val = time.monotonic()
@@ -320,7 +389,8 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
     bar.close()
     result: dict[str, Any] = {"step": step, "seconds": elapsed}
     if lead:
-        metrics = validate(core, val_corpus)
+        with averaged():
+            metrics = validate(core, val_corpus)
         if metrics is not None:
             _say("validation (held-out files):\n  " + "\n  ".join(metrics.lines()), talk)
             result["metrics"] = vars(metrics)

@@ -28,6 +28,15 @@ def tiny_checkpoint(tmp_path) -> Path:
 
 
 @pytest.fixture
+def envelope_checkpoint(tmp_path) -> Path:
+    """As ``tiny_checkpoint``, with the loudness latent and a harmonic envelope (as new
+    models have)."""
+    return write_tiny_checkpoint(
+        tmp_path / "envelope.pt", loudness_latent=True, loudness_gain=1.0, envelope_points=12
+    )
+
+
+@pytest.fixture
 def sound_folder(tmp_path) -> Path:
     """Ten awkward files: mono/stereo, 44.1/22.05/48 kHz, 50 ms to 3 s, a broken one."""
     folder = tmp_path / "sounds"

@@ -51,9 +51,17 @@ def test_encode_and_decode_shapes_follow_the_contract(tiny_checkpoint):
         engine.sample_prior(10)
 
 
-@pytest.mark.parametrize("chunk", [1, 3, 16])
-def test_stream_decoder_equals_one_shot_decode(tiny_checkpoint, chunk):
-    engine = load_model(tiny_checkpoint)
+@pytest.mark.parametrize(
+    ("checkpoint", "chunk"),
+    [
+        ("tiny_checkpoint", 1),
+        ("tiny_checkpoint", 3),
+        ("tiny_checkpoint", 16),
+        ("envelope_checkpoint", 3),
+    ],
+)
+def test_stream_decoder_equals_one_shot_decode(request, checkpoint, chunk):
+    engine = load_model(request.getfixturevalue(checkpoint))
     z = _latents(48, 8)
     whole = engine.decode(z, seed=5)
     decoder = engine.stream_decoder(seed=5)

@@ -32,11 +32,13 @@ def test_export_follows_the_nn_tilde_convention(tmp_path, tiny_checkpoint):
 
 
 @pytest.mark.slow  # compiles TorchScript / imports auraloss: ~5 s idle, 15-30 s on busy cores
-def test_torchscript_engine_reproduces_the_vae_engine(tmp_path, tiny_checkpoint):
+@pytest.mark.parametrize("checkpoint", ["tiny_checkpoint", "envelope_checkpoint"])
+def test_torchscript_engine_reproduces_the_vae_engine(tmp_path, request, checkpoint):
+    path = request.getfixturevalue(checkpoint)
     out = tmp_path / "model.ts"
-    main(["export", str(tiny_checkpoint), "-o", str(out)])
+    main(["export", str(path), "-o", str(out)])
     exported = load_model(out)
-    native = load_model(tiny_checkpoint)
+    native = load_model(path)
     assert isinstance(exported, TorchScriptEngine)
     assert exported.info.can_stream
     z = np.random.default_rng(0).standard_normal((40, 8)).astype(np.float32)

@@ -14,6 +14,7 @@ from latentscape.engines.loader import load_model
 from latentscape.engines.vae.checkpoint import resume_path
 from latentscape.engines.vae.dataset import CorpusError
 from latentscape.engines.vae.engine import VaeEngine
+from latentscape.engines.vae.model import VaeConfig, VaeCore
 from latentscape.engines.vae.trainer import TrainOptions, train
 from support.vae_models import TINY
 
@@ -77,6 +78,31 @@ def test_resume_continues_from_the_last_step(tmp_path, sound_folder):
     result = train(_options(sound_folder, out, steps=4, resume=True))
     assert result["step"] == 4
     assert torch.load(out, weights_only=True)["training"]["step"] == 4
+
+
+def test_control_supervision_options_train_and_are_recorded(tmp_path, sound_folder):
+    out = tmp_path / "model.pt"
+    result = train(_options(sound_folder, out, steps=4, control_weight=2.0, audio_loss_after=0.5))
+    assert result["step"] == 4
+    loss = torch.load(out, weights_only=True)["training"]["loss"]
+    assert loss["control_weight"] == 2.0 and loss["audio_loss_after"] == 0.5
+
+
+def test_the_model_file_gets_the_weight_average_and_resuming_the_raw_weights(
+    tmp_path, sound_folder
+):
+    out = tmp_path / "model.pt"
+    train(_options(sound_folder, out, steps=4, weight_average=0.9))
+    model = torch.load(out, weights_only=True)
+    resume = torch.load(resume_path(out), weights_only=True)
+    assert model["training"]["weight_average"] == 0.9
+    head = "decoder.head.weight"
+    assert not torch.equal(model["state_dict"][head], resume["state_dict"][head])
+    names = [n for n, _ in VaeCore(VaeConfig.from_dict(model["config"])).named_parameters()]
+    averaged = dict(zip(names, resume["weight_average"]["average"]))
+    torch.testing.assert_close(averaged[head], model["state_dict"][head])
+    assert train(_options(sound_folder, out, steps=6, resume=True, weight_average=0.9))["step"] == 6
+    assert torch.load(resume_path(out), weights_only=True)["weight_average"]["updates"] == 6
 
 
 def test_empty_folder_and_missing_budget_are_user_errors(tmp_path):

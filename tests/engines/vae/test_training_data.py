@@ -1,6 +1,6 @@
 """Training-side details that change what (and how fast) the VAE learns, not what it computes:
-the lead-in silence before each training file, the PCA from cached features, and the pitch
-that carries no gradient."""
+the lead-in silence before each training file, the PCA from cached features, the pitch that
+carries no gradient, and the measured controls that supervise the decoder."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import torch
 
 from latentscape.engines.vae.dataset import build_corpus, prepare_audio
 from latentscape.engines.vae.model import VaeConfig, VaeCore
-from latentscape.engines.vae.trainer import latent_pca
+from latentscape.engines.vae.trainer import TrainingModule, _control_analyser, latent_pca
 from support.vae_models import TINY, tone
 
 HOP = 256
@@ -90,3 +90,52 @@ def test_no_gradient_flows_through_the_oscillator_phases():
     audio.square().sum().backward()
     assert z.grad[..., 0].abs().sum() == 0
     assert z.grad[..., 2:].abs().sum() > 0
+
+
+def test_the_corpus_serves_measured_controls_with_each_crop(tmp_path):
+    import soundfile as sf
+
+    sf.write(tmp_path / "note.wav", tone(330.0, 0.5, 44100, amp=0.4), 44100)
+    core = _core()
+    corpus = build_corpus(
+        [tmp_path / "note.wav"], core.features, 44100, 1, analyser=_control_analyser(core)
+    )
+    whole = corpus.controls[0]
+    assert whole.shape == (corpus.feats[0].shape[0], core.n_harmonics + core.synth.n_bands)
+    _, feats, controls = corpus.sample_batch(np.random.default_rng(1), 3, 24)
+    assert controls.shape == (3, 24, whole.shape[1])
+    for f, c in zip(feats, controls):  # the controls belong to the same frames as the features
+        frames = corpus.feats[0].shape[0]
+        start = next(s for s in range(frames - 23) if torch.equal(corpus.feats[0][s : s + 24], f))
+        torch.testing.assert_close(c, whole[start : start + 24])
+    # The note's fundamental is read back (330 Hz, amplitude 0.4 at its start, then decaying).
+    assert abs(whole[:, 0].max().item() - 0.4) < 0.04
+    assert (
+        build_corpus([tmp_path / "note.wav"], core.features, 44100, 1).sample_batch(
+            np.random.default_rng(1), 3, 24
+        )[2]
+        is None
+    )
+
+
+def test_control_steps_learn_the_controls_without_synthesizing():
+    """A control-only step fits the decoder to measured controls; the synth never runs."""
+    core = _core()
+    module = TrainingModule(core, context_frames=2, control_weight=1.0)
+    x = torch.from_numpy(tone(220.0, 40 * HOP / 44100, 44100, amp=0.3))[None]
+    feats = core.features(x)
+    controls = _control_analyser(core)(x[0], feats[0])[None]
+    synth_calls = []
+    core.synth.register_forward_hook(lambda *a: synth_calls.append(1))
+    optimizer = torch.optim.Adam(core.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(150):
+        loss, fit, _ = module(x, feats, controls, 0.0, audio_loss=False)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(fit.item())
+    assert synth_calls == []
+    assert losses[-1] < 0.3 * losses[0], losses[::10]
+    module(x, feats, controls, 0.0, audio_loss=True)
+    assert synth_calls == [1]
