@@ -58,12 +58,12 @@ def fit_file(core, x: np.ndarray, iters: int = 150) -> np.ndarray:
 def measured_controls_audio(core, x: np.ndarray) -> np.ndarray:
     """``x`` rendered by the model's synth from the controls the trainer measures for control
     supervision (engines/vae/analysis.py), with another noise than training sees: ``[N]``."""
-    from latentscape.engines.vae.trainer import _control_analyser
+    from latentscape.engines.vae.trainer import control_analyser
 
     synth, k = core.synth, core.n_harmonics
     audio = prepare_audio(x, core.hop, 1)
     feats = core.features(audio[None])[0]
-    controls = _control_analyser(core)(audio, feats)[None]
+    controls = control_analyser(core)(audio, feats)[None]
     f0 = midi_to_hz(69.0 + 12.0 * feats[:, core.pitch_feature]).clamp(
         20.0, synth.sample_rate_hz / 2
     )

@@ -31,13 +31,15 @@ import torch
 ANALYSIS_FFT = 2048
 ONSET_FFT = 512
 VOICED_PERIODICITY = 0.5
-# Energy of one noise band relative to one harmonic of the same control value in an STFT:
-# a band spans n / 2 / (n_bands - 1) bins at noise power sum(w²) m² / 3 per bin, a sinusoid
-# n sum(w²) a² / 4 in all: the ratio is 2 / (3 (n_bands - 1)), independent of n.
 
 
 def noise_weight(n_bands: int) -> float:
-    """Scale that puts noise-band magnitudes on the harmonic amplitudes' energy scale."""
+    """Scale that puts noise-band magnitudes on the harmonic amplitudes' energy scale.
+
+    In an STFT of n points, a noise band spans ``n / 2 / (n_bands - 1)`` bins at power
+    ``sum(w²) m² / 3`` each, a sinusoid has ``n sum(w²) a² / 4`` in all: the energy ratio at
+    equal control values is ``2 / (3 (n_bands - 1))``, whatever n.
+    """
     return (2.0 / (3.0 * (n_bands - 1))) ** 0.5
 
 
@@ -90,9 +92,8 @@ def analyse_controls(
         noise[:, j] = (3.0 * mean_power / window.square().sum()).sqrt()
     controls = torch.cat([amps, noise], dim=1)
     # Onsets: the long window hears an attack up to 23 ms early. Scale each frame by the
-    # ratio of a short window's level to the long one's (both Hann: equal on a steady sound;
-    # measured on the test set: spectral
-    # convergence of the rendered controls 0.440 -> 0.432, drums 0.597 -> 0.578).
+    # ratio of a short window's level to the long one's (both Hann: equal on a steady sound).
+    # Measured on the test set: rendered controls' SC 0.440 -> 0.432, drums 0.597 -> 0.578.
     short = _frames(audio, t, hop, ONSET_FFT) * torch.hann_window(ONSET_FFT)
     ratio = (short.square().mean(1) / (frames * window).square().mean(1).clamp_min(1e-12)).sqrt()
     return controls * ratio.clamp(0.0, 2.0)[:, None]

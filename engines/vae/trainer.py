@@ -169,7 +169,7 @@ class _Distributed:
             dist.destroy_process_group()
 
 
-def _control_analyser(core: VaeCore):
+def control_analyser(core: VaeCore):
     """``(audio [N], feats [T, F]) -> controls [T, C]`` for :func:`.dataset.build_corpus`."""
     pitch = core.pitch_feature
     synth = core.synth
@@ -251,7 +251,7 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
         min_frames,
         lambda i, n: bar.update(),
         lead_frames=opt.lead_in_frames,
-        analyser=_control_analyser(core) if opt.control_weight > 0.0 else None,
+        analyser=control_analyser(core) if opt.control_weight > 0.0 else None,
     )
     val_corpus = (
         build_corpus(val_files, core.features, config.sample_rate_hz, 1, lambda i, n: bar.update())

@@ -9,7 +9,7 @@ import torch
 
 from latentscape.engines.vae.dataset import build_corpus, prepare_audio
 from latentscape.engines.vae.model import VaeConfig, VaeCore
-from latentscape.engines.vae.trainer import TrainingModule, _control_analyser, latent_pca
+from latentscape.engines.vae.trainer import TrainingModule, control_analyser, latent_pca
 from support.vae_models import TINY, tone
 
 HOP = 256
@@ -98,7 +98,7 @@ def test_the_corpus_serves_measured_controls_with_each_crop(tmp_path):
     sf.write(tmp_path / "note.wav", tone(330.0, 0.5, 44100, amp=0.4), 44100)
     core = _core()
     corpus = build_corpus(
-        [tmp_path / "note.wav"], core.features, 44100, 1, analyser=_control_analyser(core)
+        [tmp_path / "note.wav"], core.features, 44100, 1, analyser=control_analyser(core)
     )
     whole = corpus.controls[0]
     assert whole.shape == (corpus.feats[0].shape[0], core.n_harmonics + core.synth.n_bands)
@@ -124,7 +124,7 @@ def test_control_steps_learn_the_controls_without_synthesizing():
     module = TrainingModule(core, context_frames=2, control_weight=1.0)
     x = torch.from_numpy(tone(220.0, 40 * HOP / 44100, 44100, amp=0.3))[None]
     feats = core.features(x)
-    controls = _control_analyser(core)(x[0], feats[0])[None]
+    controls = control_analyser(core)(x[0], feats[0])[None]
     synth_calls = []
     core.synth.register_forward_hook(lambda *a: synth_calls.append(1))
     optimizer = torch.optim.Adam(core.parameters(), lr=3e-3)
