@@ -20,28 +20,39 @@ from latentscape.engines.vae.features import midi_to_hz
 from latentscape.engines.vae.losses import SpectralLoss
 
 
+def _pitch_track(core, x: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(audio [N'], features [T, F], f0 [1, T] Hz)``: ``x`` padded to whole hops and the pitch
+    the decoder would synthesize at (its YIN pitch latent)."""
+    audio = prepare_audio(x, core.hop, 1)
+    with torch.no_grad():
+        feats = core.features(audio[None])[0]
+    midi = 69.0 + 12.0 * feats[:, core.pitch_feature]
+    return audio, feats, midi_to_hz(midi).clamp(20.0, core.sample_rate_hz / 2.0)[None]
+
+
+def _render(synth, f0, amps, noise_mags, counter: int) -> torch.Tensor:
+    """Audio ``[1, T * hop]`` from controls ``f0 [1, T]``, ``amps [1, T, K]``, ``noise_mags
+    [1, T, bands]``, from silence, noise read from ``counter``."""
+    k = amps.shape[-1]
+    harm, _ = synth.harmonic(f0, amps, f0[:, :1], torch.zeros(1, k), torch.zeros(1, 1).double())
+    tail = torch.zeros(1, synth.taps - 1)
+    noise, _ = synth.noise(noise_mags, tail, torch.full((1,), counter))
+    return (harm + noise).reshape(1, -1)
+
+
 def fit_file(core, x: np.ndarray, iters: int = 150) -> np.ndarray:
     """Controls fitted to ``x`` (mono float32), rendered with another noise: audio ``[N]``."""
     synth = core.synth
-    audio = prepare_audio(x, core.hop, 1)
-    with torch.no_grad():
-        feats = core.features(audio[None])
-    midi = 69.0 + 12.0 * feats[0, :, core.pitch_feature]
-    f0 = midi_to_hz(midi).clamp(20.0, core.sample_rate_hz / 2.0)[None]
+    audio, _, f0 = _pitch_track(core, x)
     t, k = f0.shape[1], synth.n_harmonics
     audible = (f0[..., None] * synth.harmonic_numbers < core.sample_rate_hz / 2.0).float()
     log_amps = torch.full((1, t, k), -7.0, requires_grad=True)
     log_noise = torch.full((1, t, synth.n_bands), -7.0, requires_grad=True)
     opt = torch.optim.Adam([log_amps, log_noise], lr=0.1)
     loss_fn = SpectralLoss()
-    tail = torch.zeros(1, synth.taps - 1)
 
     def render(counter: int) -> torch.Tensor:
-        harm, _ = synth.harmonic(
-            f0, log_amps.exp() * audible, f0[:, :1], torch.zeros(1, k), torch.zeros(1, 1).double()
-        )
-        noise, _ = synth.noise(log_noise.exp(), tail, torch.full((1,), counter))
-        return (harm + noise).reshape(1, -1)
+        return _render(synth, f0, log_amps.exp() * audible, log_noise.exp(), counter)
 
     for i in range(iters):
         if i == iters // 2:
@@ -60,19 +71,10 @@ def measured_controls_audio(core, x: np.ndarray) -> np.ndarray:
     supervision (engines/vae/analysis.py), with another noise than training sees: ``[N]``."""
     from latentscape.engines.vae.trainer import control_analyser
 
-    synth, k = core.synth, core.n_harmonics
-    audio = prepare_audio(x, core.hop, 1)
-    feats = core.features(audio[None])[0]
+    audio, feats, f0 = _pitch_track(core, x)
     controls = control_analyser(core)(audio, feats)[None]
-    f0 = midi_to_hz(69.0 + 12.0 * feats[:, core.pitch_feature]).clamp(
-        20.0, synth.sample_rate_hz / 2
-    )
-    harm, _ = synth.harmonic(
-        f0[None], controls[..., :k], f0[None, :1], torch.zeros(1, k), torch.zeros(1, 1).double()
-    )
-    tail = torch.zeros(1, synth.taps - 1)
-    noise, _ = synth.noise(controls[..., k:], tail, torch.full((1,), 12345))
-    return (harm + noise).reshape(-1)[: x.size].numpy()
+    k = core.n_harmonics
+    return _render(core.synth, f0, controls[..., :k], controls[..., k:], 12345)[0, : x.size].numpy()
 
 
 def synth_oracle(engine, files: list[Path], per_class: int) -> list[str]:

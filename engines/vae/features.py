@@ -72,10 +72,7 @@ class FeatureExtractor(nn.Module):
 
     def log_mel(self, x: torch.Tensor) -> torch.Tensor:
         """``[B, N]`` -> ``[B, T, n_mels]`` natural-log mel power, frames centred on hop ends."""
-        frames_n = x.shape[-1] // self.hop
-        left = self.n_fft // 2 - self.hop
-        padded = F.pad(x, (left, self.n_fft - self.hop - left))
-        frames = padded.unfold(-1, self.n_fft, self.hop)[:, :frames_n]
+        frames = hop_end_frames(x, self.hop, self.n_fft)
         spec = torch.fft.rfft(frames * self.window, dim=-1)
         power = spec.real.square() + spec.imag.square()
         return torch.log(torch.matmul(power, self.mel_bank.t()) + 1e-6)
@@ -128,6 +125,15 @@ class FeatureExtractor(nn.Module):
         return torch.cat(
             [(mel + 7.0) / 5.0, pitch.unsqueeze(-1), periodicity.unsqueeze(-1)], dim=-1
         )
+
+
+def hop_end_frames(x: torch.Tensor, hop: int, n: int) -> torch.Tensor:
+    """``[..., N]`` -> ``[..., N // hop, n]``: windows of ``n`` samples, frame ``t`` centred on
+    the end of hop ``t`` (sample ``(t + 1) * hop``), zero-padded at both ends."""
+    frames_n = x.shape[-1] // hop
+    left = n // 2 - hop
+    padded = F.pad(x, (left, n - hop - left))
+    return padded.unfold(-1, n, hop)[..., :frames_n, :]
 
 
 def held_pitch(log_f0: torch.Tensor, voiced: torch.Tensor) -> torch.Tensor:

@@ -303,12 +303,15 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
             parts.append(step / max_steps)
         return max(parts)
 
+    def weights() -> dict[str, torch.Tensor]:
+        return {k: v.detach().clone() for k, v in core.state_dict().items()}
+
     def snapshot(final: bool) -> dict[str, Any]:
         data: dict[str, Any] = {
             "format": FORMAT,
             "version": VERSION,
             "config": config.to_dict(),
-            "state_dict": {k: v.detach().clone() for k, v in core.state_dict().items()},
+            "state_dict": weights(),
             "training": {
                 "step": step,
                 "seconds": round(elapsed, 1),
@@ -348,7 +351,7 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
         save_atomic(data, opt.output)
         data["optimizer"] = optimizer.state_dict()
         if average is not None:  # training resumes from the raw weights, and the average
-            data["state_dict"] = snapshot(final)["state_dict"]
+            data["state_dict"] = weights()
             data["weight_average"] = average.state_dict()
         save_atomic(data, resume_path(opt.output))
 
