@@ -41,9 +41,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ):
         value = getattr(default, name)
         p.add_argument(flag, type=kind, default=value, help=f"{text} (default {value})")
+    shifts = ",".join(f"{v:g}" for v in default.pitch_shifts) or "none"
+    p.add_argument(
+        "--pitch-shifts",
+        type=_semitones,
+        default=default.pitch_shifts,
+        help=f"also train on every sound resampled by these semitones, e.g. --pitch-shifts=-2,2 "
+        f"(default {shifts}; "
+        "'none': only the sounds as they are)",
+    )
     p.add_argument("--threads", type=int, default=None, help="torch threads per process")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
+
+
+def _semitones(text: str) -> tuple[float, ...]:
+    """``"-2,2"`` -> ``(-2.0, 2.0)``; ``"none"`` -> ``()``."""
+    if text.strip().lower() in ("", "none"):
+        return ()
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give semitones such as -2,2, or none"
+        ) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         kl_weight=args.kl_weight,
         control_weight=args.control_weight,
         audio_loss_after=args.audio_loss_after,
+        pitch_shifts=args.pitch_shifts,
         validation_fraction=args.validation_fraction,
         validate_every_s=args.validate_every,
         threads=args.threads,

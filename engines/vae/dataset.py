@@ -113,6 +113,17 @@ def prepare_audio(
     return torch.from_numpy(out)
 
 
+def pitch_shifted(audio: np.ndarray, semitones: float, sample_rate_hz: int) -> np.ndarray:
+    """``audio`` resampled to play ``semitones`` higher (and shorter by as much), float32."""
+    if semitones == 0.0:
+        return audio
+    import soxr
+
+    ratio = 2.0 ** (semitones / 12.0)
+    out = soxr.resample(audio, sample_rate_hz * ratio, sample_rate_hz)
+    return np.ascontiguousarray(out, np.float32)
+
+
 @torch.no_grad()
 def build_corpus(
     files: list[Path],
@@ -122,6 +133,7 @@ def build_corpus(
     progress=None,
     lead_frames: int = 0,
     analyser: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    shifts: tuple[float, ...] = (),
 ) -> Corpus:
     """Read and analyse ``files``; ``progress(i, n)`` is called after each file.
 
@@ -133,6 +145,9 @@ def build_corpus(
 
     ``analyser(audio [N], feats [T, F]) -> controls [T, C]``: when given, its result is kept
     per file (``Corpus.controls``) and served with every crop.
+
+    ``shifts``: semitones; every file is also kept resampled by each (pitch and duration
+    change together, as a sampler plays a note on other keys), as a sound of its own.
     """
     corpus = Corpus(hop=extractor.hop, sample_rate_hz=sample_rate_hz, lead_frames=lead_frames)
     for i, path in enumerate(files):
@@ -144,13 +159,15 @@ def build_corpus(
         if mono.size == 0 or not np.isfinite(mono).all():
             corpus.skipped.append(f"{path.name}: empty or not finite")
             continue
-        audio = prepare_audio(mono, extractor.hop, min_frames, lead_frames)
-        feats = extractor(audio[None])[0]
-        corpus.names.append(path.name)
-        corpus.audio.append(audio)
-        corpus.feats.append(feats)
-        if analyser is not None:
-            corpus.controls.append(analyser(audio, feats))
+        for semitones in (0.0, *shifts):
+            shifted = pitch_shifted(mono, semitones, sample_rate_hz)
+            audio = prepare_audio(shifted, extractor.hop, min_frames, lead_frames)
+            feats = extractor(audio[None])[0]
+            corpus.names.append(path.name)
+            corpus.audio.append(audio)
+            corpus.feats.append(feats)
+            if analyser is not None:
+                corpus.controls.append(analyser(audio, feats))
         if progress is not None:
             progress(i + 1, len(files))
     return corpus

@@ -80,7 +80,17 @@ class FrameWeights:
         self.p2_b = _np(_layer(dec.post, 3).bias)
         self.head_t = _np(dec.head.weight)
         self.head_b = _np(dec.head.bias)
+        # The decoder's rest state (exports from before it existed start from zero).
+        rest = getattr(core, "rest_h", None)
+        self.rest_h = (
+            _np(rest).reshape(-1) if rest is not None else np.zeros(self.width, np.float32)
+        )
         self.ramp = _np(syn.ramp)
+        # The oscillators' start phases (exports from before them: all zero).
+        start = getattr(syn, "start_phases", None)
+        start = _np(start) if start is not None else np.zeros(self.n_harmonics, np.float32)
+        self.phase_cos = np.cos(start.astype(np.float64))
+        self.phase_sin = np.sin(start.astype(np.float64))
         table = _np(syn.noise_table)
         self.noise_table = np.concatenate([table, table[: self.hop]])  # wraps without modulo
         # Noise filter: band magnitudes -> windowed, delayed FIR taps (linear, one matrix).
@@ -99,7 +109,7 @@ class FrameDecoder:
 
     def reset(self, counter: int = 0) -> None:
         w = self.w
-        self.h = np.zeros(w.width, np.float32)
+        self.h = w.rest_h.copy()
         self.amp_prev = np.zeros(w.n_harmonics, np.float32)
         self.tail = np.zeros(w.taps - 1, np.float32)
         self.scalars = np.array([0.0, 0.0, float(counter)])  # f0_prev Hz, phase rad, counter
@@ -115,8 +125,8 @@ class FrameDecoder:
                 frames[i], w.pca_t, w.pca_mean, w.pre_t, w.pre_b, w.ih_t, w.ih_b, w.hh_t,
                 w.hh_b, w.p1_t, w.p1_b, w.ln_w, w.ln_b, w.ln_eps, w.p2_t, w.p2_b, w.head_t,
                 w.head_b, w.ir_basis_t, w.ramp, w.noise_table, w.sr, w.stride, w.loud_gain,
-                w.n_env, w.top_mel, self.h, self.amp_prev, self.tail, self.scalars,
-                out[i * hop : (i + 1) * hop],
+                w.n_env, w.top_mel, w.phase_cos, w.phase_sin, self.h, self.amp_prev, self.tail,
+                self.scalars, out[i * hop : (i + 1) * hop],
             )  # fmt: skip
         return out
 

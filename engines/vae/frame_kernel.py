@@ -4,8 +4,9 @@ The same maths as :meth:`~.model.VaeCore.decode_step` for a single frame (GRU ce
 heads, pitch/amplitude glide, oscillator bank, filtered-noise overlap-add), written as plain
 loops so that numba compiles it to one native call. numpy needed ~50 small calls per frame
 (145 µs a frame at best here, a real-time factor of ~40); one compiled call removes the
-per-call overhead. Oscillators use the Chebyshev recurrence ``sin(kφ) = 2 cos φ sin((k-1)φ)
-- sin((k-2)φ)`` in float64, one harmonic at a time across the whole hop (so it vectorises);
+per-call overhead. Oscillators use the Chebyshev recurrences ``sin(kφ) = 2 cos φ sin((k-1)φ)
+- sin((k-2)φ)`` (and the same for cos, for the start phases ``sin(kφ + θ_k)``) in float64,
+one harmonic at a time across the whole hop (so it vectorises);
 the noise filter is a direct 128-tap convolution.
 
 Compiled on first use and cached on disk (``cache=True``; ``NUMBA_CACHE_DIR`` moves the cache).
@@ -64,6 +65,8 @@ def decode_frame(
     loud_gain,  # level skip from the loudness latent z[1] (0.0: none)
     n_env,  # points of the harmonic envelope on its mel grid (0: none)
     top_mel,  # mel of Nyquist (the envelope grid's last point)
+    phase_cos,  # [K] cos of the oscillators' start phases θ_k (DdspSynth.start_phases)
+    phase_sin,  # [K] sin θ_k
     h,  # state [H], updated
     amp_prev,  # state [K], updated
     tail,  # state [taps - 1], updated
@@ -166,24 +169,33 @@ def decode_frame(
     f0_prev = scalars[0]
     phase = scalars[1]
     step = TWO_PI / sr
-    s_prev = np.zeros(hop)
+    s_prev = np.zeros(hop)  # sin((k - 1) φ), sin(k φ), and the same for cos
     s_cur = np.empty(hop)
+    c_prev = np.ones(hop)
+    c_cur = np.empty(hop)
     cos2 = np.empty(hop)
     for n in range(hop):
         phase += (f0_prev + (f0 - f0_prev) * ramp[n]) * step
         s_cur[n] = math.sin(phase)
-        cos2[n] = 2.0 * math.cos(phase)
+        c_cur[n] = math.cos(phase)
+        cos2[n] = 2.0 * c_cur[n]
     acc0 = np.zeros(hop)
     acc1 = np.zeros(hop)
     for k in range(top):  # harmonic k + 1 for all samples at once (vectorises over n)
         a0 = amp_prev[k]
         da = amps[k] - a0
+        pc = phase_cos[k]
+        ps = phase_sin[k]
         for n in range(hop):
             v = s_cur[n]
-            acc0[n] += a0 * v
-            acc1[n] += da * v
+            w = c_cur[n]
+            osc = v * pc + w * ps  # sin(k φ + θ_k)
+            acc0[n] += a0 * osc
+            acc1[n] += da * osc
             s_cur[n] = cos2[n] * v - s_prev[n]
             s_prev[n] = v
+            c_cur[n] = cos2[n] * w - c_prev[n]
+            c_prev[n] = w
     for n in range(hop):
         out[n] = acc0[n] + ramp[n] * acc1[n]
     scalars[0] = f0

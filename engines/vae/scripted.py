@@ -10,8 +10,9 @@ nn~ convention (DESIGN.md §3): ``encode(x [B, 1, N]) -> [B, L, N / hop]``,
 ``get_methods()``, the sample rate in ``sr``. Latents are PCA-rotated (most important dimension
 first). ``decode`` streams: its state lives in buffers whose names end in ``_cache`` (GRU
 state, last controls, oscillator phase, noise overlap, noise position), one row per batch
-row, zero at the start; a host resets a voice by zeroing them. ``encode`` is stateless (every
-call analyses its chunk on its own, zero-padded).
+row, zero at the start; a host resets a voice by zeroing them (the GRU state is kept
+relative to the decoder's rest state, :meth:`.model.VaeCore.settle`, so zero is at rest).
+``encode`` is stateless (every call analyses its chunk on its own, zero-padded).
 """
 
 from __future__ import annotations
@@ -112,5 +113,6 @@ def build_nn_vae(data: dict[str, Any]) -> NnVae:
     """An eval-mode :class:`NnVae` from a checked checkpoint dict (:mod:`.checkpoint`)."""
     core = VaeCore(VaeConfig.from_dict(data["config"]))
     core.load_state_dict(data["state_dict"])
+    core.settle()
     model = NnVae(core, data["pca_mean"], data["pca_components"])
     return model.eval()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -30,6 +31,25 @@ from torch import nn
 NOISE_TAPS = 128
 NOISE_TABLE_SIZE = 1 << 15
 NOISE_STRIDE = 4099  # odd: visits every table offset before repeating (~190 s at 44.1 kHz)
+
+
+def harmonic_start_phases(n_harmonics: int, seed: int | None) -> torch.Tensor:
+    """``[n_harmonics]`` fixed phase offsets of the oscillators, radians: harmonic ``k`` plays
+    ``sin(k φ + θ_k)``. ``seed`` None: all zero (every sine starts in phase, as models made
+    before these offsets do); else uniform in [0, 2π) from numpy's generator with that seed.
+
+    Why: sines in phase add up to a peaky wave (a pulse once per period). The test sounds'
+    wave is not peaky: the phase of harmonic k relative to k times the fundamental's is
+    spread uniformly over 133 training notes (circular resultant 0.05-0.15 for k = 2..12),
+    so no offsets fit all sounds, but any spread ones fit them better than none. With the
+    demo model's decoder unchanged, held-out spectral convergence 0.535 -> 0.501-0.510 for
+    five random sets (pitched 0.475 -> 0.44, the 64- and 128-point FFTs most). Seed 2 scored
+    best of eight on 71 *training* files (0.443 in phase, 0.418), so new models use it.
+    """
+    if seed is None:
+        return torch.zeros(n_harmonics)
+    rng = np.random.default_rng(seed)
+    return torch.from_numpy(rng.uniform(0.0, 2.0 * math.pi, n_harmonics).astype(np.float32))
 
 
 class DdspSynth(nn.Module):
@@ -44,9 +64,18 @@ class DdspSynth(nn.Module):
     n_bands
         Noise filter magnitudes per frame (linearly spaced 0..Nyquist); ``2 * (n_bands - 1)``
         must equal :data:`NOISE_TAPS`.
+    phase_seed
+        The oscillators' fixed phase offsets (:func:`harmonic_start_phases`; None: none).
     """
 
-    def __init__(self, sample_rate_hz: int, hop: int, n_harmonics: int, n_bands: int) -> None:
+    def __init__(
+        self,
+        sample_rate_hz: int,
+        hop: int,
+        n_harmonics: int,
+        n_bands: int,
+        phase_seed: int | None = None,
+    ) -> None:
         super().__init__()
         if 2 * (n_bands - 1) != NOISE_TAPS:
             raise ValueError(f"n_bands must be {NOISE_TAPS // 2 + 1}")
@@ -63,6 +92,9 @@ class DdspSynth(nn.Module):
         self.register_buffer("ramp", ramp, persistent=False)
         self.register_buffer(
             "harmonic_numbers", torch.arange(1, n_harmonics + 1, dtype=torch.float32), False
+        )
+        self.register_buffer(
+            "start_phases", harmonic_start_phases(n_harmonics, phase_seed), persistent=False
         )
         self.register_buffer("noise_window", torch.hann_window(NOISE_TAPS), persistent=False)
         gen = torch.Generator().manual_seed(20240611)
@@ -86,7 +118,7 @@ class DdspSynth(nn.Module):
         inc = within[..., -1].double()
         start = torch.remainder(phase + torch.cumsum(inc, dim=1) - inc, 2.0 * math.pi)
         ph = start.float().unsqueeze(-1) + within  # [B, T, hop]
-        sines = torch.sin(ph.unsqueeze(-1) * self.harmonic_numbers)  # [B, T, hop, K]
+        sines = torch.sin(ph.unsqueeze(-1) * self.harmonic_numbers + self.start_phases)
         a_start = torch.cat([amp_prev.unsqueeze(1), amps[:, :-1]], dim=1)
         sines = sines.reshape(b * t, self.hop, self.n_harmonics)
         base = torch.bmm(sines, a_start.reshape(b * t, self.n_harmonics, 1))

@@ -33,12 +33,13 @@ from .train_options import TrainOptions
 # checkpoints written before a field existed (so those load and decode exactly as before).
 # Loudness latent + level skip: held-out spectral convergence 0.803 -> 0.700 against the
 # previous defaults in the same 20 minutes (~2,980 steps each, with per-crop SC and KL 0.0005;
-# see engines/vae/model.py). Harmonic envelope and periodicity latent: see the measurements
-# in engines/vae/model.py.
+# see engines/vae/model.py). Harmonic envelope: see the measurements in engines/vae/model.py;
+# harmonic start phases: synthesis.harmonic_start_phases.
 NEW_MODEL_DEFAULTS: dict[str, Any] = {
     "loudness_latent": True,
     "loudness_gain": LOUDNESS_GAIN,
     "envelope_points": 96,
+    "harmonic_phase_seed": 2,
 }
 
 
@@ -81,6 +82,8 @@ class TrainingModule(torch.nn.Module):
         z = torch.cat([mean[..., :fixed], sample], dim=-1)
         counters = int(torch.randint(0, 1 << 20, ()).item())
         h, f0_prev, amp_prev, phase, tail, counter = core.initial_state(audio.shape[0], counters)
+        # Crops start cold (h = 0, not the rest state), mostly mid-sound: their first context
+        # frames are not scored.
         f0, amps, noise, _ = core.decoder(z, h)
         skip = self.context_frames
         kl = kl_divergence(learned, logvar)
@@ -110,6 +113,7 @@ def validate(core: VaeCore, corpus: Corpus) -> Reconstruction | None:
         return None
     was_training = core.training
     core.eval()
+    core.settle()  # decodes start from the rest state of these weights
     results = [
         Reconstruction.measure(reconstruct(core, a).numpy(), a.numpy(), corpus.sample_rate_hz)
         for a in corpus.audio
@@ -252,6 +256,7 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
         lambda i, n: bar.update(),
         lead_frames=opt.lead_in_frames,
         analyser=control_analyser(core) if opt.control_weight > 0.0 else None,
+        shifts=tuple(opt.pitch_shifts),
     )
     val_corpus = (
         build_corpus(val_files, core.features, config.sample_rate_hz, 1, lambda i, n: bar.update())
@@ -322,6 +327,7 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
                 "batch_size": opt.batch_size,
                 "crop_frames": opt.crop_frames,
                 "lead_in_frames": opt.lead_in_frames,
+                "pitch_shifts": list(opt.pitch_shifts),
                 "loss": {
                     "sc_per_item": opt.sc_per_item,
                     "sc_weight": opt.sc_weight,

@@ -29,10 +29,14 @@ def tiny_checkpoint(tmp_path) -> Path:
 
 @pytest.fixture
 def envelope_checkpoint(tmp_path) -> Path:
-    """As ``tiny_checkpoint``, with the loudness latent and a harmonic envelope (as new
-    models have)."""
+    """As ``tiny_checkpoint``, with the loudness latent, a harmonic envelope and harmonic
+    start phases (as new models have)."""
     return write_tiny_checkpoint(
-        tmp_path / "envelope.pt", loudness_latent=True, loudness_gain=1.0, envelope_points=12
+        tmp_path / "envelope.pt",
+        loudness_latent=True,
+        loudness_gain=1.0,
+        envelope_points=12,
+        harmonic_phase_seed=2,
     )
 
 

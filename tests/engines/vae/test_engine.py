@@ -10,6 +10,7 @@ from latentscape.engines.contract import ModelEngine, StreamDecoder
 from latentscape.engines.errors import ModelLoadError
 from latentscape.engines.loader import load_model
 from latentscape.engines.vae.engine import VaeEngine
+from latentscape.engines.vae.model import REST_FRAMES
 
 
 def _latents(frames: int, dims: int, seed: int = 0) -> np.ndarray:
@@ -79,6 +80,33 @@ def test_stream_decoder_equals_one_shot_decode(request, checkpoint, chunk):
     decoder.close()
     with pytest.raises(RuntimeError):
         decoder.decode(z[:1])
+
+
+@pytest.mark.parametrize("checkpoint", ["tiny_checkpoint", "envelope_checkpoint"])
+def test_a_decode_starts_as_if_the_decoder_had_just_played_silence(request, checkpoint):
+    """Training never scores the first frames after a zero decoder state; every training onset
+    follows silence. So a decode (one-shot, streamed, or exported) starts at the state that
+    the latents of silence leave, not at zero: the controls of its first frames are the ones
+    the decoder gives after silence. (The stream decoder and the export equal this decode:
+    test_stream_decoder_equals_one_shot_decode, test_export.)"""
+    engine = load_model(request.getfixturevalue(checkpoint))
+    core = engine._model.core
+    z = torch.from_numpy(_latents(12, 8, seed=2))[None] * 0.5
+    with torch.no_grad():
+        silence = core.posterior(core.features(torch.zeros(1, (REST_FRAMES + 8) * 256)))[0]
+        silence = silence[:, 4 : 4 + REST_FRAMES]
+        zero = torch.zeros(1, 1, core.decoder_width)
+        f0, amps, noise, _ = core.decoder(torch.cat([silence, z], dim=1), zero)
+        _, f0_prev, amp_prev, phase, tail, counter = core.initial_state(1, 0)
+        after_silence, *_ = core.synth(
+            f0[:, REST_FRAMES:], amps[:, REST_FRAMES:], noise[:, REST_FRAMES:],
+            f0_prev, amp_prev, phase, tail, counter,
+        )  # fmt: skip
+        cold_controls = core.decoder(z, zero)[1]
+        decoded, _ = core.decode_step(z, core.initial_state(1, 0))
+    assert not torch.allclose(cold_controls, amps[:, REST_FRAMES:], atol=1e-4)  # it matters
+    peak = after_silence.abs().max()
+    torch.testing.assert_close(decoded, after_silence, atol=1e-5 * peak, rtol=0)
 
 
 def test_latency_is_one_hop_plus_half_the_noise_filter_and_under_12_ms(tiny_checkpoint):

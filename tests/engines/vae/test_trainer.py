@@ -32,6 +32,7 @@ def _options(folder, output, **kw) -> TrainOptions:
         validation_fraction=0.2,
         progress=False,
         threads=1,
+        pitch_shifts=(),
     )
     base.update(kw)
     return TrainOptions(**base)
@@ -116,11 +117,12 @@ def test_empty_folder_and_missing_budget_are_user_errors(tmp_path):
 @pytest.mark.slow
 def test_cli_trains_then_exports(tmp_path, sound_folder, capsys):
     out = tmp_path / "cli.pt"
-    rc = main(["train", str(sound_folder), "-o", str(out), "--steps", "1", "--batch-size", "1"])
-    assert rc == 0
+    args = ["train", str(sound_folder), "-o", str(out), "--steps", "1", "--batch-size", "1"]
+    assert main([*args, "--pitch-shifts=-1,3"]) == 0  # "=": the value starts with "-"
     printed = capsys.readouterr()
     assert "skipped broken.wav" in printed.err + printed.out
     assert "mrstft = " in printed.err + printed.out
+    assert torch.load(out, weights_only=True)["training"]["pitch_shifts"] == [-1.0, 3.0]
     assert main(["export", str(out), "-o", str(tmp_path / "cli.ts")]) == 0
     assert load_model(tmp_path / "cli.ts").latent_size == 16
 

@@ -5,6 +5,7 @@ carries no gradient, and the measured controls that supervise the decoder."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from latentscape.engines.vae.dataset import build_corpus, prepare_audio
@@ -116,6 +117,31 @@ def test_the_corpus_serves_measured_controls_with_each_crop(tmp_path):
         )[2]
         is None
     )
+
+
+def test_pitch_shifted_copies_are_sounds_of_their_own_a_whole_tone_away(tmp_path):
+    import soundfile as sf
+
+    sf.write(tmp_path / "note.wav", tone(330.0, 0.5, 44100, amp=0.4), 44100)
+    core = _core()
+    corpus = build_corpus(
+        [tmp_path / "note.wav"],
+        core.features,
+        44100,
+        1,
+        analyser=control_analyser(core),
+        shifts=(-2.0, 2.0),
+    )
+    assert corpus.names == ["note.wav"] * 3
+    step = 2.0 ** (2.0 / 12.0)
+    for audio, feats, controls, ratio in zip(
+        corpus.audio, corpus.feats, corpus.controls, (1.0, 1 / step, step)
+    ):
+        voiced = feats[:, -1] > 0.9
+        f0 = 440.0 * 2.0 ** feats[voiced, core.pitch_feature].median().item()
+        assert f0 == pytest.approx(330.0 * ratio, rel=0.01)  # the pitch moved ...
+        assert controls[:, 0].max().item() == pytest.approx(0.4, abs=0.04)  # ... the level not
+        assert torch.count_nonzero(audio).item() == pytest.approx(0.5 * 44100 / ratio, rel=0.02)
 
 
 def test_control_steps_learn_the_controls_without_synthesizing():
