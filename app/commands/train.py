@@ -46,9 +46,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--pitch-shifts",
         type=_semitones,
         default=default.pitch_shifts,
-        help=f"also train on every sound resampled by these semitones, e.g. --pitch-shifts=-2,2 "
-        f"(default {shifts}; "
-        "'none': only the sounds as they are)",
+        help="also train on every sound resampled by these semitones, e.g. "
+        f"--pitch-shifts=-2,2 (default {shifts}; 'none': only the sounds as they are)",
     )
     p.add_argument("--threads", type=int, default=None, help="torch threads per process")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

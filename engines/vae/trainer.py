@@ -321,7 +321,7 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
                 "step": step,
                 "seconds": round(elapsed, 1),
                 "seed": opt.seed,
-                "files": len(corpus),
+                "files": len(corpus) // (1 + len(opt.pitch_shifts)),  # not the copies
                 "validation_files": len(val_corpus),
                 "world_size": ddp.world,
                 "batch_size": opt.batch_size,

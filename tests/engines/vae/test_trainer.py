@@ -122,7 +122,9 @@ def test_cli_trains_then_exports(tmp_path, sound_folder, capsys):
     printed = capsys.readouterr()
     assert "skipped broken.wav" in printed.err + printed.out
     assert "mrstft = " in printed.err + printed.out
-    assert torch.load(out, weights_only=True)["training"]["pitch_shifts"] == [-1.0, 3.0]
+    record = torch.load(out, weights_only=True)["training"]
+    assert record["pitch_shifts"] == [-1.0, 3.0]
+    assert record["files"] + record["validation_files"] == 10  # files, not shifted copies
     assert main(["export", str(out), "-o", str(tmp_path / "cli.ts")]) == 0
     assert load_model(tmp_path / "cli.ts").latent_size == 16
 
