@@ -5,8 +5,10 @@
 The corpus is rendered with FluidSynth from the FluidR3 GM SoundFont (MIT; Debian
 fluid-soundfont-gm): one-second notes over all 128 programs, many pitches and velocities, at
 44.1 kHz stereo FLAC, so the import also resamples and downmixes. Without --model, a tiny
-nn~-convention TorchScript model is built (tests/support/nn_models.py). Prints
-``name = value unit`` lines.
+nn~-convention TorchScript model is built (tests/support/nn_models.py); ``--model vae`` is our
+VAE at its default size, and ``bench/out/rave_sized_streaming.ts`` (built by
+``bench/rave_sized_model.py``) a RAVE v2-sized encoder and decoder. Prints ``name = value unit``
+lines.
 """
 
 from __future__ import annotations

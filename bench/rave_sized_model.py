@@ -1,10 +1,17 @@
-"""A streaming TorchScript decoder of RAVE v2's size and cost, for audio benchmarks.
+"""A TorchScript model of RAVE v2's size and cost, for audio and import benchmarks.
 
-Nothing of RAVE is copied or downloaded: this is our own causal convolution stack, sized to
-what DESIGN.md §3 measured on a RAVE v2 export (44.1 kHz, hop 2048, 8 latents, ~31 M
-parameters, ~3 GFLOP per second of audio) and following the nn~ convention (``decode_params``,
-``sr``, ``get_methods``; streaming state in ``…_cache`` buffers that the engine swaps per
-voice). Its output is noise-like sound whose level follows the latents: good enough to time.
+Nothing of RAVE is copied or downloaded: this is our own convolution stack, sized to what
+DESIGN.md §3 measured on a RAVE v2 export (44.1 kHz, hop 2048, 8 latents, ~31 M decoder-side
+parameters, ~3 GFLOP per second of audio) and following the nn~ convention (``encode_params``,
+``decode_params``, ``sr``, ``get_methods``; streaming decoder state in ``…_cache`` buffers that
+the engine swaps per voice). Its output is noise-like sound whose level follows the latents:
+good enough to time.
+
+The encoder mirrors the decoder, as RAVE v2's does (its published config: 16 PQMF bands,
+strides 4·4·4·2, dilated residual convs 1·3·9 per stage, a mean and a scale per latent): the
+waveform is split into 16 interleaved bands, each stage runs three dilated residual convs and
+then a strided conv that narrows time and widens channels, and the frame-rate stack ends in
+the latent mean. It is not streaming (an import encodes whole files).
 
 Run ``python bench/rave_sized_model.py [PATH]`` to build it (default
 ``bench/out/rave_sized_streaming.ts``); :func:`ensure_model` builds it once and reuses it.
@@ -62,14 +69,42 @@ class Stage(nn.Module):
         return self.blocks(self.narrow(x))
 
 
-class RaveSizedDecoder(nn.Module):
-    def __init__(self, latent: int = 8, width: int = 1024, frame_layers: int = 8) -> None:
+class EncoderStage(nn.Module):
+    """Dilated residual convs at ``cin`` channels, then a strided conv: time ÷ ``ratio``."""
+
+    def __init__(self, cin: int, cout: int, ratio: int) -> None:
+        super().__init__()
+        self.blocks = nn.Sequential(
+            *[
+                nn.Sequential(nn.LeakyReLU(0.2), nn.Conv1d(cin, cin, 3, dilation=d, padding=d))
+                for d in (1, 3, 9)
+            ]
+        )
+        self.down = nn.Conv1d(cin, cout, 2 * ratio, stride=ratio, padding=ratio // 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for block in self.blocks:
+            x = x + block(x)
+        return self.down(x)
+
+
+class RaveSizedModel(nn.Module):
+    def __init__(
+        self, latent: int = 8, width: int = 1024, frame_layers: int = 8, capacity: int = 96
+    ) -> None:
         super().__init__()
         self.sr = 44100
         self.latent_size = latent
         self.full_latent_size = latent
         self.bands = 16
+        self.register_buffer("encode_params", torch.tensor([1, 1, latent, 2048]))
         self.register_buffer("decode_params", torch.tensor([latent, 2048, 1, 1]))
+        widths = [capacity * 2**i for i in range(5)]  # 96 … 1536, as RAVE v2's encoder
+        self.enc_in = nn.Conv1d(self.bands, widths[0], 7, padding=3)
+        self.enc_stages = nn.Sequential(
+            *[EncoderStage(widths[i], widths[i + 1], r) for i, r in enumerate([4, 4, 4, 2])]
+        )
+        self.enc_out = nn.Conv1d(widths[-1], 2 * latent, 3, padding=1)
         self.inp = CausalConv(latent, width, 3)
         self.frame_stack = nn.Sequential(
             *[Residual(width, d) for d in [1, 3, 9, 1, 3, 9, 1, 3][:frame_layers]]
@@ -82,7 +117,15 @@ class RaveSizedDecoder(nn.Module):
 
     @torch.jit.export
     def get_methods(self) -> list[str]:
-        return ["decode"]
+        return ["encode", "decode"]
+
+    @torch.jit.export
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` ``[B, 1, T * 2048]`` → the latent mean ``[B, latent, T]``."""
+        b, n = x.shape[0], x.shape[-1]
+        bands = x.reshape(b, n // self.bands, self.bands).transpose(1, 2)  # [B, 16, T * 128]
+        h = self.enc_stages(self.enc_in(bands))  # [B, width, T]
+        return self.enc_out(torch.nn.functional.leaky_relu(h, 0.2))[:, : self.latent_size]
 
     @torch.jit.export
     def decode(self, z: torch.Tensor) -> torch.Tensor:
@@ -99,7 +142,7 @@ class RaveSizedDecoder(nn.Module):
 
 def build(path: Path = DEFAULT_PATH) -> Path:
     torch.manual_seed(0)
-    model = RaveSizedDecoder().eval()
+    model = RaveSizedModel().eval()
     with torch.no_grad():
         for p in model.parameters():
             p.mul_(0.5)  # keep the untrained residual stack from blowing up
@@ -114,6 +157,9 @@ def ensure_model(path: Path = DEFAULT_PATH) -> Path:
 
 if __name__ == "__main__":
     out = build(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_PATH)
-    params = sum(p.numel() for p in RaveSizedDecoder().parameters())
+    model = RaveSizedModel()
+    encoder = [model.enc_in, model.enc_stages, model.enc_out]
+    enc = sum(p.numel() for m in encoder for p in m.parameters())
     print(f"model = {out}")
-    print(f"parameters = {params / 1e6:.1f} M")
+    print(f"parameters.encoder = {enc / 1e6:.1f} M")
+    print(f"parameters.decoder = {(sum(p.numel() for p in model.parameters()) - enc) / 1e6:.1f} M")
