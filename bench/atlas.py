@@ -1,11 +1,12 @@
 """Atlas benchmarks: projection times, and the inverse map against its baselines.
 
-    .venv/bin/python bench/atlas.py inverse [--model M] [--n 1000]   # side-by-side table
+    .venv/bin/python bench/atlas.py inverse [--model M|tiny] [--n 1000]  # side-by-side table
     .venv/bin/python bench/atlas.py projection [--big]                # PCA/UMAP 1k, 10k (100k)
 
 ``inverse`` compares on (a) a synthetic clustered set (12 clusters on curved sheets in 16-D,
-3000 sounds) and (b) a real corpus: FluidSynth GM notes encoded with the tiny nn~ model, or
-with ``--model`` (e.g. the demo VAE). Both are laid out with UMAP, as the app does. The counts
+3000 sounds) and (b) a real corpus: FluidSynth GM notes encoded with the demo VAE, another
+``--model``, or ``--model tiny`` (the random tiny nn~ model of the tests, whose latents hold
+near-duplicates). Both are laid out with UMAP, as the app does. The counts
 are explained in bench/atlas_inverse.py. ``baselines_beaten_on_all_three`` counts the
 baselines that a setting of ours beats on held-out error, jump and off at once (the goal: 3);
 the ``oracle`` lines give the least ``off`` any map can reach while every drag (or, as the
@@ -50,7 +51,11 @@ def clustered(n: int = 3000, dims: int = 16, clusters: int = 12, seed: int = 0) 
     return out
 
 
+DEMO_MODEL = Path(__file__).resolve().parents[1] / "resources" / "demo" / "model.pt"
+
+
 def real_corpus(n: int, model: str | None) -> tuple[list, str]:
+    """``n`` GM notes encoded by ``model`` (a path, or None / "tiny" for the tiny nn~ model)."""
     from corpus_import import render_notes, tiny_model
 
     from latentscape.engines.corpus import ImportJob
@@ -60,11 +65,13 @@ def real_corpus(n: int, model: str | None) -> tuple[list, str]:
     corpus = Path("/tmp/ls-bench-notes")
     if len(list(corpus.glob("*.flac"))) < n:
         render_notes(corpus, n)
-    engine = load_model(model or tiny_model(tmp))
+    tiny = model in (None, "tiny")
+    engine = load_model(tiny_model(tmp) if tiny else model)
     job = ImportJob(engine, sorted(corpus.glob("*.flac"))[:n])
     job.start()
     job.wait()
-    return [r.latents for r in job.take_results()], ("tiny" if not model else Path(model).stem)
+    name = "tiny" if tiny else "demo_vae" if Path(model) == DEMO_MODEL else Path(model).stem
+    return [r.latents for r in job.take_results()], name
 
 
 def inverse(args: argparse.Namespace) -> None:
@@ -161,7 +168,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="what", required=True)
     p = sub.add_parser("inverse")
-    p.add_argument("--model")
+    p.add_argument("--model", default=str(DEMO_MODEL), help="model file, or 'tiny'")
     p.add_argument("--n", type=int, default=1000)
     q = sub.add_parser("projection")
     q.add_argument("--big", action="store_true", help="also 100k sounds (minutes)")
