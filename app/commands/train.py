@@ -1,6 +1,7 @@
 """``latentscape train FOLDER -o MODEL``: train our own VAE on a folder of sounds.
 
-Runs unchanged under ``torchrun`` (DistributedDataParallel; gloo on CPU, nccl on GPUs), e.g.
+Trains on a CUDA GPU when torch sees one (``--device``). Runs unchanged under ``torchrun``
+(DistributedDataParallel; gloo on CPU, nccl on GPUs with one rank per GPU), e.g.
 ``torchrun --nproc_per_node 2 -m latentscape train sounds/ -o model.pt --minutes 20``.
 """
 
@@ -50,6 +51,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         f"--pitch-shifts=-2,2 (default {shifts}; 'none': only the sounds as they are)",
     )
     p.add_argument("--threads", type=int, default=None, help="torch threads per process")
+    p.add_argument(
+        "--device",
+        default=default.device,
+        help="where to train: auto (a CUDA GPU when there is one), cpu, cuda or cuda:N "
+        f"(default {default.device}; under torchrun each rank takes GPU LOCAL_RANK)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -91,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         validation_fraction=args.validation_fraction,
         validate_every_s=args.validate_every,
         threads=args.threads,
+        device=args.device,
         progress=not args.quiet,
         command="latentscape " + shlex.join(sys.argv[1:]),
     )

@@ -59,6 +59,7 @@ class TrainOptions:
     checkpoint_every_s: float = 120.0
     latent_size: int = 16
     threads: int | None = None
+    device: str = "auto"  # "auto" (a CUDA GPU when torch sees one), "cpu", "cuda" or "cuda:N"
     progress: bool = True
     command: str = ""
     model_options: dict[str, Any] = field(default_factory=dict)  # VaeConfig overrides

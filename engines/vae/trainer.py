@@ -1,9 +1,11 @@
 """Train the VAE on a folder of sounds, on a CPU in minutes, or under ``torchrun`` (DDP).
 
-One process trains on the whole machine; under ``torchrun`` every rank trains on its own random
-crops with gradients averaged by ``DistributedDataParallel`` (``gloo`` on CPU, ``nccl`` on
-GPUs). Rank 0 reads the validation split, shows progress, validates and writes checkpoints; the
-stop decision (step or wall-clock budget) is shared so every rank stops at the same step.
+One process trains on the whole machine, on a CUDA GPU when torch sees one
+(``TrainOptions.device``); under ``torchrun`` every rank trains on its own random crops with
+gradients averaged by ``DistributedDataParallel`` (``gloo`` on CPU, ``nccl`` on GPUs, rank r on
+GPU ``LOCAL_RANK``). The corpus stays in CPU memory; each batch is copied to the device.
+Rank 0 reads the validation split, shows progress, validates and writes checkpoints; the stop
+decision (step or wall-clock budget) is shared so every rank stops at the same step.
 
 Called on the caller's thread; blocks until the budget is spent.
 """
@@ -101,10 +103,13 @@ class TrainingModule(torch.nn.Module):
 
 @torch.no_grad()
 def reconstruct(core: VaeCore, audio: torch.Tensor) -> torch.Tensor:
-    """Encode (posterior mean) and decode one padded mono signal ``[N]`` -> ``[N]``."""
-    z = core.encode_mean(audio[None])
+    """Encode (posterior mean) and decode one padded mono signal ``[N]`` -> ``[N]`` (CPU).
+
+    Runs on the device that holds ``core``.
+    """
+    z = core.encode_mean(audio[None].to(core.rest_h.device))
     out, _ = core.decode_step(z, core.initial_state(1, 0))
-    return out[0]
+    return out[0].cpu()
 
 
 def validate(core: VaeCore, corpus: Corpus) -> Reconstruction | None:
@@ -133,13 +138,15 @@ def latent_pca(core: VaeCore, corpus: Corpus, max_frames: int = 50_000, seed: in
     # The corpus holds each file's features already: encoding them again (YIN and mel on all
     # the audio) took ~10 s on 700 files at every checkpoint, ~8 % of a 20-minute budget.
     lead = corpus.lead_frames
-    means = torch.cat([core.posterior(f[None])[0][0, lead:] for f in corpus.feats])
+    device = core.rest_h.device
+    means = torch.cat([core.posterior(f[None].to(device))[0][0, lead:] for f in corpus.feats])
     core.train(was_training)
     if means.shape[0] > max_frames:
         idx = torch.from_numpy(
             np.random.default_rng(seed).choice(means.shape[0], max_frames, False)
         )
         means = means[idx]
+    means = means.cpu()
     mu = means.mean(0)
     _, s, vh = torch.linalg.svd(means - mu, full_matrices=False)
     variance = s.square() / max(1, means.shape[0] - 1)
@@ -148,19 +155,52 @@ def latent_pca(core: VaeCore, corpus: Corpus, max_frames: int = 50_000, seed: in
     return mu.float(), (vh * signs).float().contiguous(), variance.float()
 
 
+def training_device(choice: str, local_rank: int = 0) -> torch.device:
+    """The device to train on for ``TrainOptions.device``; raises CorpusError for a bad one.
+
+    ``auto`` and ``cuda`` take GPU ``local_rank`` (modulo the GPUs there are), so that each
+    ``torchrun`` rank of a machine gets its own.
+    """
+    choice = choice.strip().lower()
+    if choice == "auto":
+        choice = "cuda" if torch.cuda.is_available() else "cpu"
+    if choice == "cpu":
+        return torch.device("cpu")
+    if not choice.startswith("cuda"):
+        raise CorpusError(f"--device {choice}: choose auto, cpu, cuda or cuda:N")
+    if not torch.cuda.is_available():
+        raise CorpusError(f"--device {choice}: torch sees no CUDA GPU here (use cpu or auto)")
+    count = torch.cuda.device_count()
+    try:
+        index = int(choice.split(":", 1)[1]) if ":" in choice else local_rank % count
+    except ValueError:
+        raise CorpusError(f"--device {choice}: choose auto, cpu, cuda or cuda:N") from None
+    if not 0 <= index < count:
+        raise CorpusError(f"--device {choice}: there are {count} CUDA GPUs (0-{count - 1})")
+    return torch.device("cuda", index)
+
+
 class _Distributed:
-    def __init__(self) -> None:
+    def __init__(self, device_choice: str) -> None:
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank = int(os.environ.get("RANK", "0"))
+        self.device = training_device(device_choice, int(os.environ.get("LOCAL_RANK", "0")))
         self.active = self.world > 1
+        if self.device.type == "cuda":
+            ranks, gpus = int(os.environ.get("LOCAL_WORLD_SIZE", "1")), torch.cuda.device_count()
+            if ranks > gpus:  # NCCL cannot share one GPU between ranks ("invalid usage")
+                raise CorpusError(
+                    f"torchrun started {ranks} ranks on this machine but there are {gpus} CUDA "
+                    f"GPUs: start one rank per GPU (--nproc_per_node {gpus}) or use --device cpu"
+                )
+            torch.cuda.set_device(self.device)
         if self.active and not dist.is_initialized():
-            backend = "nccl" if torch.cuda.is_available() else "gloo"
-            dist.init_process_group(backend)
+            dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
 
     def any(self, flag: bool) -> bool:
         if not self.active:
             return flag
-        t = torch.tensor([1.0 if flag else 0.0])
+        t = torch.tensor([1.0 if flag else 0.0], device=self.device)
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return bool(t.item() > 0)
 
@@ -193,6 +233,11 @@ def control_analyser(core: VaeCore):
     return analyse
 
 
+def _on_cpu(state: dict[str, Any]) -> dict[str, Any]:
+    """An optimizer-style state dict with its tensor lists copied to the CPU (for saving)."""
+    return {k: [t.cpu() for t in v] if isinstance(v, list) else v for k, v in state.items()}
+
+
 def _lr_factor(progress: float) -> float:
     """Cosine decay from 1 to 0.1 over the run (progress in [0, 1])."""
     return 0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * min(1.0, max(0.0, progress))))
@@ -209,7 +254,7 @@ def train(options: TrainOptions) -> dict[str, Any]:
     """Run a training; returns the final model file's ``training`` and ``metrics`` dicts."""
     if options.minutes is None and options.steps is None:
         raise CorpusError("give a budget: --minutes and/or --steps")
-    ddp = _Distributed()
+    ddp = _Distributed(options.device)
     try:
         return _train(options, ddp)
     finally:
@@ -282,9 +327,12 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
         opt.sc_weight,
         opt.control_weight,
     )
+    device = ddp.device
+    module.to(device)
     model: torch.nn.Module = module
     if ddp.active:
-        model = torch.nn.parallel.DistributedDataParallel(module)
+        ids = [device.index] if device.type == "cuda" else None
+        model = torch.nn.parallel.DistributedDataParallel(module, device_ids=ids)
     optimizer = Adam(core.parameters(), lr=opt.learning_rate)
     average = WeightAverage(core.parameters(), opt.weight_average) if opt.weight_average else None
     step, elapsed = 0, 0.0
@@ -298,6 +346,7 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
         rng = np.random.default_rng([opt.seed, ddp.rank, step])
         torch.manual_seed(opt.seed + 1009 * ddp.rank + 7 * step)
         _say(f"resuming at step {step} ({elapsed:.0f} s trained)", talk)
+    _say(f"training on {device}", talk and device.type != "cpu")
 
     budget_s = opt.minutes * 60.0 if opt.minutes is not None else math.inf
     max_steps = opt.steps if opt.steps is not None else None
@@ -309,7 +358,7 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
         return max(parts)
 
     def weights() -> dict[str, torch.Tensor]:
-        return {k: v.detach().clone() for k, v in core.state_dict().items()}
+        return {k: v.detach().cpu().clone() for k, v in core.state_dict().items()}
 
     def snapshot(final: bool) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -324,6 +373,7 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
                 "files": len(corpus) // (1 + len(opt.pitch_shifts)),  # not the copies
                 "validation_files": len(val_corpus),
                 "world_size": ddp.world,
+                "device": device.type,
                 "batch_size": opt.batch_size,
                 "crop_frames": opt.crop_frames,
                 "lead_in_frames": opt.lead_in_frames,
@@ -355,10 +405,10 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
         if metrics is not None:
             data["metrics"] = {k: round(float(v), 4) for k, v in vars(metrics).items()}
         save_atomic(data, opt.output)
-        data["optimizer"] = optimizer.state_dict()
+        data["optimizer"] = _on_cpu(optimizer.state_dict())
         if average is not None:  # training resumes from the raw weights, and the average
             data["state_dict"] = weights()
-            data["weight_average"] = average.state_dict()
+            data["weight_average"] = _on_cpu(average.state_dict())
         save_atomic(data, resume_path(opt.output))
 
     total = max_steps if max_steps else int(budget_s)
@@ -371,6 +421,8 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
     while not ddp.any((max_steps is not None and step >= max_steps) or elapsed >= budget_s):
         optimizer.lr = opt.learning_rate * _lr_factor(progress_fraction())
         audio, feats, controls = corpus.sample_batch(rng, opt.batch_size, min_frames)
+        audio, feats = audio.to(device, non_blocking=True), feats.to(device, non_blocking=True)
+        controls = None if controls is None else controls.to(device, non_blocking=True)
         kl_w = opt.kl_weight * min(1.0, step / max(1, opt.kl_warmup_steps))
         with_audio = controls is None or progress_fraction() >= opt.audio_loss_after
         loss, fit, kl = model(audio, feats, controls, kl_w, with_audio)

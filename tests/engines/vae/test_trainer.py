@@ -1,4 +1,4 @@
-"""Training on awkward folders, resuming, the CLI, and DDP with two gloo processes."""
+"""Training on awkward folders, resuming, the CLI, the device, and DDP with two gloo processes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from latentscape.engines.vae.checkpoint import resume_path
 from latentscape.engines.vae.dataset import CorpusError
 from latentscape.engines.vae.engine import VaeEngine
 from latentscape.engines.vae.model import VaeConfig, VaeCore
-from latentscape.engines.vae.trainer import TrainOptions, train
+from latentscape.engines.vae.trainer import TrainOptions, train, training_device
 from support.vae_models import TINY
 
 
@@ -54,6 +54,7 @@ def test_trains_on_every_readable_file_and_writes_a_safe_checkpoint(tmp_path, so
     assert training["loss"]["sc_per_item"] is True
     # ... trained with silence before every file (onsets count) and a light KL weight.
     assert training["lead_in_frames"] == 8 and training["loss"]["kl_weight"] == 1e-5
+    assert training["device"] == ("cuda" if torch.cuda.is_available() else "cpu")
     assert set(data["metrics"]) == {
         "mrstft",
         "spectral_convergence",
@@ -129,13 +130,56 @@ def test_cli_trains_then_exports(tmp_path, sound_folder, capsys):
     assert load_model(tmp_path / "cli.ts").latent_size == 16
 
 
+def test_the_training_device_is_chosen_and_checked(tmp_path, capsys):
+    gpu = torch.cuda.is_available()
+    assert training_device("auto").type == ("cuda" if gpu else "cpu")
+    assert training_device(" CPU ") == torch.device("cpu")
+    with pytest.raises(CorpusError, match="choose auto, cpu, cuda or cuda:N"):
+        training_device("tpu")
+    with pytest.raises(CorpusError, match="choose auto, cpu, cuda or cuda:N" if gpu else "no CUDA"):
+        training_device("cuda:x")
+    if gpu:
+        count = torch.cuda.device_count()
+        assert training_device("cuda", local_rank=count + 1) == torch.device("cuda", 1 % count)
+        with pytest.raises(CorpusError, match=f"there are {count} CUDA GPUs"):
+            training_device(f"cuda:{count}")
+    else:  # asking for a GPU that is not there is a one-line user error, before any reading
+        args = ["train", str(tmp_path), "-o", str(tmp_path / "m.pt"), "--device", "cuda"]
+        assert main([*args, "--steps", "1"]) == 2
+        assert "torch sees no CUDA GPU here" in capsys.readouterr().err
+        assert not (tmp_path / "m.pt").exists()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (CI has none)")
+def test_trains_on_a_cuda_gpu_and_resumes_on_the_cpu(tmp_path, sound_folder):
+    out = tmp_path / "gpu.pt"
+    assert train(_options(sound_folder, out, steps=2, device="cuda"))["step"] == 2
+    for path in (out, resume_path(out)):  # files hold CPU tensors: they load anywhere
+        data = torch.load(path, weights_only=True)
+        tensors = [*data["state_dict"].values(), data["pca_components"]]
+        tensors += data.get("optimizer", {}).get("exp_avg", [])
+        tensors += data.get("weight_average", {}).get("average", [])
+        assert {t.device.type for t in tensors} == {"cpu"}
+        assert data["training"]["device"] == "cuda"
+    assert train(_options(sound_folder, out, steps=4, resume=True, device="cpu"))["step"] == 4
+    assert torch.load(out, weights_only=True)["training"]["device"] == "cpu"
+    assert np.isfinite(load_model(out).decode(np.zeros((5, 8), np.float32))).all()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (CI has none)")
+def test_more_torchrun_ranks_than_gpus_is_a_user_error(tmp_path, sound_folder, monkeypatch):
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", str(torch.cuda.device_count() + 1))
+    with pytest.raises(CorpusError, match="start one rank per GPU"):
+        train(_options(sound_folder, tmp_path / "m.pt", device="cuda"))
+
+
 def _ddp_worker(rank: int, world: int, port: int, folder, output) -> None:
     import os
 
     os.environ.update(
         MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world)
     )
-    train(_options(folder, output, steps=2))
+    train(_options(folder, output, steps=2, device="cpu"))
 
 
 @pytest.mark.slow
