@@ -138,6 +138,7 @@ from torch import nn
 
 from .features import FeatureExtractor, midi_to_hz
 from .synthesis import NOISE_TAPS, DdspSynth
+from .train_options import LEAD_IN_FRAMES
 
 
 @dataclass(frozen=True)
@@ -181,9 +182,9 @@ def scaled_sigmoid(x: torch.Tensor) -> torch.Tensor:
     return 2.0 * torch.sigmoid(x).pow(math.log(10.0)) + 1e-7
 
 
-# Frames of silence the decoder has "heard" in its rest state (VaeCore.settle): as many as the
-# trainer's lead-in (TrainOptions.lead_in_frames), the silence every training onset follows.
-REST_FRAMES = 8
+# Frames of silence the decoder has "heard" in its rest state (VaeCore.settle): the trainer's
+# default lead-in, the silence every training onset follows.
+REST_FRAMES = LEAD_IN_FRAMES
 
 # One loudness unit is 5 nats of power = 2.5 nats of amplitude; scaled_sigmoid's log-slope
 # is ln 10 below saturation, so this gain moves the output level with the input loudness.

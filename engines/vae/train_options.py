@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# Frames of silence before every training file. The decoder's rest state (VaeCore.settle) is
+# the state after this much silence, so both read this one constant.
+LEAD_IN_FRAMES = 8
+
 
 @dataclass
 class TrainOptions:
@@ -26,7 +30,7 @@ class TrainOptions:
     # Silence before each training file, so that onsets at a file's start count in the loss
     # (dataset.build_corpus). Measured (20 min, kl 1e-4, side by side): held-out spectral
     # convergence 0.709 without, 0.675 with 8 frames (pitched 0.611 -> 0.568).
-    lead_in_frames: int = 8
+    lead_in_frames: int = LEAD_IN_FRAMES
     learning_rate: float = 1e-3
     # Held-out spectral convergence after 20 min (bench/vae_quality.py, 71 test sounds):
     # 0.002 -> 0.803, 0.0005 -> 0.700; with the lead-in below 1e-4 -> 0.675, 1e-5 -> 0.665.
