@@ -73,7 +73,11 @@ def _load_checkpoint(path: Path, content_hash: str, options: dict[str, Any]) -> 
 
 
 def load_model(path: str | Path, **options: Any) -> ModelEngine:
-    """Load ``path`` into the matching engine; ``options`` go to the engine's constructor."""
+    """Load ``path`` into the matching engine; ``options`` go to the engine's constructor.
+
+    ``device`` (TorchScript models): cpu, cuda, cuda:N or auto; by default
+    :func:`.torch_runtime.default_device`. Our own VAE checkpoints run on the CPU.
+    """
     path = Path(path)
     _check_readable(path)
     content_hash = file_sha256(path)
@@ -92,8 +96,10 @@ def load_model(path: str | Path, **options: Any) -> ModelEngine:
     except (zipfile.BadZipFile, OSError) as exc:
         raise ModelLoadError(f"{path.name}: damaged or truncated archive ({exc})") from None
     if kind == "torchscript":
+        from .torch_runtime import default_device
         from .torchscript_engine import TorchScriptEngine
 
+        options.setdefault("device", default_device())
         return TorchScriptEngine(path, content_hash=content_hash, **options)
     if kind == "checkpoint":
         return _load_checkpoint(path, content_hash, options)

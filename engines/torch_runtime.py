@@ -9,6 +9,7 @@ mode do not take it (they want noise, and must not wait behind other voices).
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 
@@ -69,18 +70,66 @@ def keep_freed_memory() -> bool:
 _FRESH_NOISE = contextlib.nullcontext()  # reusable: nothing to set up for fresh noise
 
 
-def seeded(seed: int | None) -> contextlib.AbstractContextManager[None]:
-    """Run the body with torch's global generator seeded by ``seed`` (``None``: fresh noise)."""
-    return _FRESH_NOISE if seed is None else _seeded(seed)
+def seeded(
+    seed: int | None, device: torch.device | None = None
+) -> contextlib.AbstractContextManager[None]:
+    """Run the body with torch's global generator seeded by ``seed`` (``None``: fresh noise).
+
+    ``device``: a CUDA device whose generator is seeded too (models there draw from it).
+    """
+    return _FRESH_NOISE if seed is None else _seeded(seed, device)
 
 
 @contextlib.contextmanager
-def _seeded(seed: int) -> Iterator[None]:
+def _seeded(seed: int, device: torch.device | None) -> Iterator[None]:
     with TORCH_RNG_LOCK:
-        # The CPU generator alone: torch.manual_seed also seeds every accelerator back-end
-        # (~0.1 ms a call, on every seeded decode of every voice).
-        torch.default_generator.manual_seed(seed & 0x7FFF_FFFF_FFFF_FFFF)
+        # The CPU generator (and the model's own GPU's): torch.manual_seed seeds every
+        # accelerator back-end (~0.1 ms a call, on every seeded decode of every voice).
+        seed &= 0x7FFF_FFFF_FFFF_FFFF
+        torch.default_generator.manual_seed(seed)
+        if device is not None and device.type == "cuda":
+            with torch.cuda.device(device):  # manual_seed: also before CUDA's lazy start
+                torch.cuda.manual_seed(seed)
         yield
+
+
+DEVICE_VARIABLE = "LATENTSCAPE_DEVICE"
+
+
+def default_device() -> str:
+    """Where TorchScript models run unless told: ``$LATENTSCAPE_DEVICE``, else ``cpu``.
+
+    Why the CPU, though a GPU is far faster for big models (a RAVE-sized stream on an H100:
+    25.6x real time at one frame a call against 2.0x on one CPU thread; bench/device_speed.py):
+    only the engine and the trainer have been run on a GPU so far, not the audio engine, the
+    app or the priors. ``LATENTSCAPE_DEVICE=auto`` opts in.
+    """
+    return os.environ.get(DEVICE_VARIABLE, "").strip() or "cpu"
+
+
+def pick_device(choice: str, local_index: int = 0) -> torch.device:
+    """The torch device for a user's ``choice``: auto (a CUDA GPU when torch sees one), cpu,
+    cuda (GPU ``local_index`` modulo the GPUs there are) or cuda:N.
+
+    Raises ValueError with a one-line reason (callers add what was asked and wrap it).
+    """
+    choice = choice.strip().lower()
+    if choice == "auto":
+        choice = "cuda" if torch.cuda.is_available() else "cpu"
+    if choice == "cpu":
+        return torch.device("cpu")
+    if not choice.startswith("cuda"):
+        raise ValueError("choose auto, cpu, cuda or cuda:N")
+    if not torch.cuda.is_available():
+        raise ValueError("torch sees no CUDA GPU here (use cpu or auto)")
+    count = torch.cuda.device_count()
+    try:
+        index = int(choice.split(":", 1)[1]) if ":" in choice else local_index % count
+    except ValueError:
+        raise ValueError("choose auto, cpu, cuda or cuda:N") from None
+    if not 0 <= index < count:
+        raise ValueError(f"there are {count} CUDA GPUs (0-{count - 1})")
+    return torch.device("cuda", index)
 
 
 def decode_scope() -> contextlib.AbstractContextManager[None]:

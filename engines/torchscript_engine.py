@@ -20,6 +20,10 @@ Design notes (facts from DESIGN.md §3, measured on RAVE 2.3.1 exports):
   ``decode`` loop at one frame per call (bench/engine_stream.py), where per-call overhead
   alone would keep any host under 0.95 of it for a 0.3 ms model.
 
+- ``device``: models can run on a CUDA GPU (inputs go there, outputs come back to the CPU,
+  seeded noise is drawn from that GPU's generator). Exports of our own VAE stay on the CPU,
+  where their frame kernel runs.
+
 Threads: any thread may call the engine; calls into the model are serialised by a per-model
 lock (the state swap needs it, and one TorchScript module is not re-entrant with state).
 """
@@ -40,7 +44,7 @@ from .crossfade_stream import CrossfadeStreamDecoder
 from .errors import ModelLoadError, ModelRuntimeError, one_line
 from .model_info import ModelInfo
 from .script_state import StateSlot, StateSlots
-from .torch_runtime import call_seed, configure_runtime, decode_scope, seeded
+from .torch_runtime import call_seed, configure_runtime, decode_scope, pick_device, seeded
 
 if TYPE_CHECKING:
     from .vae.fast_stream import FrameWeights
@@ -119,6 +123,7 @@ class TorchScriptEngine:
         lookahead_frames: int = 1,
         content_hash: str = "",
         frame_kernel: bool = True,
+        device: str = "cpu",
     ) -> None:
         configure_runtime(threads)
         self._path = Path(path)
@@ -127,12 +132,14 @@ class TorchScriptEngine:
         self._context_frames = context_frames
         self._lookahead_frames = lookahead_frames
         try:
-            model = torch.jit.load(str(path), map_location="cpu")
-        except Exception as exc:
-            raise ModelLoadError(
-                f"{self._path.name}: not a loadable TorchScript file ({one_line(exc)})"
-            ) from None
-        model.eval()
+            self._device = pick_device(device)
+        except ValueError as exc:
+            raise ModelLoadError(f"{self._path.name}: device {device.strip()}: {exc}") from None
+        model = self._load(self._device)
+        ours = frame_kernel and getattr(model, "original_name", "") == "NnVae"
+        if ours and self._device.type != "cpu":  # our VAE's exports stream on the CPU kernel
+            self._device = torch.device("cpu")
+            model = self._load(self._device)
         self._model = model
         self._methods_by_name: dict[str, object] = {}
         self._methods = _method_names(model)
@@ -166,15 +173,23 @@ class TorchScriptEngine:
             self._encode_channels = in_ch
         self._has_prior = "prior" in self._methods and hasattr(model, "prior")
         self._notes: list[str] = []
-        if stereo:
-            if hasattr(model, "set_stereo_mode"):
-                with self._lock, torch.inference_mode():
-                    model.set_stereo_mode(torch.tensor(True))
-            else:
-                self._notes.append("stereo requested but the model has no set_stereo_mode")
-        self._slots = StateSlots(model)
+        if stereo and not hasattr(model, "set_stereo_mode"):
+            self._notes.append("stereo requested but the model has no set_stereo_mode")
         self._parameter_count = int(sum(p.numel() for p in model.parameters()))
-        self._validate_and_warm_up()
+        try:
+            self._start(model, stereo)
+        except ModelLoadError as exc:
+            if self._device.type == "cpu":
+                raise
+            # e.g. a model that makes its noise on the CPU: it still runs there
+            self._notes.append(f"cannot run on {self._device} ({exc}): runs on the CPU")
+            self._device = torch.device("cpu")
+            model = self._load(self._device)
+            self._start(model, stereo)
+        if self._device.type != "cpu":
+            self._notes.append(
+                f"runs on {self._device} ({torch.cuda.get_device_name(self._device)})"
+            )
         self._frame_weights = self._exported_vae_weights() if frame_kernel else None
         if self._frame_weights is not None:
             self._notes.append(
@@ -236,10 +251,37 @@ class TorchScriptEngine:
         return self._frame_weights is not None
 
     # -- calls -----------------------------------------------------------------------------
+    def _start(self, model: torch.jit.ScriptModule, stereo: bool) -> None:
+        """Make ``model`` the engine's: stereo mode, state slots, a checked warm-up."""
+        self._model = model
+        self._methods_by_name.clear()
+        if stereo and hasattr(model, "set_stereo_mode"):
+            with self._lock, torch.inference_mode():
+                model.set_stereo_mode(torch.tensor(True))
+        self._slots = StateSlots(model)
+        self._validate_and_warm_up()
+
+    def _load(self, device: torch.device) -> torch.jit.ScriptModule:
+        """The file's module, every tensor on ``device``, in eval mode."""
+        try:
+            model = torch.jit.load(str(self._path), map_location=device)
+        except Exception as exc:
+            raise ModelLoadError(
+                f"{self._path.name}: not a loadable TorchScript file ({one_line(exc)})"
+            ) from None
+        model.eval()
+        return model
+
+    @property
+    def device(self) -> str:
+        """Where the model runs: ``cpu`` or ``cuda:N``."""
+        return str(self._device)
+
     def _call(
         self, method: str, x: torch.Tensor, slot: StateSlot | None, seed: int | None
     ) -> torch.Tensor:
-        """Run ``method`` on ``x`` with ``slot``'s state (None: a fresh, zeroed state)."""
+        """Run ``method`` on ``x`` (a CPU tensor) with ``slot``'s state (None: a fresh, zeroed
+        state); the result is on the CPU."""
         fn = self._methods_by_name.get(method)
         if fn is None:
             fn = self._methods_by_name[method] = getattr(self._model, method)
@@ -251,8 +293,8 @@ class TorchScriptEngine:
                 if slot is not None:
                     self._slots.activate(slot)
                 try:
-                    with seeded(seed), _inference_scope():
-                        y = fn(x)
+                    with seeded(seed, self._device), _inference_scope():
+                        y = fn(x.to(self._device))
                 except Exception as exc:
                     raise ModelRuntimeError(
                         f"{self._path.name}: {method} raised: {one_line(exc)}"
@@ -266,6 +308,7 @@ class TorchScriptEngine:
             raise ModelRuntimeError(f"{self._path.name}: {method} did not return a 3-D tensor")
         if y.dtype != torch.float32:
             y = y.float()
+        y = y.cpu()
         # NaN/Inf anywhere poisons the sum. A torch sum: 5x cheaper than isfinite().all(), and
         # right after a model call 8 us cheaper than numpy's (measured).
         if not math.isfinite(float(y.sum())):

@@ -23,6 +23,7 @@ import torch
 import torch.distributed as dist
 
 from ..audio_metrics import Reconstruction
+from ..torch_runtime import pick_device
 from .analysis import analyse_controls, noise_weight
 from .checkpoint import FORMAT, VERSION, load_checkpoint, resume_path, save_atomic
 from .dataset import Corpus, CorpusError, build_corpus, scan_audio_files, split_holdout
@@ -161,23 +162,10 @@ def training_device(choice: str, local_rank: int = 0) -> torch.device:
     ``auto`` and ``cuda`` take GPU ``local_rank`` (modulo the GPUs there are), so that each
     ``torchrun`` rank of a machine gets its own.
     """
-    choice = choice.strip().lower()
-    if choice == "auto":
-        choice = "cuda" if torch.cuda.is_available() else "cpu"
-    if choice == "cpu":
-        return torch.device("cpu")
-    if not choice.startswith("cuda"):
-        raise CorpusError(f"--device {choice}: choose auto, cpu, cuda or cuda:N")
-    if not torch.cuda.is_available():
-        raise CorpusError(f"--device {choice}: torch sees no CUDA GPU here (use cpu or auto)")
-    count = torch.cuda.device_count()
     try:
-        index = int(choice.split(":", 1)[1]) if ":" in choice else local_rank % count
-    except ValueError:
-        raise CorpusError(f"--device {choice}: choose auto, cpu, cuda or cuda:N") from None
-    if not 0 <= index < count:
-        raise CorpusError(f"--device {choice}: there are {count} CUDA GPUs (0-{count - 1})")
-    return torch.device("cuda", index)
+        return pick_device(choice, local_rank)
+    except ValueError as exc:
+        raise CorpusError(f"--device {choice.strip()}: {exc}") from None
 
 
 class _Distributed:

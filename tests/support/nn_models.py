@@ -5,7 +5,9 @@ They mimic what real exports do that matters to an engine: ``*_params`` buffers 
 padded with noise up to ``full_latent_size``; streaming state in ``pad``/``…_cache`` buffers
 with 64 batch rows that ship non-zero; ``set_stereo_mode``; an optional ``prior``. The
 decoder is a sine whose amplitude and pitch follow the latent, so continuity is measurable.
-Broken variants (``fault=``) raise, return NaN, or return wrong shapes.
+Noise is drawn on the input's device, so they run on a GPU too.
+Broken variants (``fault=``) raise, return NaN, return wrong shapes, or (``cpu_noise``) make
+their noise on the CPU whatever the input's device.
 """
 
 from __future__ import annotations
@@ -119,7 +121,9 @@ class TinyNN(nn.Module):
         b, _, n = x.shape
         frames = x.mean(1).reshape(b, n // self.hop, self.hop)
         feats = torch.stack([frames.abs().mean(-1), frames.mean(-1)], 1)
-        z = self.to_latent(feats) + 0.1 * torch.randn(b, self.full_latent_size, n // self.hop)
+        z = self.to_latent(feats) + 0.1 * torch.randn(
+            b, self.full_latent_size, n // self.hop, device=x.device
+        )
         return z[:, : self.latent_size]
 
     @torch.jit.export
@@ -128,7 +132,10 @@ class TinyNN(nn.Module):
             raise RuntimeError("decoder exploded")
         if self.stereo:
             z = torch.cat([z, z], 0)
-        noise = torch.randn(z.shape[0], self.full_latent_size - self.latent_size, z.shape[-1])
+        device = torch.device("cpu") if self.fault == "cpu_noise" else z.device
+        noise = torch.randn(
+            z.shape[0], self.full_latent_size - self.latent_size, z.shape[-1], device=device
+        )
         z = torch.cat([z, noise], 1)
         h = self.smooth(self.pad(self.mix(z)))  # [B', 2, T], causal over frames
         amp = torch.sigmoid(h[:, :1])
@@ -150,7 +157,9 @@ class TinyNN(nn.Module):
     @torch.jit.export
     def prior(self, temperature: torch.Tensor) -> torch.Tensor:
         b, _, frames = temperature.shape
-        return temperature[:, :1] * torch.randn(b, self.latent_size, frames)
+        return temperature[:, :1] * torch.randn(
+            b, self.latent_size, frames, device=temperature.device
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))

@@ -58,6 +58,15 @@ def test_torchscript_engine_reproduces_the_vae_engine(tmp_path, request, checkpo
     )
 
 
+@pytest.mark.slow  # compiles TorchScript: ~5 s idle, 15-30 s on busy cores
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")
+def test_our_exports_stay_on_the_cpu_kernel_when_a_gpu_is_asked_for(tmp_path, tiny_checkpoint):
+    out = tmp_path / "model.ts"
+    main(["export", str(tiny_checkpoint), "-o", str(out)])
+    engine = load_model(out, device="cuda")
+    assert engine.device == "cpu" and engine.uses_frame_kernel
+
+
 def _stream(decoder, z: np.ndarray) -> np.ndarray:
     """Decode ``z`` four frames per call; returns ``[1, frames * hop]``."""
     return np.concatenate([decoder.decode(z[i : i + 4]) for i in range(0, len(z), 4)], axis=1)
