@@ -36,7 +36,7 @@ def measure(path: str, device: str, chunks: list[int], seconds_wanted: float) ->
     z = np.random.default_rng(0).standard_normal((frames, engine.latent_size)).astype(np.float32)
     seconds = frames * hop / rate
     name = f"device_speed.{device}"
-    print(f"{name}.engine_device = {engine.device}", flush=True)
+    print(f"{name}.engine_device = {getattr(engine, 'device', 'cpu')}", flush=True)
     for chunk in chunks:
         decoder = engine.stream_decoder(seed=0)
 

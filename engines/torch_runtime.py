@@ -83,8 +83,9 @@ def seeded(
 @contextlib.contextmanager
 def _seeded(seed: int, device: torch.device | None) -> Iterator[None]:
     with TORCH_RNG_LOCK:
-        # The CPU generator (and the model's own GPU's): torch.manual_seed seeds every
-        # accelerator back-end (~0.1 ms a call, on every seeded decode of every voice).
+        # Only the generators the model draws from, the CPU's and its own GPU's:
+        # torch.manual_seed would seed every accelerator back-end (~0.1 ms a call, on every
+        # seeded decode of every voice).
         seed &= 0x7FFF_FFFF_FFFF_FFFF
         torch.default_generator.manual_seed(seed)
         if device is not None and device.type == "cuda":
