@@ -81,14 +81,12 @@ def inverse(args: argparse.Namespace) -> None:
     trajectories, name = real_corpus(args.n, args.model)
     sets.append((f"notes_{name}", trajectories))
     variants = {  # other settings of ours, to show the trade-offs
-        "ours_previous": InverseMapConfig(settle_passes=0, residual_select=0),  # old default
-        "ours_on_data": InverseMapConfig(thin_plate=1.0),  # 10x the pull toward the data
+        "ours_no_settling": InverseMapConfig(settle_passes=0, residual_select=0),
+        "ours_even_steps": InverseMapConfig(thin_plate=10.0),  # a tenth of the pull to the data
+        "ours_wide_snap": InverseMapConfig(snap_max=0.006),  # snap discs up to 6 px wide
         "ours_smoothest": InverseMapConfig(data_weight=0.0, thin_plate=1000.0),  # thin plate only
         "ours_pull1": InverseMapConfig(pull=1.0),
         "ours_g512": InverseMapConfig(grid_size=512, finest_width=1.0 / 1024),  # 4x memory
-        "ours_g512_on_data": InverseMapConfig(
-            grid_size=512, finest_width=1.0 / 1024, thin_plate=1.0
-        ),
     }
     for corpus, trajs in sets:
         atlas = Atlas.build(trajs, method="umap")
