@@ -2,7 +2,9 @@
 
 Click a point: audition its trajectory. Click empty space: audition the inverse map's trajectory
 there. Press-and-drag: scrub (an inverse-map frame per move → ``AudioEngine.scrub_to``) under a
-crosshair. Everything slow runs off the GUI thread (TaskRunner / the audio session's worker).
+crosshair; a drag that rests on a sound's dot for ``SCRUB_REST_MS`` moves the scrub voice to
+that sound's own latent (the inverse map is exact only at the dot's centre, so that passing
+drags stay smooth). Everything slow runs off the GUI thread (TaskRunner / the audio session's worker).
 
 Hooks for other features (record/paths, galleries) are signals emitted on the GUI thread:
 ``soundAuditioned``, ``positionAuditioned``, ``scrubStarted``/``scrubMoved``/``scrubEnded``
@@ -17,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from latentscape.audio_bindings import AudioBindings
 from latentscape.audio_session import AudioSession
@@ -50,6 +52,12 @@ class ExplorerViews:
     import_progress: ImportProgress
     banner: Banner
     dialog_parent: object | None = None
+
+
+# How long a drag must rest on a sound's dot before the scrub voice plays that sound's own
+# latent: longer than the ~12-33 ms between the moves of a moving hand, short enough to feel
+# immediate.
+SCRUB_REST_MS = 150
 
 
 class ExplorerController(SessionActions, QObject):
@@ -108,6 +116,12 @@ class ExplorerController(SessionActions, QObject):
         self.sync = MapSync(self, parent=self)
         self.imports.soundsImported.connect(self.sync.add_sounds)
         self.imports.importFinished.connect(self._refine_after_import)
+
+        self._scrub_rest = QTimer(self)  # a drag that stops on a dot plays that sound
+        self._scrub_rest.setSingleShot(True)
+        self._scrub_rest.setInterval(SCRUB_REST_MS)
+        self._scrub_rest.timeout.connect(self._on_scrub_rest)
+        self._scrub_xy: tuple[float, float] | None = None
 
         self._warming = warm_up
         if warm_up:  # one-time costs now, not in the middle of the user's first import
@@ -216,19 +230,39 @@ class ExplorerController(SessionActions, QObject):
         self.views.map_view.set_cursor(x, y)
         if self._playable(z.shape[0]) is not None:
             audio.scrub_start(z)
+        self._scrub_xy = (float(x), float(y))
+        self._scrub_rest.start()
         self.scrubStarted.emit(float(x), float(y), z)
 
     def scrub_move(self, x: float, y: float) -> None:
-        atlas, audio = self.state.atlas, self.audio.engine
-        if atlas is None:
+        if self.state.atlas is None:
             return
-        z = atlas.frame_at(x, y)
         self.views.map_view.set_cursor(x, y)
+        self._scrub_to(x, y)
+        self._scrub_xy = (float(x), float(y))
+        self._scrub_rest.start()
+
+    def _scrub_to(self, x: float, y: float) -> None:
+        """Send the inverse map's frame at (x, y) to the scrub voice; emit ``scrubMoved``."""
+        z = self.state.atlas.frame_at(x, y)
+        audio = self.audio.engine
         if audio is not None and self._model_matches(z.shape[0]):
             audio.scrub_to(z)
         self.scrubMoved.emit(float(x), float(y), z)
 
+    def _on_scrub_rest(self) -> None:
+        """The drag has rested: on a sound's dot, play that sound's own latent (the inverse
+        map's frame at the dot's centre)."""
+        if self._scrub_xy is None or self.state.atlas is None:
+            return
+        view = self.views.map_view
+        index = view.point_at(*self._scrub_xy)
+        if index >= 0:
+            self._scrub_to(*(float(v) for v in view.positions()[index]))
+
     def scrub_end(self) -> None:
+        self._scrub_rest.stop()
+        self._scrub_xy = None
         if self.audio.engine is not None:
             self.audio.engine.scrub_stop()
         self.views.map_view.hide_cursor()

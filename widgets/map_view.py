@@ -266,12 +266,17 @@ class MapView(pg.PlotWidget):
         p = self._vb.mapSceneToView(self.mapToScene(QtCore.QPointF(pos).toPoint()))
         return p.x(), p.y()
 
+    def point_at(self, x: float, y: float) -> int:
+        """Index of the point whose dot holds data position (x, y) (within the pick radius of
+        ``PICK_RADIUS_PX`` pixels, as clicks), or -1."""
+        return self._index.nearest(x, y, self._vb.viewPixelSize(), PICK_RADIUS_PX)
+
     def auto_range(self) -> None:
         self._vb.autoRange(padding=0.05)
 
     # -- event handlers ------------------------------------------------------------------
     def _on_clicked(self, x: float, y: float) -> None:
-        index = self._index.nearest(x, y, self._vb.viewPixelSize(), PICK_RADIUS_PX)
+        index = self.point_at(x, y)
         if index >= 0:
             self.pointClicked.emit(index)
         else:

@@ -86,9 +86,11 @@ def test_a_drag_scrubs_through_a_continuous_series_of_targets(opened, qtbot):
         qtbot.mouseMove(vp, pos=start + (stop - start) * (k / steps))
         if k == steps // 2:
             assert view.cursor_position() is not None  # the crosshair follows the drag
+    moves = len(targets)  # a rest at the end may add the target of a sound (next test)
     qtbot.waitUntil(lambda: c.live.nonsilent_frames > before, timeout=5000)
     qtbot.mouseRelease(vp, LEFT, pos=stop)
     assert view.cursor_position() is None
+    del targets[moves:]
     assert len(targets) >= 0.8 * steps
     xs = np.array([t[0] for t in targets])
     assert np.all(np.diff(xs) >= -1e-6)  # the targets follow the pointer monotonically
@@ -97,6 +99,33 @@ def test_a_drag_scrubs_through_a_continuous_series_of_targets(opened, qtbot):
         np.testing.assert_array_equal(z, c.state.atlas.frame_at(x, y))
     zs = np.stack([t[2] for t in targets])
     assert len(np.unique(zs.round(5), axis=0)) > steps // 4  # the latent really moves
+
+
+def test_a_drag_that_rests_on_a_sound_plays_that_sound(opened, qtbot):
+    w = opened
+    c, view = w.controller, w.map_view
+    vp = view.viewport()
+    start = view.view_pos(*view.positions()[5]) + QtCore.QPoint(40, 0)
+    rest = view.view_pos(*view.positions()[5]) + QtCore.QPoint(3, 0)  # on the dot, off centre
+    hit = view.point_at(*view.data_pos(rest))
+    assert hit >= 0
+    targets: list[tuple[float, float, np.ndarray]] = []
+    c.scrubMoved.connect(lambda x, y, z: targets.append((x, y, z)))
+    qtbot.mousePress(vp, LEFT, pos=start)
+    for k in range(1, 11):
+        qtbot.wait(12)
+        qtbot.mouseMove(vp, pos=start + (rest - start) * (k / 10))
+    moves = len(targets)
+    assert moves >= 5
+    qtbot.waitUntil(lambda: len(targets) > moves, timeout=3000)  # the rest, after 150 ms
+    qtbot.mouseRelease(vp, LEFT, pos=rest)
+    atlas = c.state.atlas
+    sound_id = c.state.sound_at(hit).id
+    own = atlas.inverse.anchors[list(atlas.sound_ids).index(sound_id)]
+    x, y, z = targets[moves]
+    assert (x, y) == tuple(view.positions()[hit])
+    np.testing.assert_array_equal(z, own)  # the sound's own latent
+    assert not np.array_equal(targets[moves - 1][2], own)  # 3 px off: the map's blend
 
 
 def _drop_paths(view, paths, qtbot) -> None:
