@@ -81,14 +81,7 @@ def main() -> None:
     if any(d.type == "cuda" for d in devices):
         print(f"train_speed.gpu = {torch.cuda.get_device_name(0)}")
     for device in devices:
-        module = TrainingModule(
-            core,
-            opt.context_frames,
-            opt.loudness_weight,
-            opt.sc_per_item,
-            opt.sc_weight,
-            opt.control_weight,
-        ).to(device)
+        module = TrainingModule.for_options(core, opt).to(device)
         for batch in [int(b) for b in args.batches.split(",")]:
             for kind, audio in (("control_step", False), ("audio_step", True)):
                 s = step_seconds(module, corpus, device, batch, audio, args.steps, opt)

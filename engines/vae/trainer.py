@@ -67,6 +67,18 @@ class TrainingModule(torch.nn.Module):
         self.control_weight = control_weight
         self.noise_scale = noise_weight(core.synth.n_bands)
 
+    @classmethod
+    def for_options(cls, core: VaeCore, opt: TrainOptions) -> TrainingModule:
+        """The loss computation that ``opt`` asks for (the trainer's, and its benchmark's)."""
+        return cls(
+            core,
+            opt.context_frames,
+            opt.loudness_weight,
+            opt.sc_per_item,
+            opt.sc_weight,
+            opt.control_weight,
+        )
+
     def forward(
         self,
         audio: torch.Tensor,
@@ -307,14 +319,7 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
         talk,
     )
 
-    module = TrainingModule(
-        core,
-        opt.context_frames,
-        opt.loudness_weight,
-        opt.sc_per_item,
-        opt.sc_weight,
-        opt.control_weight,
-    )
+    module = TrainingModule.for_options(core, opt)
     device = ddp.device
     module.to(device)
     model: torch.nn.Module = module
