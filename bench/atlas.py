@@ -1,6 +1,7 @@
 """Atlas benchmarks: projection times, and the inverse map against its baselines.
 
     .venv/bin/python bench/atlas.py inverse [--model M|tiny] [--n 1000]  # side-by-side table
+    .venv/bin/python bench/atlas.py frontier [--model M|tiny] [--n 1000] # how low jump can go
     .venv/bin/python bench/atlas.py projection [--big]                # PCA/UMAP 1k, 10k (100k)
 
 ``inverse`` compares on (a) a synthetic clustered set (12 clusters on curved sheets in 16-D,
@@ -12,6 +13,10 @@ baselines that a setting of ours beats on held-out error, jump and off at once (
 the ``oracle`` lines give the least ``off`` any map can reach while every drag (or, as the
 median allows, half of them) stays under the best baseline jump (``off_lower_bound``; NaN
 when the latents are not a few clear clusters).
+
+``frontier`` runs the same sets through bench/atlas_frontier.py: our grid optimised directly
+for the three counts, with the drags' latent path length capped at multiples of IDW-16's.
+It shows what a lower jump costs: jittery drags, or held-out error and distance to the data.
 
 ``projection`` times PCA and UMAP: ``cold`` = a fresh process with an empty numba cache
 (import + compile + fit), ``cache`` = a fresh process with the persistent cache filled (what a
@@ -74,12 +79,33 @@ def real_corpus(n: int, model: str | None) -> tuple[list, str]:
     return [r.latents for r in job.take_results()], name
 
 
-def inverse(args: argparse.Namespace) -> None:
-    from latentscape.engines.atlas import Atlas, InverseMapConfig
+def mapped_sets(args: argparse.Namespace):
+    """Yield ``(corpus, sounds, xy, anchors)``: the synthetic set and the real corpus, laid
+    out with UMAP as the app does."""
+    from latentscape.engines.atlas import Atlas
 
     sets = [("synthetic", clustered())]
     trajectories, name = real_corpus(args.n, args.model)
     sets.append((f"notes_{name}", trajectories))
+    for corpus, trajs in sets:
+        atlas = Atlas.build(trajs, method="umap")
+        yield corpus, len(trajs), atlas.xy, atlas.inverse.anchors
+
+
+def print_summary(rows: list[dict[str, float]]) -> None:
+    print(
+        f"# {'method':16s} {'nmse':>7s} {'jump':>7s} {'p90':>7s} {'off':>7s} {'length':>7s} {'jitter':>7s} {'us':>6s}"
+    )
+    for r in rows:
+        print(
+            f"# {r['name']:16s} {r['nmse']:7.3f} {r['jump']:7.2f} {r['jump_p90']:7.2f} "
+            f"{r['off']:7.3f} {r['length']:7.2f} {r['jitter']:7.3f} {r['query_us']:6.1f}"
+        )
+
+
+def inverse(args: argparse.Namespace) -> None:
+    from latentscape.engines.atlas import InverseMapConfig
+
     variants = {  # other settings of ours, to show the trade-offs
         "ours_no_settling": InverseMapConfig(settle_passes=0, residual_select=0),
         "ours_even_steps": InverseMapConfig(thin_plate=10.0),  # a tenth of the pull to the data
@@ -88,14 +114,12 @@ def inverse(args: argparse.Namespace) -> None:
         "ours_pull1": InverseMapConfig(pull=1.0),
         "ours_g512": InverseMapConfig(grid_size=512, finest_width=1.0 / 1024),  # 4x memory
     }
-    for corpus, trajs in sets:
-        atlas = Atlas.build(trajs, method="umap")
-        xy, anchors = atlas.xy, atlas.inverse.anchors
+    for corpus, sounds, xy, anchors in mapped_sets(args):
         rows = [evaluate(n, f, xy, anchors) for n, f in baselines().items()]
         base = list(rows)
         rows.append(evaluate("ours", ours(), xy, anchors))
         rows += [evaluate(n, ours(cfg), xy, anchors) for n, cfg in variants.items()]
-        print(f"# {corpus}: {len(trajs)} sounds, {anchors.shape[1]} latent dims, UMAP layout")
+        print(f"# {corpus}: {sounds} sounds, {anchors.shape[1]} latent dims, UMAP layout")
         print_table(rows, corpus)
         for r in rows[len(base) :]:  # the goal: better than every baseline on all three
             beaten = sum(all(r[k] < b[k] for k in ("nmse", "jump", "off")) for b in base)
@@ -107,12 +131,26 @@ def inverse(args: argparse.Namespace) -> None:
         print(f"inverse.{corpus}.oracle.off_bound_every_drag = {bound['every']:.4g}")
         print(f"inverse.{corpus}.oracle.off_bound_median_drag = {bound['median']:.4g}")
         print(f"inverse.{corpus}.oracle.off_target = {min(b['off'] for b in base):.4g}")
-        print(f"# {'method':14s} {'nmse':>7s} {'jump':>7s} {'p90':>7s} {'off':>7s} {'us':>6s}")
-        for r in rows:
-            print(
-                f"# {r['name']:14s} {r['nmse']:7.3f} {r['jump']:7.2f} {r['jump_p90']:7.2f} "
-                f"{r['off']:7.3f} {r['query_us']:6.1f}"
-            )
+        print_summary(rows)
+
+
+def frontier(args: argparse.Namespace) -> None:
+    """Baselines, ours, and a grid optimised for the three counts under each drag-length cap
+    and jitter weight (bench/atlas_frontier.py): what a lower jump costs."""
+    from atlas_frontier import SETTINGS, optimised
+
+    for corpus, sounds, xy, anchors in mapped_sets(args):
+        rows = [evaluate(n, f, xy, anchors) for n, f in baselines().items()]
+        rows.append(evaluate("ours", ours(), xy, anchors))
+        for budget, calm in SETTINGS:
+            name = f"opt_x{budget:g}" + (f"_calm{calm:g}" if calm else "")
+            rows.append(evaluate(name, optimised(budget, calm), xy, anchors))
+        print(
+            f"# {corpus}: {sounds} sounds; opt_xB: mean drag step capped at B x IDW-16's, "
+            "calmW: jitter weight W"
+        )
+        print_table(rows, corpus)
+        print_summary(rows)
 
 
 _CHILD = """
@@ -168,10 +206,13 @@ def main() -> None:
     p = sub.add_parser("inverse")
     p.add_argument("--model", default=str(DEMO_MODEL), help="model file, or 'tiny'")
     p.add_argument("--n", type=int, default=1000)
+    f = sub.add_parser("frontier", help="how low the jump goes: a grid optimised per length cap")
+    f.add_argument("--model", default=str(DEMO_MODEL), help="model file, or 'tiny'")
+    f.add_argument("--n", type=int, default=1000)
     q = sub.add_parser("projection")
     q.add_argument("--big", action="store_true", help="also 100k sounds (minutes)")
     args = parser.parse_args()
-    {"inverse": inverse, "projection": projection}[args.what](args)
+    {"inverse": inverse, "frontier": frontier, "projection": projection}[args.what](args)
 
 
 if __name__ == "__main__":

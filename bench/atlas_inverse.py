@@ -9,6 +9,14 @@ Counts (all on the same map, fit on 90% of the sounds):
 - ``off``: staying on the data — distance from each drag latent to the nearest real latent,
   in units of the median neighbour spacing of the real latents, mean over all drag points
   (lower is better);
+- ``length``: how far a drag travels in latent space — its latent path length in standard
+  deviations of the real latents, median over drags. Not a goal in itself, but it tells an
+  even drag from a jittery one: jitter everywhere lowers ``jump`` (it raises the mean step)
+  and ``off`` (it wanders through real latents), and shows up here and in ``jitter``;
+- ``jitter``: the share of that path length that is back-and-forth at short range — 1 minus
+  the length of the drag latent after a 9-step moving average ÷ its raw length, median over
+  drags. A jump keeps its length under the average (a step becomes a ramp), a zigzag does
+  not: 0 is a drag without flutter;
 - ``query_us``: one single-point query from Python.
 
 :func:`off_lower_bound` is an oracle: the least ``off`` *any* inverse map can reach on the
@@ -160,6 +168,13 @@ def evaluate(
         np.fill_diagonal(aa, np.inf)
         spacing = np.median(np.sqrt(np.maximum(aa.min(1), 0)))
     off = float(np.mean(nearest) / spacing)
+    sd = float(np.sqrt(((anchors[train] - anchors[train].mean(0)) ** 2).sum(1).mean()))
+    length = float(np.median(steps.sum(axis=1)) / sd)
+    kernel = np.ones(9) / 9
+    smooth = np.apply_along_axis(lambda v: np.convolve(v, kernel, mode="valid"), 1, z)
+    smooth_len = np.linalg.norm(np.diff(smooth, axis=1), axis=2).sum(axis=1)
+    inner = np.linalg.norm(np.diff(z[:, 4:-4], axis=1), axis=2).sum(axis=1)
+    jitter = float(np.median(1.0 - smooth_len / (inner + 1e-12)))
     qs = rng.uniform(0.05, 0.95, (2000, 2)).tolist()
     t0 = time.perf_counter()
     for x, y in qs:
@@ -171,6 +186,8 @@ def evaluate(
         "jump": float(np.median(ratio)),
         "jump_p90": float(np.percentile(ratio, 90)),
         "off": off,
+        "length": length,
+        "jitter": jitter,
         "query_us": query_us,
         "build_s": build_s,
     }
@@ -186,7 +203,7 @@ def ours(cfg: InverseMapConfig | None = None) -> Callable[[np.ndarray, np.ndarra
 
 def print_table(rows: list[dict[str, float]], corpus: str) -> None:
     for r in rows:
-        for key in ("nmse", "jump", "jump_p90", "off", "query_us", "build_s"):
+        for key in ("nmse", "jump", "jump_p90", "off", "length", "jitter", "query_us", "build_s"):
             unit = {"query_us": " us", "build_s": " s"}.get(key, "")
             print(f"inverse.{corpus}.{r['name']}.{key} = {r[key]:.4g}{unit}")
 
