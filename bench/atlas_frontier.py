@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from atlas_inverse import Idw
+from scipy.spatial import cKDTree
 
 from latentscape.engines.atlas import InverseMap
 from latentscape.engines.atlas.grid_ops import bilinear
@@ -64,8 +66,6 @@ def _latent_sd(anchors: np.ndarray) -> float:
 
 def idw_mean_step(xy: np.ndarray, anchors: np.ndarray, steps: int = 128) -> float:
     """IDW-16's mean drag step on 500 fixed random drags, in latent standard deviations."""
-    from atlas_inverse import Idw
-
     lines = _random_drags(np.random.default_rng(5), 500, steps)
     z = Idw(xy, anchors).frames(lines.reshape(-1, 2)).reshape(500, steps, -1)
     return float(np.linalg.norm(np.diff(z, axis=1), axis=2).mean()) / _latent_sd(anchors)
@@ -96,8 +96,6 @@ def optimised_grid(
     grid = torch.tensor(start, dtype=torch.float32, requires_grad=True)
     points = torch.from_numpy(np.asarray(xy, np.float32))
     real = torch.from_numpy(np.asarray(anchors, np.float32))
-    from scipy.spatial import cKDTree
-
     spacing = float(np.median(cKDTree(anchors).query(anchors, k=2)[0][:, 1]))
     optimiser = torch.optim.Adam([grid], lr=0.02 * sd / np.sqrt(anchors.shape[1]))
     for _ in range(iterations):
