@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from atlas_inverse import Idw
+from atlas_inverse import Idw, drags
 from scipy.spatial import cKDTree
 
 from latentscape.engines.atlas import InverseMap
@@ -52,21 +52,13 @@ def _bilinear(grid: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     return top * (1 - ty) + bot * ty
 
 
-def _random_drags(rng: np.random.Generator, n: int, steps: int) -> np.ndarray:
-    """``[n, steps, 2]`` straight lines between random points, as the bench draws them."""
-    a = rng.uniform(0.05, 0.95, (n, 2))
-    b = rng.uniform(0.05, 0.95, (n, 2))
-    t = np.linspace(0, 1, steps)[None, :, None]
-    return (a[:, None] * (1 - t) + b[:, None] * t).astype(np.float32)
-
-
 def _latent_sd(anchors: np.ndarray) -> float:
     return float(np.sqrt(((anchors - anchors.mean(0)) ** 2).sum(1).mean()))
 
 
 def idw_mean_step(xy: np.ndarray, anchors: np.ndarray, steps: int = 128) -> float:
     """IDW-16's mean drag step on 500 fixed random drags, in latent standard deviations."""
-    lines = _random_drags(np.random.default_rng(5), 500, steps)
+    lines = drags(np.random.default_rng(5), 500, steps)
     z = Idw(xy, anchors).frames(lines.reshape(-1, 2)).reshape(500, steps, -1)
     return float(np.linalg.norm(np.diff(z, axis=1), axis=2).mean()) / _latent_sd(anchors)
 
@@ -82,7 +74,7 @@ def optimised_grid(
     off_weight: float = 0.3,
     fit_weight: float = 5.0,
     jitter_weight: float = 0.0,
-    drags: int = 64,
+    batch_drags: int = 64,
     steps: int = 128,
     seed: int = 1,
 ) -> np.ndarray:
@@ -99,8 +91,8 @@ def optimised_grid(
     spacing = float(np.median(cKDTree(anchors).query(anchors, k=2)[0][:, 1]))
     optimiser = torch.optim.Adam([grid], lr=0.02 * sd / np.sqrt(anchors.shape[1]))
     for _ in range(iterations):
-        lines = torch.from_numpy(_random_drags(rng, drags, steps))
-        z = _bilinear(grid, lines.reshape(-1, 2)).reshape(drags, steps, -1)
+        lines = torch.from_numpy(drags(rng, batch_drags, steps).astype(np.float32))
+        z = _bilinear(grid, lines.reshape(-1, 2)).reshape(batch_drags, steps, -1)
         step = (z[:, 1:] - z[:, :-1]).pow(2).sum(-1).add(1e-12).sqrt()
         mean = step.mean(1)
         ratio = step / mean[:, None].detach()  # power mean of a ratio near 1: no underflow
