@@ -29,11 +29,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from atlas_inverse import Idw, drags
-from scipy.spatial import cKDTree
+from atlas_inverse import Idw, drags, latent_sd
 
 from latentscape.engines.atlas import InverseMap
-from latentscape.engines.atlas.grid_ops import bilinear
+from latentscape.engines.atlas.grid_ops import bilinear, latent_spacing
 
 # (cap on the mean step in multiples of IDW-16's, jitter_weight)
 SETTINGS = ((0.8, 0.0), (1.0, 0.0), (2.0, 0.0), (3.0, 0.0), (1.0, 10.0), (1.0, 30.0), (1.0, 100.0))
@@ -52,15 +51,11 @@ def _bilinear(grid: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     return top * (1 - ty) + bot * ty
 
 
-def _latent_sd(anchors: np.ndarray) -> float:
-    return float(np.sqrt(((anchors - anchors.mean(0)) ** 2).sum(1).mean()))
-
-
 def idw_mean_step(xy: np.ndarray, anchors: np.ndarray, steps: int = 128) -> float:
     """IDW-16's mean drag step on 500 fixed random drags, in latent standard deviations."""
     lines = drags(np.random.default_rng(5), 500, steps)
     z = Idw(xy, anchors).frames(lines.reshape(-1, 2)).reshape(500, steps, -1)
-    return float(np.linalg.norm(np.diff(z, axis=1), axis=2).mean()) / _latent_sd(anchors)
+    return float(np.linalg.norm(np.diff(z, axis=1), axis=2).mean()) / latent_sd(anchors)
 
 
 def optimised_grid(
@@ -84,11 +79,11 @@ def optimised_grid(
     ``budget`` is the cap on the mean drag step, in latent standard deviations.
     """
     rng = np.random.default_rng(seed)
-    sd = _latent_sd(anchors)
+    sd = latent_sd(anchors)
     grid = torch.tensor(start, dtype=torch.float32, requires_grad=True)
     points = torch.from_numpy(np.asarray(xy, np.float32))
     real = torch.from_numpy(np.asarray(anchors, np.float32))
-    spacing = float(np.median(cKDTree(anchors).query(anchors, k=2)[0][:, 1]))
+    spacing = float(np.median(latent_spacing(anchors)))
     optimiser = torch.optim.Adam([grid], lr=0.02 * sd / np.sqrt(anchors.shape[1]))
     for _ in range(iterations):
         lines = torch.from_numpy(drags(rng, batch_drags, steps).astype(np.float32))

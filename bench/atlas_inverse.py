@@ -126,6 +126,11 @@ class Ours:
         return self.inv.frame(x, y)
 
 
+def latent_sd(anchors: np.ndarray) -> float:
+    """The real latents' spread ``[n, L]`` → RMS distance to their mean (latent units)."""
+    return float(np.sqrt(((anchors - anchors.mean(0)) ** 2).sum(1).mean()))
+
+
 def drags(rng: np.random.Generator, n: int = 200, steps: int = 256) -> np.ndarray:
     """``[n, steps, 2]`` straight lines between random points of the map's extent."""
     a = rng.uniform(0.05, 0.95, (n, 2))
@@ -168,8 +173,7 @@ def evaluate(
         np.fill_diagonal(aa, np.inf)
         spacing = np.median(np.sqrt(np.maximum(aa.min(1), 0)))
     off = float(np.mean(nearest) / spacing)
-    sd = float(np.sqrt(((anchors[train] - anchors[train].mean(0)) ** 2).sum(1).mean()))
-    length = float(np.median(steps.sum(axis=1)) / sd)
+    length = float(np.median(steps.sum(axis=1)) / latent_sd(anchors[train]))
     kernel = np.ones(9) / 9
     smooth = np.apply_along_axis(lambda v: np.convolve(v, kernel, mode="valid"), 1, z)
     smooth_len = np.linalg.norm(np.diff(smooth, axis=1), axis=2).sum(axis=1)
