@@ -273,11 +273,14 @@ def test_exports_write_files_that_read_back(paths, opened, qtbot, tmp_path):
     assert sorted(got) == [16, 17, 18, 19, 20, 21]  # x, y, the 4 latent dims
     for lane in lanes:
         assert [v for _, v in got[lane.cc]] == lane.values.tolist()
-    # CC 16 is x in 0..127: each value is the path's x at that moment (ticks are 1/1920 s).
-    times = np.array([t for t, _ in got[16]])
-    x_at, _ = path.sample(times)
-    values = np.array([v for _, v in got[16]])
-    assert np.all(np.abs(values / 127 - x_at[:, 0]) <= 1.0 / 127)
+    # CC 16 is x in 0..127: each value is the path's x at that moment, to the tick (1/1920 s):
+    # where the drag moved within one tick (mouse events come in bursts on a busy machine),
+    # the value lies within the x the path took during that tick.
+    half_tick = 0.5 / 1920
+    for t, value in got[16]:
+        inside = path.times_s[np.abs(path.times_s - t) <= half_tick]
+        xy, _ = path.sample(np.concatenate([[t - half_tick, t + half_tick], inside]))
+        assert xy[:, 0].min() - 1 / 127 <= value / 127 <= xy[:, 0].max() + 1 / 127
 
     # Audio renders on a worker, deterministic with the path's seed.
     paths.panel.export_actions["wav"].trigger()
