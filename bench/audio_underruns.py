@@ -1,13 +1,17 @@
 """Underruns while scrubbing continuously and the main thread does GUI work.
 
 Usage: ``.venv/bin/python bench/audio_underruns.py --model vae|rave|PATH [--seconds 60]
-[--blocks 1024,256] [--players process,thread]``
+[--blocks 1024,256] [--players process,thread] [--atlas-blas 0|1|2…] [--atlas-nice 10,0]``
 
 Each (block, player) runs in a fresh child process with its own JACK dummy server (period =
 block, 48 kHz). The child's main thread redraws a 100k-point pyqtgraph scatter at 30 fps
 (offscreen Qt: pan the view, render all points) and, like a mouse drag, moves the scrub target around a circle in latent space
 at 60 Hz. Players: ``process`` = the callback in its own process (the engine's default);
 ``thread`` = the callback in the app's process, where it competes for the GIL.
+``--atlas-blas N`` (N > 0) adds the app's heaviest background job: a worker thread that builds
+UMAP atlases of 5,000 random sounds back to back, with numpy's BLAS limited to N threads in the
+app's process (``atlas_builds`` and ``atlas_build_s`` report how fast it went), at the nice
+value of ``--atlas-nice`` (the app's workers use ``engines.background.BACKGROUND_NICE``).
 
 Prints, per configuration, ``name = value unit`` lines: underruns (blocks where the voice had
 no audio ready), device xruns, late decodes, GUI frames achieved, decode thread CPU share, the
@@ -20,6 +24,7 @@ import argparse
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -35,7 +40,50 @@ def _proc_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_one(model: str, block: int, player: str, decoder: str, seconds: float) -> None:
+class AtlasLoad:
+    """A worker thread building UMAP atlases of 5,000 random 20-frame sounds until stopped."""
+
+    def __init__(self, latent_size: int, blas_threads: int, nice: int) -> None:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=blas_threads, user_api="blas")
+        rng = np.random.default_rng(1)
+        centres = rng.standard_normal((12, latent_size)) * 3
+        self.sounds = [
+            (centres[i % 12] + rng.standard_normal((20, latent_size))).astype(np.float32)
+            for i in range(5000)
+        ]
+        self.seconds: list[float] = []
+        self.nice = nice
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from latentscape.engines.atlas import Atlas
+        from latentscape.engines.background import yield_to_foreground
+
+        if self.nice > 0 and not yield_to_foreground(self.nice):
+            raise RuntimeError("could not lower the atlas thread's priority")
+        while not self._stop.is_set():
+            t0 = time.perf_counter()
+            if Atlas.build(self.sounds, method="umap", cancel=self._stop) is not None:
+                self.seconds.append(time.perf_counter() - t0)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_one(
+    model: str,
+    block: int,
+    player: str,
+    decoder: str,
+    seconds: float,
+    atlas_blas: int,
+    atlas_nice: int,
+) -> None:
     import pyqtgraph as pg  # heavy imports before the stream starts (DESIGN.md §4)
     import torch  # noqa: F401
     from PySide6 import QtCore, QtWidgets
@@ -66,7 +114,8 @@ def run_one(model: str, block: int, player: str, decoder: str, seconds: float) -
         plot.grab()
         frames_drawn += 1
 
-    tag = f"[{model},block={block},player={player},decoder={decoder}]"
+    tag = f"[{model},block={block},player={player},decoder={decoder}"
+    tag += f",atlas_blas={atlas_blas},atlas_nice={atlas_nice}]" if atlas_blas else "]"
     with jack_server(block, RATE):
         audio = AudioEngine(engine, "JACK", block, RATE, player=player, decoder=decoder)
         audio.start()
@@ -84,6 +133,7 @@ def run_one(model: str, block: int, player: str, decoder: str, seconds: float) -
             moves += 1
 
         move()
+        atlas = AtlasLoad(engine.latent_size, atlas_blas, atlas_nice) if atlas_blas else None
         draw_timer, move_timer = QtCore.QTimer(), QtCore.QTimer()
         draw_timer.timeout.connect(redraw)
         move_timer.timeout.connect(move)
@@ -98,6 +148,8 @@ def run_one(model: str, block: int, player: str, decoder: str, seconds: float) -
             app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
         draw_timer.stop()
         move_timer.stop()
+        if atlas is not None:
+            atlas.stop()
         end = audio.stats()
         elapsed = time.monotonic() - t0
         player_cpu = (_proc_cpu_s(pid) - cpu0) / elapsed
@@ -116,6 +168,15 @@ def run_one(model: str, block: int, player: str, decoder: str, seconds: float) -
     print(f"decode_rtf_in_app{tag} = {end.decode_rtf:.2f} x")
     print(f"decode_rtf_bare{tag} = {bare:.2f} x")
     print(f"decode_rtf_app_over_bare{tag} = {end.decode_rtf / bare:.2f}")
+    if atlas is not None:
+        print(f"atlas_builds{tag} = {len(atlas.seconds)} builds")
+        if atlas.seconds:
+            print(f"atlas_build_s{tag} = {np.median(atlas.seconds):.1f} s")
+
+
+def atlas_loads(blas: str, nice: str) -> list[tuple[str, str]]:
+    """The (BLAS threads, nice) runs the comma lists ask for; BLAS 0 (no atlas load) once."""
+    return [(b, n) for b in blas.split(",") for n in (["0"] if b == "0" else nice.split(","))]
 
 
 def main() -> None:
@@ -125,24 +186,30 @@ def main() -> None:
     p.add_argument("--blocks", default="1024,256")
     p.add_argument("--players", default="process,thread")
     p.add_argument("--decoders", default="process,thread")
-    p.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
+    p.add_argument("--atlas-blas", default="0", help="comma list; 0 = no atlas build load")
+    p.add_argument("--atlas-nice", default="10", help="comma list of the atlas thread's nice")
+    p.add_argument("--one", nargs=5, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.one:
-        run_one(args.model, int(args.one[0]), args.one[1], args.one[2], args.seconds)
+        block, player, decoder, blas, nice = args.one
+        run_one(args.model, int(block), player, decoder, args.seconds, int(blas), int(nice))
         return
     with open("/proc/loadavg") as f:
         print(f"load_average_1min = {f.read().split()[0]}")
     for block in (int(b) for b in args.blocks.split(",")):
         for player in args.players.split(","):
             for decoder in args.decoders.split(","):
-                cmd = [sys.executable, __file__, "--model", args.model]
-                cmd += ["--seconds", str(args.seconds), "--one", str(block), player, decoder]
-                done = subprocess.run(cmd, capture_output=True, text=True)
-                lines = [ln for ln in done.stdout.splitlines() if " = " in ln]
-                print("\n".join(lines), flush=True)
-                if done.returncode != 0:
-                    tag = f"[{args.model},block={block},player={player},decoder={decoder}]"
-                    print(f"failed{tag} = {done.stderr[-300:]!r}")
+                for blas, nice in atlas_loads(args.atlas_blas, args.atlas_nice):
+                    cmd = [sys.executable, __file__, "--model", args.model]
+                    cmd += ["--seconds", str(args.seconds)]
+                    cmd += ["--one", str(block), player, decoder, blas, nice]
+                    done = subprocess.run(cmd, capture_output=True, text=True)
+                    lines = [ln for ln in done.stdout.splitlines() if " = " in ln]
+                    print("\n".join(lines), flush=True)
+                    if done.returncode != 0:
+                        tag = f"[{args.model},block={block},player={player},decoder={decoder},"
+                        tag += f"atlas_blas={blas},atlas_nice={nice}]"
+                        print(f"failed{tag} = {done.stderr[-300:]!r}")
 
 
 if __name__ == "__main__":

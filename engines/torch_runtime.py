@@ -21,15 +21,22 @@ _memory_kept = False
 
 
 def configure_runtime(threads: int = 1) -> None:
-    """Process-wide settings for model calls: torch's intra-op thread count, and on the first
-    call :func:`keep_freed_memory`.
+    """Process-wide settings for model calls: torch's intra-op thread count and numpy/scipy's
+    BLAS thread count (both ``threads``), and on the first call :func:`keep_freed_memory`.
 
     One thread is the default: on a 2-core machine that also runs a GUI and an audio callback,
-    two torch threads collapse under contention (DESIGN.md §3).
+    two torch threads collapse under contention (DESIGN.md §3), and so do two BLAS threads.
+    BLAS serves the atlas build (PCA, nearest neighbours, the inverse map's grid) on a worker
+    thread; measured with ``bench/audio_underruns.py --atlas-blas 1,2`` (VAE voice, block 256,
+    GUI redraws, UMAP builds of 5,000 sounds back to back): with 2 BLAS threads a build took
+    5.3-5.9 s against 4.3-4.7 s with one, and the voice underran 1-2 times a minute against 0.
     """
+    from threadpoolctl import threadpool_limits
+
     global _memory_kept
     if torch.get_num_threads() != threads:  # asked each time: other code may have changed it
         torch.set_num_threads(threads)
+    threadpool_limits(limits=threads, user_api="blas")
     if not _memory_kept:
         keep_freed_memory()
         _memory_kept = True

@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from ..background import yield_to_foreground
 from ..errors import LatentscapeError
 from .base import LatentPrior, TrainReport
 from .windows import LatentWindows
@@ -93,6 +94,7 @@ class TrainingJob:
         self._progress = TrainingProgress(step, total, loss, elapsed)
 
     def _run(self) -> None:
+        yield_to_foreground()
         try:
             report = self.prior.train(
                 self._windows,

@@ -34,17 +34,6 @@ from .scripted import NnVae, build_nn_vae
 KIND = "latentscape-vae"
 
 
-def _single_thread_blas() -> None:
-    """numpy's OpenBLAS threads spin on tiny matrix-vector products: one frame took 60 ms
-    with its default threads on this busy 2-core machine, 0.15 ms with one. Process-wide,
-    like torch's one-thread policy (DESIGN.md §3)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return
-    threadpool_limits(limits=1, user_api="blas")
-
-
 class VaeEngine:
     """A loaded latentscape VAE checkpoint. Build with :meth:`from_checkpoint`."""
 
@@ -59,7 +48,6 @@ class VaeEngine:
         threads: int = 1,
     ) -> None:
         configure_runtime(threads)
-        _single_thread_blas()
         self._path = Path(path)
         self._model = model
         self._weights = FrameWeights(model)

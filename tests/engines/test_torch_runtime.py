@@ -62,3 +62,19 @@ def test_the_thread_policy_holds_after_other_code_changed_it():
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_the_thread_policy_covers_numpy_blas_too():
+    """The atlas build's BLAS calls share the CPU with the audio: one thread, like torch."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from latentscape.engines.torch_runtime import configure_runtime
+
+    def blas_threads() -> set[int]:
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    before = threadpool_limits(limits=2, user_api="blas")  # restores the old limits on exit
+    with before:
+        assert 2 in blas_threads()  # this machine has 2 cores: the limit below must change it
+        configure_runtime(1)
+        assert blas_threads() == {1}
