@@ -4,7 +4,8 @@ Imports, atlas builds and prior training run on worker threads for seconds to mi
 2-core machine they compete for the CPU with the GUI thread and with the audio processes (the
 decoder and the player), which must wake every few milliseconds. A worker calls
 :func:`yield_to_foreground` once at its start: on Linux that raises the calling thread's
-nice value (per thread there; threads it starts later inherit it), so the scheduler lets the
+nice value (per thread there; threads and processes it starts later inherit it, so the UMAP
+child process of big maps runs at background priority too), so the scheduler lets the
 foreground run first and gives the worker the rest. Elsewhere it is a no-op.
 
 The nice value can only go up without privileges, so a thread that was lowered stays low;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import threading
 
@@ -49,5 +50,16 @@ def test_threads_a_worker_starts_inherit_its_priority():
     def work():
         yield_to_foreground()
         return run_in_thread(thread_nice)
+
+    assert run_in_thread(work) == BACKGROUND_NICE
+
+
+def test_processes_a_worker_starts_inherit_its_priority():
+    """The UMAP child process of a big map (app/umap_process.py) relies on this."""
+
+    def work():
+        yield_to_foreground()
+        child = [sys.executable, "-c", "import os; print(os.nice(0))"]
+        return int(subprocess.run(child, capture_output=True, text=True, check=True).stdout)
 
     assert run_in_thread(work) == BACKGROUND_NICE
