@@ -1,11 +1,10 @@
 """Run long, Qt-free work off the GUI thread and get results back on it.
 
 A task is a plain callable ``fn(ctx: TaskContext) -> result``. It runs on a worker thread of a
-private ``QThreadPool``, at background CPU priority (``engines.background``); it reports progress
-with ``ctx.progress(done, total, text)`` and checks ``ctx.cancelled`` cooperatively.
-``on_done``/``on_error``/``on_progress`` are called on the GUI thread (queued signals), so they
-may touch widgets. Napari-style: the task takes a snapshot of what it needs when submitted and
-shares no mutable state with the GUI.
+private ``QThreadPool``; it reports progress with ``ctx.progress(done, total, text)`` and checks
+``ctx.cancelled`` cooperatively. ``on_done``/``on_error``/``on_progress`` are called on the GUI
+thread (queued signals), so they may touch widgets. Napari-style: the task takes a snapshot
+of what it needs when submitted and shares no mutable state with the GUI.
 """
 
 from __future__ import annotations
@@ -17,8 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
-
-from latentscape.engines.background import yield_to_foreground
 
 
 @dataclass
@@ -66,7 +63,6 @@ class _Runnable(QRunnable):
         self._signals = signals
 
     def run(self) -> None:  # worker thread
-        yield_to_foreground()
         try:
             result = self._fn(self._ctx)
         except BaseException as exc:  # reported to the GUI, never lost in a worker thread

@@ -1,7 +1,7 @@
 """Underruns while scrubbing continuously and the main thread does GUI work.
 
 Usage: ``.venv/bin/python bench/audio_underruns.py --model vae|rave|PATH [--seconds 60]
-[--blocks 1024,256] [--players process,thread] [--atlas-blas 0|1|2…] [--atlas-nice 10,0]``
+[--blocks 1024,256] [--players process,thread] [--atlas-blas 0|1|2…] [--atlas-nice 0,10]``
 
 Each (block, player) runs in a fresh child process with its own JACK dummy server (period =
 block, 48 kHz). The child's main thread redraws a 100k-point pyqtgraph scatter at 30 fps
@@ -10,8 +10,10 @@ at 60 Hz. Players: ``process`` = the callback in its own process (the engine's d
 ``thread`` = the callback in the app's process, where it competes for the GIL.
 ``--atlas-blas N`` (N > 0) adds the app's heaviest background job: a worker thread that builds
 UMAP atlases of 5,000 random sounds back to back, with numpy's BLAS limited to N threads in the
-app's process (``atlas_builds`` and ``atlas_build_s`` report how fast it went), at the nice
-value of ``--atlas-nice`` (the app's workers use ``engines.background.BACKGROUND_NICE``).
+app's process (``atlas_builds`` and ``atlas_build_s`` report how fast it went), with that
+thread at the nice value of ``--atlas-nice`` (default 0, as in the app; Linux only). A niced
+worker spares the audio, but it holds the GIL while it waits for the CPU: bench/gil_inversion.py
+measures what that costs the GUI thread when other programs load the CPU.
 
 Prints, per configuration, ``name = value unit`` lines: underruns (blocks where the voice had
 no audio ready), device xruns, late decodes, GUI frames achieved, decode thread CPU share, the
@@ -61,10 +63,9 @@ class AtlasLoad:
 
     def _run(self) -> None:
         from latentscape.engines.atlas import Atlas
-        from latentscape.engines.background import yield_to_foreground
 
-        if self.nice > 0 and not yield_to_foreground(self.nice):
-            raise RuntimeError("could not lower the atlas thread's priority")
+        if self.nice:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
         while not self._stop.is_set():
             t0 = time.perf_counter()
             if Atlas.build(self.sounds, method="umap", cancel=self._stop) is not None:
@@ -187,7 +188,7 @@ def main() -> None:
     p.add_argument("--players", default="process,thread")
     p.add_argument("--decoders", default="process,thread")
     p.add_argument("--atlas-blas", default="0", help="comma list; 0 = no atlas build load")
-    p.add_argument("--atlas-nice", default="10", help="comma list of the atlas thread's nice")
+    p.add_argument("--atlas-nice", default="0", help="comma list of the atlas thread's nice")
     p.add_argument("--one", nargs=5, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.one:

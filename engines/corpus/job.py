@@ -21,7 +21,6 @@ from typing import Protocol
 
 import numpy as np
 
-from ..background import yield_to_foreground
 from ..contract import ModelEngine
 from ..errors import ModelRuntimeError
 from ..hashing import file_sha256
@@ -242,7 +241,6 @@ class ImportJob:
 
     def _work(self) -> None:
         engine, paths, rules, known, seed = self._args
-        yield_to_foreground()
         try:
             self._report = run_import(engine, paths, self._state, rules, known, seed)
         except BaseException as exc:  # surfaced by wait()/report, never lost in the thread

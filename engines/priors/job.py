@@ -12,7 +12,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-from ..background import yield_to_foreground
 from ..errors import LatentscapeError
 from .base import LatentPrior, TrainReport
 from .windows import LatentWindows
@@ -94,7 +93,6 @@ class TrainingJob:
         self._progress = TrainingProgress(step, total, loss, elapsed)
 
     def _run(self) -> None:
-        yield_to_foreground()
         try:
             report = self.prior.train(
                 self._windows,

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 import time
 
-import pytest
 from PySide6.QtCore import QThread
 
-from latentscape.engines.background import BACKGROUND_NICE
 from latentscape.stall_monitor import StallMonitor
 from latentscape.tasks import TaskRunner
 
@@ -41,20 +37,6 @@ def test_result_and_progress_arrive_on_the_gui_thread(qtbot):
     assert seen["progress"] == [(1, 3, "step 1"), (2, 3, "step 2"), (3, 3, "step 3")]
     assert seen["threads"] == {True}
     assert handle.finished
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
-def test_tasks_run_at_background_priority_and_the_gui_thread_keeps_its_own(qtbot):
-    runner = TaskRunner()
-    gui_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    seen = []
-    runner.submit(
-        lambda ctx: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()),
-        on_done=seen.append,
-    )
-    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
-    assert seen[0] >= BACKGROUND_NICE > gui_nice
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == gui_nice
 
 
 def test_errors_are_reported_not_lost(qtbot):

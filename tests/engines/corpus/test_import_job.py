@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 
@@ -10,7 +9,6 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from latentscape.engines.background import BACKGROUND_NICE
 from latentscape.engines.corpus import ImportJob, ImportRules, run_import, sound_key
 from latentscape.engines.loader import load_model
 
@@ -126,17 +124,10 @@ def test_background_job_reports_partial_results_and_cancels(tmp_path, engine):
 def test_job_finishes_and_progress_reaches_the_end(tmp_path, engine):
     for i in range(3):
         _write_tone(tmp_path / f"s{i}.wav", 250.0 * (i + 1))
-    worker_nice = []
-
-    def on_progress(progress):  # worker thread
-        worker_nice.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-
-    paths = [tmp_path / "s0.wav", tmp_path / "s1.wav", tmp_path / "nope.wav"]
-    job = ImportJob(engine, paths, on_progress=on_progress)
+    job = ImportJob(engine, [tmp_path / "s0.wav", tmp_path / "s1.wav", tmp_path / "nope.wav"])
     job.start()
     report = job.wait(timeout_s=60)
     assert report.sounds == 2 and report.bad[0].reason == "no such file"
-    assert worker_nice and min(worker_nice) >= BACKGROUND_NICE  # yields the CPU to the audio
     p = job.progress
     assert (p.files_done, p.files_total, p.sounds_done, p.bad) == (3, 3, 2, 1)
     assert p.fraction == 1.0 and p.finished and not p.cancelled

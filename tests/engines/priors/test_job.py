@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import threading
 
 import numpy as np
 
-from latentscape.engines.background import BACKGROUND_NICE
 from latentscape.engines.priors import LatentWindows, TrainingJob, create_prior
 from support.prior_corpus import LATENT, tiny_prior
 
@@ -28,11 +26,9 @@ def test_cancel_stops_a_long_job_promptly(windows):
     stepped = threading.Event()
     job = TrainingJob(prior, windows, steps=1_000_000, seed=0)
     original = job._on_progress
-    worker_nice = []
 
-    def on_progress(step: int, total: int, loss: float) -> None:  # the training thread
+    def on_progress(step: int, total: int, loss: float) -> None:
         original(step, total, loss)
-        worker_nice.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
         stepped.set()
 
     job._on_progress = on_progress  # learn when training is under way, without sleeping
@@ -43,7 +39,6 @@ def test_cancel_stops_a_long_job_promptly(windows):
     assert job.finished and report.cancelled and 0 < report.steps < 1_000_000
     assert job.progress.cancelled
     assert prior.is_trained
-    assert min(worker_nice) >= BACKGROUND_NICE  # training yields the CPU to the audio
 
 
 def test_a_bad_request_finishes_with_a_one_line_error(windows):
