@@ -1,7 +1,8 @@
 """Keep the atlas up to date off the GUI thread: place imported sounds, refine PCA → UMAP.
 
 Building an atlas also builds its inverse-map grid and density (0.3-1.7 s; ~4 s for 10k
-sounds), and UMAP takes seconds, so every build runs on a worker. Jobs take a frozen snapshot
+sounds), and UMAP takes seconds, so every build runs on a worker; UMAP itself runs in a child
+process (app/umap_process.py), so it cannot hold the GUI's GIL. Jobs take a frozen snapshot
 (the current atlas plus trajectories) and hand back a new immutable ``Atlas``; the GUI swaps it
 in. Placement jobs run one at a time and coalesce: sounds that arrive while one runs go into
 the next.
@@ -19,7 +20,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from latentscape.engines.atlas.atlas import Atlas
 from latentscape.tasks import TaskRunner
-from latentscape.umap_process import PROCESS_THRESHOLD, build_umap_in_process
+from latentscape.umap_process import build_umap_in_process
 
 REBUILD_GROWTH = 1.5  # rebuild a PCA preview from scratch while the corpus grows this fast
 REBUILD_MAX = 2000  # ...but only while it is small
@@ -92,7 +93,6 @@ class AtlasUpdater(QObject):
         self._refine_cancel: threading.Event | None = None
         self._generation = 0  # bumps on reset: results from an older project are dropped
         self.refining = False
-        self.process_threshold = PROCESS_THRESHOLD  # sounds above which UMAP runs in a process
         self._consolidate_due = False
         self._consolidate_timer = QTimer(self)
         self._consolidate_timer.setSingleShot(True)
@@ -202,12 +202,8 @@ class AtlasUpdater(QObject):
                 if ctx.cancelled:
                     cancel.set()
 
-            if len(ids) > self.process_threshold:  # big maps: UMAP must not hold our GIL
-                return build_umap_in_process(
-                    trajs, ids, seed=seed, progress=on_progress, cancelled=cancel.is_set
-                )
-            return Atlas.build(
-                trajs, ids, method="umap", progress=on_progress, cancel=cancel, seed=seed
+            return build_umap_in_process(
+                trajs, ids, seed=seed, progress=on_progress, cancelled=cancel.is_set
             )
 
         def done(result: Atlas | None) -> None:

@@ -1,12 +1,15 @@
-"""UMAP for large maps in a child process, so it cannot hold the GUI's GIL.
+"""UMAP for map refinement in a child process, so it cannot hold the GUI's GIL.
 
 Measured (probe, 2 busy cores): a UMAP build on a worker *thread* stalled the GUI thread for up
 to 128 ms, 177 times, at 10,000 sounds (numba's per-epoch layout calls hold the GIL; longer with
-more points), and never above 33 ms at 2,000. Above :data:`PROCESS_THRESHOLD` sounds the build
-runs in ``python -m latentscape.umap_process IN OUT SEED``: trajectories go over as one
-concatenated array in an ``.npz`` (no pickling of 100k small objects), progress comes back as
-``progress <fraction>`` lines on stdout, the atlas as its dict of arrays in another ``.npz``.
-Cancelling terminates the child.
+more points). Small maps stall too, once the app is busy: ``bench/gui_stalls.py`` (demo VAE, 300
+sounds, audio running) saw the refinement stall the GUI for more than 100 ms in 6 of 9 runs on a
+thread (up to 231 ms; the worker holding the GIL is preempted by the audio processes), against
+5 ms in a process, at the price of the child's start: 4.2 s instead of 2.2 s for the whole
+refinement. So every refinement runs in ``python -m latentscape.umap_process IN OUT SEED``:
+trajectories go over as one concatenated array in an ``.npz`` (no pickling of 100k small
+objects), progress comes back as ``progress <fraction>`` lines on stdout, the atlas as its dict
+of arrays in another ``.npz``. Cancelling terminates the child.
 
 :func:`build_umap_in_process` is called on a worker thread (TaskRunner).
 """
@@ -23,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-PROCESS_THRESHOLD = 3000
 POLL_S = 0.1
 
 

@@ -5,7 +5,9 @@ thread for 300-360 ms, the second for 16 ms: first imports of C extensions (scip
 scipy.spatial, sklearn, soxr) and numba loading its cached UMAP functions hold the GIL. So:
 
 - :func:`preload_modules` imports them on the GUI thread before the window shows (~0.3 s);
-- :func:`warm_atlas` builds a tiny PCA and UMAP atlas on a worker right after startup;
+- :func:`warm_atlas` builds a tiny PCA atlas on a worker right after startup, and a tiny UMAP
+  atlas in a child process (where every UMAP runs, so this process never loads umap's numba
+  functions);
 - :func:`freeze_heap` moves everything alive after startup (torch, Qt, numba: millions of
   objects) out of the garbage collector's reach: a full collection over that heap, triggered by
   any allocation-heavy worker (the atlas's grid building makes 65k lists), held the GIL for
@@ -41,13 +43,16 @@ def preload_modules() -> None:
 
 
 def warm_atlas(ctx=None) -> None:
-    """Worker thread: a tiny PCA and UMAP build (loads numba's cached functions once)."""
+    """Worker thread: a tiny PCA build here, and a tiny UMAP build in the child process that
+    refinements use (app/umap_process.py): on a first run that fills numba's disk cache, so the
+    user's first refinement does not compile."""
     from latentscape.engines.atlas.atlas import Atlas
+    from latentscape.umap_process import build_umap_in_process
 
     rng = np.random.default_rng(0)
     trajs = [rng.standard_normal((8, 4)).astype(np.float32) for _ in range(24)]
     Atlas.build(trajs, method="pca")
-    Atlas.build(trajs, method="umap")
+    build_umap_in_process(trajs, list(range(len(trajs))))
 
 
 def freeze_heap() -> None:

@@ -264,11 +264,8 @@ def test_space_stops_and_plays_again_and_r_toggles_record(opened, qtbot):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("where", ["thread", "process"])
-def test_projection_refines_in_place_and_is_saved(window, qtbot, tiny_project, where):
+def test_projection_refines_in_place_and_is_saved(window, qtbot, tiny_project):
     c, view = window.controller, window.map_view
-    # Big maps run UMAP in a child process (app/umap_process.py); force either path here.
-    c.sync.updater.process_threshold = 10**9 if where == "thread" else 0
     c.open_project(tiny_project)  # saved with a PCA preview: refinement starts by itself
     wait_ready(qtbot, c, points=8)
     qtbot.waitUntil(lambda: c.sync.refine_count == 1, timeout=120_000)
