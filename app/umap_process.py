@@ -83,7 +83,11 @@ def build_umap_in_process(
 
 def main(argv: Sequence[str]) -> int:
     """Child process: build the UMAP atlas of IN, write OUT, print progress lines."""
+    from threadpoolctl import threadpool_limits
+
     from latentscape.engines.atlas.atlas import Atlas
+
+    threadpool_limits(limits=1, user_api="blas")  # as in the app (torch_runtime.configure_runtime)
 
     src, dst, seed = argv[0], argv[1], int(argv[2])
     with np.load(src) as data:

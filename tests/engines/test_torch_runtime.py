@@ -73,8 +73,7 @@ def test_the_thread_policy_covers_numpy_blas_too():
     def blas_threads() -> set[int]:
         return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
 
-    before = threadpool_limits(limits=2, user_api="blas")  # restores the old limits on exit
-    with before:
+    with threadpool_limits(limits=2, user_api="blas"):  # other code raised it; undone on exit
         assert 2 in blas_threads()  # this machine has 2 cores: the limit below must change it
         configure_runtime(1)
         assert blas_threads() == {1}
