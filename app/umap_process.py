@@ -16,7 +16,9 @@ of arrays in another ``.npz``. Cancelling terminates the child.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import select
 import subprocess
 import sys
@@ -27,6 +29,13 @@ from pathlib import Path
 import numpy as np
 
 POLL_S = 0.1
+# The child yields the CPU to the app and its audio processes. It shares no GIL with the GUI,
+# so unlike a niced worker *thread* (bench/gil_inversion.py) it cannot stall it. Measured with
+# bench/audio_underruns.py --atlas-in process --atlas-nice 0,10 (VAE voice, block 256, GUI
+# redraws, back-to-back builds of 5,000 sounds; four runs each): device xruns 14-31 a minute at
+# nice 0, 2-15 at nice 10; GUI 21-23 fps against 23-26; a build 5.6-6.1 s against 6.0-6.6 s.
+# When other programs load the CPU, a niced refinement takes several times longer.
+CHILD_NICE = 10
 
 
 def build_umap_in_process(
@@ -36,9 +45,11 @@ def build_umap_in_process(
     seed: int = 0,
     progress: Callable[[float], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    nice: int = CHILD_NICE,
 ):
     """Worker thread: ``Atlas.build(..., method="umap")`` in a child process.
 
+    ``nice``: the child's CPU priority (0 = the app's; :data:`CHILD_NICE` by default).
     Returns the Atlas, or None when cancelled. Raises RuntimeError with the child's last words.
     """
     from latentscape.engines.atlas.atlas import Atlas
@@ -58,6 +69,9 @@ def build_umap_in_process(
             stderr=subprocess.PIPE,
             text=True,
         )
+        if nice:  # the child has no threads yet: those it starts inherit this
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, proc.pid, nice)
         assert proc.stdout is not None
         try:
             while proc.poll() is None:

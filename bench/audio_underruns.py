@@ -1,19 +1,22 @@
 """Underruns while scrubbing continuously and the main thread does GUI work.
 
 Usage: ``.venv/bin/python bench/audio_underruns.py --model vae|rave|PATH [--seconds 60]
-[--blocks 1024,256] [--players process,thread] [--atlas-blas 0|1|2…] [--atlas-nice 0,10]``
+[--blocks 1024,256] [--players process,thread] [--atlas-blas 0|1|2…] [--atlas-nice 0,10]
+[--atlas-in process|thread]``
 
 Each (block, player) runs in a fresh child process with its own JACK dummy server (period =
 block, 48 kHz). The child's main thread redraws a 100k-point pyqtgraph scatter at 30 fps
 (offscreen Qt: pan the view, render all points) and, like a mouse drag, moves the scrub target around a circle in latent space
 at 60 Hz. Players: ``process`` = the callback in its own process (the engine's default);
 ``thread`` = the callback in the app's process, where it competes for the GIL.
-``--atlas-blas N`` (N > 0) adds the app's heaviest background job: a worker thread that builds
-UMAP atlases of 5,000 random sounds back to back, with numpy's BLAS limited to N threads in the
-app's process (``atlas_builds`` and ``atlas_build_s`` report how fast it went), with that
-thread at the nice value of ``--atlas-nice`` (default 0, as in the app; Linux only). A niced
-worker spares the audio, but it holds the GIL while it waits for the CPU: bench/gil_inversion.py
-measures what that costs the GUI thread when other programs load the CPU.
+``--atlas-blas N`` (N > 0) adds the app's heaviest background job: UMAP atlases of 5,000
+random sounds built back to back (``atlas_builds`` and ``atlas_build_s`` report how fast), with
+numpy's BLAS limited to N threads in the app's process, either ``--atlas-in process`` (as the
+app refines maps: app/umap_process.py, whose child limits BLAS to one thread itself) or
+``--atlas-in thread`` (a worker thread in the app's process), at the nice value of
+``--atlas-nice`` (Linux). A niced child spares the audio; a niced worker thread does too, but it
+holds the GIL while it waits for the CPU: bench/gil_inversion.py measures what that costs the
+GUI thread when other programs load the CPU.
 
 Prints, per configuration, ``name = value unit`` lines: underruns (blocks where the voice had
 no audio ready), device xruns, late decodes, GUI frames achieved, decode thread CPU share, the
@@ -45,7 +48,7 @@ def _proc_cpu_s(pid: int) -> float:
 class AtlasLoad:
     """A worker thread building UMAP atlases of 5,000 random 20-frame sounds until stopped."""
 
-    def __init__(self, latent_size: int, blas_threads: int, nice: int) -> None:
+    def __init__(self, latent_size: int, blas_threads: int, nice: int, where: str) -> None:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(limits=blas_threads, user_api="blas")
@@ -56,19 +59,27 @@ class AtlasLoad:
             for i in range(5000)
         ]
         self.seconds: list[float] = []
-        self.nice = nice
+        self.nice, self.where = nice, where
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         from latentscape.engines.atlas import Atlas
+        from latentscape.umap_process import build_umap_in_process
 
-        if self.nice:
+        ids = list(range(len(self.sounds)))
+        if self.where == "thread" and self.nice:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
         while not self._stop.is_set():
             t0 = time.perf_counter()
-            if Atlas.build(self.sounds, method="umap", cancel=self._stop) is not None:
+            if self.where == "thread":
+                atlas = Atlas.build(self.sounds, method="umap", cancel=self._stop)
+            else:
+                atlas = build_umap_in_process(
+                    self.sounds, ids, cancelled=self._stop.is_set, nice=self.nice
+                )
+            if atlas is not None:
                 self.seconds.append(time.perf_counter() - t0)
 
     def stop(self) -> None:
@@ -84,6 +95,7 @@ def run_one(
     seconds: float,
     atlas_blas: int,
     atlas_nice: int,
+    atlas_in: str,
 ) -> None:
     import pyqtgraph as pg  # heavy imports before the stream starts (DESIGN.md §4)
     import torch  # noqa: F401
@@ -116,7 +128,8 @@ def run_one(
         frames_drawn += 1
 
     tag = f"[{model},block={block},player={player},decoder={decoder}"
-    tag += f",atlas_blas={atlas_blas},atlas_nice={atlas_nice}]" if atlas_blas else "]"
+    load = f",atlas_in={atlas_in},atlas_blas={atlas_blas},atlas_nice={atlas_nice}]"
+    tag += load if atlas_blas else "]"
     with jack_server(block, RATE):
         audio = AudioEngine(engine, "JACK", block, RATE, player=player, decoder=decoder)
         audio.start()
@@ -134,7 +147,9 @@ def run_one(
             moves += 1
 
         move()
-        atlas = AtlasLoad(engine.latent_size, atlas_blas, atlas_nice) if atlas_blas else None
+        atlas = (
+            AtlasLoad(engine.latent_size, atlas_blas, atlas_nice, atlas_in) if atlas_blas else None
+        )
         draw_timer, move_timer = QtCore.QTimer(), QtCore.QTimer()
         draw_timer.timeout.connect(redraw)
         move_timer.timeout.connect(move)
@@ -188,12 +203,22 @@ def main() -> None:
     p.add_argument("--players", default="process,thread")
     p.add_argument("--decoders", default="process,thread")
     p.add_argument("--atlas-blas", default="0", help="comma list; 0 = no atlas build load")
-    p.add_argument("--atlas-nice", default="0", help="comma list of the atlas thread's nice")
+    p.add_argument("--atlas-nice", default="0", help="comma list of the atlas builder's nice")
+    p.add_argument("--atlas-in", choices=("process", "thread"), default="process")
     p.add_argument("--one", nargs=5, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.one:
         block, player, decoder, blas, nice = args.one
-        run_one(args.model, int(block), player, decoder, args.seconds, int(blas), int(nice))
+        run_one(
+            args.model,
+            int(block),
+            player,
+            decoder,
+            args.seconds,
+            int(blas),
+            int(nice),
+            args.atlas_in,
+        )
         return
     with open("/proc/loadavg") as f:
         print(f"load_average_1min = {f.read().split()[0]}")
@@ -202,14 +227,14 @@ def main() -> None:
             for decoder in args.decoders.split(","):
                 for blas, nice in atlas_loads(args.atlas_blas, args.atlas_nice):
                     cmd = [sys.executable, __file__, "--model", args.model]
-                    cmd += ["--seconds", str(args.seconds)]
+                    cmd += ["--seconds", str(args.seconds), "--atlas-in", args.atlas_in]
                     cmd += ["--one", str(block), player, decoder, blas, nice]
                     done = subprocess.run(cmd, capture_output=True, text=True)
                     lines = [ln for ln in done.stdout.splitlines() if " = " in ln]
                     print("\n".join(lines), flush=True)
                     if done.returncode != 0:
                         tag = f"[{args.model},block={block},player={player},decoder={decoder},"
-                        tag += f"atlas_blas={blas},atlas_nice={nice}]"
+                        tag += f"atlas_in={args.atlas_in},atlas_blas={blas},atlas_nice={nice}]"
                         print(f"failed{tag} = {done.stderr[-300:]!r}")
 
 

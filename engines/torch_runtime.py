@@ -27,9 +27,10 @@ def configure_runtime(threads: int = 1) -> None:
     One thread is the default: on a 2-core machine that also runs a GUI and an audio callback,
     two torch threads collapse under contention (DESIGN.md §3), and so do two BLAS threads.
     BLAS serves the atlas build (PCA, nearest neighbours, the inverse map's grid) on a worker
-    thread; measured with ``bench/audio_underruns.py --atlas-blas 1,2`` (VAE voice, block 256,
-    GUI redraws, UMAP builds of 5,000 sounds back to back): with 2 BLAS threads a build took
-    5.3-5.9 s against 4.3-4.7 s with one, and the voice underran 1-2 times a minute against 0.
+    thread. Measured with ``bench/audio_underruns.py --atlas-in thread --atlas-blas 1,2`` (VAE
+    voice, block 256, GUI redraws, UMAP builds of 5,000 sounds back to back): with 2 BLAS
+    threads a build took 5.3-5.9 s against 4.3-4.7 s with one, and the voice underran 1-2 times
+    a minute against 0.
     """
     from threadpoolctl import threadpool_limits
 
