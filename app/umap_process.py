@@ -69,7 +69,7 @@ def build_umap_in_process(
             stderr=subprocess.PIPE,
             text=True,
         )
-        if nice:  # the child has no threads yet: those it starts inherit this
+        if nice and hasattr(os, "setpriority"):  # POSIX; the child's later threads inherit it
             with contextlib.suppress(OSError):
                 os.setpriority(os.PRIO_PROCESS, proc.pid, nice)
         assert proc.stdout is not None
