@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from atlas_inverse import Idw, drags, latent_sd
+from atlas_inverse import BatchMap, Idw, drags, latent_sd
 
 from latentscape.engines.atlas import InverseMap
 from latentscape.engines.atlas.grid_ops import bilinear, latent_spacing
@@ -106,7 +106,7 @@ def optimised_grid(
     return grid.detach().numpy()
 
 
-class OptimisedGrid:
+class OptimisedGrid(BatchMap):
     """Bench map (``frames``/``frame``): our grid after :func:`optimised_grid`, plain bilinear."""
 
     def __init__(
@@ -118,9 +118,6 @@ class OptimisedGrid:
 
     def frames(self, q: np.ndarray) -> np.ndarray:
         return bilinear(self.grid, q).astype(np.float32)
-
-    def frame(self, x: float, y: float) -> np.ndarray:
-        return self.frames(np.array([[x, y]]))[0]
 
 
 def optimised(budget_factor: float, jitter_weight: float = 0.0):

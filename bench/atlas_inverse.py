@@ -38,7 +38,17 @@ from scipy.spatial import cKDTree
 from latentscape.engines.atlas import InverseMap, InverseMapConfig
 
 
-class Idw:
+class BatchMap:
+    """A bench map that answers batches: ``frames(q [m, 2]) -> [m, L]``; one point is a row."""
+
+    def frames(self, q: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def frame(self, x: float, y: float) -> np.ndarray:
+        return self.frames(np.array([[x, y]]))[0]
+
+
+class Idw(BatchMap):
     def __init__(self, xy: np.ndarray, anchors: np.ndarray, k: int = 16) -> None:
         self.tree, self.anchors, self.k = cKDTree(xy), anchors, min(k, len(xy))
 
@@ -47,9 +57,6 @@ class Idw:
         w = 1.0 / (d + 1e-9) ** 2
         w /= w.sum(axis=1, keepdims=True)
         return np.einsum("mk,mkl->ml", w, self.anchors[idx]).astype(np.float32)
-
-    def frame(self, x: float, y: float) -> np.ndarray:
-        return self.frames(np.array([[x, y]]))[0]
 
 
 class IdwGrid:
@@ -81,7 +88,7 @@ class IdwGrid:
         return top + ty * (bot - top)
 
 
-class Mlp:
+class Mlp(BatchMap):
     """Two hidden layers of 64 (tanh), trained with sklearn to convergence; numpy forward.
 
     Inputs and outputs are standardised. Without that (map positions in 0..1), Adam stopped
@@ -110,9 +117,6 @@ class Mlp:
             if i < len(self.w) - 1:
                 h = np.tanh(h)
         return (h * self.sd + self.mu).astype(np.float32)
-
-    def frame(self, x: float, y: float) -> np.ndarray:
-        return self.frames(np.array([[x, y]]))[0]
 
 
 class Ours:
