@@ -32,6 +32,7 @@ def run_gui(project: str | None = None, model: str | None = None) -> int:
     from latentscape.project_session import demo_project_path
     from latentscape.settings import AppSettings
     from latentscape.warmup import preload_modules
+    from latentscape.widgets.splash import StartupSplash
     from latentscape.widgets.theme import apply_theme
 
     if project is not None and not Path(project).is_file():
@@ -43,13 +44,16 @@ def run_gui(project: str | None = None, model: str | None = None) -> int:
     app.setApplicationName("latentscape")
     app.setOrganizationName("latentscape")
     apply_theme(app)
-    preload_modules()
+    splash = StartupSplash()
+    splash.show()
+    preload_modules(report=splash.report)  # before the window: imports on a worker stall it
     settings_file = os.environ.get("LATENTSCAPE_SETTINGS")  # tests: a private INI file
     settings = AppSettings(settings_file) if settings_file else AppSettings()
     window = MainWindow(settings)
     attach_features(window)
     window.finish_setup()
     window.show()
+    splash.finish(window)
     _open_start(window, project, model, demo_project_path())
     window._scripted = selftest.install_from_env(window) or screenshot.install_from_env(window)
     return int(app.exec())

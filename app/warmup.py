@@ -4,7 +4,13 @@ Measured (bench/gui_stalls.py, /tmp probes): the *first* atlas build in a proces
 thread for 300-360 ms, the second for 16 ms: first imports of C extensions (scipy.ndimage,
 scipy.spatial, sklearn, soxr) and numba loading its cached UMAP functions hold the GIL. So:
 
-- :func:`preload_modules` imports them on the GUI thread before the window shows (~0.3 s);
+- :func:`preload_modules` imports them on the GUI thread before the window shows, with the
+  model stack (torch, numba, the engines): a worker importing torch held the GIL for ~0.2 s at a
+  time (``torch._C``'s shared library loads and initialises under it). The collector is paused
+  while they import and their objects are frozen after (below): heap growth of that size set
+  off full collections of 0.1-0.25 s each, on whichever thread allocated. Measured start-up
+  stall (bench/gui_stalls.py, demo VAE): 240-550 ms before, under 100 ms with this and the GIL-free
+  frame kernel (engines/vae/frame_kernel.py); the window shows ~1 s later (a splash says why);
 - :func:`warm_atlas` builds a tiny PCA atlas on a worker right after startup, and a tiny UMAP
   atlas in a child process (where every UMAP runs, so this process never loads umap's numba
   functions);
@@ -19,10 +25,16 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+from collections.abc import Callable
 
 import numpy as np
 
 MODULES = (
+    "torch",
+    "numba",
+    "latentscape.engines.loader",
+    "latentscape.engines.vae.engine",
+    "latentscape.engines.torchscript_engine",
     "scipy.ndimage",
     "scipy.spatial",
     "sklearn.neighbors",
@@ -34,12 +46,26 @@ MODULES = (
 )
 
 
-def preload_modules() -> None:
-    """Import what the workers will need (GUI thread, before the window is shown)."""
-    for name in MODULES:
-        # An optional piece missing: the feature that needs it says so when used.
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
+def preload_modules(report: Callable[[str], None] | None = None) -> None:
+    """Import what the workers will need (GUI thread, before the window is shown).
+
+    ``report(module_name)`` is called before each import (a splash shows it). The collector is
+    paused meanwhile, and everything alive after is frozen (:func:`freeze_heap`); the few
+    cycles the imports left behind stay allocated.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for name in MODULES:
+            if report is not None:
+                report(name)
+            # An optional piece missing: the feature that needs it says so when used.
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
+    finally:
+        freeze_heap()
+        if collecting:
+            gc.enable()
 
 
 def warm_atlas(ctx=None) -> None:

@@ -10,6 +10,10 @@ one harmonic at a time across the whole hop (so it vectorises);
 the noise filter is a direct 128-tap convolution.
 
 Compiled on first use and cached on disk (``cache=True``; ``NUMBA_CACHE_DIR`` moves the cache).
+``decode_frame`` runs without the GIL (``nogil=True``; it touches only the arrays it is given):
+a decode on a worker thread (the speed measurement after a model loads, renders) then never
+holds up the GUI thread. Holding it, the measurement alone stalled the window for up to 0.5 s
+(bench/gui_stalls.py, startup phase).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ def _sigmoid(x):
     return 1.0 / (1.0 + math.exp(-x))
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, nogil=True)
 def decode_frame(
     zp,  # [L] PCA latent
     pca_t,  # [L, L]: raw = pca_t @ zp + pca_mean

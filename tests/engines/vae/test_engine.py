@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -137,3 +140,30 @@ def test_damaged_or_foreign_checkpoints_get_one_line_errors(tmp_path, tiny_check
     torch.save(data, newer)
     with pytest.raises(ModelLoadError, match="newer than this latentscape"):
         load_model(newer)
+
+
+def test_a_stream_decode_on_a_worker_lets_other_threads_run(tiny_checkpoint):
+    """The compiled frame kernel runs without the GIL, so a decode on a worker thread (the speed
+    measurement after a model loads, renders) cannot hold up the GUI thread. With a switch
+    interval of an hour the GIL changes hands only where its holder lets go of it: if the kernel
+    held it, this thread would get it back only after the whole decode."""
+    engine = load_model(tiny_checkpoint)
+    decoder = engine.stream_decoder(seed=0)
+    frames = _latents(4000, engine.latent_size)
+    started = threading.Event()
+
+    def decode() -> None:
+        started.set()
+        decoder.decode(frames)
+
+    worker = threading.Thread(target=decode)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(3600.0)
+    try:
+        worker.start()  # waits for the worker to start: it takes the GIL and starts decoding
+        started.wait()  # this thread holds the GIL again: the worker let go of it, or ended
+        decoding = worker.is_alive()
+    finally:
+        sys.setswitchinterval(interval)
+        worker.join()
+    assert decoding
