@@ -1,0 +1,51 @@
+"""MapState: the map's sounds in map order, their positions from an atlas in its own row order,
+and the names and colour groups the view shows."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from latentscape.engines.atlas.atlas import Atlas
+from latentscape.map_state import MapState, category_of, display_name
+from latentscape.project_store import Sound
+
+
+def _sound(sound_id: int, path: str | None = None, **kw) -> Sound:
+    fields = dict(
+        id=sound_id, path=path, content_hash=f"h{sound_id}", duration_s=1.0, folder="",
+        name="", tags=(), generated=False, segment_index=0, start_s=0.0, meta={}, frames=4,
+    )  # fmt: skip
+    fields.update(kw)
+    return Sound(**fields)
+
+
+def test_positions_follow_map_order_and_unknown_sounds_are_placed():
+    rng = np.random.default_rng(0)
+    trajs = {i: rng.standard_normal((6, 8)).astype(np.float32) + i for i in (3, 5, 7, 9, 11)}
+    built = Atlas.build([trajs[i] for i in (11, 5, 3, 9)], [11, 5, 3, 9], method="pca")
+    arrays = built.to_arrays()
+    arrays["xy"] = np.array([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6], [0.7, 0.8]], np.float32)
+    atlas = Atlas.from_arrays(arrays)  # as after a refinement: not where `place` would put them
+    state = MapState()
+    state.reset([_sound(i) for i in (9, 5, 7, 3, 11)], trajs)
+    state.atlas = atlas
+
+    xy = state.xy_in_map_order()
+
+    stored = {11: [0.1, 0.2], 5: [0.3, 0.4], 3: [0.5, 0.6], 9: [0.7, 0.8]}
+    for k, sid in enumerate((9, 5, 7, 3, 11)):
+        expected = atlas.place([trajs[7]])[0] if sid == 7 else stored[sid]
+        np.testing.assert_allclose(xy[k], expected, atol=1e-6)
+    assert xy.dtype == np.float32 and xy.shape == (5, 2)
+
+
+def test_names_and_colour_groups():
+    assert display_name(_sound(1, "/corpus/kicks/kick 01.wav")) == "kick 01.wav"
+    assert display_name(_sound(2, "/corpus/long.flac", segment_index=2)) == "long.flac #3"
+    assert display_name(_sound(3, None)) == "sound 3"
+    assert display_name(_sound(4, "/x/a.wav", name="given")) == "given"
+    assert category_of(_sound(1, "/c/kicks/a.wav", folder="/c/kicks")) == "kicks"
+    assert category_of(_sound(1, "/c/kicks/a.wav", folder="/c/kicks/")) == "kicks"
+    assert category_of(_sound(1, "/c/a.wav", folder="/c", tags=("dark",))) == "dark"
+    assert category_of(_sound(1, "/c/a.wav", folder="/c", generated=True)) == "generated"
+    assert category_of(_sound(1, "/c/a.wav")) == "sounds"
