@@ -28,9 +28,14 @@ def default_cache_dir() -> Path:
     return Path(base) / "latentscape" / "numba"
 
 
+def cache_dir() -> Path:
+    """The numba cache folder a UMAP process uses (``NUMBA_CACHE_DIR``, else the default)."""
+    return Path(os.environ.get("NUMBA_CACHE_DIR") or default_cache_dir())
+
+
 def configure_numba_cache(path: str | Path | None = None) -> Path:
     """Point numba at a persistent cache folder (before umap is imported)."""
-    path = Path(path or os.environ.get("NUMBA_CACHE_DIR") or default_cache_dir())
+    path = Path(path) if path else cache_dir()
     path.mkdir(parents=True, exist_ok=True)
     os.environ["NUMBA_CACHE_DIR"] = str(path)
     import numba.core.config

@@ -46,3 +46,16 @@ def test_preload_loads_the_model_stack_and_freezes_what_it_imported():
 
 def test_preload_leaves_a_paused_collector_paused():
     assert not _preload(before="gc.disable()")["collecting"]
+
+
+def test_the_umap_warm_up_runs_once_per_installation():
+    from latentscape.warmup import umap_warm_marker, warm_atlas
+
+    marker = umap_warm_marker()
+    assert marker is not None and marker.name.startswith("latentscape-umap-warm-")
+    warm_atlas()  # runs the UMAP child unless an earlier test or launch did
+    assert marker.exists()
+    assert warm_atlas() is False  # the cache is warm: no child this time
+    marker.unlink()  # the cache was cleared, or umap changed (a new key, no marker)
+    assert warm_atlas() is True
+    assert marker.exists()
