@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from ..contract import as_trajectory
-from .frame_kernel import decode_frame
+from .frame_kernel import decode_frames
 from .scripted import NnVae
 
 
@@ -117,17 +117,14 @@ class FrameDecoder:
     def decode(self, frames: np.ndarray) -> np.ndarray:
         """PCA latents ``[n, L]`` float32 -> mono audio ``[n * hop]`` float32."""
         w = self.w
-        hop = w.hop
-        out = np.empty(frames.shape[0] * hop, np.float32)
+        out = np.empty(frames.shape[0] * w.hop, np.float32)
         frames = np.ascontiguousarray(frames, np.float32)
-        for i in range(frames.shape[0]):
-            decode_frame(
-                frames[i], w.pca_t, w.pca_mean, w.pre_t, w.pre_b, w.ih_t, w.ih_b, w.hh_t,
-                w.hh_b, w.p1_t, w.p1_b, w.ln_w, w.ln_b, w.ln_eps, w.p2_t, w.p2_b, w.head_t,
-                w.head_b, w.ir_basis_t, w.ramp, w.noise_table, w.sr, w.stride, w.loud_gain,
-                w.n_env, w.top_mel, w.phase_cos, w.phase_sin, self.h, self.amp_prev, self.tail,
-                self.scalars, out[i * hop : (i + 1) * hop],
-            )  # fmt: skip
+        decode_frames(
+            frames, w.pca_t, w.pca_mean, w.pre_t, w.pre_b, w.ih_t, w.ih_b, w.hh_t, w.hh_b, w.p1_t,
+            w.p1_b, w.ln_w, w.ln_b, w.ln_eps, w.p2_t, w.p2_b, w.head_t, w.head_b, w.ir_basis_t,
+            w.ramp, w.noise_table, w.sr, w.stride, w.loud_gain, w.n_env, w.top_mel, w.phase_cos,
+            w.phase_sin, self.h, self.amp_prev, self.tail, self.scalars, out,
+        )  # fmt: skip
         return out
 
 

@@ -10,10 +10,15 @@ one harmonic at a time across the whole hop (so it vectorises);
 the noise filter is a direct 128-tap convolution.
 
 Compiled on first use and cached on disk (``cache=True``; ``NUMBA_CACHE_DIR`` moves the cache).
-``decode_frame`` runs without the GIL (``nogil=True``; it touches only the arrays it is given):
-a decode on a worker thread (the speed measurement after a model loads, renders) then never
-holds up the GUI thread. Holding it, the measurement alone stalled the window for up to 0.5 s
-(bench/gui_stalls.py, startup phase).
+Python calls :func:`decode_frames` once per chunk (one call, no Python per frame); it runs
+without the GIL (``nogil=True``; it touches only the arrays it is given), so a decode on a
+worker thread (the speed measurement after a model loads, renders) never holds up the GUI
+thread. Holding it, the measurement alone stalled the window for up to 0.5 s
+(bench/gui_stalls.py, startup phase). The price: a decode thread in the app's process now
+shares the CPU with the GUI thread instead of taking turns with it, so its own speed reads
+lower in a busy app (bench/audio_underruns.py ``--decoders thread``, 2 cores: 6.5-8.1x real time
+against 15-18x) with the same underruns (4-6 in 30 s); the default decoder runs in a process of
+its own.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ def _sigmoid(x):
     return 1.0 / (1.0 + math.exp(-x))
 
 
-@njit(cache=True, fastmath=True, nogil=True)
+@njit(cache=True, fastmath=True)
 def decode_frame(
     zp,  # [L] PCA latent
     pca_t,  # [L, L]: raw = pca_t @ zp + pca_mean
@@ -224,3 +229,23 @@ def decode_frame(
     for m in range(taps - 1):
         tail[m] = spill[m]
     scalars[2] += 1.0
+
+
+@njit(cache=True, nogil=True)
+def decode_frames(
+    frames,  # [n, L] PCA latents
+    pca_t, pca_mean, pre_t, pre_b, ih_t, ih_b, hh_t, hh_b, p1_t, p1_b, ln_w, ln_b, ln_eps,
+    p2_t, p2_b, head_t, head_b, ir_basis_t, ramp, noise_table, sr, stride, loud_gain, n_env,
+    top_mel, phase_cos, phase_sin,
+    h, amp_prev, tail, scalars,  # state, updated (as in decode_frame)
+    out,  # [n * hop] audio, written
+):  # fmt: skip
+    """:func:`decode_frame` for each of ``n`` frames in turn, in one call without the GIL."""
+    hop = ramp.shape[0]
+    for i in range(frames.shape[0]):
+        decode_frame(
+            frames[i], pca_t, pca_mean, pre_t, pre_b, ih_t, ih_b, hh_t, hh_b, p1_t, p1_b, ln_w,
+            ln_b, ln_eps, p2_t, p2_b, head_t, head_b, ir_basis_t, ramp, noise_table, sr, stride,
+            loud_gain, n_env, top_mel, phase_cos, phase_sin, h, amp_prev, tail, scalars,
+            out[i * hop : (i + 1) * hop],
+        )  # fmt: skip
