@@ -10,7 +10,7 @@ scipy.spatial, sklearn, soxr) and numba loading its cached UMAP functions hold t
   while they import and their objects are frozen after (below): heap growth of that size set
   off full collections of 0.1-0.25 s each, on whichever thread allocated. Measured start-up
   stall (bench/gui_stalls.py, demo VAE): 317-522 ms before; with this and the GIL-free frame
-  kernel (engines/vae/frame_kernel.py) about 60 ms (median of 35 runs; 4 over 100 ms). The
+  kernel (engines/vae/frame_kernel.py) about 60 ms (median of 41 runs; 5 over 100 ms). The
   window shows ~1 s later, behind a splash (widgets/splash.py);
 - :func:`warm_atlas`, once per installation, builds a tiny UMAP atlas in a child process (where
   every UMAP runs, so this process never loads umap's numba functions);
