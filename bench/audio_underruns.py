@@ -127,9 +127,7 @@ def run_one(
         plot.grab()
         frames_drawn += 1
 
-    tag = f"[{model},block={block},player={player},decoder={decoder}"
-    load = f",atlas_in={atlas_in},atlas_blas={atlas_blas},atlas_nice={atlas_nice}]"
-    tag += load if atlas_blas else "]"
+    tag = config_tag(model, block, player, decoder, atlas_in, atlas_blas, atlas_nice)
     with jack_server(block, RATE):
         audio = AudioEngine(engine, "JACK", block, RATE, player=player, decoder=decoder)
         audio.start()
@@ -190,6 +188,15 @@ def run_one(
             print(f"atlas_build_s{tag} = {np.median(atlas.seconds):.1f} s")
 
 
+def config_tag(
+    model: str, block: int, player: str, decoder: str, atlas_in: str, blas: int, nice: int
+) -> str:
+    """The ``[...]`` that names one configuration in every printed line (no atlas part without
+    an atlas load)."""
+    tag = f"[{model},block={block},player={player},decoder={decoder}"
+    return tag + (f",atlas_in={atlas_in},atlas_blas={blas},atlas_nice={nice}]" if blas else "]")
+
+
 def atlas_loads(blas: str, nice: str) -> list[tuple[str, str]]:
     """The (BLAS threads, nice) runs the comma lists ask for; BLAS 0 (no atlas load) once."""
     return [(b, n) for b in blas.split(",") for n in (["0"] if b == "0" else nice.split(","))]
@@ -233,8 +240,9 @@ def main() -> None:
                     lines = [ln for ln in done.stdout.splitlines() if " = " in ln]
                     print("\n".join(lines), flush=True)
                     if done.returncode != 0:
-                        tag = f"[{args.model},block={block},player={player},decoder={decoder},"
-                        tag += f"atlas_in={args.atlas_in},atlas_blas={blas},atlas_nice={nice}]"
+                        tag = config_tag(
+                            args.model, block, player, decoder, args.atlas_in, int(blas), int(nice)
+                        )
                         print(f"failed{tag} = {done.stderr[-300:]!r}")
 
 
