@@ -1,6 +1,6 @@
-# Sourced by scripts/test and .ci/run: start a JACK dummy server (a real, clock-paced audio
-# device with no hardware) and an Xvfb display unless the caller already has them, and stop
-# what was started here when the shell exits.
+# Sourced by scripts/test and scripts/screenshot: start a JACK dummy server (a real,
+# clock-paced audio device with no hardware) and an Xvfb display unless the caller already has
+# them, and stop what was started here when the shell exits.
 # Exports JACK_DEFAULT_SERVER, JACK_NO_START_SERVER, DISPLAY and LATENTSCAPE_JACK_PERIOD.
 
 _ls_started_pids=()
