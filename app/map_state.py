@@ -2,7 +2,9 @@
 
 The map view knows sounds by *index* (the order they were added); the project knows them by
 *sound id*; the atlas has its own row order. ``MapState`` keeps the three in step. It is owned by
-the GUI thread; workers get immutable snapshots (:meth:`trajectories_in_atlas_order`).
+the GUI thread; workers get immutable snapshots (:meth:`snapshot`). A worker that opens a
+project builds a fresh ``MapState`` and its :class:`MapPoints` off the GUI thread (100,000 sounds:
+~0.2 s of naming, grouping and indexing), and the GUI thread takes it over with :meth:`adopt`.
 """
 
 from __future__ import annotations
@@ -47,6 +49,17 @@ def display_name(sound: Sound) -> str:
     return f"{name} #{sound.segment_index + 1}" if sound.segment_index else name
 
 
+@dataclass(frozen=True)
+class MapPoints:
+    """What the map view draws, in map order: ``xy`` ``[N, 2]`` float32, one colour group and
+    one name per sound, ``generated`` ``[N]`` bool (the arguments of ``MapView.set_points``)."""
+
+    xy: np.ndarray
+    categories: list[str]
+    names: list[str]
+    generated: np.ndarray
+
+
 @dataclass
 class MapState:
     """Sounds on the map, in map-index order."""
@@ -65,6 +78,16 @@ class MapState:
         self._index_of = {s.id: i for i, s in enumerate(self.sounds)}
         self.atlas = None
         self.groups = {}
+
+    def adopt(self, other: MapState) -> None:
+        """Take over ``other``'s contents (built on a worker); ``other`` must not be used after."""
+        self.sounds, self.trajectories = other.sounds, other.trajectories
+        self.atlas, self.groups, self._index_of = other.atlas, other.groups, other._index_of
+
+    def points(self) -> MapPoints:
+        """Every sound's position, colour group, name and generated flag (any thread that owns
+        this state)."""
+        return MapPoints(self.xy_in_map_order(), self.categories(), self.names(), self.generated())
 
     def append(self, sounds: Sequence[Sound], trajectories: dict[int, np.ndarray]) -> list[Sound]:
         """Add new encoded sounds at the end; returns the ones actually added."""

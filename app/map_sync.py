@@ -53,12 +53,9 @@ class MapSync(QObject):
     def show_snapshot(self, snap: ProjectSnapshot) -> None:
         self.reset()
         state, view = self._c.state, self._c.views.map_view
-        state.reset(snap.sounds, snap.trajectories)
-        state.atlas = snap.atlas
-        state.groups = dict(snap.groups)
-        view.set_points(
-            state.xy_in_map_order(), state.categories(), state.names(), state.generated()
-        )
+        state.adopt(snap.map)
+        p = snap.points
+        view.set_points(p.xy, p.categories, p.names, p.generated)
         self._update_density()
         self.fit()
         if snap.atlas is not None and not snap.atlas_was_saved:

@@ -14,13 +14,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from latentscape.clusters import cluster_count, kmeans
 from latentscape.engines.atlas.atlas import Atlas
 from latentscape.engines.errors import LatentscapeError
 from latentscape.engines.hashing import file_sha256
-from latentscape.map_state import category_of
+from latentscape.map_state import MapPoints, MapState, category_of
 from latentscape.project_store import ProjectStore, Sound
 
 DEMO_PROJECT = "demo.lsc"
@@ -31,18 +29,17 @@ MAX_PREFIX_GROUPS = 10
 class ProjectSnapshot:
     """What the GUI needs to show an opened project.
 
-    ``trajectories`` maps sound id to ``[frames, latent_size]`` float32 (current model only);
-    ``atlas`` is the saved map, or a fresh PCA preview when the project had none.
+    ``atlas`` is the saved map, or a fresh PCA preview when the project had none. ``map`` and
+    ``points`` are what the map shows, prepared on the worker for the GUI thread to adopt.
     """
 
     store: ProjectStore
-    sounds: list[Sound]
-    trajectories: dict[int, np.ndarray]
     atlas: Atlas | None
     atlas_was_saved: bool
     model_path: str | None
     load_s: float
-    groups: dict[int, str]  # sound id -> colour group, when folders and tags do not tell apart
+    map: MapState  # the encoded sounds (current model only), in map order
+    points: MapPoints
 
 
 @dataclass(frozen=True)
@@ -151,11 +148,13 @@ def _snapshot(store: ProjectStore, t0: float) -> ProjectSnapshot:
             atlas = atlas.with_added([trajectories[s.id] for s in missing], [s.id for s in missing])
     elif sounds:
         atlas = Atlas.build([trajectories[s.id] for s in sounds], [s.id for s in sounds])
+    state = MapState()
+    state.reset(sounds, trajectories)
+    state.atlas, state.groups = atlas, colour_groups(sounds, atlas)
     return ProjectSnapshot(
-        groups=colour_groups(sounds, atlas),
+        map=state,
+        points=state.points(),
         store=store,
-        sounds=sounds,
-        trajectories=trajectories,
         atlas=atlas,
         atlas_was_saved=saved,
         model_path=model_path,

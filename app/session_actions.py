@@ -70,7 +70,7 @@ class SessionActions:
             self.settings.last_project = str(snap.store.path)
         self.projectOpened.emit(snap.store)
         self.message.emit(
-            f"Opened {snap.store.path.name}: {len(snap.sounds)} sounds ({snap.load_s:.2f} s)"
+            f"Opened {snap.store.path.name}: {len(snap.map)} sounds ({snap.load_s:.2f} s)"
         )
         model = self._pending_model or snap.model_path
         self._pending_model = None

@@ -49,3 +49,30 @@ def test_names_and_colour_groups():
     assert category_of(_sound(1, "/c/a.wav", folder="/c", tags=("dark",))) == "dark"
     assert category_of(_sound(1, "/c/a.wav", folder="/c", generated=True)) == "generated"
     assert category_of(_sound(1, "/c/a.wav")) == "sounds"
+
+
+def test_a_state_built_on_a_worker_is_adopted_with_the_points_it_prepared():
+    rng = np.random.default_rng(1)
+    trajs = {i: rng.standard_normal((5, 4)).astype(np.float32) for i in (2, 4, 6)}
+    sounds = [
+        _sound(4, "/c/hats/h.wav", folder="/c/hats"),
+        _sound(2, "/c/kicks/k.wav", folder="/c/kicks"),
+        _sound(6, "/c/gen.wav", generated=True),
+        _sound(8, "/c/not-encoded.wav"),
+    ]
+    built = MapState()
+    built.reset(sounds, trajs)
+    built.atlas = Atlas.build([trajs[i] for i in (2, 4, 6)], [2, 4, 6], method="pca")
+    built.groups = {2: "low end"}
+
+    points = built.points()
+    gui = MapState()
+    gui.adopt(built)
+
+    assert gui.ids == [4, 2, 6] and len(gui) == 3 and gui.index_of(6) == 2
+    assert points.names == ["h.wav", "k.wav", "gen.wav"]
+    assert points.categories == ["hats", "low end", "generated"]
+    np.testing.assert_array_equal(points.generated, [False, False, True])
+    np.testing.assert_allclose(points.xy, gui.xy_in_map_order())
+    rows = [int(np.flatnonzero(gui.atlas.sound_ids == i)[0]) for i in (4, 2, 6)]
+    np.testing.assert_allclose(points.xy, np.asarray(gui.atlas.xy)[rows], atol=1e-6)
