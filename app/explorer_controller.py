@@ -17,6 +17,7 @@ Thread: GUI thread only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
@@ -58,6 +59,8 @@ class ExplorerViews:
 # latent: longer than the ~12-33 ms between the moves of a moving hand, short enough to feel
 # immediate.
 SCRUB_REST_MS = 150
+PROJECT_SUFFIX = ".lsc"
+MODEL_SUFFIXES = (".ts", ".pt", ".ckpt", ".lsm")  # model files: drops and File → Open Model…
 
 
 class ExplorerController(SessionActions, QObject):
@@ -133,7 +136,7 @@ class ExplorerController(SessionActions, QObject):
         mv.scrubStarted.connect(self.scrub_begin)
         mv.scrubMoved.connect(self.scrub_move)
         mv.scrubEnded.connect(self.scrub_end)
-        mv.filesDropped.connect(self.import_paths)
+        mv.filesDropped.connect(self.open_dropped)
         views.pair_view.playOriginal.connect(self.play_original)
         views.pair_view.playReconstruction.connect(self.play_reconstruction)
 
@@ -327,6 +330,22 @@ class ExplorerController(SessionActions, QObject):
             self.audition_sound(self.preview.current.sound_id)
 
     # -- import ---------------------------------------------------------------------------
+    def open_dropped(self, paths: list[str]) -> None:
+        """Dropped files: a project opens, a model loads, sounds and folders are imported."""
+        projects = [p for p in paths if Path(p).suffix.lower() == PROJECT_SUFFIX]
+        models = [p for p in paths if Path(p).suffix.lower() in MODEL_SUFFIXES]
+        sounds = [p for p in paths if p not in projects and p not in models]
+        if len(projects) + len(models) > 1:
+            self.errorOccurred.emit("Drop one project or one model at a time")
+        elif projects:
+            self.open_project(projects[0])
+        elif models:
+            self.load_model(models[0])
+        if sounds and not projects and not models:
+            self.import_paths(sounds)
+        elif sounds:
+            self.message.emit(f"{len(sounds)} other dropped files were not imported")
+
     def import_paths(self, paths: list[str]) -> bool:
         """Import dropped/chosen files and folders into the project (a new one if none)."""
         if self.model is None or not self.model.engine.can_encode:
@@ -337,7 +356,28 @@ class ExplorerController(SessionActions, QObject):
         if self.store is None:
             self.store = make_new_project().store
             self.projectOpened.emit(self.store)
-        return self.imports.start(self.store, self.model.engine, paths)
+        changes_model = self._project_model_differs()
+        if not self.imports.start(self.store, self.model.engine, paths):
+            return False
+        if changes_model:  # the import re-encodes the project's sounds: they return as they come
+            self.selected_id = -1
+            self.preview.clear()
+            self.sync.clear()
+
+            self.views.banner.clear("info")
+            self.message.emit(
+                f"The project now uses {Path(self.model.path).name}: its sounds are encoded again"
+            )
+        return True
+
+    def _project_model_differs(self) -> bool:
+        """True when the project holds sounds encoded with another model than the loaded one."""
+        ref = self.store.model() if self.store is not None else None
+        return (
+            ref is not None
+            and bool(ref.content_hash)
+            and ref.content_hash != self.model.info.content_hash
+        )
 
     def cancel_import(self) -> None:
         self.imports.cancel()
@@ -348,7 +388,7 @@ class ExplorerController(SessionActions, QObject):
         return self.sync.refine()
 
     def _refine_after_import(self, _report: object) -> None:
-        if self.sync.auto_refine:
+        if self.sync.auto_refine and self.imports.imported_ids:
             self.sync.refine()
 
     def set_density_visible(self, visible: bool) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from latentscape.explorer_controller import MODEL_SUFFIXES
 from latentscape.exports import export_map_csv, export_sound_wav
 from latentscape.widgets import theme
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from latentscape.main_window import MainWindow
 
 AUDIO_FILTER = "Sounds (*.wav *.flac *.aif *.aiff *.ogg *.mp3);;All files (*)"
-MODEL_FILTER = "Models (*.ts *.pt *.ckpt *.lsm);;All files (*)"
+MODEL_FILTER = f"Models ({' '.join('*' + s for s in MODEL_SUFFIXES)});;All files (*)"
 PROJECT_FILTER = "latentscape projects (*.lsc)"
 BLOCK_SIZES = (256, 512, 1024, 2048)
 

@@ -26,6 +26,7 @@ from latentscape.widgets.spectrogram_view import LiveSpectrogramView, Spectrogra
 from latentscape.widgets.tile_mime import local_paths
 
 APP_NAME = "latentscape"
+OUTPUT_MIN_WIDTH = 150  # px: the live spectrogram stays readable on a 1024 px screen
 Area = QtCore.Qt.DockWidgetArea
 
 
@@ -61,6 +62,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.model_panel = ModelPanel()
         self.live_spectrogram = LiveSpectrogramView()
+        self.live_spectrogram.setMinimumWidth(OUTPUT_MIN_WIDTH)
         self.pair_view = SpectrogramPairView()
         scroll = QtWidgets.QScrollArea()
         scroll.setWidget(self.model_panel)
@@ -213,7 +215,7 @@ class MainWindow(QtWidgets.QMainWindow):
         paths = local_paths(event.mimeData())
         if paths:
             event.acceptProposedAction()
-            self.controller.import_paths(paths)
+            self.controller.open_dropped(paths)
         else:
             event.ignore()
 

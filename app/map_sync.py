@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from latentscape.project_session import ProjectSnapshot
 
 GLIDE_MS = 900
+MIN_FIT_HALF_SPAN = 0.1  # map units (the map fills 0..1): two points on a line still get room
 
 
 class MapSync(QObject):
@@ -63,6 +64,14 @@ class MapSync(QObject):
         if self.auto_refine and snap.atlas is not None and snap.atlas.method == "pca":
             self.refine()
 
+    def clear(self) -> None:
+        """Show an empty map: the project changed model, and its sounds come back as they are
+        encoded again (``add_sounds``)."""
+        self.reset()
+        self._c.state.reset([], {})
+        self._c.views.map_view.clear_points()
+        self._c.views.map_view.set_density(np.zeros((1, 1), np.float32), (0.0, 1.0, 0.0, 1.0))
+
     # -- sounds arriving ----------------------------------------------------------------------
     def add_sounds(self, sounds: list, latents: dict) -> None:
         """Queue imported sounds for placement; they appear once placed (a worker job)."""
@@ -92,8 +101,8 @@ class MapSync(QObject):
             row = {int(i): k for k, i in enumerate(new_ids)}
             xy = np.asarray(xy_new, np.float32)[[row[s.id] for s in added]]
             view.add_points(xy, state.categories(added), state.names(added), state.generated(added))
-        if old_count == 0:
-            self.fit()
+        if old_count == 0 or (added and not self._user_moved_view() and not self._all_in_view()):
+            self.fit()  # keep every arrival in sight until the user frames the map
         if atlas is not None:
             self._update_density()
         if self._refine_when_placed and not self._arrivals:
@@ -145,11 +154,18 @@ class MapSync(QObject):
         if len(xy) == 0:
             return
         lo, hi = xy.min(axis=0).astype(np.float64), xy.max(axis=0).astype(np.float64)
-        span = np.maximum(hi - lo, 0.05)
-        lo, hi = lo - 0.08 * span, hi + 0.08 * span
+        mid, half = (lo + hi) / 2, np.maximum((hi - lo) / 2, MIN_FIT_HALF_SPAN)
+        lo, hi = mid - 1.16 * half, mid + 1.16 * half  # a margin of 8 % of the span each side
         x_range, y_range = (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
         view.setRange(xRange=x_range, yRange=y_range, padding=0)
         self._fitted = view.getViewBox().viewRange()
+
+    def _all_in_view(self) -> bool:
+        xy = self._c.views.map_view.positions()
+        (x0, x1), (y0, y1) = self._c.views.map_view.getViewBox().viewRange()
+        return bool(
+            np.all((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1))
+        )
 
     def _user_moved_view(self) -> bool:
         return self._fitted is not None and self._c.views.map_view.getViewBox().viewRange() != (

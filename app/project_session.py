@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.resources
 import os
 import re
+import sqlite3
 import tempfile
 import time
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from latentscape.engines.atlas.atlas import Atlas
 from latentscape.engines.errors import LatentscapeError
 from latentscape.engines.hashing import file_sha256
 from latentscape.map_state import MapPoints, MapState, category_of
-from latentscape.project_store import ProjectStore, Sound
+from latentscape.project_store import ProjectError, ProjectStore, Sound
 
 DEMO_PROJECT = "demo.lsc"
 MAX_PREFIX_GROUPS = 10
@@ -113,13 +114,17 @@ def resolve_model_path(model_path: str, project_path: Path) -> str:
 def open_project(path: str | Path) -> ProjectSnapshot:
     """Open ``path`` and read its sounds, latents and map (worker thread).
 
-    Raises :class:`~latentscape.project_store.ProjectError` for a missing or foreign file.
+    Raises :class:`~latentscape.project_store.ProjectError` for a missing, foreign or damaged
+    file.
     """
     t0 = time.perf_counter()
     path = Path(path)
     store = ProjectStore.open(path)
     try:
         return _snapshot(store, t0)
+    except sqlite3.DatabaseError as exc:  # damage SQLite finds only when a page is read
+        store.close()
+        raise ProjectError(f"{path.name}: the project file is damaged ({exc})") from None
     except BaseException:
         store.close()
         raise
@@ -173,17 +178,24 @@ def colour_groups(sounds: list[Sound], atlas: Atlas | None) -> dict[int, str]:
 
     Name prefixes when they split the corpus into 2-10 groups (a flat folder of
     "kick_01, snare_02, pad_03"), else k-means clusters of the latent features; {} when folders
-    or tags already tell sounds apart.
+    or tags already tell sounds apart. Generated sounds keep their own group and do not count
+    as a second folder.
     """
-    if len({category_of(s) for s in sounds}) >= 2:
+    real = [s for s in sounds if not s.generated]
+    if len({category_of(s) for s in real}) >= 2:
         return {}
-    prefixes = {s.id: name_prefix(s) for s in sounds}
+    prefixes = {s.id: name_prefix(s) for s in real}
     if 2 <= len(set(prefixes.values())) <= MAX_PREFIX_GROUPS and all(prefixes.values()):
         return prefixes
     if atlas is None:
         return {}
     labels = kmeans(atlas.features, cluster_count(len(atlas)))
-    return {int(sid): f"cluster {int(k) + 1}" for sid, k in zip(atlas.sound_ids, labels)}
+    generated = {s.id for s in sounds if s.generated}
+    return {
+        int(sid): f"cluster {int(k) + 1}"
+        for sid, k in zip(atlas.sound_ids, labels)
+        if int(sid) not in generated
+    }
 
 
 def load_and_measure(path: str | Path, measure_s: float = 0.5) -> LoadedModel:

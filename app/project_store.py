@@ -102,12 +102,14 @@ class ProjectStore(ItemsMixin):
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             store = cls(path, conn)
-            store._migrate()
+            store._migrate(create=create)
         except sqlite3.DatabaseError as exc:
             raise ProjectError(f"{path.name}: not a latentscape project ({exc})") from None
         return store
 
-    def _migrate(self) -> None:
+    def _migrate(self, create: bool) -> None:
+        """Bring the schema up to date; a blank file becomes a project only when ``create``
+        (opening an empty file the user picked must not write into it)."""
         conn = self._conn
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -115,6 +117,9 @@ class ProjectStore(ItemsMixin):
         if app_id != APPLICATION_ID and (tables or version):
             conn.close()
             raise ProjectError(f"{self._path.name}: an SQLite file, but not a latentscape project")
+        if app_id != APPLICATION_ID and not create:
+            conn.close()
+            raise ProjectError(f"{self._path.name}: not a latentscape project (an empty file)")
         if version > SCHEMA_VERSION:
             conn.close()
             raise ProjectError(

@@ -14,6 +14,11 @@ from latentscape.project_session import new_project as make_new_project
 from latentscape.project_session import open_project as read_project
 from latentscape.warmup import freeze_heap
 
+OTHER_MODEL_NOTE = (
+    "This project's sounds were encoded with another model: import them again "
+    "to hear them through this one."
+)
+
 
 class SessionActions:
     """Mixed into ``ExplorerController`` (GUI thread)."""
@@ -64,6 +69,7 @@ class SessionActions:
         self.store = snap.store
         self.selected_id = -1
         self.preview.clear()
+        self.views.banner.clear("error")
         self.sync.show_snapshot(snap)
         if not snap.store.path.name.startswith("untitled"):
             self.settings.add_recent_file(snap.store.path)
@@ -106,13 +112,12 @@ class SessionActions:
         self.bindings.apply_controls()
         self.settings.add_recent_file(loaded.path, kind="models")
         self.audio.set_model(loaded.engine)
-        ref = self.store.model() if self.store is not None else None
-        if ref is not None and ref.content_hash and ref.content_hash != loaded.info.content_hash:
-            self.views.banner.show_message(
-                "This project's sounds were encoded with another model: import them again "
-                "to hear them through this one.",
-                "info",
-            )
+        banner = self.views.banner
+        banner.clear("error")  # what failed before (an open, a play) is no longer the state
+        if self._project_model_differs():
+            banner.show_message(OTHER_MODEL_NOTE, "info")
+        elif banner.text() == OTHER_MODEL_NOTE:
+            banner.clear()
         self.modelLoaded.emit(loaded.info)
 
     def _on_model_error(self, exc: BaseException, tb: str) -> None:

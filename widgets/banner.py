@@ -66,6 +66,11 @@ class Banner(QtWidgets.QFrame):
     def level(self) -> str:
         return self._level
 
+    def clear(self, level: str | None = None) -> None:
+        """Hide the message, or only a message of ``level`` (a failure since put right)."""
+        if level is None or self._level == level:
+            self.hide()
+
     def _on_close_clicked(self) -> None:
         self.hide()
         self.dismissed.emit()

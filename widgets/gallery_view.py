@@ -113,6 +113,7 @@ class GalleryView(QtWidgets.QWidget):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setPrefix("seed ")
         self.seed.setToolTip("The same seed gives the same sounds")
+        self.seed.setMaximumWidth(110)  # sized for ten digits, not for the window
         self.temperature = ValueSlider(0.0, 2.0, 1.0, decimals=2)
         self.temperature.setToolTip("Lower: safer, typical sounds; higher: wilder ones")
         self.train_button = QtWidgets.QPushButton("Train")
@@ -135,6 +136,10 @@ class GalleryView(QtWidgets.QWidget):
         self.add_button.clicked.connect(self._on_add_clicked)
         self._status = QtWidgets.QLabel()
         self._status.setProperty("role", "dim")
+        self._status.setWordWrap(True)  # a long status must not set the window's minimum width
+        self._status.setAlignment(
+            QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
+        )
         self._progress = QtWidgets.QProgressBar()
         self._progress.setRange(0, 1000)
         self._progress.setTextVisible(False)
@@ -143,8 +148,7 @@ class GalleryView(QtWidgets.QWidget):
         bottom = QtWidgets.QHBoxLayout()
         for w in (self.more_button, self.save_button, self.add_button):
             bottom.addWidget(w)
-        bottom.addStretch(1)
-        bottom.addWidget(self._status)
+        bottom.addWidget(self._status, 1)
         bottom.addWidget(self._progress)
 
         layout = QtWidgets.QVBoxLayout(self)

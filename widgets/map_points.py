@@ -274,5 +274,5 @@ class ScatterLayers(QtCore.QObject):
             self._legend.addItem(self._items[code], self._labels[code])
         if hidden > 0:
             self._legend.addItem(PassiveScatter(pen=None, brush=None), f"+{hidden} more")
-        if has_generated:
+        if has_generated and GENERATED_LABEL not in (self._labels[c] for c in shown):
             self._legend.addItem(self._ring, GENERATED_LABEL)

@@ -175,8 +175,9 @@ class MapView(pg.PlotWidget):
         """
         self._layers.glide_to(xy, duration_ms)
 
-    def clear(self) -> None:
-        """Remove every point (paths, cursor and density stay)."""
+    def clear_points(self) -> None:
+        """Remove every point (paths, cursor and density stay). Not ``clear``: PlotWidget
+        binds that name to ``PlotItem.clear`` on each instance, which would hide a method."""
         self.set_points(np.zeros((0, 2), np.float32), [], [])
 
     def point_count(self) -> int:

@@ -164,6 +164,36 @@ def test_dropping_a_folder_imports_it_and_points_appear(opened, qtbot, tmp_path)
     assert heard.args == [c.state.sound_at(before + 2).id]
 
 
+def test_points_arriving_on_an_empty_map_stay_in_view(opened, qtbot):
+    """The view frames the first arrivals and keeps every later one in sight (until the user
+    zooms or pans)."""
+    c, view = opened.controller, opened.map_view
+    sounds, trajectories = list(c.state.sounds), dict(c.state.trajectories)
+    c.sync.clear()
+    c.sync.add_sounds(sounds[:2], trajectories)
+    qtbot.waitUntil(lambda: view.point_count() == 2, timeout=10_000)
+    c.sync.add_sounds(sounds[2:], trajectories)
+    qtbot.waitUntil(lambda: view.point_count() == 8 and not c.busy, timeout=10_000)
+    (x0, x1), (y0, y1) = view.getViewBox().viewRange()
+    xy = view.positions()
+    assert np.all((xy[:, 0] > x0) & (xy[:, 0] < x1) & (xy[:, 1] > y0) & (xy[:, 1] < y1))
+
+
+def test_a_dropped_project_opens_and_a_dropped_model_loads(opened, qtbot, tmp_path, nn_model):
+    from support.app_projects import make_project
+
+    c, view = opened.controller, opened.map_view
+    other = make_project(tmp_path / "elsewhere", c.model.path, folders=("pads",), per=3)
+    _drop_paths(view, [other], qtbot)
+    assert not c.imports.running  # not taken for a sound
+    qtbot.waitUntil(lambda: c.store.path == other and view.point_count() == 3, timeout=30_000)
+    assert opened.windowTitle().startswith("tiny.lsc")
+    model = nn_model(sr=16000, hop=64, latent=6)
+    _drop_paths(view, [model], qtbot)
+    assert not c.imports.running
+    qtbot.waitUntil(lambda: not c.busy and c.model.path == str(model), timeout=30_000)
+
+
 @pytest.mark.slow
 def test_an_import_into_a_new_project_ends_on_a_umap_map_of_every_sound(
     window, qtbot, tmp_path, nn_model
@@ -305,3 +335,35 @@ def test_save_as_continues_in_the_copy_and_exports_write_files(opened, qtbot, tm
     assert len(audio) == len(c.state.trajectory(sid)) * c.model.engine.hop_samples
     rows = export_map_csv(c.state, tmp_path / "map.csv").read_text().splitlines()
     assert len(rows) == 1 + len(c.state) and rows[0].startswith("sound_id,name,category,x,y")
+
+
+def test_an_import_with_another_model_rebuilds_the_map_from_the_new_latents(
+    window, qtbot, tmp_path, nn_model
+):
+    """Importing with a model other than the project's re-encodes the project's sounds with it:
+    the map empties and fills again with every sound in the new model's latent space."""
+    c, view = window.controller, window.map_view
+    c.sync.auto_refine = False
+    c.new_project(tmp_path / "switch.lsc")
+    c.load_model(nn_model(sr=16000, hop=64, latent=4))
+    qtbot.waitUntil(lambda: not c.busy and c.model is not None, timeout=60_000)
+    write_sounds(tmp_path / "first", count=4, seed=1)
+    assert c.import_paths([str(tmp_path / "first")])
+    qtbot.waitUntil(lambda: not c.busy and view.point_count() == 4, timeout=60_000)
+    c.select_sound(c.state.sound_at(0).id)
+
+    c.load_model(nn_model(sr=16000, hop=64, latent=6))
+    qtbot.waitUntil(lambda: not c.busy and c.model.engine.latent_size == 6, timeout=60_000)
+    assert "another model" in window.banner.text() and window.banner.isVisible()
+    write_sounds(tmp_path / "second", count=3, seed=2)
+    assert c.import_paths([str(tmp_path / "second")])
+    assert view.point_count() == 0 and c.selected_id == -1  # the old map is gone at once
+    assert not window.banner.isVisible()
+    qtbot.waitUntil(lambda: not c.busy and view.point_count() == 7, timeout=60_000)
+
+    assert len(c.state) == 7 and c.state.atlas.frame_at(0.5, 0.5).shape == (6,)
+    assert all(c.state.trajectory(i).shape[1] == 6 for i in c.state.ids)
+    with qtbot.waitSignal(c.soundAuditioned) as heard:
+        qtbot.mouseClick(view.viewport(), LEFT, pos=view.view_pos(*view.positions()[1]))
+    assert heard.args == [c.state.sound_at(1).id]
+    assert c.last_voice is not None

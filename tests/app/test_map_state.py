@@ -76,3 +76,17 @@ def test_a_state_built_on_a_worker_is_adopted_with_the_points_it_prepared():
     np.testing.assert_allclose(points.xy, gui.xy_in_map_order())
     rows = [int(np.flatnonzero(gui.atlas.sound_ids == i)[0]) for i in (4, 2, 6)]
     np.testing.assert_allclose(points.xy, np.asarray(gui.atlas.xy)[rows], atol=1e-6)
+
+
+def test_a_generated_sound_does_not_undo_the_name_groups_of_a_flat_folder():
+    from latentscape.project_session import colour_groups
+
+    names = ["kick01", "kick02", "snare01", "snare02", "pad01", "pad02"]
+    sounds = [_sound(i, f"/c/{n}.wav", folder="/c", name=n) for i, n in enumerate(names, start=1)]
+    sounds.append(_sound(7, None, name="gen 1", generated=True))
+    groups = colour_groups(sounds, None)
+    assert groups == {1: "kick", 2: "kick", 3: "snare", 4: "snare", 5: "pad", 6: "pad"}
+    state = MapState()
+    state.reset(sounds, {s.id: np.zeros((2, 3), np.float32) for s in sounds})
+    state.groups = groups
+    assert state.categories()[-1] == "generated"

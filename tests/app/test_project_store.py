@@ -117,6 +117,13 @@ def test_bad_files_give_one_line_errors(tmp_path):
     sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
     with pytest.raises(ProjectError, match="not a latentscape project"):
         ProjectStore.open(other)
+    empty = tmp_path / "empty.lsc"
+    empty.touch()
+    with pytest.raises(ProjectError, match=r"empty\.lsc: not a latentscape project"):
+        ProjectStore.open(empty)
+    assert empty.stat().st_size == 0  # opening never writes into a file it refuses
+    ProjectStore.open(empty, create=True).close()  # asked to create one: it becomes a project
+    ProjectStore.open(empty).close()
     ProjectStore.create(tmp_path / "new.lsc").close()
     with pytest.raises(ProjectError, match="already exists"):
         ProjectStore.create(tmp_path / "new.lsc")
@@ -201,3 +208,26 @@ def test_paths_inside_the_project_folder_are_relative_and_survive_save_as(tmp_pa
         assert c.resolve(c.model().path) == home / "model.ts"
     with ProjectStore.open(home / "same.lsc") as same:
         assert same.sounds()[0].path == "sounds/x.wav"  # same folder: still relative
+
+
+def test_damage_found_only_when_reading_names_the_file(tmp_path):
+    """SQLite opens a file with damaged data pages; the read that meets them must still give
+    the one-line project error, with the file's name."""
+    from latentscape.project_session import open_project
+
+    path = tmp_path / "damaged.lsc"
+    rng = np.random.default_rng(0)
+    with ProjectStore.create(path) as store:
+        store.set_model("/m.ts", "h", {})
+        store.add_sounds(
+            [
+                NewSound(f"/c/s{i}.wav", f"h{i}", 1.0, rng.random((50, 8), dtype=np.float32))
+                for i in range(60)
+            ]
+        )
+    data, page = bytearray(path.read_bytes()), 4096
+    for k in range(3, len(data) // page - 1, 2):
+        data[k * page + 50 : k * page + 400] = rng.integers(0, 256, 350, dtype=np.uint8).tobytes()
+    path.write_bytes(bytes(data))
+    with pytest.raises(ProjectError, match=r"damaged\.lsc: the project file is damaged"):
+        open_project(path)

@@ -273,3 +273,10 @@ def test_a_view_closed_mid_glide_stops_quietly(qtbot):
     # callback can touch its deleted scene items afterwards.
     with qtbot.waitSignal(view._layers.destroyed):
         view.deleteLater()
+
+
+def test_generated_sounds_are_named_once_in_the_legend(view):
+    """The ring's legend entry is left out when a colour group already says "generated"."""
+    xy = np.zeros((4, 2), np.float32)
+    view.set_points(xy, ["pads", "pads", "generated", "generated"], list("abcd"), [0, 0, 1, 1])
+    assert view.legend_labels() == ["pads", "generated"]
