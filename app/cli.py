@@ -5,13 +5,16 @@ Each subcommand lives in its own module under ``latentscape.commands`` with two 
 ``info, train, export, import, map, render, prior``.
 
 Errors meant for the user (:class:`~latentscape.engines.errors.LatentscapeError`) print as one
-line on stderr with exit code 2; no traceback.
+line on stderr with exit code 2; no traceback. So do the two kinds of failure that any command
+can meet in the user's files: SQLite errors from a project (damage found deep in a read, a full
+disk, a read-only file) and ``OSError`` from a file read or written.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -53,6 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except LatentscapeError as exc:
         print(f"latentscape {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except sqlite3.Error as exc:  # damage met deep in a read, a full disk, a read-only project
+        print(f"latentscape {args.command}: error: project file: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as exc:  # a file the command had to read or write
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"latentscape {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print(f"latentscape {args.command}: interrupted", file=sys.stderr)

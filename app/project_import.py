@@ -10,13 +10,17 @@ them back into usable paths), so a project travels with its sounds (the demo doe
 What is (not) encoded again:
 - a sound whose key (content hash, segment, rules) is already encoded with this model in the
   project is not encoded again: its latents are copied;
-- the same file at the same path is not added twice;
+- the same file at the same path is not added twice, however the path is spelled (links,
+  ``..``: :func:`same_file`);
 - after a model change, the project's sounds that lack latents for the new model and whose
   files still exist are re-encoded into the same sound rows (their ids stay).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,7 +35,13 @@ from latentscape.engines.corpus import (
     ImportReport,
     ImportRules,
 )
-from latentscape.project_store import NewSound, ProjectStore
+from latentscape.project_store import NewSound, ProjectError, ProjectStore
+
+
+def same_file(path: str | Path) -> str:
+    """One spelling per file: symbolic links, ``..`` and relative paths resolved (so importing
+    a folder again through another spelling finds its sounds already there)."""
+    return os.path.realpath(path)
 
 
 class ProjectImport:
@@ -55,19 +65,20 @@ class ProjectImport:
         self.added_ids: list[int] = []
         self.reencoded_ids: list[int] = []
         self._key_source: dict[str, int] = {}  # key -> a sound id holding its latents
-        self._present: set[tuple[str, str]] = set()  # (path, key) with latents
-        self._missing: dict[tuple[str, str], int] = {}  # (path, key) lacking latents -> id
+        # (same_file(path), key) of the project's sounds with / without latents for this model
+        self._present: set[tuple[str, str]] = set()
+        self._missing: dict[tuple[str, str], int] = {}  # -> sound id
         reencode: list[str] = []
         for s in store.sounds():
             key = s.meta.get("key")
             if not key or s.path is None:
                 continue
+            full = str(store.resolve(s.path))
             if s.frames is not None:
                 self._key_source.setdefault(key, s.id)
-                self._present.add((s.path, key))
+                self._present.add((same_file(full), key))
             else:
-                self._missing[(s.path, key)] = s.id
-                full = str(store.resolve(s.path))
+                self._missing[(same_file(full), key)] = s.id
                 if Path(full).exists() and full not in reencode:
                     reencode.append(full)
         self.generated_without_latents = sum(
@@ -83,6 +94,12 @@ class ProjectImport:
 
     def start(self) -> None:
         self._job.start()
+
+    @property
+    def missing_count(self) -> int:
+        """Sounds of the project still without latents for this model (their files are gone,
+        or the import has not reached them yet)."""
+        return len(self._missing)
 
     @property
     def progress(self) -> ImportProgress:
@@ -114,7 +131,7 @@ class ProjectImport:
                 latents = r.latents
                 if latents is None:
                     latents = self._store.latents(self._key_source[r.key])
-                ident = (self._store.relative(r.path), r.key)
+                ident = (same_file(r.path), r.key)
                 if ident in self._present:
                     self.skipped += 1
                     continue
@@ -125,7 +142,7 @@ class ProjectImport:
                     self._present.add(ident)
                     continue
                 self._present.add(ident)
-                new.append(self._new_sound(r, latents, ident[0]))
+                new.append(self._new_sound(r, latents, self._store.relative(r.path)))
             ids = self._store.add_sounds(new)
         for sound, sound_id in zip(new, ids):
             self._key_source.setdefault(sound.meta["key"], sound_id)
@@ -152,7 +169,13 @@ class ProjectImport:
         on_progress: Callable[[ImportProgress], None] | None = None,
         poll_s: float = 0.05,
     ) -> ImportReport:
-        """Start (if needed), poll until done, store everything; returns the job's report."""
+        """Start (if needed), poll until done, store everything; returns the job's report.
+
+        Whatever ends it early (Ctrl-C, an error in the job, a write that fails), the job is
+        stopped and joined and every sound it finished is stored before the error goes on; a
+        failed write (a full disk, a read-only project) becomes a :class:`ProjectError` that
+        says how many sounds this import saved.
+        """
         if self._job._thread is None:
             self.start()
         try:
@@ -161,14 +184,27 @@ class ProjectImport:
                 if on_progress is not None:
                     on_progress(self._job.progress)
                 time.sleep(poll_s)  # a CLI loop; the GUI polls from a timer instead
-        except KeyboardInterrupt:
-            self.cancel()
-            self._job.wait()
-            self.poll()
+            self.poll()  # what the job finished last, before its own error (if any) is raised
+            report = self._job.wait()
+        except sqlite3.Error as exc:
+            self._stop_job()
+            raise ProjectError(
+                f"{self._store.path.name}: could not save the import ({exc}); "
+                f"{len(self.added_ids) + len(self.reencoded_ids)} sounds were saved before"
+            ) from None
+        except BaseException:
+            self._stop_job()
+            with contextlib.suppress(sqlite3.Error):
+                self.poll()
             raise
-        report = self._job.wait()
-        self.poll()
         if on_progress is not None:
             on_progress(self._job.progress)
         assert report is not None
         return report
+
+    def _stop_job(self) -> None:
+        """Cancel the job and wait for its thread (whose own error, if any, is dropped: the
+        one being raised says more)."""
+        self.cancel()
+        with contextlib.suppress(BaseException):
+            self._job.wait()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -103,6 +104,10 @@ class ProjectStore(ItemsMixin):
             conn.execute("PRAGMA foreign_keys=ON")
             store = cls(path, conn)
             store._migrate(create=create)
+        except sqlite3.OperationalError as exc:  # a real project that cannot be used now
+            if "locked" in str(exc):
+                raise ProjectError(f"{path.name}: in use by another program ({exc})") from None
+            raise ProjectError(f"{path.name}: cannot open the project ({exc})") from None
         except sqlite3.DatabaseError as exc:
             raise ProjectError(f"{path.name}: not a latentscape project ({exc})") from None
         return store
@@ -148,7 +153,7 @@ class ProjectStore(ItemsMixin):
     def relative(self, path: str | Path) -> str:
         """``path`` as stored: relative to the project's folder when inside it (so a project
         moved together with its sounds and model still finds them), else absolute."""
-        full = Path(path).absolute()
+        full = Path(os.path.normpath(Path(path).absolute()))  # "a/../b" stored as "b"
         try:
             return full.relative_to(self._path.absolute().parent).as_posix()
         except ValueError:
@@ -182,11 +187,21 @@ class ProjectStore(ItemsMixin):
             except BaseException:
                 self._depth -= 1
                 if outer:
-                    self._conn.execute("ROLLBACK")
+                    self._rollback()
                 raise
             self._depth -= 1
             if outer:
-                self._conn.execute("COMMIT")
+                try:
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    self._rollback()
+                    raise
+
+    def _rollback(self) -> None:
+        """Roll back, unless SQLite already has (it does on a full disk, and a ROLLBACK then
+        fails with "no transaction is active", hiding the real error)."""
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
 
     def save_as(self, new_path: str | Path) -> None:
         """Write a consistent copy of the project to ``new_path`` (replaced if it exists).

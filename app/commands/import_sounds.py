@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         max_file_s=args.max_file_s, segment_s=args.segment_s, trim_silence=not args.no_trim
     )
     with ProjectStore.open(project, create=True) as store:
+        before = store.model()
         importer = ProjectImport(store, engine, args.paths, rules=rules)
         bar = tqdm(total=0, unit="file", disable=args.quiet, file=sys.stderr, leave=False)
 
@@ -73,9 +74,17 @@ def run(args: argparse.Namespace) -> int:
             bar.set_postfix(sounds=p.sounds_done, bad=p.bad, refresh=False)
             bar.refresh()
 
-        report = importer.run_to_end(on_progress)
-        bar.close()
-        placed = _place_on_map(store, importer.added_ids)
+        try:
+            report = importer.run_to_end(on_progress)
+        except KeyboardInterrupt:
+            bar.close()
+            saved = len(importer.added_ids) + len(importer.reencoded_ids)
+            print(f"interrupted: the {saved} sounds finished so far are saved", file=sys.stderr)
+            raise
+        finally:
+            bar.close()
+        placed = _place_on_map(store)
+        not_reencoded = importer.missing_count
     rate = report.audio_s / report.elapsed_s if report.elapsed_s > 0 else 0.0
     print(
         f"imported {len(importer.added_ids)} sounds from {report.files} files in "
@@ -83,6 +92,16 @@ def run(args: argparse.Namespace) -> int:
         f"{rate:.1f}x real time); {report.reused} reused, {importer.skipped} already there, "
         f"{len(importer.reencoded_ids)} re-encoded for the new model"
     )
+    if before is not None and before.content_hash != engine.info.content_hash:
+        print(
+            f"the project's model is now {Path(model_path).name} (was {Path(before.path).name}); "
+            "run 'latentscape map' to map its sounds with it"
+        )
+    if not_reencoded and not report.cancelled:
+        print(
+            f"note: {not_reencoded} sounds could not be encoded with this model "
+            "(their files are missing or unreadable)"
+        )
     if placed:
         print(f"placed {placed} new sounds on the existing map")
     if importer.generated_without_latents:
@@ -99,16 +118,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _place_on_map(store, new_ids: list[int]) -> int:
-    """Add freshly imported sounds to the project's map, if it has one (others stay put)."""
+def _place_on_map(store) -> int:
+    """Add the sounds that have latents but no place yet (this import's, and those of an
+    import that was interrupted) to the project's map, if it has one; others stay put."""
     atlas = store.atlas()
-    if atlas is None or not new_ids:
+    if atlas is None:
         return 0
     known = set(atlas.sound_ids.tolist())
-    ids = [i for i in new_ids if i not in known]
-    trajectories = [store.latents(i) for i in ids]
-    pairs = [(i, t) for i, t in zip(ids, trajectories) if t is not None]
-    if not pairs:
+    latents = store.all_latents()
+    ids = [i for i in latents if i not in known]
+    if not ids:
         return 0
-    store.put_atlas(atlas.with_added([t for _, t in pairs], [i for i, _ in pairs]))
-    return len(pairs)
+    store.put_atlas(atlas.with_added([latents[i] for i in ids], ids))
+    return len(ids)

@@ -12,6 +12,7 @@ with this model in the project), is not encoded again.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -89,6 +90,11 @@ class JobState(Protocol):
     def is_interruption_requested(self) -> bool: ...
 
 
+def printable_path(path: Path) -> str:
+    """``path`` as text that can be printed and stored (undecodable name bytes as ``\\x..``)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def sound_key(content_hash: str, segment_index: int, rules: ImportRules) -> str:
     return f"{content_hash}:{segment_index}:{rules.signature()}"
 
@@ -146,10 +152,14 @@ def run_import(
                     )
                 )
         except (BadAudioError, ModelRuntimeError) as exc:
-            bad.append(BadFile(str(path), str(exc)))
+            bad.append(BadFile(printable_path(path), str(exc)))
             state.add_bad(bad[-1])
         except OSError as exc:  # vanished or unreadable between the checks and the read
-            bad.append(BadFile(str(path), f"cannot read ({exc.strerror or exc})"))
+            bad.append(BadFile(printable_path(path), f"cannot read ({exc.strerror or exc})"))
+            state.add_bad(bad[-1])
+        except Exception as exc:  # any other surprise in one file must not end the import
+            reason = f"could not be imported ({type(exc).__name__}: {exc})"
+            bad.append(BadFile(printable_path(path), reason))
             state.add_bad(bad[-1])
         else:
             for r in results:

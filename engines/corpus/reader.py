@@ -63,6 +63,10 @@ def _looks_like_text(head: bytes) -> bool:
 def check_file(path: Path, rules: ImportRules) -> sf._SoundFileInfo:
     """Header-level checks; returns soundfile's info or raises :class:`BadAudioError`."""
     try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # bytes from another encoding (Latin-1 names in an old zip)
+        raise BadAudioError("its name is not valid UTF-8: rename the file") from None
+    try:
         st = os.stat(path)
     except FileNotFoundError:
         raise BadAudioError("no such file") from None

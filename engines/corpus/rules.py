@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 
 AUDIO_EXTENSIONS = frozenset(
@@ -36,8 +36,11 @@ class ImportRules:
     pad_s: float = 0.01
 
     def signature(self) -> str:
-        """Short hash of the rules: cached latents are reused only under the same rules."""
-        return hashlib.sha256(repr(astuple(self)).encode()).hexdigest()[:12]
+        """Short hash of the rules that shape a sound: cached latents are reused only under
+        the same ones. ``max_file_s`` only refuses files, so it is left out (hashed as its
+        default, which keeps the keys of projects made before it was)."""
+        shaping = replace(self, max_file_s=ImportRules.max_file_s)
+        return hashlib.sha256(repr(astuple(shaping)).encode()).hexdigest()[:12]
 
 
 def _walk(folder: Path) -> Iterator[Path]:
@@ -54,7 +57,7 @@ def scan_paths(paths: Sequence[str | Path]) -> list[Path]:
     taken, hidden files (``.name``) skipped. The order is stable: sorted within each folder,
     duplicates removed. A path that does not exist is kept, so the import lists it as bad.
     """
-    seen: set[Path] = set()
+    seen: set[str] = set()
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
@@ -66,7 +69,7 @@ def scan_paths(paths: Sequence[str | Path]) -> list[Path]:
         else:
             found = iter([p])
         for f in found:
-            key = f.absolute()
+            key = os.path.realpath(f)  # one file reached through links or ".." is taken once
             if key not in seen:
                 seen.add(key)
                 out.append(f)

@@ -169,3 +169,84 @@ def test_the_shipped_demo_project_is_mapped_and_matches_the_demo_model():
         assert atlas is not None and atlas.method == "umap"
         assert sorted(atlas.sound_ids.tolist()) == [s.id for s in sounds]
         assert all(store.resolve(s.path).exists() for s in sounds)
+
+
+def test_a_file_whose_name_is_not_utf8_is_listed_and_the_rest_is_imported(setup, capsys):
+    """A Latin-1 name (an old zip) is one bad file, not the end of the import."""
+    import os
+
+    tmp, model = setup
+    folder = tmp / "latin1"
+    folder.mkdir()
+    shutil.copy(tmp / "sounds" / "s1.flac", folder / "a_ok.flac")
+    shutil.copy(tmp / "sounds" / "s2.flac", os.fsdecode(bytes(folder) + b"/z_caf\xe9.flac"))
+    project = str(tmp / "p.lsc")
+    assert main(["import", str(folder), "--model", str(model), "-p", project, "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "imported 1 sounds" in out
+    assert "z_caf\\xe9.flac: its name is not valid UTF-8" in out
+    with ProjectStore.open(project) as store:
+        assert [s.name for s in store.sounds()] == ["a_ok"]
+
+
+def test_another_spelling_of_a_folder_or_other_rules_do_not_add_its_sounds_again(setup, capsys):
+    tmp, model = setup
+    project = str(tmp / "p.lsc")
+    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
+    (tmp / "alias").symlink_to(tmp / "sounds")
+    spellings = [
+        [str(tmp / "sounds" / ".." / "sounds")],
+        [str(tmp / "alias")],
+        [str(tmp / "sounds"), "--max-file-s", "601"],  # refuses files; cuts nothing differently
+    ]
+    for extra in spellings:
+        capsys.readouterr()
+        assert main(["import", *extra, "-p", project, "--quiet"]) == 0
+        out = capsys.readouterr().out
+        assert "imported 0 sounds" in out and "8 already there" in out, extra
+    with ProjectStore.open(project) as store:
+        assert len(store.sounds()) == 8
+
+
+def test_sounds_stored_by_an_interrupted_import_are_placed_by_the_next(setup, capsys):
+    """An import stopped before placing its sounds (Ctrl-C) leaves them without a place on the
+    map; the next import places them too."""
+    from latentscape.engines.loader import load_model
+    from latentscape.project_import import ProjectImport
+
+    tmp, model = setup
+    project = str(tmp / "p.lsc")
+    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
+    main(["map", "-p", project, "--method", "pca", "--quiet"])
+    _write_sounds(tmp / "stored", count=3)
+    with ProjectStore.open(project) as store:  # stored, never placed
+        ProjectImport(store, load_model(model), [str(tmp / "stored")]).run_to_end()
+    _write_sounds(tmp / "later", count=2)
+    capsys.readouterr()
+    assert main(["import", str(tmp / "later" / "s0.flac"), "-p", project, "--quiet"]) == 0
+    assert "placed 4 new sounds on the existing map" in capsys.readouterr().out
+    with ProjectStore.open(project) as store:
+        assert set(store.atlas().sound_ids.tolist()) == set(store.all_latents())
+
+
+def test_a_write_that_fails_mid_import_is_one_clear_error_and_loses_nothing(setup):
+    """A full disk (SQLite's max_page_count gives the same SQLITE_FULL) stops the import with
+    one error that says so; what the project held stays whole."""
+    from latentscape.engines.loader import load_model
+    from latentscape.project_import import ProjectImport
+    from latentscape.project_store import ProjectError
+
+    tmp, model = setup
+    engine = load_model(model)
+    _write_sounds(tmp / "many", count=40)
+    with ProjectStore.open(tmp / "p.lsc", create=True) as store:
+        ProjectImport(store, engine, [str(tmp / "sounds")]).run_to_end()
+        pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
+        store._conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+        job = ProjectImport(store, engine, [str(tmp / "many")])
+        with pytest.raises(ProjectError, match=r"could not save the import .*full"):
+            job.run_to_end()
+        assert job.progress.finished  # the job was stopped and joined, not left running
+    with ProjectStore.open(tmp / "p.lsc") as store:
+        assert len(store.sounds()) == 8 and len(store.all_latents()) == 8
+        assert store._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
