@@ -194,6 +194,8 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
                 text = "Not trained yet: press Train (learns from the sounds on the map)"
             elif src.kind == "model":
                 text = "The model's own prior"
+            elif not self._fits_model(src.prior):
+                text = "Trained for another model: press Train to train it for this one"
             else:
                 report = getattr(src.prior, "report", None)
                 text = "Trained" + (f" ({report.steps} steps)" if report is not None else "")
@@ -262,6 +264,11 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
         if error and not self._closed:
             self._error(error)
 
+    def _fits_model(self, prior) -> bool:
+        """False when the loaded model's latents are not the ones ``prior`` was trained on."""
+        engine = self._engine()
+        return engine is None or prior.latent_size == engine.latent_size
+
     # -- generating -----------------------------------------------------------------------------
     def _usable(self, src: SourceState):
         """(prior, engine) ready to make sounds, or None after telling the user why."""
@@ -272,7 +279,7 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
         if src.prior is None or not src.prior.is_trained:
             self.view.set_status(src.name, "Train this prior first (press Train)")
             return None
-        if src.prior.latent_size != engine.latent_size:
+        if not self._fits_model(src.prior):
             self._error(f"The {src.name} prior belongs to another model: train it again")
             return None
         return src.prior, engine

@@ -121,7 +121,7 @@ class ImportController(QObject):
     def cancel(self) -> None:
         if self._job is not None:
             self._job.cancel()
-            self._panel.set_progress(*self._panel.progress(), "Cancelling…")
+            self._panel.show_cancelling()
 
     def shutdown(self) -> None:
         """Cancel a running import and stop polling (the window is closing)."""

@@ -237,5 +237,5 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             text = f"{st.device} · {st.sample_rate_hz / 1000:g} kHz · {st.block_frames} frames"
         if st.underruns:
-            text += f" · {st.underruns} underruns"
+            text += f" · {st.underruns} underrun{'s' if st.underruns != 1 else ''}"
         self._audio_label.setText(text)

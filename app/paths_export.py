@@ -132,10 +132,12 @@ class PathExporter(QObject):
         )
         return True
 
-    def shutdown(self, timeout_ms: int = 30_000) -> None:
-        """Abandon renders not yet written and wait for the worker (blocking)."""
-        self._cancel.set()
-        self._runner.wait(timeout_ms)
+    def shutdown(self, grace_ms: int = 10_000, timeout_ms: int = 30_000) -> None:
+        """The window closes: let the renders under way finish for up to ``grace_ms`` (a path
+        of a few seconds takes well under one), then abandon the rest and wait (blocking)."""
+        if not self._runner.wait(grace_ms):
+            self._cancel.set()
+            self._runner.wait(timeout_ms)
 
     def wait(self, timeout_ms: int = -1) -> bool:
         return self._runner.wait(timeout_ms)

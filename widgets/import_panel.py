@@ -36,6 +36,7 @@ class ImportProgress(QtWidgets.QWidget):
         self.failures_button.setStyleSheet(f"color: {theme.ERROR};")
         self.failures_button.clicked.connect(self.showFailuresRequested)
         self.failures_button.hide()
+        self._cancelling = False
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.addWidget(self._label, 1)
@@ -45,9 +46,12 @@ class ImportProgress(QtWidgets.QWidget):
         self.hide()
 
     def set_progress(self, done: int, total: int, text: str = "") -> None:
-        """Show progress: ``done`` of ``total`` files (total 0: busy, no known end)."""
+        """Show progress: ``done`` of ``total`` files (total 0: busy, no known end). While
+        cancelling, only the bar moves: the label keeps saying so."""
         self._bar.setRange(0, max(0, int(total)))
         self._bar.setValue(min(int(done), int(total)) if total else 0)
+        if self._cancelling:
+            return
         head = f"Importing {done} / {total}" if total else "Importing…"
         full = f"{head} — {text}" if text else head
         metrics = self._label.fontMetrics()
@@ -70,6 +74,7 @@ class ImportProgress(QtWidgets.QWidget):
 
         The failures button stays visible so the list can still be opened.
         """
+        self._cancelling = False
         self._bar.hide()
         self.cancel_button.hide()
         self._label.setText(text)
@@ -81,9 +86,15 @@ class ImportProgress(QtWidgets.QWidget):
     def progress(self) -> tuple[int, int]:
         return self._bar.value(), self._bar.maximum()
 
-    def _on_cancel_clicked(self) -> None:
-        self.cancel_button.setEnabled(False)  # one press is enough; the import stops soon
+    def show_cancelling(self) -> None:
+        """Say "Cancelling…" until :meth:`finish`; the button is done (the import stops soon)."""
+        self._cancelling = True
+        self.cancel_button.setEnabled(False)
         self._label.setText("Cancelling…")
+        self._label.setToolTip("Cancelling…")
+
+    def _on_cancel_clicked(self) -> None:
+        self.show_cancelling()
         self.cancelRequested.emit()
 
 

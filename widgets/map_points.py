@@ -276,3 +276,4 @@ class ScatterLayers(QtCore.QObject):
             self._legend.addItem(PassiveScatter(pen=None, brush=None), f"+{hidden} more")
         if has_generated and GENERATED_LABEL not in (self._labels[c] for c in shown):
             self._legend.addItem(self._ring, GENERATED_LABEL)
+        self._legend.setVisible(bool(self._legend.items))  # no empty frame on an empty map

@@ -319,10 +319,21 @@ class MapView(pg.PlotWidget):
             x, y = (float(v) for v in self._layers.xy[index])
             self._hover_ring.setData([x], [y], brush=pg.mkBrush(self._layers.brush_for(index)))
             self._hover_label.setText(self._names[index])
+            self._hover_label.setAnchor(self._hover_anchor(x, y))
             self._hover_label.setPos(x, y)
             self._hover_ring.setVisible(True)
             self._hover_label.setVisible(True)
         self.pointHovered.emit(index)
+
+    def _hover_anchor(self, x: float, y: float) -> tuple[float, float]:
+        """Where the name goes: up and right of the dot, flipped left or down where it would
+        run past the map's edge."""
+        at = self._vb.mapViewToScene(QtCore.QPointF(x, y))
+        size = self._hover_label.textItem.boundingRect()
+        edge = self._vb.sceneBoundingRect()
+        left = at.x() + 1.1 * size.width() > edge.right()
+        down = at.y() - 1.2 * size.height() < edge.top()
+        return (1.08 if left else -0.08, -0.15 if down else 1.15)
 
     def _clear_hover(self) -> None:
         self._hover_ring.setVisible(False)

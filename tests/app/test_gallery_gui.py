@@ -239,3 +239,15 @@ def test_a_model_with_its_own_prior_gets_a_third_tab(window, qtbot, nn_model, tm
     np.testing.assert_array_equal(
         np.stack([t.window for t in tiles]), g.prior("Model prior").sample(16, seed=9).windows
     )
+
+
+def test_a_prior_trained_for_another_model_says_so(gallery, qtbot, nn_model):
+    g, c = gallery, gallery.explorer
+    _train(g, qtbot, "GAN")
+    assert g.view.status_text().startswith("Trained")
+    c.load_model(nn_model(sr=16000, hop=64, latent=6))
+    qtbot.waitUntil(lambda: not c.busy and c.model.engine.latent_size == 6, timeout=60_000)
+    assert "another model" in g.view.status_text()
+    with qtbot.waitSignal(c.errorOccurred) as err:
+        g.view.generate_button.click()
+    assert "train it again" in err.args[0] and g.tiles("GAN") == []

@@ -362,3 +362,14 @@ def test_osc_messages_arrive_in_order_while_a_path_plays(paths, opened, qtbot):
     end_xy = next(m[1:] for m in reversed(msgs) if m[0] == "/latentscape/xy")
     want_xy, _ = path.sample(np.array([times[-1]], dtype=np.float64))
     np.testing.assert_allclose(end_xy, want_xy[0], atol=1e-5)
+
+
+def test_a_render_under_way_is_written_when_the_window_closes(paths, opened, qtbot, tmp_path):
+    import soundfile as sf
+
+    _record_drag(qtbot, paths, opened)
+    paths.ask_save_file = lambda fmt, suggested: str(tmp_path / "closing")
+    paths.panel.export_actions["wav"].trigger()
+    paths.shutdown()  # what closing the window does, at once
+    audio, rate = sf.read(str(tmp_path / "closing.wav"), dtype="float32")
+    assert rate == opened.controller.model.engine.sample_rate_hz and np.abs(audio).max() > 1e-3

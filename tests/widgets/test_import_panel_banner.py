@@ -26,6 +26,12 @@ def test_progress_shows_counts_and_cancel_emits_once(qtbot):
     with qtbot.waitSignal(w.cancelRequested):
         w.cancel_button.click()
     assert not w.cancel_button.isEnabled()
+    w.set_progress(13, 80, "snare.wav")  # the job reports once more before it stops
+    assert w.text() == "Cancelling…" and not w.cancel_button.isEnabled()
+    assert w.progress() == (13, 80)
+    w.finish("Import cancelled: 13 sounds added")
+    w.set_progress(0, 0, "next import")
+    assert w.text() == "Importing… — next import" and w.cancel_button.isEnabled()
 
 
 def test_finish_keeps_the_failures_button(qtbot):

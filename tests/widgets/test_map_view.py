@@ -280,3 +280,17 @@ def test_generated_sounds_are_named_once_in_the_legend(view):
     xy = np.zeros((4, 2), np.float32)
     view.set_points(xy, ["pads", "pads", "generated", "generated"], list("abcd"), [0, 0, 1, 1])
     assert view.legend_labels() == ["pads", "generated"]
+
+
+def test_a_hovered_name_stays_inside_the_map_at_its_edges(view, qtbot):
+    xy = show_grid(view, qtbot)
+    names = [f"a long sound name number {i}" for i in range(len(xy))]
+    view.set_points(xy, ["pads"] * len(xy), names)
+    view.auto_range()
+    qtbot.wait(1)
+    inside = view.getViewBox().sceneBoundingRect()
+    for corner in (int(np.argmax(xy.sum(axis=1))), int(np.argmin(xy.sum(axis=1)))):
+        qtbot.mouseMove(view.viewport(), pos=view.view_pos(*xy[corner]))
+        qtbot.waitUntil(lambda c=corner: view.hovered_index() == c)
+        label = view._hover_label.sceneBoundingRect()
+        assert inside.contains(label), (corner, label, inside)
