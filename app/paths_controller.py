@@ -37,6 +37,8 @@ from latentscape.paths_player import OSC_DEFAULT_HOST, OSC_DEFAULT_PORT, PathPla
 from latentscape.widgets.paths_panel import PathsPanel
 
 SMOOTH_WINDOW_S = 0.25
+LIVE_DRAW_MS = 100  # how often the path being recorded is redrawn on the map
+RECORDING_LABEL = "Recording…"
 IMPORT_FILTER = "latentscape paths (*.json);;CSV paths (*.csv);;All files (*)"
 
 
@@ -70,6 +72,10 @@ class PathsController(QObject):
         self.osc_host = str(qs.value("osc/host", OSC_DEFAULT_HOST))
         self.osc_port = int(qs.value("osc/port", OSC_DEFAULT_PORT))
         self._closed = False
+        self._live_draw = QTimer(self)  # the path being recorded, redrawn a few times a second
+        self._live_draw.setSingleShot(True)
+        self._live_draw.setInterval(LIVE_DRAW_MS)
+        self._live_draw.timeout.connect(self._draw_map)
 
         c = explorer
         c.recordToggled.connect(self._on_record_toggled)
@@ -141,6 +147,8 @@ class PathsController(QObject):
     def _capture(self, x: float, y: float, latent, kind: str) -> None:
         if self.recorder.is_recording:
             self._guard(lambda: self.recorder.add((x, y), latent, kind=kind))
+            if not self._live_draw.isActive():
+                self._live_draw.start()
 
     def _on_scrub_started(self, x: float, y: float, z) -> None:
         self._capture(x, y, z, "click")
@@ -357,17 +365,16 @@ class PathsController(QObject):
         self.pathsChanged.emit()
 
     def _draw_map(self) -> None:
+        """The library's paths, the selected one highlighted, and the one being recorded."""
         selected = self.panel.selected_path()
-        self.map_view.set_paths(
-            [
-                (
-                    np.asarray(self.library.path(pid).xy),
-                    self.library.path(pid).name,
-                    pid == selected,
-                )
-                for pid in self.library.ids()
-            ]
-        )
+        drawn = [
+            (np.asarray(self.library.path(pid).xy), self.library.path(pid).name, pid == selected)
+            for pid in self.library.ids()
+        ]
+        live = self.recorder.xy_so_far() if self.recorder.is_recording else None
+        if live is not None and len(live):
+            drawn.append((live, RECORDING_LABEL, True))
+        self.map_view.set_paths(drawn)
 
     def _guard(self, fn):
         """Run ``fn``; a LatentscapeError becomes a one-line error for the user (returns None)."""

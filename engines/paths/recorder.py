@@ -56,6 +56,11 @@ class PathRecorder:
         with self._lock:
             return len(self._times)
 
+    def xy_so_far(self) -> np.ndarray:
+        """``[n, 2]`` float32 copy of the positions recorded so far (for drawing it live)."""
+        with self._lock:
+            return np.array(self._xy, np.float32).reshape(-1, 2)
+
     @property
     def elapsed_s(self) -> float:
         """Seconds since :meth:`start` (0 when not recording)."""

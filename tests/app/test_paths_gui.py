@@ -373,3 +373,14 @@ def test_a_render_under_way_is_written_when_the_window_closes(paths, opened, qtb
     paths.shutdown()  # what closing the window does, at once
     audio, rate = sf.read(str(tmp_path / "closing.wav"), dtype="float32")
     assert rate == opened.controller.model.engine.sample_rate_hz and np.abs(audio).max() > 1e-3
+
+
+def test_the_path_being_recorded_is_drawn_as_it_grows(paths, opened, qtbot):
+    c, view = opened.controller, opened.map_view
+    xy = view.positions()
+    c.set_recording(True)
+    _drag(qtbot, view, xy.min(axis=0), xy.max(axis=0))
+    qtbot.waitUntil(lambda: "Recording…" in view.path_names(), timeout=2000)
+    with qtbot.waitSignal(paths.recorded):
+        c.set_recording(False)
+    assert view.path_names() == ["Path 1"]
