@@ -168,10 +168,11 @@ class ImportController(QObject):
         self._panel.set_progress(p.files_done, p.files_total, Path(p.current).name)
         if r.finished:
             report = r.report
-            n = len(self.imported_ids)
+            added = len(self.imported_ids) - self._reencoded_seen
             what = "cancelled" if report is not None and report.cancelled else "done"
+            again = f", {self._reencoded_seen} encoded again" if self._reencoded_seen else ""
             failed = f", {len(self.failures)} failed" if self.failures else ""
-            self._end(report, f"Import {what}: {n} sounds added{failed}")
+            self._end(report, f"Import {what}: {added} sounds added{again}{failed}")
 
     def _end(self, report, text: str) -> None:
         self._timer.stop()

@@ -361,6 +361,7 @@ def test_an_import_with_another_model_rebuilds_the_map_from_the_new_latents(
     assert not window.banner.isVisible()
     qtbot.waitUntil(lambda: not c.busy and view.point_count() == 7, timeout=60_000)
 
+    assert window.import_progress.text() == "Import done: 3 sounds added, 4 encoded again"
     assert len(c.state) == 7 and c.state.atlas.frame_at(0.5, 0.5).shape == (6,)
     assert all(c.state.trajectory(i).shape[1] == 6 for i in c.state.ids)
     with qtbot.waitSignal(c.soundAuditioned) as heard:
