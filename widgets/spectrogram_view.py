@@ -314,6 +314,8 @@ class SpectrogramPairView(QtWidgets.QWidget):
         """Back to the empty state: no sound selected, play buttons disabled."""
         for image in self._images:
             image.clear()
+        self._plots[0].getAxis("left").setTicks([[], []])  # no frequency scale without a sound
+        self._plots[0].setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0)
         self._title.setText("Select a sound on the map")
         self.play_original_button.setEnabled(False)
         self.play_reconstruction_button.setEnabled(False)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
+
+MIN_SEGMENT_S = 0.1  # shorter pieces are a frame or two of most models: not sounds
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -54,8 +57,12 @@ def run(args: argparse.Namespace) -> int:
             raise LatentscapeError(f"{path}: no such file or folder")
     if not scan_paths(args.paths):
         raise LatentscapeError(f"no audio files found in {', '.join(args.paths)}")
-    if args.segment_s <= 0 or args.max_file_s <= 0:
-        raise LatentscapeError("--segment-s and --max-file-s must be positive")
+    if not MIN_SEGMENT_S <= args.segment_s < math.inf:
+        raise LatentscapeError(f"--segment-s must be at least {MIN_SEGMENT_S} s")
+    if not 0 < args.max_file_s < math.inf:
+        raise LatentscapeError("--max-file-s must be a positive number of seconds")
+    if args.threads < 1:
+        raise LatentscapeError("--threads must be at least 1")
     model_path = args.model or _project_model(project)
     engine = load_model(model_path, threads=args.threads)
     if not engine.can_encode:

@@ -89,6 +89,10 @@ def test_a_changed_model_reencodes_the_same_sounds(setup, nn_model, capsys):
         assert store.latents(ids[0]).shape[1] == 3
 
 
+def _import(tmp, model, project) -> list[str]:
+    return ["import", str(tmp / "sounds"), "--model", str(model), "-p", project]
+
+
 def test_user_errors_exit_2_with_one_line(setup, capsys):
     tmp, model = setup
     project = str(tmp / "p.lsc")
@@ -97,6 +101,10 @@ def test_user_errors_exit_2_with_one_line(setup, capsys):
         (["import", str(tmp / "sounds"), "-p", project], "give --model"),
         (["map", "-p", project], "no such project"),
         (["import", str(tmp / "sounds"), "--model", str(tmp / "x.ts"), "-p", project], "x.ts"),
+        ([*_import(tmp, model, project), "--segment-s", "0.001"], "--segment-s must be"),
+        ([*_import(tmp, model, project), "--segment-s", "nan"], "--segment-s must be"),
+        ([*_import(tmp, model, project), "--max-file-s", "nan"], "--max-file-s must be"),
+        ([*_import(tmp, model, project), "--threads", "0"], "--threads must be"),
     ]
     for argv, message in cases:
         assert main(argv) == 2
