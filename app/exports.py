@@ -7,16 +7,15 @@ from pathlib import Path
 
 import numpy as np
 
+from latentscape.engines.sound_files import write_sound
 from latentscape.map_state import MapState, category_of, display_name
 
 
 def export_sound_wav(engine, trajectory: np.ndarray, path: str | Path, seed: int = 0) -> Path:
-    """Decode ``trajectory`` ``[frames, latent_size]`` and write a float WAV (worker thread)."""
-    import soundfile as sf
-
+    """Decode ``trajectory`` ``[frames, latent_size]`` and write a float WAV, whole or not at
+    all (worker thread)."""
     audio = np.asarray(engine.decode(trajectory, seed=seed), np.float32)  # [channels, samples]
-    sf.write(str(path), audio.T, int(engine.sample_rate_hz), subtype="FLOAT")
-    return Path(path)
+    return write_sound(Path(path), audio.T, engine.sample_rate_hz)
 
 
 def export_map_csv(state: MapState, path: str | Path) -> Path:

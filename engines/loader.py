@@ -7,7 +7,9 @@ Untrusted pickles are never unpickled: checkpoints load with ``torch.load(weight
 
 from __future__ import annotations
 
+import os
 import pickle
+import stat
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ RAVE_EXPORT_HINT = (
 )
 
 
-def _archive_kind(path: Path) -> str:
+def archive_kind(path: Path) -> str:
     """'torchscript', 'checkpoint' or 'unknown' for a zip archive written by torch."""
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
@@ -33,11 +35,24 @@ def _archive_kind(path: Path) -> str:
     return "unknown"
 
 
-def _check_readable(path: Path) -> None:
-    if not path.exists():
-        raise ModelLoadError(f"{path}: no such file")
-    if path.is_dir():
+def check_model_file(path: Path) -> None:
+    """Raise :class:`ModelLoadError` unless ``path`` is a regular, readable, non-empty file.
+
+    The type is checked before the file is opened: opening a FIFO blocks until someone
+    writes to it.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise ModelLoadError(f"{path}: no such file") from None
+    except PermissionError:
+        raise ModelLoadError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise ModelLoadError(f"{path}: cannot read ({exc.strerror})") from None
+    if stat.S_ISDIR(mode):
         raise ModelLoadError(f"{path}: is a directory, not a model file")
+    if not stat.S_ISREG(mode):
+        raise ModelLoadError(f"{path}: not a regular file (a pipe, socket or device), not a model")
     try:
         with open(path, "rb") as f:
             head = f.read(1)
@@ -47,6 +62,18 @@ def _check_readable(path: Path) -> None:
         raise ModelLoadError(f"{path}: cannot read ({exc.strerror})") from None
     if not head:
         raise ModelLoadError(f"{path}: empty file")
+
+
+def check_vae_checkpoint(data: Any, name: str) -> None:
+    """Raise :class:`ModelLoadError` unless ``data`` is a complete latentscape VAE checkpoint."""
+    from .vae.checkpoint import FORMAT, check_format
+
+    if isinstance(data, dict) and data.get("format") == FORMAT:
+        version = data.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            # Written by an interrupted or foreign tool, not by a newer latentscape.
+            raise ModelLoadError(f"{name}: damaged or incomplete latentscape checkpoint")
+    check_format(data, name)
 
 
 def _load_checkpoint(path: Path, content_hash: str, options: dict[str, Any]) -> ModelEngine:
@@ -62,6 +89,7 @@ def _load_checkpoint(path: Path, content_hash: str, options: dict[str, Any]) -> 
     if isinstance(data, dict) and data.get("format") == "latentscape-vae":
         from .vae.engine import VaeEngine
 
+        check_vae_checkpoint(data, path.name)
         return VaeEngine.from_checkpoint(path, data, content_hash=content_hash, **options)
     keys = list(data.get("state_dict", data)) if isinstance(data, dict) else []
     if any(("pqmf" in str(k) or str(k).startswith("encoder.")) for k in keys):
@@ -79,7 +107,7 @@ def load_model(path: str | Path, **options: Any) -> ModelEngine:
     :func:`.torch_runtime.default_device`. Our own VAE checkpoints run on the CPU.
     """
     path = Path(path)
-    _check_readable(path)
+    check_model_file(path)
     content_hash = file_sha256(path)
     if not zipfile.is_zipfile(path):
         with open(path, "rb") as f:
@@ -92,7 +120,7 @@ def load_model(path: str | Path, **options: Any) -> ModelEngine:
             f"{path.name}: not a model file (neither TorchScript nor a latentscape checkpoint)"
         )
     try:
-        kind = _archive_kind(path)
+        kind = archive_kind(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise ModelLoadError(f"{path.name}: damaged or truncated archive ({exc})") from None
     if kind == "torchscript":

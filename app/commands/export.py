@@ -12,7 +12,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="export a latentscape VAE as TorchScript for nn~ (Max/Pd) and other hosts",
     )
     p.add_argument("model", type=Path, help="a model file written by 'latentscape train'")
-    p.add_argument("-o", "--output", type=Path, required=True, help="TorchScript file to write")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="TorchScript file to write (never the model file itself)",
+    )
     p.set_defaults(run=run)
 
 

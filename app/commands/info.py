@@ -17,9 +17,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from latentscape.engines.errors import LatentscapeError
     from latentscape.engines.loader import load_model
     from latentscape.engines.speed import measure_engine
 
+    if args.threads < 1:
+        raise LatentscapeError(f"--threads must be at least 1, got {args.threads}")
     engine = load_model(args.model, stereo=args.stereo, threads=args.threads)
     info = engine.info if args.no_measure else measure_engine(engine)
     if args.json:

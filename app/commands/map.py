@@ -1,7 +1,9 @@
 """``latentscape map -p project.lsc``: lay the project's sounds out on a 2D map.
 
 PCA first (saved at once, so the map is usable within a second), then UMAP refines it and
-replaces it. The inverse map and density overlay are saved with it.
+replaces it. The inverse map and density overlay are saved with it. A stored UMAP map is kept
+until the new one is ready: the PCA preview never replaces it, so an interrupted run (Ctrl-C,
+a crash) leaves the earlier refined layout in place.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--method", choices=("umap", "pca"), default="umap", help="final projection (umap)"
     )
-    p.add_argument("--seed", type=int, default=0, help="random seed of the layout")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the layout (0 to 2**32 - 1)")
     p.add_argument(
         "--grid",
         type=int,
@@ -33,10 +35,12 @@ def run(args: argparse.Namespace) -> int:
 
     from latentscape.engines.atlas import Atlas, InverseMapConfig
     from latentscape.engines.errors import LatentscapeError
-    from latentscape.project_store import ProjectStore
+    from latentscape.project_store import CURRENT_MAP, ProjectStore
 
     if not 16 <= args.grid <= 1024:
         raise LatentscapeError("--grid must be between 16 and 1024")
+    if not 0 <= args.seed < 2**32:  # UMAP's limit; checked before anything is saved
+        raise LatentscapeError(f"--seed must be between 0 and 2**32 - 1, got {args.seed}")
     config = InverseMapConfig(grid_size=args.grid)
     with ProjectStore.open(args.project) as store:
         latents = store.all_latents()
@@ -46,12 +50,17 @@ def run(args: argparse.Namespace) -> int:
             )
         ids = list(latents)
         trajectories = [latents[i] for i in ids]
-        start = time.perf_counter()
-        atlas = Atlas.build(trajectories, ids, method="pca", seed=args.seed, config=config)
-        assert atlas is not None
-        store.put_atlas(atlas)
-        print(f"pca map of {len(ids)} sounds in {time.perf_counter() - start:.2f} s")
-        if args.method == "umap" and len(ids) >= 4:
+        refine = args.method == "umap" and len(ids) >= 4
+        saved = store.get_map(CURRENT_MAP)
+        if refine and saved is not None and saved[1].get("method") == "umap":
+            print("keeping the stored umap map until the new one is ready")
+        else:
+            start = time.perf_counter()
+            atlas = Atlas.build(trajectories, ids, method="pca", seed=args.seed, config=config)
+            assert atlas is not None
+            store.put_atlas(atlas)
+            print(f"pca map of {len(ids)} sounds in {time.perf_counter() - start:.2f} s")
+        if refine:
             bar = tqdm(
                 total=100, unit="%", desc="umap", disable=args.quiet, file=sys.stderr, leave=False
             )

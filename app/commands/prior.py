@@ -14,6 +14,8 @@ it after the current step and stores what was learned so far.
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import signal
 import sys
 import threading
@@ -21,6 +23,9 @@ import time
 from pathlib import Path
 
 MIN_PROGRESS_INTERVAL_S = 1.0
+# --temperature scales the prior's starting noise (1 = as trained). Far above this, samples
+# leave the range the decoder was trained on (1e30 overflowed into an index error).
+MAX_TEMPERATURE = 10.0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -54,7 +59,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--kind", required=True, choices=["gan", "diffusion", "model"])
     s.add_argument("-n", "--count", type=int, default=16, help="how many sounds (default 16)")
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--temperature", type=float, default=1.0)
+    s.add_argument(
+        "--temperature",
+        type=float,
+        default=1.0,
+        help=f"scale of the prior's noise, 0 to {MAX_TEMPERATURE:g} (default 1: as trained)",
+    )
     s.add_argument("-o", "--out", required=True, type=Path, help="folder for the WAV files")
     s.add_argument(
         "--window-frames",
@@ -68,6 +78,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ls = actions.add_parser("list", help="list the priors stored in a project")
     ls.add_argument("-p", "--project", required=True, help="the project file (.lsc)")
     ls.set_defaults(run=run_list)
+
+
+def _check_threads(threads: int) -> int:
+    from latentscape.engines.priors import PriorError
+
+    if threads < 1:
+        raise PriorError(f"--threads must be at least 1, got {threads}")
+    return threads
 
 
 def _open_store(path: str):
@@ -95,7 +113,7 @@ def run_train(args: argparse.Namespace) -> int:
     )
     from latentscape.engines.torch_runtime import configure_runtime
 
-    configure_runtime(args.threads)
+    configure_runtime(_check_threads(args.threads))
     with _open_store(args.project) as store:
         ref = _model_ref(store)
         latents = store.all_latents()
@@ -175,16 +193,36 @@ def _load_source(store, kind: str, engine, model_hash: str, window_frames: int |
     return prior
 
 
+def _prepare_out_folder(out: Path) -> None:
+    """Make ``out`` (a folder for the samples) or say in one line why it cannot be one."""
+    from latentscape.engines.priors import PriorError
+
+    if out.exists() and not out.is_dir():
+        raise PriorError(f"{out}: exists and is not a folder; -o names the folder for the sounds")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PriorError(f"{out}: cannot make the folder ({exc.strerror or exc})") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise PriorError(f"{out}: the folder is not writable")
+
+
 def run_sample(args: argparse.Namespace) -> int:
     import numpy as np
-    import soundfile as sf
 
+    from latentscape.engines.atomic_write import write_bytes_atomic
     from latentscape.engines.loader import load_model
     from latentscape.engines.priors import PriorError
+    from latentscape.engines.sound_files import write_sound
     from latentscape.engines.torch_runtime import call_seed
 
     if args.count < 1:
         raise PriorError(f"--count must be at least 1, got {args.count}")
+    if not 0.0 <= args.temperature <= MAX_TEMPERATURE:  # also rejects NaN
+        raise PriorError(f"--temperature must be 0 to {MAX_TEMPERATURE:g}, got {args.temperature}")
+    _check_threads(args.threads)
+    out: Path = args.out
+    _prepare_out_folder(out)
     with _open_store(args.project) as store:
         ref = _model_ref(store)
         engine = load_model(store.resolve(ref.path), threads=args.threads)
@@ -195,13 +233,13 @@ def run_sample(args: argparse.Namespace) -> int:
             )
         source = _load_source(store, args.kind, engine, ref.content_hash, args.window_frames)
     samples = source.sample(args.count, temperature=args.temperature, seed=args.seed)
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
     for i, window in enumerate(samples.windows):
         audio = engine.decode(window, seed=call_seed(args.seed, i))  # [channels, samples]
         path = out / f"{args.kind}-seed{args.seed}-{i:02d}.wav"
-        sf.write(path, np.clip(audio.T, -1.0, 1.0), engine.sample_rate_hz, subtype="PCM_16")
-    np.save(out / f"{args.kind}-seed{args.seed}-latents.npy", samples.windows)
+        write_sound(path, np.clip(audio.T, -1.0, 1.0), engine.sample_rate_hz, "WAV", "PCM_16")
+    latents = io.BytesIO()
+    np.save(latents, samples.windows)
+    write_bytes_atomic(out / f"{args.kind}-seed{args.seed}-latents.npy", latents.getbuffer())
     print(f"wrote {len(samples)} sounds ({args.kind} prior, seed {args.seed}) to {out}")
     return 0
 

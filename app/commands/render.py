@@ -2,22 +2,35 @@
 
 Positions are in the map's unit square (0..1 on each axis, y up). ``--kind trajectory``
 (default) plays "what lies here" — a time-aligned blend of the nearby sounds; ``--kind frame``
-holds the single latent frame the scrub voice would play, for ``--seconds``.
+holds the single latent frame the scrub voice would play, for ``--seconds``. The output's
+suffix picks the format (.wav float, .flac, .ogg); it is written to a temporary file and
+renamed, so a failed write leaves an earlier file of that name as it was.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
+
+# Longest --kind frame render: 600 s of float32 at 48 kHz is 115 MB, decoded in one call.
+MAX_SECONDS = 600.0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("render", help="decode what lies at a map position into a WAV file")
+    p = sub.add_parser("render", help="decode what lies at a map position into a sound file")
     p.add_argument("-p", "--project", required=True, help="project file (.lsc)")
     p.add_argument("--at", required=True, metavar="X,Y", help="map position, 0..1 each")
-    p.add_argument("-o", "--output", required=True, help="output .wav")
+    p.add_argument(
+        "-o", "--output", required=True, help="output sound file: .wav (float), .flac or .ogg"
+    )
     p.add_argument("--kind", choices=("trajectory", "frame"), default="trajectory")
-    p.add_argument("--seconds", type=float, default=2.0, help="length for --kind frame")
+    p.add_argument(
+        "--seconds",
+        type=float,
+        default=2.0,
+        help=f"length for --kind frame (above 0, at most {MAX_SECONDS:g})",
+    )
     p.add_argument("--model", help="model file (default: the project's model)")
     p.add_argument("--seed", type=int, default=0, help="decoder noise seed")
     p.set_defaults(run=run)
@@ -35,18 +48,31 @@ def parse_position(text: str) -> tuple[float, float]:
     return x, y
 
 
+def check_seconds(seconds: float) -> float:
+    from latentscape.engines.errors import LatentscapeError
+
+    if not (math.isfinite(seconds) and 0.0 < seconds <= MAX_SECONDS):
+        raise LatentscapeError(
+            f"--seconds {seconds:g}: give a length above 0 and at most {MAX_SECONDS:g} s"
+        )
+    return seconds
+
+
 def run(args: argparse.Namespace) -> int:
     import numpy as np
-    import soundfile as sf
 
     from latentscape.engines.errors import LatentscapeError
     from latentscape.engines.loader import load_model
+    from latentscape.engines.sound_files import sound_format, write_sound
     from latentscape.project_store import ProjectStore
 
     x, y = parse_position(args.at)
+    seconds = check_seconds(args.seconds)
     out = Path(args.output)
-    if not out.parent.exists():
-        raise LatentscapeError(f"{out.parent}: no such folder")
+    if not out.parent.is_dir():
+        what = "not a folder" if out.parent.exists() else "no such folder"
+        raise LatentscapeError(f"{out.parent}: {what}")
+    fmt, subtype = sound_format(out)
     with ProjectStore.open(args.project) as store:
         model = store.model()
         atlas = store.atlas()
@@ -63,13 +89,13 @@ def run(args: argparse.Namespace) -> int:
                 f"model has {engine.latent_size} latent dims, the map {atlas.inverse.latent_size}"
             )
         if args.kind == "frame":
-            frames = max(1, round(args.seconds * engine.sample_rate_hz / engine.hop_samples))
+            frames = max(1, round(seconds * engine.sample_rate_hz / engine.hop_samples))
             trajectory = np.repeat(atlas.frame_at(x, y)[None, :], frames, axis=0)
         else:
             latents = store.all_latents()
             trajectory = atlas.trajectory_at(x, y, latents)
     audio = engine.decode(trajectory, seed=args.seed)
-    sf.write(out, audio.T, engine.sample_rate_hz, subtype="FLOAT")
+    write_sound(out, audio.T, engine.sample_rate_hz, fmt, subtype)
     seconds = audio.shape[1] / engine.sample_rate_hz
     print(f"wrote {out} ({seconds:.2f} s, {engine.sample_rate_hz} Hz, {audio.shape[0]} ch)")
     return 0

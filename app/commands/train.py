@@ -32,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     for flag, name, kind, text in (
         ("--seed", "seed", int, "random seed"),
         ("--batch-size", "batch_size", int, "crops per step"),
-        ("--latent-size", "latent_size", int, "latent dims, 8-32"),
+        ("--latent-size", "latent_size", int, "latent dims, 3 to 64; 8 to 32 work best"),
         ("--learning-rate", "learning_rate", float, "Adam's step size"),
         ("--kl-weight", "kl_weight", float, "weight of the KL term"),
         ("--control-weight", "control_weight", float, "weight of the measured-controls loss"),
@@ -47,10 +47,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--pitch-shifts",
         type=_semitones,
         default=default.pitch_shifts,
-        help="also train on every sound resampled by these semitones, e.g. "
+        help="also train on every sound resampled by these semitones (-24 to 24), e.g. "
         f"--pitch-shifts=-2,2 (default {shifts}; 'none': only the sounds as they are)",
     )
-    p.add_argument("--threads", type=int, default=None, help="torch threads per process")
+    p.add_argument(
+        "--threads", type=int, default=None, help="torch threads per process (at least 1)"
+    )
     p.add_argument(
         "--device",
         default=default.device,
@@ -74,13 +76,11 @@ def _semitones(text: str) -> tuple[float, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from latentscape.engines.vae.dataset import CorpusError
     from latentscape.engines.vae.trainer import TrainOptions, train
 
     if args.minutes is None and args.steps is None:
         args.minutes = 20.0
-    if not 1 <= args.latent_size <= 64:
-        raise CorpusError(f"--latent-size {args.latent_size}: choose 8 to 32")
+    # train() checks every option, and the output, before it reads a sound (check_options).
     options = TrainOptions(
         folder=args.folder,
         output=args.output,

@@ -17,12 +17,12 @@ destroys the previous checkpoint.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from ..atomic_write import write_atomic
 from ..errors import ModelLoadError
 
 FORMAT = "latentscape-vae"
@@ -34,11 +34,10 @@ def resume_path(model_path: str | Path) -> Path:
 
 
 def save_atomic(data: dict[str, Any], path: str | Path) -> None:
+    """``torch.save`` ``data`` to ``path`` whole or not at all (:mod:`..atomic_write`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    torch.save(data, tmp)
-    os.replace(tmp, path)
+    write_atomic(path, lambda tmp: torch.save(data, tmp))
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:

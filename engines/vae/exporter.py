@@ -9,14 +9,22 @@ output identical to :class:`~.engine.VaeEngine` (same compiled code, same state 
 
 from __future__ import annotations
 
+import io
 import os
+import shutil
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import torch
 
+from ..atomic_write import check_can_create, write_bytes_atomic
 from ..errors import LatentscapeError
-from .checkpoint import load_checkpoint
+from ..loader import archive_kind, check_model_file, check_vae_checkpoint
 from .scripted import build_nn_vae
+
+# Room kept free beyond the file itself, so that an export never fills the disk to the brim.
+FREE_MARGIN_BYTES = 1 << 20
 
 
 class ExportError(LatentscapeError):
@@ -24,38 +32,109 @@ class ExportError(LatentscapeError):
 
 
 def export_torchscript(model_path: str | Path, output: str | Path) -> Path:
-    """Compile ``model_path`` (a latentscape checkpoint) into ``output``; returns the path."""
-    data = load_checkpoint(model_path)
+    """Compile ``model_path`` (a latentscape checkpoint) into ``output``; returns the path.
+
+    The file is written whole or not at all: compiled and checked in memory, written to a
+    temporary file next to ``output``, then renamed onto it. Raises :class:`ExportError` (or
+    :class:`~..errors.ModelLoadError`) with one line for the user.
+    """
+    model_path, output = Path(model_path), Path(output)
+    _check_output(model_path, output)
+    data = read_checkpoint(model_path)
     model = build_nn_vae(data)
     scripted = torch.jit.script(model)
     for name, buf in scripted.named_buffers():
         if name.endswith("_cache"):
             buf.zero_()
-    output = Path(output)
-    if output.is_dir():
-        raise ExportError(f"{output}: is a directory; give a file name such as model.ts")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp{os.getpid()}")
-    try:
-        scripted.save(str(tmp))
-        _check_loads(tmp, scripted)
-        os.replace(tmp, output)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    buffer = io.BytesIO()
+    torch.jit.save(scripted, buffer)
+    payload = buffer.getvalue()
+    _check_loads(payload, scripted, output.name)
+    _write(payload, output)
     return output
 
 
-def _check_loads(path: Path, reference: torch.jit.ScriptModule) -> None:
-    """Reload the file and compare one decode with the in-memory module."""
-    loaded = torch.jit.load(str(path), map_location="cpu")
+def read_checkpoint(path: Path) -> dict[str, Any]:
+    """The checkpoint dict in ``path``, loaded with ``weights_only`` (no code runs)."""
+    check_model_file(path)
+    kind = archive_kind(path) if zipfile.is_zipfile(path) else "not a zip"
+    if kind == "torchscript":
+        raise ExportError(
+            f"{path.name} is already TorchScript; export takes a latentscape checkpoint"
+        )
+    if kind != "checkpoint":
+        raise ExportError(
+            f"{path.name}: not a latentscape checkpoint (export takes a model file written by "
+            "'latentscape train')"
+        )
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # torch raises many types here; none is meant for the user
+        raise ExportError(
+            f"{path.name}: damaged, or a checkpoint that is not latentscape's "
+            "(it holds more than plain weights)"
+        ) from None
+    check_vae_checkpoint(data, path.name)
+    return data
+
+
+def _check_output(model_path: Path, output: Path) -> None:
+    """Refuse an output that would destroy the input or cannot be written (before compiling)."""
+    if output.is_dir():
+        raise ExportError(f"{output}: is a directory; give a file name such as model.ts")
+    if output.exists():
+        try:
+            same = os.path.samefile(model_path, output)
+        except OSError:
+            same = False
+        if same:
+            raise ExportError(
+                f"{output}: is the checkpoint being exported; give another name such as "
+                f"{model_path.with_suffix('.ts').name}"
+            )
+        if not output.is_file():
+            raise ExportError(f"{output}: not a regular file; give a file name such as model.ts")
+        if _is_checkpoint(output):  # a model to train or export from: never replace it
+            raise ExportError(
+                f"{output}: is a checkpoint, not a TorchScript export; not replacing it "
+                f"(give a name such as {output.with_suffix('.ts').name})"
+            )
+    check_can_create(output, ExportError)
+
+
+def _is_checkpoint(path: Path) -> bool:
+    try:
+        return zipfile.is_zipfile(path) and archive_kind(path) == "checkpoint"
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _write(payload: bytes, output: Path) -> None:
+    """Write ``payload`` to ``output`` whole or not at all, leaving room on the disk."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        free = shutil.disk_usage(output.parent).free
+    except OSError as exc:
+        raise ExportError(f"{output}: cannot write ({exc.strerror or exc})") from None
+    needed = len(payload) + FREE_MARGIN_BYTES
+    if free < needed:
+        raise ExportError(
+            f"{output}: not enough free space ({free / 1e6:.1f} MB free, "
+            f"{needed / 1e6:.1f} MB needed)"
+        )
+    write_bytes_atomic(output, payload, ExportError)
+
+
+def _check_loads(payload: bytes, reference: torch.jit.ScriptModule, name: str) -> None:
+    """Reload the saved bytes and compare one decode with the in-memory module."""
+    loaded = torch.jit.load(io.BytesIO(payload), map_location="cpu")
     z = torch.randn(1, int(reference.latent_size), 4, generator=torch.Generator().manual_seed(0))
     with torch.inference_mode():
         state = reference.initial_state(1, 0)
         expected, _ = reference.decode_stateful(z.transpose(1, 2), state)
         got = loaded.decode(z)[0]
-        for name, buf in loaded.named_buffers():
-            if name.endswith("_cache"):
+        for buffer_name, buf in loaded.named_buffers():
+            if buffer_name.endswith("_cache"):
                 buf.zero_()
     if not torch.equal(expected, got):
-        raise ExportError(f"{path.name}: the exported model does not reproduce the checkpoint")
+        raise ExportError(f"{name}: the exported model does not reproduce the checkpoint")

@@ -1,0 +1,75 @@
+"""Files written whole or not at all.
+
+The content goes to a temporary file beside the target (flushed and fsynced), which is then
+renamed over it: a crash, a full disk or a read-only folder mid-write leaves the previous file
+as it was, and no temporary file behind. Any thread.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import LatentscapeError
+
+
+def check_can_create(out: str | Path, error: type[LatentscapeError] = LatentscapeError) -> None:
+    """Raise ``error`` unless ``out`` could be written: the nearest folder on its path that
+    exists must be a folder this process may write in (checked before long work starts)."""
+    out = Path(out)
+    for folder in (out.parent, *out.parent.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise error(f"{out}: {folder} is not a folder")
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise error(f"{out}: the folder {folder} is not writable")
+            return
+
+
+def write_atomic(
+    out: str | Path,
+    write: Callable[[Path], None],
+    error: type[LatentscapeError] = LatentscapeError,
+) -> Path:
+    """Call ``write(tmp)`` to fill a temporary file, then move it to ``out``; returns ``out``.
+
+    Failures raise ``error`` with one line naming ``out``.
+    """
+    out = Path(out)
+    if out.is_dir():
+        raise error(f"{out}: is a directory, give a file name")
+    if not out.parent.is_dir():
+        raise error(f"{out}: folder {out.parent} does not exist")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    except OSError as exc:
+        raise error(f"{out}: cannot write ({exc.strerror or exc})") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        # mkstemp makes owner-only files; give the file the mode an ordinary write would
+        mode = out.stat().st_mode & 0o777 if out.exists() else 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise error(f"{out}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def write_bytes_atomic(
+    out: str | Path, data: bytes | memoryview, error: type[LatentscapeError] = LatentscapeError
+) -> Path:
+    """Write ``data`` to ``out`` atomically (see :func:`write_atomic`)."""
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+
+    return write_atomic(out, write, error)

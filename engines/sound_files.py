@@ -1,0 +1,60 @@
+"""Sound files written by the app and the CLI: the format a file name asks for, and a write
+that is whole or nothing (:mod:`.atomic_write`). Any thread."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+from .atomic_write import write_bytes_atomic
+from .errors import LatentscapeError
+
+# Output suffix -> (libsndfile format, subtype). Float WAV keeps the decoder's output as it is;
+# FLAC and Ogg cannot hold floats.
+SOUND_FORMATS: dict[str, tuple[str, str]] = {
+    ".wav": ("WAV", "FLOAT"),
+    ".flac": ("FLAC", "PCM_24"),
+    ".ogg": ("OGG", "VORBIS"),
+}
+
+
+def sound_format(path: Path) -> tuple[str, str]:
+    """``(format, subtype)`` for a sound file named ``path``; LatentscapeError when there is
+    none (an unknown suffix, or a folder)."""
+    import soundfile as sf
+
+    if path.is_dir():
+        raise LatentscapeError(f"{path}: is a folder; give a file name such as out.wav")
+    if path.exists() and not path.is_file():
+        raise LatentscapeError(f"{path}: not a regular file; give a file name such as out.wav")
+    usable = {
+        suffix: (fmt, subtype)
+        for suffix, (fmt, subtype) in SOUND_FORMATS.items()
+        if sf.check_format(fmt, subtype)
+    }
+    found = usable.get(path.suffix.lower())
+    if found is None:
+        *rest, last = usable
+        names = f"{', '.join(rest)} or {last}" if rest else last
+        what = f"'{path.suffix}' files" if path.suffix else "a file without a suffix"
+        raise LatentscapeError(f"{path}: cannot write {what}; use {names}")
+    return found
+
+
+def write_sound(
+    path: Path, audio: np.ndarray, rate_hz: int, fmt: str = "WAV", subtype: str = "FLOAT"
+) -> Path:
+    """Write ``audio`` (``[samples, channels]`` or ``[samples]``) to ``path`` whole, or not at
+    all: encoded in memory, then written atomically. Raises LatentscapeError with one line."""
+    import soundfile as sf
+
+    if subtype != "FLOAT":  # integer and lossy formats clip outside [-1, 1] anyway
+        audio = np.clip(audio, -1.0, 1.0)
+    buffer = io.BytesIO()
+    try:
+        sf.write(buffer, audio, int(rate_hz), format=fmt, subtype=subtype)
+    except (sf.LibsndfileError, RuntimeError, ValueError, TypeError) as exc:
+        raise LatentscapeError(f"{path}: cannot encode the sound as {fmt} ({exc})") from None
+    return write_bytes_atomic(path, buffer.getbuffer())
