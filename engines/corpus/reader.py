@@ -99,6 +99,8 @@ def check_file(path: Path, rules: ImportRules) -> sf._SoundFileInfo:
         if _looks_like_text(head):
             raise BadAudioError("a text file, not audio") from None
         detail = str(exc).split(":")[-1].strip() or "unknown format"
+        if "not exist" in detail:  # libsndfile's words for a decoder that gave up (e.g. MP3)
+            detail = f"damaged, or not really {path.suffix.lstrip('.').upper() or 'audio'} data"
         raise BadAudioError(f"not a readable audio file ({detail})") from None
     if info.frames <= 0 or info.samplerate <= 0:
         raise BadAudioError("no audio in it (zero-length)")

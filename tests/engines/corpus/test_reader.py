@@ -94,7 +94,10 @@ def test_bad_files_are_refused_with_reasons(tmp_path):
     sf.write(tmp_path / "silent.wav", np.zeros((rate, 1), np.float32), rate)
     _wav_claiming(tmp_path / "twohours.wav", 2 * 3600)
     os.mkfifo(tmp_path / "pipe.wav")
+    fake = b"ID3\x03\x00\x00\x00\x00\x00\x21" + np.random.default_rng(0).bytes(4000)
+    (tmp_path / "fake.mp3").write_bytes(fake)  # an MP3 tag, then no MP3 frames
     expected = {
+        "fake.mp3": "not a readable audio file (damaged, or not really MP3 data)",
         "empty.wav": "empty file",
         "zero.wav": "zero-length",
         "notes.wav": "a text file",
