@@ -16,6 +16,7 @@ Thread: GUI thread only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +94,9 @@ class ExplorerController(SessionActions, QObject):
         self.settings = settings
         self.runner = TaskRunner(max_threads=2, parent=self)
         self.state = MapState()
+        # Asked before the project is left (open, new, close): the window asks the user about
+        # an untitled project's work; without a window, leaving is always fine.
+        self.confirm_leave: Callable[[], bool] = lambda: True
         self.store = None
         self.model: LoadedModel | None = None
         self.recording = False

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from latentscape.engines.priors import TRAINABLE_KINDS, ModelPrior, window_plan
 from latentscape.gallery_jobs import (
@@ -107,14 +107,9 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
         view = GalleryView()
         window.install_gallery_view(view)
         controller = cls(window.controller, view, parent=window)
-        window.installEventFilter(controller)
+        window.closing.connect(controller.shutdown)
         window.gallery = controller  # for scripts and tests
         return controller
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Close:
-            self.shutdown()
-        return False
 
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """Cancel training, wait for the workers (before the window closes the project)."""

@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from latentscape.explorer_controller import MODEL_SUFFIXES
 from latentscape.exports import export_map_csv, export_sound_wav
+from latentscape.project_session import is_untitled
 from latentscape.widgets import theme
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ class MainMenus(QtCore.QObject):
 
     def save(self) -> None:
         store = self.c.store
-        if store is None or Path(store.path).name.startswith("untitled"):
+        if store is None or is_untitled(store.path):
             self.save_as()
         else:
             self.w.statusBar().showMessage(f"{Path(store.path).name}: every change is saved", 4000)
@@ -159,11 +160,19 @@ class MainMenus(QtCore.QObject):
     def save_as(self) -> None:
         if self.c.store is None:
             return
+        path = self.ask_save_path()
+        if path:
+            self.c.save_project_as(path)
+
+    def ask_save_path(self) -> str | None:
+        """A file dialog for where to save the project (``.lsc`` added); None when cancelled.
+        Tests replace it."""
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
             self.w, "Save project as", "", PROJECT_FILTER
         )
-        if path:
-            self.c.save_project_as(path if path.endswith(".lsc") else path + ".lsc")
+        if not path:
+            return None
+        return path if path.endswith(".lsc") else path + ".lsc"
 
     def import_files(self) -> None:
         paths, _ = QtWidgets.QFileDialog.getOpenFileNames(self.w, "Import sounds", "", AUDIO_FILTER)

@@ -31,7 +31,13 @@ Area = QtCore.Qt.DockWidgetArea
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    """The app window. ``controller`` is the :class:`ExplorerController` others extend."""
+    """The app window. ``controller`` is the :class:`ExplorerController` others extend.
+
+    ``closing()`` is emitted once the user agreed to close, before the controller shuts down:
+    features (paths, gallery) finish their work on it.
+    """
+
+    closing = QtCore.Signal()
 
     def __init__(
         self,
@@ -105,6 +111,7 @@ class MainWindow(QtWidgets.QMainWindow):
             views, self.settings, player=player, warm_up=warm_up, parent=self
         )
         c = self.controller
+        c.confirm_leave = self.confirm_leave_project
         c.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         c.errorOccurred.connect(self._on_error)
         c.busyChanged.connect(self._busy_label.setText)
@@ -200,9 +207,45 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        if not self.confirm_leave_project():
+            event.ignore()
+            return
+        self.closing.emit()  # the features (paths, gallery) finish before the controller
         self.save_settings()
         self.controller.shutdown()
         super().closeEvent(event)
+
+    def confirm_leave_project(self) -> bool:
+        """May the current project be left (closed, or replaced by another)? Named projects
+        save every change as it happens; an untitled one with work in it is saved where the
+        user says, or let go, or kept open (``ask_unsaved``: "save", "discard", "cancel")."""
+        c = self.controller
+        if not c.holds_unsaved_work():
+            return True
+        choice = self.ask_unsaved()
+        if choice == "save":
+            path = self.menus.ask_save_path()
+            if not path:
+                return False
+            c.save_project_as(path)
+            return True
+        return choice == "discard"
+
+    def ask_unsaved(self) -> str:
+        """Ask what to do with an untitled project's work: "save", "discard" or "cancel".
+        Tests replace it."""
+        box = QtWidgets.QMessageBox(self)
+        box.setIcon(QtWidgets.QMessageBox.Icon.Question)
+        box.setWindowTitle(APP_NAME)
+        box.setText("Save the untitled project?")
+        box.setInformativeText(
+            "It holds sounds or paths that are not saved anywhere yet; they are lost otherwise."
+        )
+        Button = QtWidgets.QMessageBox.StandardButton
+        box.setStandardButtons(Button.Save | Button.Discard | Button.Cancel)
+        box.setDefaultButton(Button.Save)
+        answer = box.exec()
+        return {Button.Save: "save", Button.Discard: "discard"}.get(Button(answer), "cancel")
 
     # -- drops outside the map ---------------------------------------------------------------
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:

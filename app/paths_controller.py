@@ -350,11 +350,6 @@ class PathsController(QObject):
         self.player.shutdown()
         self.exporter.shutdown()
 
-    def eventFilter(self, watched: QObject, event: QtCore.QEvent) -> bool:
-        if event.type() == QtCore.QEvent.Type.Close:
-            self.shutdown()
-        return False
-
     # -- views -------------------------------------------------------------------------------
     def _refresh(self, select: str | None = None) -> None:
         self.panel.set_paths(self.library.rows())
@@ -390,6 +385,6 @@ def attach_paths(window) -> PathsController:
     panel = PathsPanel()
     window.install_paths_panel(panel)
     controller = PathsController(window.controller, panel, parent=window)
-    window.installEventFilter(controller)
+    window.closing.connect(controller.shutdown)
     window.paths = controller
     return controller

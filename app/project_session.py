@@ -23,6 +23,13 @@ from latentscape.map_state import MapPoints, MapState, category_of
 from latentscape.project_store import ProjectError, ProjectStore, Sound
 
 DEMO_PROJECT = "demo.lsc"
+UNTITLED = "untitled.lsc"  # a new project's name until it is saved (in a private temp folder)
+
+
+def is_untitled(path: str | Path) -> bool:
+    return Path(path).name == UNTITLED
+
+
 MAX_PREFIX_GROUPS = 10
 
 
@@ -134,7 +141,7 @@ def new_project(path: str | Path | None = None) -> ProjectSnapshot:
     """Create an empty project (in a private temp folder when ``path`` is None: "untitled")."""
     t0 = time.perf_counter()
     if path is None:
-        path = Path(tempfile.mkdtemp(prefix="latentscape-")) / "untitled.lsc"
+        path = Path(tempfile.mkdtemp(prefix="latentscape-")) / UNTITLED
     store = ProjectStore.create(path, overwrite=True)
     return _snapshot(store, t0)
 

@@ -327,6 +327,14 @@ class ProjectStore(ItemsMixin):
             frames=row[11],
         )
 
+    def has_content(self) -> bool:
+        """True when the project holds any sound or item (paths, priors, galleries)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT EXISTS(SELECT 1 FROM sounds) OR EXISTS(SELECT 1 FROM items)"
+            ).fetchone()
+        return bool(row[0])
+
     def sounds(self) -> list[Sound]:
         with self._lock:
             rows = self._conn.execute(

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from latentscape.project_session import LoadedModel, ProjectSnapshot, load_and_measure
+from latentscape.project_session import (
+    LoadedModel,
+    ProjectSnapshot,
+    is_untitled,
+    load_and_measure,
+)
 from latentscape.project_session import new_project as make_new_project
 from latentscape.project_session import open_project as read_project
 from latentscape.warmup import freeze_heap
@@ -26,6 +31,8 @@ class SessionActions:
     # -- projects -------------------------------------------------------------------------
     def open_project(self, path: str | Path, model: str | None = None) -> None:
         """Open a project (worker thread) and then its model, or ``model`` when given."""
+        if not self.confirm_leave():
+            return
         self._project_busy = True
         self._pending_model = model
         self.busyChanged.emit(f"Opening {Path(path).name}…")
@@ -36,6 +43,8 @@ class SessionActions:
         )
 
     def new_project(self, path: str | Path | None = None) -> None:
+        if not self.confirm_leave():
+            return
         self._project_busy = True
         self._pending_model = None
         self.runner.submit(
@@ -71,7 +80,7 @@ class SessionActions:
         self.preview.clear()
         self.views.banner.clear("error")
         self.sync.show_snapshot(snap)
-        if not snap.store.path.name.startswith("untitled"):
+        if not is_untitled(snap.store.path):
             self.settings.add_recent_file(snap.store.path)
             self.settings.last_project = str(snap.store.path)
         self.projectOpened.emit(snap.store)
@@ -89,6 +98,12 @@ class SessionActions:
         self._project_busy = False
         self.busyChanged.emit("")
         self.errorOccurred.emit(str(exc))
+
+    def holds_unsaved_work(self) -> bool:
+        """True when the project is an untitled one (in a temp folder) that holds anything:
+        closing or leaving it loses that work unless it is saved somewhere first."""
+        store = self.store
+        return store is not None and is_untitled(store.path) and store.has_content()
 
     # -- models ---------------------------------------------------------------------------
     def load_model(self, path: str | Path) -> None:

@@ -162,3 +162,34 @@ def test_sounds_from_one_folder_are_coloured_by_cluster(window, qtbot, tmp_path,
     wait_ready(qtbot, c, points=12)
     labels = window.map_view.legend_labels()
     assert len(labels) >= 3 and all(label.startswith("cluster ") for label in labels)
+
+
+def test_an_untitled_project_with_sounds_is_not_lost_on_close(window, qtbot, tmp_path, nn_model):
+    """Leaving an untitled project that holds sounds asks first: cancel keeps everything open
+    and working; save writes it where the user says, then the window closes."""
+    from latentscape.paths_controller import attach_paths
+    from support.app_projects import write_sounds
+
+    c = window.controller
+    paths = attach_paths(window)
+    c.load_model(nn_model(sr=16000, hop=64, latent=4))
+    qtbot.waitUntil(lambda: not c.busy and c.model is not None, timeout=60_000)
+    write_sounds(tmp_path / "kit", count=3)
+    assert c.import_paths([str(tmp_path / "kit")])  # no project yet: an untitled one
+    qtbot.waitUntil(lambda: not c.busy and len(c.state) == 3, timeout=60_000)
+    assert c.holds_unsaved_work()
+    asked: list[str] = []
+    window.ask_unsaved = lambda: asked.append("?") or "cancel"
+    assert not window.close()  # cancelled: still open, nothing shut down
+    assert window.isVisible() and c.store is not None and not paths._closed
+    c.new_project()  # replacing it asks too
+    assert asked == ["?", "?"] and c.holds_unsaved_work()
+
+    saved = tmp_path / "kept.lsc"
+    window.ask_unsaved = lambda: "save"
+    window.menus.ask_save_path = lambda: str(saved)
+    assert window.close()
+    from latentscape.project_store import ProjectStore
+
+    with ProjectStore.open(saved) as store:
+        assert len(store.sounds()) == 3

@@ -36,6 +36,7 @@ def window(qtbot, settings_file):
     from latentscape.settings import AppSettings
 
     w = MainWindow(AppSettings(settings_file), player="silent", warm_up=False)
+    w.ask_unsaved = lambda: "discard"  # never a modal question at teardown; tests that ask set it
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
