@@ -41,9 +41,10 @@ class AudioConfig:
     transform: LatentTransform
 
 
-def _start_engine(cfg: AudioConfig, old: AudioEngine | None) -> AudioEngine:
-    """Worker thread: stop the old engine, start a new one (never raises for device trouble)."""
-    if old is not None:
+def _start_engine(cfg: AudioConfig, retired: list[AudioEngine]) -> AudioEngine:
+    """Worker thread: stop the retired engines, start a new one (never raises for device
+    trouble)."""
+    for old in retired:
         old.stop()
     audio = AudioEngine(
         cfg.model,
@@ -62,6 +63,8 @@ class AudioSession(QObject):
 
     Signals
     -------
+    restarting()
+        The engine was let go and a new one is being started (nothing plays meanwhile).
     started(AudioEngine)
         A (re)started engine is ready; ``status_reason`` says whether it is silent.
     statusChanged(str)
@@ -70,6 +73,7 @@ class AudioSession(QObject):
         Every 250 ms while an engine runs.
     """
 
+    restarting = Signal()
     started = Signal(object)
     statusChanged = Signal(str)
     statsUpdated = Signal(object)
@@ -90,8 +94,10 @@ class AudioSession(QObject):
         self.seed: int | None = 0
         self.transform = LatentTransform()
         self._model: object | None = None
-        self._runner = TaskRunner(max_threads=1, parent=self)  # restarts run one at a time
-        self._pending = 0
+        self._runner = TaskRunner(max_threads=1, parent=self)  # one start at a time
+        self._wanted: AudioConfig | None = None  # the newest request
+        self._starting = False  # a start runs on the worker
+        self._retired: list[AudioEngine] = []  # let go, to be stopped by the next start
         self._last_reason: str | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(STATS_INTERVAL_MS)
@@ -102,7 +108,7 @@ class AudioSession(QObject):
     # -- lifecycle ----------------------------------------------------------------------
     @property
     def starting(self) -> bool:
-        return self._pending > 0
+        return self._starting
 
     def start(self, model: object | None = None) -> None:
         """(Re)start with ``model``; the current engine stops first. Returns at once."""
@@ -120,31 +126,48 @@ class AudioSession(QObject):
         self._restart()
 
     def _restart(self) -> None:
-        old, self.engine = self.engine, None
+        """Let the engine go and start one with the current settings. Requests made while a
+        start runs are merged: only the newest is started next (a user stepping through the
+        block sizes waits for one start after the last, not one per step)."""
+        if self.engine is not None:
+            self._retired.append(self.engine)
+            self.engine = None
         self._timer.stop()
-        cfg = AudioConfig(
+        self._wanted = AudioConfig(
             self._model, self.device, self.block_frames, self.player, self.seed, self.transform
         )
-        self._pending += 1
+        self.restarting.emit()
+        if not self._starting:
+            self._launch()
+
+    def _launch(self) -> None:
+        cfg, retired, self._retired = self._wanted, self._retired, []
+        self._starting = True
         self._runner.submit(
-            lambda ctx: _start_engine(cfg, old), on_done=self._on_started, on_error=self._on_failed
+            lambda ctx: _start_engine(cfg, retired),
+            on_done=lambda audio: self._on_started(audio, cfg),
+            on_error=lambda exc, tb: self._on_failed(exc, cfg),
         )
 
-    def _on_started(self, audio: AudioEngine) -> None:
-        self._pending -= 1
+    def _on_started(self, audio: AudioEngine, cfg: AudioConfig) -> None:
+        self._starting = False
         if self._closed:  # the window closed while the device was opening
             audio.stop()
             return
-        if self._pending > 0:  # a newer restart is queued behind this one: it will stop it
-            self._runner.submit(lambda ctx: audio.stop())
+        if cfg is not self._wanted:  # asked for other settings meanwhile: start those
+            self._retired.append(audio)
+            self._launch()
             return
         self.engine = audio
         self._timer.start()
         self._on_poll()
         self.started.emit(audio)
 
-    def _on_failed(self, exc: BaseException, tb: str) -> None:
-        self._pending -= 1
+    def _on_failed(self, exc: BaseException, cfg: AudioConfig) -> None:
+        self._starting = False
+        if not self._closed and cfg is not self._wanted:
+            self._launch()
+            return
         self.last_error = str(exc)
         self.statusChanged.emit(f"audio engine failed to start: {exc}")
 
@@ -154,9 +177,10 @@ class AudioSession(QObject):
         self._timer.stop()
         self._runner.wait(timeout_ms)
         QCoreApplication.sendPostedEvents()  # deliver a finished start: it stops its engine
-        if self.engine is not None:
-            self.engine.stop()
-            self.engine = None
+        for audio in [*self._retired, self.engine]:
+            if audio is not None:
+                audio.stop()
+        self._retired, self.engine = [], None
 
     def wait_idle(self, timeout_ms: int = -1) -> bool:
         return self._runner.wait(timeout_ms)

@@ -68,6 +68,7 @@ class ExplorerController(SessionActions, QObject):
     """The app's state and wiring. See the module docstring for the signals others hook into."""
 
     projectOpened = Signal(object)  # ProjectStore
+    stoppedAll = Signal()  # Esc / Stop All: also what waits to play again after an audio restart
     modelLoaded = Signal(object)  # ModelInfo
     soundAuditioned = Signal(int)  # sound id
     positionAuditioned = Signal(float, float, object)  # x, y, trajectory [frames, L] float32
@@ -297,6 +298,7 @@ class ExplorerController(SessionActions, QObject):
         if self.audio.engine is not None:
             self.audio.engine.stop_all()
         self.views.map_view.hide_cursor()
+        self.stoppedAll.emit()
 
     def toggle_record(self) -> None:
         """R: flip the record state and tell listeners (latent-path recording hooks in here)."""

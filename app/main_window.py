@@ -26,6 +26,7 @@ from latentscape.widgets.spectrogram_view import LiveSpectrogramView, Spectrogra
 from latentscape.widgets.tile_mime import local_paths
 
 APP_NAME = "latentscape"
+AUDIO_STARTING = "audio: starting…"
 OUTPUT_MIN_WIDTH = 150  # px: the live spectrogram stays readable on a 1024 px screen
 Area = QtCore.Qt.DockWidgetArea
 
@@ -90,7 +91,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._busy_label = QtWidgets.QLabel()
         self._busy_label.setProperty("role", "dim")
         self._hover_label = QtWidgets.QLabel()
-        self._audio_label = QtWidgets.QLabel("audio: starting…")
+        self._audio_label = QtWidgets.QLabel(AUDIO_STARTING)
         self._audio_label.setProperty("role", "dim")
         bar = self.statusBar()
         bar.addPermanentWidget(self._hover_label)
@@ -117,6 +118,7 @@ class MainWindow(QtWidgets.QMainWindow):
         c.busyChanged.connect(self._busy_label.setText)
         c.projectOpened.connect(self._on_project_opened)
         c.audio.statsUpdated.connect(self._on_audio_stats)
+        c.audio.restarting.connect(lambda: self._audio_label.setText(AUDIO_STARTING))
         self.map_view.pointHovered.connect(self._on_hovered)
         self.setAcceptDrops(True)  # files dropped anywhere on the window import too
         self.menus = MainMenus(self)

@@ -84,7 +84,10 @@ class PathsController(QObject):
         c.positionAuditioned.connect(self._on_position_auditioned)
         c.soundAuditioned.connect(self._on_sound_auditioned)
         c.projectOpened.connect(self._on_project_opened)
-        c.audio.started.connect(lambda _engine: self.player.forget_engine())
+        c.audio.restarting.connect(self._on_audio_restarting)
+        c.stoppedAll.connect(self._forget_resume)
+        c.audio.started.connect(self._on_audio_started)
+        self._resume_loop: tuple[str, object, float] | None = None  # (id, path, speed)
 
         p = panel
         p.selectionChanged.connect(lambda _id: self._draw_map())
@@ -144,6 +147,21 @@ class PathsController(QObject):
         self.recorded.emit(path_id)
         return path_id
 
+    def _on_audio_restarting(self) -> None:
+        """The engine is being replaced (another device or block size): a looping path will
+        go on looping on the new one (from its start); a path played once ends here."""
+        player = self.player
+        if player.is_playing and player.loop:
+            self._resume_loop = (player.path_id, player.path, player.speed)
+        player.forget_engine()
+
+    def _on_audio_started(self, engine) -> None:
+        self.player.forget_engine()
+        resume, self._resume_loop = self._resume_loop, None
+        if resume is not None and resume[0] in self.library:
+            path_id, path, speed = resume
+            self._guard(lambda: self.player.play(engine, path_id, path, loop=True, speed=speed))
+
     def _capture(self, x: float, y: float, latent, kind: str) -> None:
         if self.recorder.is_recording:
             self._guard(lambda: self.recorder.add((x, y), latent, kind=kind))
@@ -201,7 +219,11 @@ class PathsController(QObject):
         return True
 
     def stop(self) -> None:
+        self._forget_resume()
         self.player.stop()
+
+    def _forget_resume(self) -> None:
+        self._resume_loop = None
 
     # -- edit --------------------------------------------------------------------------------
     def _edit(self, path_id: str, label: str, fn, *args) -> bool:

@@ -193,3 +193,29 @@ def test_an_untitled_project_with_sounds_is_not_lost_on_close(window, qtbot, tmp
 
     with ProjectStore.open(saved) as store:
         assert len(store.sounds()) == 3
+
+
+def test_block_sizes_chosen_in_a_row_start_the_audio_once_after_the_last(
+    opened, qtbot, monkeypatch
+):
+    """Stepping through the Block Size menu while a start runs does not queue one start per
+    step: requests are merged, and the status bar says the audio is starting meanwhile."""
+    from latentscape import audio_session
+
+    c, w = opened.controller, opened
+    starts: list[int] = []
+    real_start = audio_session._start_engine
+
+    def counted(cfg, retired):
+        starts.append(cfg.block_frames)
+        return real_start(cfg, retired)
+
+    monkeypatch.setattr(audio_session, "_start_engine", counted)
+    with qtbot.waitSignal(c.audio.started, timeout=30_000) as started:
+        for frames in (256, 512, 2048, 512):
+            w.menus.set_block(frames)
+        assert w._audio_label.text() == "audio: starting…"
+    qtbot.waitUntil(lambda: not c.audio.starting, timeout=30_000)
+    assert started.args[0] is c.audio.engine and c.audio.engine.block_frames == 512
+    assert starts[0] == 256 and starts[-1] == 512 and len(starts) <= 2
+    qtbot.waitUntil(lambda: w._audio_label.text() != "audio: starting…", timeout=5000)

@@ -384,3 +384,18 @@ def test_the_path_being_recorded_is_drawn_as_it_grows(paths, opened, qtbot):
     with qtbot.waitSignal(paths.recorded):
         c.set_recording(False)
     assert view.path_names() == ["Path 1"]
+
+
+def test_a_looping_path_goes_on_looping_after_the_audio_restarts(paths, opened, qtbot):
+    c = opened.controller
+    pid, *_ = _record_drag(qtbot, paths, opened)
+    paths.play(pid, loop=True, speed=1.0)
+    assert paths.player.is_playing
+    with qtbot.waitSignal(c.audio.started, timeout=30_000):
+        opened.menus.set_block(512)
+    assert paths.player.is_playing and paths.player.loop and paths.player.path_id == pid
+    assert paths.player.handle is not None and c.audio.engine.block_frames == 512
+    with qtbot.waitSignal(c.audio.started, timeout=30_000):  # Esc in the gap: it stays quiet
+        opened.menus.set_block(1024)
+        c.stop_all()
+    assert not paths.player.is_playing
