@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
 
+from latentscape.engines.atomic_write import write_bytes_atomic
 from latentscape.engines.sound_files import write_sound
 from latentscape.map_state import MapState, category_of, display_name
 
@@ -19,11 +21,12 @@ def export_sound_wav(engine, trajectory: np.ndarray, path: str | Path, seed: int
 
 
 def export_map_csv(state: MapState, path: str | Path) -> Path:
-    """One row per sound: id, name, category, x, y (unit square), source file."""
+    """One row per sound: id, name, category, x, y (unit square), source file; written whole
+    or not at all (LatentscapeError with one line)."""
     xy = state.xy_in_map_order()
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        out = csv.writer(f)
-        out.writerow(["sound_id", "name", "category", "x", "y", "path"])
-        for (x, y), s in zip(xy, state.sounds):
-            out.writerow([s.id, display_name(s), category_of(s), f"{x:.6f}", f"{y:.6f}", s.path])
-    return Path(path)
+    text = io.StringIO(newline="")
+    out = csv.writer(text)
+    out.writerow(["sound_id", "name", "category", "x", "y", "path"])
+    for (x, y), s in zip(xy, state.sounds):
+        out.writerow([s.id, display_name(s), category_of(s), f"{x:.6f}", f"{y:.6f}", s.path])
+    return write_bytes_atomic(path, text.getvalue().encode("utf-8"))

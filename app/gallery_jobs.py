@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -34,6 +35,7 @@ from latentscape.engines.priors import (
     load_prior,
     window_plan,
 )
+from latentscape.engines.sound_files import write_sound
 from latentscape.engines.torch_runtime import call_seed
 from latentscape.project_store import pack_arrays, unpack_arrays
 from latentscape.widgets.spectrogram_math import magnitude_db, thumbnail
@@ -182,10 +184,9 @@ def decode_tile(engine, tile: Tile) -> np.ndarray:
 
 
 def write_wav(audio: np.ndarray, sample_rate_hz: int, path) -> None:
-    """Write ``audio`` ``[channels, samples]`` as a float WAV (clipped to ±1 first)."""
-    import soundfile as sf
-
-    sf.write(str(path), np.clip(audio, -1.0, 1.0).T, int(sample_rate_hz), subtype="FLOAT")
+    """Write ``audio`` ``[channels, samples]`` as a float WAV (clipped to ±1 first), whole or
+    not at all."""
+    write_sound(Path(path), np.clip(audio, -1.0, 1.0).T, sample_rate_hz)
 
 
 # -- the project ---------------------------------------------------------------------------------

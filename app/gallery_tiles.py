@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
 
+from latentscape.engines.sound_files import with_suffix
 from latentscape.gallery_jobs import SOURCE_KINDS, Rendered, decode_tile, vary, write_wav
 
 VARIATIONS = 4
@@ -119,7 +120,7 @@ class GalleryTileActions:
             self.view, "Save sound as WAV", default, "WAV audio (*.wav)"
         )
         if path:
-            self.save_tile_wav(name, tile_id, path)
+            self.save_tile_wav(name, tile_id, with_suffix(path, ".wav"))
 
     def save_tile_wav(self, name: str, tile_id, path: str | Path) -> bool:
         """Write a tile's decoded sound to ``path`` as a float WAV (worker)."""
@@ -131,12 +132,13 @@ class GalleryTileActions:
 
         def done(_result) -> None:
             self._saving -= 1
+            self.explorer.views.banner.clear("error")  # an earlier failed save is put right
             self.explorer.message.emit(f"Saved {Path(path).name}")
             self.wavSaved.emit(str(path))
 
         self.runner.submit(
             lambda ctx: write_wav(decode_tile(engine, tile), rate, path),
             on_done=done,
-            on_error=lambda exc, tb: self._on_saved(None, f"could not write {path}: {exc}"),
+            on_error=lambda exc, tb: self._on_saved(None, f"could not save the sound: {exc}"),
         )
         return True

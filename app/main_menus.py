@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from latentscape.engines.errors import LatentscapeError
+from latentscape.engines.sound_files import with_suffix
 from latentscape.explorer_controller import MODEL_SUFFIXES
 from latentscape.exports import export_map_csv, export_sound_wav
 from latentscape.project_session import is_untitled
@@ -170,9 +172,7 @@ class MainMenus(QtCore.QObject):
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
             self.w, "Save project as", "", PROJECT_FILTER
         )
-        if not path:
-            return None
-        return path if path.endswith(".lsc") else path + ".lsc"
+        return with_suffix(path, ".lsc") if path else None
 
     def import_files(self) -> None:
         paths, _ = QtWidgets.QFileDialog.getOpenFileNames(self.w, "Import sounds", "", AUDIO_FILTER)
@@ -191,6 +191,7 @@ class MainMenus(QtCore.QObject):
             return
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self.w, "Export sound", "", "WAV (*.wav)")
         if path:
+            path = with_suffix(path, ".wav")
             traj, engine = c.state.trajectory(c.selected_id), c.model.engine
             c.runner.submit(
                 lambda ctx: export_sound_wav(engine, traj, path),
@@ -201,8 +202,12 @@ class MainMenus(QtCore.QObject):
     def export_map(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self.w, "Export map", "", "CSV (*.csv)")
         if path:
-            export_map_csv(self.c.state, path)
-            self.c.message.emit(f"Exported {Path(path).name}")
+            try:
+                written = export_map_csv(self.c.state, with_suffix(path, ".csv"))
+            except LatentscapeError as exc:
+                self.c.errorOccurred.emit(f"export failed: {exc}")
+                return
+            self.c.message.emit(f"Exported {written.name}")
 
     # -- audio --------------------------------------------------------------------------
     def _fill_devices(self) -> None:

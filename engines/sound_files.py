@@ -20,6 +20,13 @@ SOUND_FORMATS: dict[str, tuple[str, str]] = {
 }
 
 
+def with_suffix(path: str | Path, suffix: str) -> str:
+    """``path`` as typed in a save dialog, with ``suffix`` (".wav") added when it has no
+    suffix of its own ("kick" -> "kick.wav"; "kick.flac" stays)."""
+    path = str(path)
+    return path if Path(path).suffix else path + suffix
+
+
 def sound_format(path: Path) -> tuple[str, str]:
     """``(format, subtype)`` for a sound file named ``path``; LatentscapeError when there is
     none (an unknown suffix, or a folder)."""
