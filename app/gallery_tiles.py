@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtWidgets import QFileDialog
 
 from latentscape.engines.sound_files import with_suffix
@@ -88,17 +89,25 @@ class GalleryTileActions:
         meta["decode_seed"] = int(tile.decode_seed)
 
         def job(ctx):
+            twin = _same_generated_sound(store, window)
+            if twin is not None:
+                return twin, False
             sound_id = store.add_generated_sound(
                 window, name=label, tags=(SOURCE_KINDS[name],), meta=meta
             )
-            return store.sound(sound_id)
+            return store.sound(sound_id), True
 
         epoch = self._epoch
         self._saving += 1
 
-        def done(sound) -> None:
+        def done(result) -> None:
             self._saving -= 1
+            sound, added = result
             if epoch != self._epoch or self._closed or store is not self.explorer.store:
+                return
+            if not added:
+                self.explorer.message.emit(f"“{sound.name}” is on the map already")
+                self.explorer.select_sound(sound.id)
                 return
             self.explorer.sync.add_sounds([sound], {sound.id: window})
             self.explorer.message.emit(f"Added “{label}” to the map")
@@ -142,3 +151,14 @@ class GalleryTileActions:
             on_error=lambda exc, tb: self._on_saved(None, f"could not save the sound: {exc}"),
         )
         return True
+
+
+def _same_generated_sound(store, window):
+    """The project's generated sound holding exactly ``window`` (a tile added before), or None
+    (worker thread)."""
+    for sound in store.sounds():
+        if sound.generated and sound.frames == len(window):
+            z = store.latents(sound.id)
+            if z is not None and np.array_equal(z, window):
+                return sound
+    return None

@@ -146,6 +146,12 @@ def test_dropping_a_tile_on_the_map_adds_a_generated_sound(gallery, qtbot):
         g.view.add_button.click()
     qtbot.waitUntil(lambda: view.point_count() == before + 2, timeout=10_000)
     assert sum(s.generated for s in c.store.sounds()) == 2
+    # The same tile again: not a second, hidden copy; the one on the map is selected.
+    c.select_sound(c.state.ids[0])
+    with qtbot.waitSignal(c.selectionChanged, timeout=10_000) as selected:
+        _drop_tile(view, widget, qtbot)
+    assert selected.args == [sound_id] and view.point_count() == before + 2
+    assert sum(s.generated for s in c.store.sounds()) == 2
 
 
 def test_cancelled_training_keeps_a_usable_prior_more_like_this_and_save_wav(
