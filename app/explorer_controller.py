@@ -68,6 +68,7 @@ class ExplorerController(SessionActions, QObject):
     """The app's state and wiring. See the module docstring for the signals others hook into."""
 
     projectOpened = Signal(object)  # ProjectStore
+    replayRequested = Signal(str, object)  # (kind, what): Space, for a kind a feature owns
     stoppedAll = Signal()  # Esc / Stop All: also what waits to play again after an audio restart
     modelLoaded = Signal(object)  # ModelInfo
     soundAuditioned = Signal(int)  # sound id
@@ -102,7 +103,9 @@ class ExplorerController(SessionActions, QObject):
         self.model: LoadedModel | None = None
         self.recording = False
         self.selected_id = -1
-        self.last_played: tuple[str, object] | None = None  # ("sound", id) | ("xy", (x, y))
+        self.last_played: tuple[str, object] | None = (
+            None  # ("sound", id) | ("xy", (x, y)) | ("path", id)
+        )
         self.last_voice = None  # VoiceHandle of the newest audition (tests, bench)
         self._pending_model: str | None = None
         self._project_busy = False
@@ -282,7 +285,8 @@ class ExplorerController(SessionActions, QObject):
         return bool(st is not None and st.voices > 0)
 
     def play_stop(self) -> None:
-        """Space: stop everything if something plays, else play the last sound/position again."""
+        """Space: stop everything if something plays, else play the last sound/position again
+        (or what a feature set as ``last_played``: ``replayRequested`` asks it to play)."""
         if self.is_playing():
             self.stop_all()
         elif self.last_played is not None:
@@ -291,6 +295,8 @@ class ExplorerController(SessionActions, QObject):
                 self.audition_sound(int(what))
             elif kind == "xy":
                 self.audition_position(*what)
+            else:
+                self.replayRequested.emit(kind, what)
         elif self.selected_id >= 0:
             self.audition_sound(self.selected_id)
 

@@ -86,11 +86,12 @@ class PathsController(QObject):
         c.projectOpened.connect(self._on_project_opened)
         c.audio.restarting.connect(self._on_audio_restarting)
         c.stoppedAll.connect(self._forget_resume)
+        c.replayRequested.connect(self._on_replay)
         c.audio.started.connect(self._on_audio_started)
         self._resume_loop: tuple[str, object, float] | None = None  # (id, path, speed)
 
         p = panel
-        p.selectionChanged.connect(lambda _id: self._draw_map())
+        p.selectionChanged.connect(self._on_selected)
         p.renameRequested.connect(self.rename)
         p.playRequested.connect(self.play)
         p.stopRequested.connect(self.stop)
@@ -146,6 +147,16 @@ class PathsController(QObject):
         self.c.message.emit(f"Recorded {path.name} ({path.duration_s:.1f} s)")
         self.recorded.emit(path_id)
         return path_id
+
+    def _on_selected(self, path_id: str) -> None:
+        """A path chosen in the list is what Space plays next (until a sound is played)."""
+        if path_id:
+            self.c.last_played = ("path", path_id)
+        self._draw_map()
+
+    def _on_replay(self, kind: str, what) -> None:
+        if kind == "path" and what in self.library:
+            self.panel.request_play(what)
 
     def _on_audio_restarting(self) -> None:
         """The engine is being replaced (another device or block size): a looping path will
@@ -216,6 +227,7 @@ class PathsController(QObject):
         except (LatentscapeError, ValueError) as exc:
             self.c.errorOccurred.emit(str(exc))
             return False
+        self.c.last_played = ("path", path_id)  # Space plays it again
         return True
 
     def stop(self) -> None:

@@ -57,7 +57,9 @@ class TileWidget(QtWidgets.QFrame):
         self.tile_id = tile_id
         self.setObjectName("tile")
         self.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
-        self.setToolTip(f"{label}\nClick to hear it · drag it onto the map to add it among the sounds it resembles")
+        self.setToolTip(
+            f"{label}\nClick to hear it · drag it onto the map to add it among the sounds it resembles"
+        )
         self._thumb = QtWidgets.QLabel()
         self._pixmap = QtGui.QPixmap.fromImage(thumbnail_image(thumb_db))
         self._thumb.setPixmap(self._pixmap)

@@ -205,7 +205,11 @@ class PathsPanel(QtWidgets.QWidget):
 
     def _on_play_clicked(self) -> None:
         if path_id := self.selected_path():
-            self.playRequested.emit(path_id, self.loop_check.isChecked(), self.speed.value())
+            self.request_play(path_id)
+
+    def request_play(self, path_id: str) -> None:
+        """Ask for ``path_id`` to play with the panel's loop and speed settings."""
+        self.playRequested.emit(path_id, self.loop_check.isChecked(), self.speed.value())
 
     def _on_trim_clicked(self) -> None:
         start, end = self.trim_start.value(), self.trim_end.value()

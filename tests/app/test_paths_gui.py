@@ -399,3 +399,21 @@ def test_a_looping_path_goes_on_looping_after_the_audio_restarts(paths, opened, 
         opened.menus.set_block(1024)
         c.stop_all()
     assert not paths.player.is_playing
+
+
+def test_space_plays_the_path_chosen_in_the_list(paths, opened, qtbot):
+    c = opened.controller
+    pid, *_ = _record_drag(qtbot, paths, opened)
+    c.audition_sound(c.state.ids[1])  # a sound played after the recording
+    qtbot.waitUntil(lambda: not c.is_playing(), timeout=10_000)
+    table = paths.panel.table
+    table.clearSelection()
+    rect = table.visualItemRect(table.item(0, 0))
+    qtbot.mouseClick(table.viewport(), LEFT, pos=rect.center())  # the user picks it
+    assert paths.panel.selected_path() == pid and c.last_played == ("path", pid)
+    qtbot.waitUntil(lambda: not c.is_playing(), timeout=10_000)  # else Space stops, not plays
+    with qtbot.waitSignal(paths.player.started) as started:
+        opened.actions_by_name["play_stop"].trigger()
+    assert started.args == [pid]
+    opened.actions_by_name["play_stop"].trigger()  # Space again: stops it
+    qtbot.waitUntil(lambda: not c.is_playing(), timeout=5000)
