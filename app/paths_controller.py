@@ -104,6 +104,8 @@ class PathsController(QObject):
         p.exportRequested.connect(self._on_export_requested)
         p.importRequested.connect(self._on_import_requested)
         p.oscToggled.connect(self.set_osc_enabled)
+        p.oscTargetChanged.connect(self.set_osc_target)
+        p.set_osc_target(self.osc_host, self.osc_port)
 
         self.exporter.finished.connect(self._on_exported)
         self.exporter.failed.connect(self._on_export_failed)
@@ -359,6 +361,16 @@ class PathsController(QObject):
         self._set_osc_check(True)
         self.c.message.emit(f"Streaming OSC to {self.osc_host}:{self.osc_port}")
         return True
+
+    def set_osc_target(self, host: str, port: int) -> None:
+        """Send OSC to ``host:port`` from now on (remembered; a running stream moves there)."""
+        self.osc_host, self.osc_port = host, int(port)
+        qs = self.c.settings.qsettings
+        qs.setValue("osc/host", host)
+        qs.setValue("osc/port", int(port))
+        self.panel.set_osc_target(host, int(port))
+        if self.player.osc is not None:
+            self.set_osc_enabled(True)
 
     def _set_osc_check(self, on: bool) -> None:
         with QtCore.QSignalBlocker(self.panel.osc_check):

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from . import theme
 from .transport import format_clock
 
 EXPORT_FORMATS: tuple[tuple[str, str], ...] = (
@@ -40,6 +41,7 @@ class PathsPanel(QtWidgets.QWidget):
     exportRequested(str path_id, str fmt)        fmt in wav, flac, midi, csv, json
     importRequested()                            import a JSON path
     oscToggled(bool)                             stream x/y/latents over OSC while playing
+    oscTargetChanged(str host, int port)         the user typed where OSC goes (a valid port)
     """
 
     selectionChanged = QtCore.Signal(str)
@@ -55,6 +57,7 @@ class PathsPanel(QtWidgets.QWidget):
     exportRequested = QtCore.Signal(str, str)
     importRequested = QtCore.Signal()
     oscToggled = QtCore.Signal(bool)
+    oscTargetChanged = QtCore.Signal(str, int)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -127,7 +130,14 @@ class PathsPanel(QtWidgets.QWidget):
         self.osc_check = QtWidgets.QCheckBox("Stream OSC")
         self.osc_check.setToolTip("Send x, y and latent dims over OSC while playing or dragging")
         self.osc_check.toggled.connect(self.oscToggled)
-        export_row = self._row(self.export_button, self.import_button, self.osc_check)
+        self.osc_target = QtWidgets.QLineEdit()
+        self.osc_target.setPlaceholderText("host:port")
+        self.osc_target.setToolTip("Where OSC goes: host:port (e.g. 127.0.0.1:9000)")
+        self.osc_target.setMaximumWidth(150)
+        self.osc_target.editingFinished.connect(self._on_osc_target_edited)
+        export_row = self._row(
+            self.export_button, self.import_button, self.osc_check, self.osc_target
+        )
         manage_row = self._row(self.delete_button, self.undo_button)
 
         layout = QtWidgets.QVBoxLayout(self)
@@ -202,6 +212,19 @@ class PathsPanel(QtWidgets.QWidget):
         name = item.text().strip()
         if name:
             self.renameRequested.emit(item.data(_ID_ROLE), name)
+
+    def set_osc_target(self, host: str, port: int) -> None:
+        """Show where OSC goes (never emits)."""
+        with QtCore.QSignalBlocker(self.osc_target):
+            self.osc_target.setText(f"{host}:{port}")
+
+    def _on_osc_target_edited(self) -> None:
+        host, _, port = self.osc_target.text().strip().rpartition(":")
+        if host and port.isdigit() and 0 < int(port) < 65536:
+            self.osc_target.setStyleSheet("")
+            self.oscTargetChanged.emit(host, int(port))
+        else:  # not sent anywhere until it reads host:port
+            self.osc_target.setStyleSheet(f"color: {theme.ERROR};")
 
     def _on_play_clicked(self) -> None:
         if path_id := self.selected_path():

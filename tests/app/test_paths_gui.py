@@ -331,7 +331,15 @@ def test_osc_messages_arrive_in_order_while_a_path_plays(paths, opened, qtbot):
     try:
         pid, *_ = _record_drag(qtbot, paths, opened)
         path = paths.library.path(pid)
-        paths.osc_port = server.server_address[1]
+        target = paths.panel.osc_target
+        port = server.server_address[1]
+        target.setText("nowhere")  # not host:port: ignored, shown in red
+        target.editingFinished.emit()
+        assert paths.osc_port != port and "color" in target.styleSheet()
+        target.setText(f"127.0.0.1:{port}")  # the user types where OSC goes
+        target.editingFinished.emit()
+        assert (paths.osc_host, paths.osc_port) == ("127.0.0.1", port)
+        assert int(opened.controller.settings.qsettings.value("osc/port")) == port
         paths.panel.osc_check.setChecked(True)
         assert paths.player.osc is not None
         paths.panel.play_button.click()
