@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtGui
 from . import theme
 
 LEGEND_MAX_ENTRIES = 12
+LEGEND_DOT_PX = 9
 # Points added to the scene per event-loop turn (~30 ms each on a busy 2-core machine).
 DRAW_CHUNK = 8_000
 GENERATED_LABEL = "generated"
@@ -270,8 +271,11 @@ class ScatterLayers(QtCore.QObject):
             return
         self._legend_key = key
         self._legend.clear()
-        for code in shown:
-            self._legend.addItem(self._items[code], self._labels[code])
+        for code in shown:  # a stand-in of fixed size: dots of a 100k map are 2 px
+            sample = PassiveScatter(
+                symbol="o", size=LEGEND_DOT_PX, pen=None, brush=self._items[code].opts["brush"]
+            )
+            self._legend.addItem(sample, self._labels[code])
         if hidden > 0:
             self._legend.addItem(PassiveScatter(pen=None, brush=None), f"+{hidden} more")
         if has_generated and GENERATED_LABEL not in (self._labels[c] for c in shown):
