@@ -45,7 +45,7 @@ def _start_engine(cfg: AudioConfig, retired: list[AudioEngine]) -> AudioEngine:
     """Worker thread: stop the retired engines, start a new one (never raises for device
     trouble)."""
     for old in retired:
-        old.stop()
+        old.stop(wait=False)  # its decoder process exits beside the new engine's start
     audio = AudioEngine(
         cfg.model,
         device=cfg.device,

@@ -52,18 +52,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv or ["gui"])
+    name = " ".join(filter(None, (args.command, getattr(args, "prior_action", None))))
     try:
         return int(args.run(args) or 0)
     except LatentscapeError as exc:
-        print(f"latentscape {args.command}: error: {exc}", file=sys.stderr)
+        print(f"latentscape {name}: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except sqlite3.Error as exc:  # damage met deep in a read, a full disk, a read-only project
-        print(f"latentscape {args.command}: error: project file: {exc}", file=sys.stderr)
+        print(f"latentscape {name}: error: project file: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except OSError as exc:  # a file the command had to read or write
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"latentscape {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"latentscape {name}: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        print(f"latentscape {args.command}: interrupted", file=sys.stderr)
+        print(f"latentscape {name}: interrupted", file=sys.stderr)
         return 130

@@ -132,7 +132,10 @@ class Decoding:
         elif host is not None:
             host.set_model(engine, seed)
 
-    def close(self) -> None:
-        if self.host is not None:
-            self.host.close()
-            self.host = None
+    def close(self, wait: bool = True) -> None:
+        """Stop decoding; ``wait=False`` lets a decoder process exit on its own time."""
+        host, self.host = self.host, None
+        if isinstance(host, RemoteVoiceHost):
+            host.close(wait=wait)
+        elif host is not None:
+            host.close()

@@ -252,15 +252,17 @@ class AudioEngine:
         ):
             self._scrub_id = self._path_id = 0
 
-    def stop(self) -> None:
-        """Stop every voice and the output; the engine can be started again."""
+    def stop(self, wait: bool = True) -> None:
+        """Stop every voice and the output; the engine can be started again. ``wait=False``
+        returns before the decoder process has exited (a restart: the next engine needs the
+        device, not that process gone)."""
         self._watch_stop.set()
         if self._watch is not None:
             self._watch.join(2.0)
             self._watch = None
         with self._lock:
             if self._decoding is not None:
-                self._decoding.close()
+                self._decoding.close(wait)
                 self._decoding = None
             if self._sink is not None:
                 self._sink.stop()

@@ -148,11 +148,13 @@ def test_threads_below_one_are_refused_by_every_command(project, tmp_path, capsy
     commands = {
         "info": ["info", str(tmp_path / "missing.pt")],
         "train": ["train", str(folder), "-o", str(tmp_path / "m.pt"), "--steps", "1"],
-        "prior": ["prior", "train", "-p", str(project), "--kind", "gan", "--steps", "1"],
+        "prior train": ["prior", "train", "-p", str(project), "--kind", "gan", "--steps", "1"],
+        "prior sample": [
+            *("prior", "sample", "-p", str(project), "--kind", "gan", "-o", str(tmp_path / "s"))
+        ],
     }
-    sample = ["prior", "sample", "-p", str(project), "--kind", "gan", "-o", str(tmp_path / "s")]
     before = project.read_bytes()
-    for name, argv in [*commands.items(), ("prior", sample)]:
+    for name, argv in commands.items():
         assert main([*argv, "--threads", threads]) == 2, argv
         assert "--threads must be at least 1" in one_error(capsys, name)
     assert project.read_bytes() == before
@@ -361,7 +363,7 @@ def test_prior_sample_into_an_existing_file_is_refused(project, tmp_path, capsys
     notes.write_text("mine\n")
     argv = ["prior", "sample", "-p", str(project), "--kind", "gan", "-o", str(notes)]
     assert main(argv) == 2
-    assert "notes.txt: exists and is not a folder" in one_error(capsys, "prior")
+    assert "notes.txt: exists and is not a folder" in one_error(capsys, "prior sample")
     assert notes.read_text() == "mine\n"
 
 
@@ -369,7 +371,7 @@ def test_prior_sample_into_an_existing_file_is_refused(project, tmp_path, capsys
 def test_prior_sample_temperature_is_bounded(project, tmp_path, capsys, temperature):
     argv = ["prior", "sample", "-p", str(project), "--kind", "gan", "-o", str(tmp_path / "s")]
     assert main([*argv, "--temperature", temperature]) == 2
-    assert "--temperature must be 0 to 10" in one_error(capsys, "prior")
+    assert "--temperature must be 0 to 10" in one_error(capsys, "prior sample")
 
 
 def test_prior_sample_on_a_full_disk_keeps_the_earlier_sample(prior_project, full_folder, capsys):
@@ -381,6 +383,6 @@ def test_prior_sample_on_a_full_disk_keeps_the_earlier_sample(prior_project, ful
     fill(full_folder)
     capsys.readouterr()
     assert main([*argv, str(out), "--temperature", "0.5"]) == 2
-    assert "No space left on device" in one_error(capsys, "prior")
+    assert "No space left on device" in one_error(capsys, "prior sample")
     assert wav.read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["gan-seed0-00.wav", "gan-seed0-latents.npy"]
