@@ -401,7 +401,7 @@ class TorchScriptEngine:
 
     def stream_decoder(self, seed: int | None = 0):
         if self._frame_weights is not None:
-            from .vae.fast_stream import FrameStreamDecoder
+            from .vae.frame_stream import FrameStreamDecoder
 
             latency = _int_attr(self._model, "latency_samples") or 0
             return FrameStreamDecoder(self._frame_weights, latency, seed)

@@ -8,10 +8,12 @@ process dies. Owner thread (and the engine's watch thread, under the engine's lo
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..contract import ModelEngine
+from ..errors import LatentscapeError
 from .latent_transform import LatentTransform
 from .shared_state import FINISHED, FREE, S_STATE, S_STOP, SharedState
 from .voice_host import VoiceHost
@@ -27,9 +29,15 @@ class DecodeSettings:
 
 
 def model_file(engine: ModelEngine | None) -> str | None:
-    """The file a decoder process can load ``engine`` from ("" for no model; None: none)."""
+    """The file a decoder process can load ``engine`` from ("" for no model; None: none): the
+    engine's torch-free ``decoder_file()`` when it has one (a process that loads it starts in
+    ~0.7 s instead of ~1.9 s), else the model file itself."""
     if engine is None:
         return ""
+    decoder_file = getattr(engine, "decoder_file", None)
+    if decoder_file is not None:
+        with contextlib.suppress(OSError, LatentscapeError):  # e.g. a full temp folder
+            return str(decoder_file())
     path = getattr(getattr(engine, "info", None), "path", "")
     return path if path and Path(path).is_file() else None
 

@@ -181,8 +181,14 @@ def _reply(obj: dict[str, Any]) -> None:
 
 
 def _load(path: str) -> Any:
+    """The model a decoder process decodes with: a torch-free ``.frames.npz`` (our VAE), or
+    any model file (``load_model``)."""
     if not path:
         return None
+    from ..vae.frame_stream import FRAMES_SUFFIX, FrameEngine
+
+    if path.endswith(FRAMES_SUFFIX):
+        return FrameEngine.load(path)
     from ..loader import load_model
 
     return load_model(path)

@@ -17,6 +17,7 @@ stateless, and each stream decoder owns its state (called from its voice's threa
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,14 @@ from ..errors import ModelLoadError, ModelRuntimeError, one_line
 from ..model_info import ModelInfo
 from ..torch_runtime import configure_runtime
 from .checkpoint import check_format
-from .fast_stream import FrameDecoder, FrameStreamDecoder, FrameWeights, seed_counter
+from .fast_stream import FrameWeights
+from .frame_stream import (
+    FRAMES_SUFFIX,
+    FrameDecoder,
+    FrameStreamDecoder,
+    save_frame_weights,
+    seed_counter,
+)
 from .scripted import NnVae, build_nn_vae
 
 KIND = "latentscape-vae"
@@ -166,6 +174,14 @@ class VaeEngine:
 
     def stream_decoder(self, seed: int | None = 0) -> FrameStreamDecoder:
         return FrameStreamDecoder(self._weights, self.latency_samples, seed)
+
+    def decoder_file(self) -> Path:
+        """A torch-free file of what streaming needs (:class:`~.frame_stream.FrameEngine`),
+        for a decoder process: written once per model (content hash) in the temp folder."""
+        path = Path(tempfile.gettempdir()) / f"latentscape-{self._info.content_hash}{FRAMES_SUFFIX}"
+        if not path.is_file():
+            save_frame_weights(self._weights, self.latency_samples, path)
+        return path
 
     def sample_prior(
         self, frames: int, temperature: float = 1.0, seed: int | None = 0

@@ -1,5 +1,7 @@
 """Frame-by-frame streaming decode: the realtime path of :class:`~.engine.VaeEngine`, and of
-:class:`~..torchscript_engine.TorchScriptEngine` for ``.ts`` exports of our VAE.
+:class:`~..torchscript_engine.TorchScriptEngine` for ``.ts`` exports of our VAE. This module
+reads the weights out of torch (:class:`FrameWeights`); the decode itself, torch-free, is in
+:mod:`.frame_stream`.
 
 Why not torch: one latent frame is 5.8 ms of audio and the decoder does ~100 tensor
 operations per frame; torch pays 2-5 µs of dispatch per operation on tiny tensors (scripted:
@@ -8,20 +10,14 @@ operations per frame; torch pays 2-5 µs of dispatch per operation on tiny tenso
 of CPU per frame measured on this busy machine (~60x), against 250 µs for numpy at that time.
 The maths is that of :meth:`~.model.VaeCore.decode_step` with the same weights, so chunked
 output equals the one-shot torch decode up to float rounding (tests/engines/vae check it).
-
-Not thread-safe: one :class:`FrameDecoder` belongs to one voice's decode thread.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-
 import numpy as np
 import torch
 
-from ..contract import as_trajectory
-from .frame_kernel import decode_frames
+from .frame_stream import FrameDecoder
 from .scripted import NnVae
 
 
@@ -33,13 +29,6 @@ def _layer(sequence: torch.nn.Module, index: int) -> torch.nn.Module:
     """``sequence[index]`` for an ``nn.Sequential`` and for one loaded from a ``.ts`` file
     (whose scripted form has no indexing from Python)."""
     return getattr(sequence, str(index))
-
-
-def seed_counter(seed: int | None) -> int:
-    """Noise-table start frame for ``seed`` (0 -> 0; None -> random)."""
-    if seed is None:
-        return int.from_bytes(os.urandom(4), "little") & 0x7FFF_FFFF
-    return (int(seed) * 2_654_435_761) & 0x7FFF_FFFF
 
 
 class FrameWeights:
@@ -98,64 +87,6 @@ class FrameWeights:
             eye = torch.eye(syn.n_bands).to(torch.complex64)
             ir = torch.roll(torch.fft.irfft(eye, n=syn.taps), syn.taps // 2, dims=-1)
             self.ir_basis_t = _np((ir * syn.noise_window).t())
-
-
-class FrameDecoder:
-    """One voice's state and its per-frame decode (float32)."""
-
-    def __init__(self, weights: FrameWeights, counter: int = 0) -> None:
-        self.w = weights
-        self.reset(counter)
-
-    def reset(self, counter: int = 0) -> None:
-        w = self.w
-        self.h = w.rest_h.copy()
-        self.amp_prev = np.zeros(w.n_harmonics, np.float32)
-        self.tail = np.zeros(w.taps - 1, np.float32)
-        self.scalars = np.array([0.0, 0.0, float(counter)])  # f0_prev Hz, phase rad, counter
-
-    def decode(self, frames: np.ndarray) -> np.ndarray:
-        """PCA latents ``[n, L]`` float32 -> mono audio ``[n * hop]`` float32."""
-        w = self.w
-        out = np.empty(frames.shape[0] * w.hop, np.float32)
-        frames = np.ascontiguousarray(frames, np.float32)
-        decode_frames(
-            frames, w.pca_t, w.pca_mean, w.pre_t, w.pre_b, w.ih_t, w.ih_b, w.hh_t, w.hh_b, w.p1_t,
-            w.p1_b, w.ln_w, w.ln_b, w.ln_eps, w.p2_t, w.p2_b, w.head_t, w.head_b, w.ir_basis_t,
-            w.ramp, w.noise_table, w.sr, w.stride, w.loud_gain, w.n_env, w.top_mel, w.phase_cos,
-            w.phase_sin, self.h, self.amp_prev, self.tail, self.scalars, out,
-        )  # fmt: skip
-        return out
-
-
-class FrameStreamDecoder:
-    """One voice of the contract's stream decoder: frames in, contiguous audio out, as a
-    one-shot decode from the same noise position would give (called on the voice's thread)."""
-
-    def __init__(self, weights: FrameWeights, latency_samples: int, seed: int | None) -> None:
-        self._latent_size = weights.latent_size
-        self._latency = latency_samples
-        self._frames: FrameDecoder | None = FrameDecoder(weights, seed_counter(seed))
-
-    @property
-    def latency_samples(self) -> int:
-        return self._latency
-
-    def decode(self, frames: np.ndarray) -> np.ndarray:
-        """``[n, latent_size]`` -> ``[1, n * hop]`` float32."""
-        if self._frames is None:
-            raise RuntimeError("stream decoder is closed")
-        return self._frames.decode(as_trajectory(frames, self._latent_size))[None]
-
-    def reset(self, seed: int | None = 0) -> None:
-        if self._frames is not None:
-            self._frames.reset(seed_counter(seed))
-
-    def close(self) -> None:
-        self._frames = None
-
-    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
-        return contextlib.nullcontext()  # the compiled kernel has no per-call setup to skip
 
 
 EXPORT_CHECK_FRAMES = 24  # frames of random latents the kernel must reproduce (below)

@@ -167,3 +167,66 @@ def test_a_stream_decode_on_a_worker_lets_other_threads_run(tiny_checkpoint):
         sys.setswitchinterval(interval)
         worker.join()
     assert decoding
+
+
+def test_a_decoder_process_decodes_from_a_torch_free_file_as_the_engine_does(
+    tiny_checkpoint, tmp_path, monkeypatch
+):
+    """The decoder process loads our VAE from its ``decoder_file`` (numpy weights, no torch)
+    and its voices decode sample for sample what the engine's own voices do."""
+    import subprocess
+    import tempfile
+
+    from latentscape.engines.audio.voice_host_process import _load
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    engine = load_model(tiny_checkpoint)
+    path = engine.decoder_file()
+    assert path.parent == tmp_path and path.name.endswith(".frames.npz")
+    loaded = _load(str(path))
+    for name in ("sample_rate_hz", "hop_samples", "channels", "latent_size", "latency_samples"):
+        assert getattr(loaded, name) == getattr(engine, name), name
+    z = _latents(40, engine.latent_size, seed=3)
+    want = engine.stream_decoder(seed=7)
+    got = loaded.stream_decoder(seed=7)
+    for chunk in (z[:5], z[5:6], z[6:]):
+        np.testing.assert_array_equal(got.decode(chunk), want.decode(chunk))
+    probe = (
+        "import sys; from latentscape.engines.audio.voice_host_process import _load; "
+        f"e = _load({str(path)!r}); print(e.latent_size, 'torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [str(engine.latent_size), "False"]
+
+
+@pytest.mark.audio
+def test_a_voice_decoded_in_the_decoder_process_plays_the_offline_render(
+    jack_server, tiny_checkpoint, tmp_path, monkeypatch
+):
+    """End to end through that file: the app's default decoder process plays our VAE's
+    audition exactly as the offline render has it."""
+    import tempfile
+
+    from latentscape.engines.audio.engine import AudioEngine
+    from latentscape.engines.audio.offline import render_offline
+    from support.audio_waits import BLOCK, wait_until
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    engine = load_model(tiny_checkpoint)
+    z = _latents(80, engine.latent_size, seed=5)
+    audio = AudioEngine(engine, "JACK", BLOCK, 48000, decoder="process")
+    with audio:
+        assert audio.decoder_mode == "process"
+        start = audio.tap.position
+        voice = audio.audition(z)
+        wait_until(lambda: voice.finished)
+        got, _ = audio.tap.read_since(start)
+        want = render_offline(
+            engine, trajectory=z, sample_rate_hz=audio.sample_rate_hz, channels=audio.channels,
+            block_frames=audio.block_frames, seed=0,
+        ).T  # fmt: skip
+    first = int(np.flatnonzero(np.abs(got).max(axis=1) > 1e-7)[0])
+    lead = int(np.flatnonzero(np.abs(want).max(axis=1) > 1e-7)[0])
+    n = min(len(got) - first, len(want) - lead)
+    assert n > 0.5 * len(want)
+    np.testing.assert_allclose(got[first : first + n], want[lead : lead + n], atol=1e-5)
