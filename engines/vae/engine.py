@@ -32,6 +32,7 @@ from .checkpoint import check_format
 from .fast_stream import FrameWeights
 from .frame_stream import (
     FRAMES_SUFFIX,
+    FRAMES_VERSION,
     FrameDecoder,
     FrameStreamDecoder,
     save_frame_weights,
@@ -177,8 +178,10 @@ class VaeEngine:
 
     def decoder_file(self) -> Path:
         """A torch-free file of what streaming needs (:class:`~.frame_stream.FrameEngine`),
-        for a decoder process: written once per model (content hash) in the temp folder."""
-        path = Path(tempfile.gettempdir()) / f"latentscape-{self._info.content_hash}{FRAMES_SUFFIX}"
+        for a decoder process: written once per model (content hash) and weights-file version
+        in the temp folder (atomically: two apps starting at once both find a whole file)."""
+        name = f"latentscape-{self._info.content_hash}-v{FRAMES_VERSION}{FRAMES_SUFFIX}"
+        path = Path(tempfile.gettempdir()) / name
         if not path.is_file():
             save_frame_weights(self._weights, self.latency_samples, path)
         return path
