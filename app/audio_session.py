@@ -158,6 +158,8 @@ class AudioSession(QObject):
             self._retired.append(audio)
             self._launch()
             return
+        audio.set_seed(self.seed)  # set while it started (the config kept the earlier ones)
+        audio.set_latent_transform(self.transform)
         self.engine = audio
         self._timer.start()
         self._on_poll()

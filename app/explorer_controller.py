@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 
 from latentscape.audio_bindings import AudioBindings
 from latentscape.audio_session import AudioSession
@@ -144,7 +144,9 @@ class ExplorerController(SessionActions, QObject):
         mv.scrubStarted.connect(self.scrub_begin)
         mv.scrubMoved.connect(self.scrub_move)
         mv.scrubEnded.connect(self.scrub_end)
-        mv.filesDropped.connect(self.open_dropped)
+        # queued: a question (save the untitled project?) must not open inside the drop event,
+        # which holds the file manager's drag until it returns
+        mv.filesDropped.connect(self.open_dropped, Qt.ConnectionType.QueuedConnection)
         views.pair_view.playOriginal.connect(self.play_original)
         views.pair_view.playReconstruction.connect(self.play_reconstruction)
 

@@ -227,10 +227,7 @@ class MainWindow(QtWidgets.QMainWindow):
         choice = self.ask_unsaved()
         if choice == "save":
             path = self.menus.ask_save_path()
-            if not path:
-                return False
-            c.save_project_as(path)
-            return True
+            return bool(path) and c.save_project_as(path)
         return choice == "discard"
 
     def ask_unsaved(self) -> str:
@@ -260,7 +257,7 @@ class MainWindow(QtWidgets.QMainWindow):
         paths = local_paths(event.mimeData())
         if paths:
             event.acceptProposedAction()
-            self.controller.open_dropped(paths)
+            QtCore.QTimer.singleShot(0, lambda: self.controller.open_dropped(paths))
         else:
             event.ignore()
 

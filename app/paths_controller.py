@@ -172,8 +172,7 @@ class PathsController(QObject):
         self.player.forget_engine()
         resume, self._resume_loop = self._resume_loop, None
         if resume is not None and resume[0] in self.library:
-            path_id, path, speed = resume
-            self._guard(lambda: self.player.play(engine, path_id, path, loop=True, speed=speed))
+            self.play(resume[0], loop=True, speed=resume[2])  # checks the model still fits
 
     def _capture(self, x: float, y: float, latent, kind: str) -> None:
         if self.recorder.is_recording:
@@ -354,6 +353,7 @@ class PathsController(QObject):
         try:
             streamer = OscStreamer(self.osc_host, int(self.osc_port))
         except LatentscapeError as exc:
+            self.player.set_osc(None)  # no stream to an old target behind an unticked box
             self.c.errorOccurred.emit(str(exc))
             self._set_osc_check(False)
             return False
@@ -364,6 +364,8 @@ class PathsController(QObject):
 
     def set_osc_target(self, host: str, port: int) -> None:
         """Send OSC to ``host:port`` from now on (remembered; a running stream moves there)."""
+        if (host, int(port)) == (self.osc_host, self.osc_port):
+            return  # leaving the field unchanged must not restart the stream
         self.osc_host, self.osc_port = host, int(port)
         qs = self.c.settings.qsettings
         qs.setValue("osc/host", host)
@@ -378,6 +380,7 @@ class PathsController(QObject):
 
     # -- project / lifecycle -----------------------------------------------------------------
     def _on_project_opened(self, store) -> None:
+        self._resume_loop = None
         if self.recording:  # a recording belongs to the project it was made in
             self.c.set_recording(False)
         self.player.stop()

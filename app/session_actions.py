@@ -7,8 +7,10 @@ the model) run on the TaskRunner; the ``_on_*`` handlers apply results on the GU
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+from latentscape.engines.errors import LatentscapeError
 from latentscape.project_session import (
     LoadedModel,
     ProjectSnapshot,
@@ -17,6 +19,7 @@ from latentscape.project_session import (
 )
 from latentscape.project_session import new_project as make_new_project
 from latentscape.project_session import open_project as read_project
+from latentscape.project_store import ProjectStore
 from latentscape.warmup import freeze_heap
 
 OTHER_MODEL_NOTE = (
@@ -53,19 +56,29 @@ class SessionActions:
             on_error=self._on_project_error,
         )
 
-    def save_project_as(self, path: str | Path) -> None:
+    def save_project_as(self, path: str | Path) -> bool:
         """Copy the project to ``path`` and continue in the copy (the store saves every change
-        as it happens, so "Save" has nothing left to write)."""
+        as it happens, so "Save" has nothing left to write). A recording under way is finished
+        first, into the project being copied. Returns False, with the error shown, when the
+        copy cannot be written: the current project stays as it was."""
         if self.store is None:
-            return
+            return False
         path = Path(path)
-        self.store.save_as(path)
-        self.store.close()
-        self.store = read_project(path).store
+        if self.recording:
+            self.set_recording(False)
+        try:
+            self.store.save_as(path)
+            copy = ProjectStore.open(path)
+        except (OSError, sqlite3.Error, LatentscapeError) as exc:
+            self.errorOccurred.emit(f"could not save the project as {path.name}: {exc}")
+            return False
+        old, self.store = self.store, copy
         self.settings.add_recent_file(path)
         self.settings.last_project = str(path)
         self.message.emit(f"Saved as {path.name}")
-        self.projectOpened.emit(self.store)
+        self.projectOpened.emit(self.store)  # listeners move to the copy before the old closes
+        old.close()
+        return True
 
     def _on_project_read(self, snap: ProjectSnapshot) -> None:
         self._project_busy = False

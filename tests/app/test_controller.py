@@ -139,6 +139,7 @@ def _drop_paths(view, paths, qtbot) -> None:
     QtCore.QCoreApplication.sendEvent(
         vp, QtGui.QDropEvent(QtCore.QPointF(pos), action, mime, LEFT, mods)
     )
+    QtCore.QCoreApplication.processEvents()  # the drop is handled once the event has returned
 
 
 def test_dropping_a_folder_imports_it_and_points_appear(opened, qtbot, tmp_path):

@@ -185,14 +185,24 @@ def test_an_untitled_project_with_sounds_is_not_lost_on_close(window, qtbot, tmp
     c.new_project()  # replacing it asks too
     assert asked == ["?", "?"] and c.holds_unsaved_work()
 
-    saved = tmp_path / "kept.lsc"
+    (tmp_path / "notes.txt").write_text("mine\n")
     window.ask_unsaved = lambda: "save"
+    window.menus.ask_save_path = lambda: str(tmp_path / "notes.txt" / "kept.lsc")
+    with qtbot.waitSignal(c.errorOccurred) as failed:  # a copy that cannot be written
+        assert not window.close()
+    assert "could not save the project as kept.lsc" in failed.args[0]
+    assert window.isVisible() and c.holds_unsaved_work() and not paths._closed
+
+    c.set_recording(True)  # Save goes on with a recording under way: it is kept
+    c.audition_position(0.5, 0.5)
+    saved = tmp_path / "kept.lsc"
     window.menus.ask_save_path = lambda: str(saved)
     assert window.close()
     from latentscape.project_store import ProjectStore
 
     with ProjectStore.open(saved) as store:
         assert len(store.sounds()) == 3
+        assert [item.name for item in store.items("path")] == ["Path 1"]
 
 
 def test_block_sizes_chosen_in_a_row_start_the_audio_once_after_the_last(

@@ -342,6 +342,14 @@ def test_osc_messages_arrive_in_order_while_a_path_plays(paths, opened, qtbot):
         assert int(opened.controller.settings.qsettings.value("osc/port")) == port
         paths.panel.osc_check.setChecked(True)
         assert paths.player.osc is not None
+        target.setText("a" * 64 + ".invalid:9000")  # cannot be resolved: the stream stops
+        with qtbot.waitSignal(opened.controller.errorOccurred):
+            target.editingFinished.emit()
+        assert paths.player.osc is None and not paths.panel.osc_check.isChecked()
+        target.setText(f"127.0.0.1:{port}")
+        target.editingFinished.emit()
+        paths.panel.osc_check.setChecked(True)
+        assert paths.player.osc is not None
         paths.panel.play_button.click()
 
         def ended() -> bool:
@@ -394,7 +402,7 @@ def test_the_path_being_recorded_is_drawn_as_it_grows(paths, opened, qtbot):
     assert view.path_names() == ["Path 1"]
 
 
-def test_a_looping_path_goes_on_looping_after_the_audio_restarts(paths, opened, qtbot):
+def test_a_looping_path_goes_on_looping_after_the_audio_restarts(paths, opened, qtbot, nn_model):
     c = opened.controller
     pid, *_ = _record_drag(qtbot, paths, opened)
     paths.play(pid, loop=True, speed=1.0)
@@ -406,6 +414,11 @@ def test_a_looping_path_goes_on_looping_after_the_audio_restarts(paths, opened, 
     with qtbot.waitSignal(c.audio.started, timeout=30_000):  # Esc in the gap: it stays quiet
         opened.menus.set_block(1024)
         c.stop_all()
+    assert not paths.player.is_playing
+    paths.play(pid, loop=True, speed=1.0)  # a model of other latents: the loop cannot go on
+    with qtbot.waitSignal(c.errorOccurred, timeout=60_000) as refused:
+        c.load_model(nn_model(sr=16000, hop=64, latent=6))
+    assert "load the model it was recorded with" in refused.args[0]
     assert not paths.player.is_playing
 
 
