@@ -14,7 +14,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtWidgets import QFileDialog
 
 from latentscape.engines.sound_files import with_suffix
@@ -89,7 +88,7 @@ class GalleryTileActions:
         meta["decode_seed"] = int(tile.decode_seed)
 
         def job(ctx):
-            twin = _same_generated_sound(store, window)
+            twin = store.generated_sound_with(window)
             if twin is not None:
                 return twin, False
             sound_id = store.add_generated_sound(
@@ -151,14 +150,3 @@ class GalleryTileActions:
             on_error=lambda exc, tb: self._on_saved(None, f"could not save the sound: {exc}"),
         )
         return True
-
-
-def _same_generated_sound(store, window):
-    """The project's generated sound holding exactly ``window`` (a tile added before), or None
-    (worker thread)."""
-    for sound in store.sounds():
-        if sound.generated and sound.frames == len(window):
-            z = store.latents(sound.id)
-            if z is not None and np.array_equal(z, window):
-                return sound
-    return None

@@ -24,10 +24,14 @@ from latentscape.project_store import ProjectError, ProjectStore, Sound
 
 DEMO_PROJECT = "demo.lsc"
 UNTITLED = "untitled.lsc"  # a new project's name until it is saved (in a private temp folder)
+UNTITLED_FOLDER_PREFIX = "latentscape-untitled-"
 
 
 def is_untitled(path: str | Path) -> bool:
-    return Path(path).name == UNTITLED
+    """True for a project made by :func:`new_project` without a path (in its private temp
+    folder); a project the user saved as "untitled.lsc" somewhere is theirs."""
+    p = Path(path)
+    return p.name == UNTITLED and p.parent.name.startswith(UNTITLED_FOLDER_PREFIX)
 
 
 MAX_PREFIX_GROUPS = 10
@@ -129,6 +133,9 @@ def open_project(path: str | Path) -> ProjectSnapshot:
     store = ProjectStore.open(path)
     try:
         return _snapshot(store, t0)
+    except sqlite3.OperationalError as exc:  # locked by another program, unreadable
+        store.close()
+        raise ProjectError(f"{path.name}: cannot read the project ({exc})") from None
     except sqlite3.DatabaseError as exc:  # damage SQLite finds only when a page is read
         store.close()
         raise ProjectError(f"{path.name}: the project file is damaged ({exc})") from None
@@ -141,7 +148,7 @@ def new_project(path: str | Path | None = None) -> ProjectSnapshot:
     """Create an empty project (in a private temp folder when ``path`` is None: "untitled")."""
     t0 = time.perf_counter()
     if path is None:
-        path = Path(tempfile.mkdtemp(prefix="latentscape-")) / UNTITLED
+        path = Path(tempfile.mkdtemp(prefix=UNTITLED_FOLDER_PREFIX)) / UNTITLED
     store = ProjectStore.create(path, overwrite=True)
     return _snapshot(store, t0)
 

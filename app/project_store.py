@@ -15,6 +15,7 @@ their old latents, and :meth:`ProjectStore.latents` answers for the current mode
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import sqlite3
@@ -63,6 +64,12 @@ class ProjectError(LatentscapeError):
     """A project file is missing, not a project, from a newer version, or asked for what it lacks."""
 
 
+def latent_hash(latents: np.ndarray) -> str:
+    """The content hash of a generated sound: its float32 latents, hashed."""
+    z = np.ascontiguousarray(latents, dtype=np.float32)
+    return "latent:" + hashlib.sha256(z.tobytes()).hexdigest()
+
+
 class ProjectStore(ItemsMixin):
     """An open project file. Use :meth:`open` or :meth:`create`, then :meth:`close`."""
 
@@ -95,6 +102,7 @@ class ProjectStore(ItemsMixin):
             raise ProjectError(f"{path}: no such project file")
         if not path.parent.exists():
             raise ProjectError(f"{path.parent}: no such folder")
+        conn = None
         try:
             conn = sqlite3.connect(
                 str(path), check_same_thread=False, isolation_level=None, timeout=10.0
@@ -104,12 +112,14 @@ class ProjectStore(ItemsMixin):
             conn.execute("PRAGMA foreign_keys=ON")
             store = cls(path, conn)
             store._migrate(create=create)
-        except sqlite3.OperationalError as exc:  # a real project that cannot be used now
-            if "locked" in str(exc):
+        except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
+            if not isinstance(exc, sqlite3.OperationalError):
+                raise ProjectError(f"{path.name}: not a latentscape project ({exc})") from None
+            if "locked" in str(exc):  # a real project that cannot be used now
                 raise ProjectError(f"{path.name}: in use by another program ({exc})") from None
             raise ProjectError(f"{path.name}: cannot open the project ({exc})") from None
-        except sqlite3.DatabaseError as exc:
-            raise ProjectError(f"{path.name}: not a latentscape project ({exc})") from None
         return store
 
     def _migrate(self, create: bool) -> None:
@@ -283,10 +293,8 @@ class ProjectStore(ItemsMixin):
         content_hash: str = "",
     ) -> int:
         """Add a sound that exists only as a latent trajectory (generated=True, no file)."""
-        import hashlib
-
         z = np.ascontiguousarray(latents, dtype=np.float32)
-        digest = content_hash or "latent:" + hashlib.sha256(z.tobytes()).hexdigest()
+        digest = content_hash or latent_hash(z)
         model = self.model()
         rate = model.info.get("frame_rate_hz") if model else None
         if model and not rate and model.info.get("hop_samples"):
@@ -303,6 +311,16 @@ class ProjectStore(ItemsMixin):
             meta=dict(meta or {}),
         )
         return self.add_sounds([new])[0]
+
+    def generated_sound_with(self, latents: np.ndarray) -> Sound | None:
+        """The generated sound holding exactly ``latents`` (added before), or None: one
+        indexed lookup of its :func:`latent_hash`."""
+        with self._lock:
+            row = self._conn.execute(
+                self._SOUND_SQL + " WHERE s.content_hash = ? AND s.generated ORDER BY s.id",
+                (self._model_hash(), latent_hash(latents)),
+            ).fetchone()
+        return self._sound(row) if row is not None else None
 
     _SOUND_SQL = (
         "SELECT s.id, s.path, s.content_hash, s.duration_s, s.folder, s.name, s.tags, "
@@ -369,6 +387,15 @@ class ProjectStore(ItemsMixin):
                 (self._model_hash(),),
             ).fetchall()
         return {r[0]: _blob_latents(r[1], r[2], r[3]) for r in rows}
+
+    def latent_ids(self) -> list[int]:
+        """Ids of the sounds that have latents for the current model (ordered)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT sound_id FROM latents WHERE model_hash = ? ORDER BY sound_id",
+                (self._model_hash(),),
+            ).fetchall()
+        return [r[0] for r in rows]
 
     def put_latents(self, sound_id: int, latents: np.ndarray) -> None:
         with self.transaction() as c:

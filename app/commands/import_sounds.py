@@ -132,9 +132,8 @@ def _place_on_map(store) -> int:
     if atlas is None:
         return 0
     known = set(atlas.sound_ids.tolist())
-    latents = store.all_latents()
-    ids = [i for i in latents if i not in known]
+    ids = [i for i in store.latent_ids() if i not in known]
     if not ids:
         return 0
-    store.put_atlas(atlas.with_added([latents[i] for i in ids], ids))
+    store.put_atlas(atlas.with_added([store.latents(i) for i in ids], ids))
     return len(ids)

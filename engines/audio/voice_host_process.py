@@ -207,7 +207,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lead-margin-ms", type=float, default=6.0)
     p.add_argument("--seed", default="0")
     args = p.parse_args(argv)
-    from ..errors import LatentscapeError
     from .voice_host import VoiceHost
     from .voices import OutputFormat
 
@@ -227,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             lead_margin_s=args.lead_margin_ms / 1000.0,
             seed=seed,
         )
-    except (LatentscapeError, OSError, ValueError) as exc:
+    except Exception as exc:  # a model file it cannot use (any kind): the app decodes instead
         state.ints[HOST_STATE] = HOST_FAILED
         _reply({"ok": False, "reason": f"decoder process: {exc}"})
         return 1

@@ -17,12 +17,13 @@ destroys the previous checkpoint.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from ..atomic_write import write_atomic
+from ..atomic_write import write_bytes_atomic
 from ..errors import ModelLoadError
 
 FORMAT = "latentscape-vae"
@@ -34,10 +35,14 @@ def resume_path(model_path: str | Path) -> Path:
 
 
 def save_atomic(data: dict[str, Any], path: str | Path) -> None:
-    """``torch.save`` ``data`` to ``path`` whole or not at all (:mod:`..atomic_write`)."""
+    """``torch.save`` ``data`` to ``path`` whole or not at all (:mod:`..atomic_write`).
+    Serialised in memory first: torch reports a full disk as a RuntimeError of its own, the
+    atomic write as one line."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, lambda tmp: torch.save(data, tmp))
+    buffer = io.BytesIO()
+    torch.save(data, buffer)
+    write_bytes_atomic(path, buffer.getbuffer())
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:

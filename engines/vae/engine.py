@@ -17,7 +17,9 @@ stateless, and each stream decoder owns its state (called from its voice's threa
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,6 @@ from .checkpoint import check_format
 from .fast_stream import FrameWeights
 from .frame_stream import (
     FRAMES_SUFFIX,
-    FRAMES_VERSION,
     FrameDecoder,
     FrameStreamDecoder,
     save_frame_weights,
@@ -60,6 +61,7 @@ class VaeEngine:
         self._path = Path(path)
         self._model = model
         self._weights = FrameWeights(model)
+        self._decoder_file: Path | None = None
         # Compile (or load from numba's disk cache) the realtime kernel now, not in a voice.
         FrameDecoder(self._weights).decode(np.zeros((1, model.latent_size), np.float32))
         training = data.get("training", {}) if isinstance(data.get("training"), dict) else {}
@@ -178,13 +180,14 @@ class VaeEngine:
 
     def decoder_file(self) -> Path:
         """A torch-free file of what streaming needs (:class:`~.frame_stream.FrameEngine`),
-        for a decoder process: written once per model (content hash) and weights-file version
-        in the temp folder (atomically: two apps starting at once both find a whole file)."""
-        name = f"latentscape-{self._info.content_hash}-v{FRAMES_VERSION}{FRAMES_SUFFIX}"
-        path = Path(tempfile.gettempdir()) / name
-        if not path.is_file():
-            save_frame_weights(self._weights, self.latency_samples, path)
-        return path
+        for a decoder process: written once per engine into a private temp folder (mode 700,
+        never shared with another user or run), removed with the engine or at exit."""
+        if self._decoder_file is None:
+            folder = tempfile.mkdtemp(prefix="latentscape-decoder-")
+            weakref.finalize(self, shutil.rmtree, folder, True)
+            path = Path(folder) / f"model{FRAMES_SUFFIX}"
+            self._decoder_file = save_frame_weights(self._weights, self.latency_samples, path)
+        return self._decoder_file
 
     def sample_prior(
         self, frames: int, temperature: float = 1.0, seed: int | None = 0

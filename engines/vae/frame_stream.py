@@ -27,9 +27,6 @@ if TYPE_CHECKING:
     from .fast_stream import FrameWeights  # or the same fields read back by FrameEngine.load
 
 FRAMES_SUFFIX = ".frames.npz"
-# Part of a weights file's name: bump it when FrameWeights' fields or their meaning change, so
-# that a file an older version left in the temp folder is never read as a current one.
-FRAMES_VERSION = 1
 
 
 def seed_counter(seed: int | None) -> int:

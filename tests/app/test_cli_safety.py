@@ -386,3 +386,11 @@ def test_prior_sample_on_a_full_disk_keeps_the_earlier_sample(prior_project, ful
     assert "No space left on device" in one_error(capsys, "prior sample")
     assert wav.read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["gan-seed0-00.wav", "gan-seed0-latents.npy"]
+
+
+def test_train_on_a_full_disk_is_one_line_and_leaves_no_part_file(sounds, full_folder, capsys):
+    out = full_folder / "model.pt"
+    argv = ["train", str(sounds), "-o", str(out), "--steps", "1", "--batch-size", "2", "--quiet"]
+    assert main(argv) == 2
+    assert "No space left on device" in one_error(capsys, "train")
+    assert list(full_folder.iterdir()) == []

@@ -385,10 +385,11 @@ def test_a_render_under_way_is_written_when_the_window_closes(paths, opened, qtb
 
     _record_drag(qtbot, paths, opened)
     paths.ask_save_file = lambda fmt, suggested: str(tmp_path / "closing")
+    rate_hz = opened.controller.model.engine.sample_rate_hz
     paths.panel.export_actions["wav"].trigger()
-    paths.shutdown()  # what closing the window does, at once
+    assert opened.close()  # at once, while the render runs
     audio, rate = sf.read(str(tmp_path / "closing.wav"), dtype="float32")
-    assert rate == opened.controller.model.engine.sample_rate_hz and np.abs(audio).max() > 1e-3
+    assert rate == rate_hz and np.abs(audio).max() > 1e-3
 
 
 def test_the_path_being_recorded_is_drawn_as_it_grows(paths, opened, qtbot):

@@ -174,6 +174,7 @@ def test_a_decoder_process_decodes_from_a_torch_free_file_as_the_engine_does(
 ):
     """The decoder process loads our VAE from its ``decoder_file`` (numpy weights, no torch)
     and its voices decode sample for sample what the engine's own voices do."""
+    import gc
     import subprocess
     import tempfile
 
@@ -182,7 +183,8 @@ def test_a_decoder_process_decodes_from_a_torch_free_file_as_the_engine_does(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     engine = load_model(tiny_checkpoint)
     path = engine.decoder_file()
-    assert path.parent == tmp_path and path.name.endswith(".frames.npz")
+    assert path.parent.parent == tmp_path and path.name.endswith(".frames.npz")
+    assert engine.decoder_file() == path and path.parent.stat().st_mode & 0o077 == 0
     loaded = _load(str(path))
     for name in ("sample_rate_hz", "hop_samples", "channels", "latent_size", "latency_samples"):
         assert getattr(loaded, name) == getattr(engine, name), name
@@ -197,6 +199,9 @@ def test_a_decoder_process_decodes_from_a_torch_free_file_as_the_engine_does(
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.split() == [str(engine.latent_size), "False"]
+    del engine, want
+    gc.collect()
+    assert not path.parent.exists()  # removed with its engine
 
 
 @pytest.mark.audio
