@@ -260,7 +260,9 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
             self._error(error)
 
     def _fits_model(self, prior) -> bool:
-        """False when the loaded model's latents are not the ones ``prior`` was trained on."""
+        """False when the loaded model's latent size differs from ``prior``'s. (Priors are
+        loaded for the project's model by hash; a loaded model of the same size but another
+        hash is not told apart here.)"""
         engine = self._engine()
         return engine is None or prior.latent_size == engine.latent_size
 
