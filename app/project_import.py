@@ -81,7 +81,8 @@ class ProjectImport:
         self._present: set[tuple[str, str]] = set()
         self._missing: dict[tuple[str, str], int] = {}  # -> sound id
         reencode: list[str] = []
-        for s in store.sounds():
+        sounds = store.sounds()
+        for s in sounds:
             key = s.meta.get("key")
             if not key or s.path is None:
                 continue
@@ -93,9 +94,7 @@ class ProjectImport:
                 self._missing[(self._same_file(full), key)] = s.id
                 if Path(full).exists() and full not in reencode:
                     reencode.append(full)
-        self.generated_without_latents = sum(
-            1 for s in store.sounds() if s.generated and s.frames is None
-        )
+        self.generated_without_latents = sum(1 for s in sounds if s.generated and s.frames is None)
         self._job = ImportJob(
             engine,
             [*reencode, *paths],

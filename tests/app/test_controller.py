@@ -369,3 +369,16 @@ def test_an_import_with_another_model_rebuilds_the_map_from_the_new_latents(
         qtbot.mouseClick(view.viewport(), LEFT, pos=view.view_pos(*view.positions()[1]))
     assert heard.args == [c.state.sound_at(1).id]
     assert c.last_voice is not None
+
+
+def test_an_import_cancelled_while_it_is_prepared_adds_nothing(opened, qtbot, tmp_path):
+    c = opened.controller
+    write_sounds(tmp_path / "late", count=3, seed=3)
+    before = len(c.store.sounds())
+    with qtbot.waitSignal(c.imports.importFinished, timeout=30_000):
+        assert c.import_paths([str(tmp_path / "late")])
+        assert c.imports.running
+        c.cancel_import()
+        assert opened.import_progress.text() == "Cancelling…"
+    assert not c.imports.running and len(c.store.sounds()) == before
+    assert opened.import_progress.text() == "Import cancelled: 0 sounds added"
