@@ -67,6 +67,8 @@ class PathsController(QObject):
         self.library = PathLibrary()
         self.recorder = PathRecorder()
         self.player = PathPlayer(self.map_view, parent=self)
+        self.player.started.connect(lambda _id: panel.set_playing(True))
+        self.player.stopped.connect(lambda _id: panel.set_playing(False))
         self.exporter = PathExporter(parent=self)
         qs = explorer.settings.qsettings
         self.osc_host = str(qs.value("osc/host", OSC_DEFAULT_HOST))

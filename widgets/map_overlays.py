@@ -14,6 +14,7 @@ from .map_points import PassiveScatter
 
 PATH_COLOR = "#f4f4f4"
 PATH_SELECTED_COLOR = theme.WARNING
+LABEL_STACK_DISTANCE = 0.03  # map units: starts closer than this stack their names
 
 
 class CursorOverlay:
@@ -73,6 +74,7 @@ class PathsOverlay:
         self._items: list[pg.GraphicsObject] = []
         self._arrows: list[tuple[pg.ArrowItem, np.ndarray]] = []
         self._names: list[str] = []
+        self._label_starts: list[np.ndarray] = []  # where the drawn names are, for stacking
         plot.getViewBox().sigTransformChanged.connect(self._on_view_changed)
 
     @property
@@ -83,6 +85,7 @@ class PathsOverlay:
         for item in self._items:
             self._plot.removeItem(item)
         self._items, self._arrows, self._names = [], [], []
+        self._label_starts: list[np.ndarray] = []
         # Draw unselected paths first so the selected one is on top.
         for xy, name, selected in sorted(paths, key=lambda p: bool(p[2])):
             self._add_path(np.asarray(xy, dtype=np.float64).reshape(-1, 2), str(name), selected)
@@ -107,7 +110,13 @@ class PathsOverlay:
             brush=pg.mkBrush(theme.BACKGROUND),
             pen=pg.mkPen(faded, width=2),
         )
-        label = pg.TextItem(name, color=faded, anchor=(0, 1.2))
+        # Paths that start at the same spot stack their names instead of printing them on top
+        # of each other (map units: the map fills the unit square).
+        stacked = sum(
+            1 for s in self._label_starts if np.abs(s - xy[0]).max() < LABEL_STACK_DISTANCE
+        )
+        self._label_starts.append(xy[0])
+        label = pg.TextItem(name, color=faded, anchor=(0, 1.2 + 1.1 * stacked))
         label.setPos(float(xy[0, 0]), float(xy[0, 1]))
         new: list[pg.GraphicsObject] = [curve, start, label]
         if len(xy) >= 2:

@@ -83,6 +83,7 @@ class PathsPanel(QtWidgets.QWidget):
         self.speed = self._spin(0.25, 4.0, 1.0, " ×", "Playback speed")
         self.play_button.clicked.connect(self._on_play_clicked)
         self.stop_button.clicked.connect(self.stopRequested)
+        self.stop_button.setEnabled(False)  # until a path plays (set_playing)
         play_row = self._row(self.play_button, self.stop_button, self.loop_check, self.speed)
 
         # Edit rows.
@@ -260,6 +261,10 @@ class PathsPanel(QtWidgets.QWidget):
             self.exportRequested.emit(path_id, fmt)
 
     # -- internals -----------------------------------------------------------------------
+    def set_playing(self, playing: bool) -> None:
+        """A path plays (or not): Stop is there to stop it (never emits)."""
+        self.stop_button.setEnabled(bool(playing))
+
     def _update_enabled(self) -> None:
         has = bool(self.selected_path())
         for w in (

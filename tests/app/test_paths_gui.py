@@ -156,13 +156,15 @@ def test_looped_play_keeps_going_until_stopped(paths, opened, qtbot):
     duration = paths.library.path(pid).duration_s
     paths.panel.loop_check.setChecked(True)
     paths.panel.speed.setValue(2.0)
+    assert not paths.panel.stop_button.isEnabled()  # nothing to stop yet
     paths.panel.play_button.click()
+    assert paths.panel.stop_button.isEnabled()
     handle = paths.player.handle
     qtbot.waitUntil(lambda: handle.played_s * 2.0 > 1.5 * duration, timeout=10_000)
     assert paths.player.is_playing and not handle.finished
     assert 0 <= paths.player.playhead_s <= duration
     paths.panel.stop_button.click()
-    assert not paths.player.is_playing
+    assert not paths.player.is_playing and not paths.panel.stop_button.isEnabled()
     qtbot.waitUntil(lambda: handle.finished, timeout=5000)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore, QtGui
 
@@ -294,3 +295,15 @@ def test_a_hovered_name_stays_inside_the_map_at_its_edges(view, qtbot):
         qtbot.waitUntil(lambda c=corner: view.hovered_index() == c)
         label = view._hover_label.sceneBoundingRect()
         assert inside.contains(label), (corner, label, inside)
+
+
+def test_names_of_paths_that_start_at_one_spot_do_not_overlap(view, qtbot):
+    view.set_points(np.array([[0.0, 0.0], [1.0, 1.0]], np.float32), ["a", "a"], ["p", "q"])
+    view.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+    qtbot.wait(1)
+    start = np.array([[0.4, 0.4], [0.9, 0.5]], np.float32)
+    view.set_paths([(start, "Path 2", False), (start + 0.01, "Drum Riser", False)])
+    qtbot.wait(1)
+    labels = [i for i in view._paths._items if isinstance(i, pg.TextItem)]
+    first, second = (label.sceneBoundingRect() for label in labels)
+    assert not first.intersects(second)
