@@ -36,9 +36,9 @@ CATEGORY_COLORS: tuple[str, ...] = (
     "#56b4e9",  # sky blue
     "#009e73",  # bluish green
     "#f0e442",  # yellow
-    "#3a8fd9",  # blue (Okabe–Ito #0072b2, lifted)
-    "#d55e00",  # vermillion
+    "#d55e00",  # vermillion (before blue: the 5th group must not look like the 2nd)
     "#cc79a7",  # reddish purple
+    "#3a8fd9",  # blue (Okabe–Ito #0072b2, lifted)
     "#bbbbbb",  # grey
     "#76b7b2",  # Tableau teal
     "#ff9da7",  # Tableau pink
