@@ -17,6 +17,7 @@ import importlib
 import sqlite3
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 # subcommand -> module in latentscape.commands
 COMMANDS: dict[str, str] = {
@@ -33,8 +34,16 @@ COMMANDS: dict[str, str] = {
 EXIT_USER_ERROR = 2
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument error is one line on stderr, exit code 2, like every other user error
+    (argparse prints its usage first); ``--help`` still shows the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="latentscape",
         description="Explore the latent space of neural audio models. "
         "Without a subcommand, opens the app on the built-in demo.",

@@ -258,3 +258,12 @@ def test_a_write_that_fails_mid_import_is_one_clear_error_and_loses_nothing(setu
     with ProjectStore.open(tmp / "p.lsc") as store:
         assert len(store.sounds()) == 8 and len(store.all_latents()) == 8
         assert store._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_argument_errors_are_one_line_too(capsys):
+    for argv in (["render", "-p", "x.lsc"], ["prior", "sample", "--kind", "bad", "-p", "x"]):
+        with pytest.raises(SystemExit) as ended:
+            main(argv)
+        assert ended.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and ": error: " in err and "--help" in err
