@@ -191,6 +191,7 @@ class TorchScriptEngine:
                 f"runs on {self._device} ({torch.cuda.get_device_name(self._device)})"
             )
         self._frame_weights = self._exported_vae_weights() if frame_kernel else None
+        self._decoder_file: Path | None = None
         if self._frame_weights is not None:
             self._notes.append(
                 "a latentscape VAE export: streams through the compiled frame kernel"
@@ -398,6 +399,19 @@ class TorchScriptEngine:
             return np.zeros((self._channels, 0), np.float32)
         y = self._call("decode", torch.from_numpy(np.ascontiguousarray(z.T))[None], None, seed)
         return y[0].numpy()
+
+    def decoder_file(self) -> Path | None:
+        """For an export of our VAE decoded by the frame kernel (mono): a torch-free file a
+        decoder process loads instead of this one (:func:`.vae.frame_stream.
+        private_weights_file`); None for any other model."""
+        if self._frame_weights is None or self._channels != 1:
+            return None
+        if self._decoder_file is None:
+            from .vae.frame_stream import private_weights_file
+
+            latency = _int_attr(self._model, "latency_samples") or 0
+            self._decoder_file = private_weights_file(self, self._frame_weights, latency)
+        return self._decoder_file
 
     def stream_decoder(self, seed: int | None = 0):
         if self._frame_weights is not None:

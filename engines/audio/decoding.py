@@ -37,7 +37,9 @@ def model_file(engine: ModelEngine | None) -> str | None:
     decoder_file = getattr(engine, "decoder_file", None)
     if decoder_file is not None:
         with contextlib.suppress(OSError, LatentscapeError):  # e.g. a full temp folder
-            return str(decoder_file())
+            path = decoder_file()
+            if path is not None:
+                return str(path)
     path = getattr(getattr(engine, "info", None), "path", "")
     return path if path and Path(path).is_file() else None
 

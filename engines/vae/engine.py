@@ -17,9 +17,6 @@ stateless, and each stream decoder owns its state (called from its voice's threa
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-import weakref
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +30,9 @@ from ..torch_runtime import configure_runtime
 from .checkpoint import check_format
 from .fast_stream import FrameWeights
 from .frame_stream import (
-    FRAMES_SUFFIX,
     FrameDecoder,
     FrameStreamDecoder,
-    save_frame_weights,
+    private_weights_file,
     seed_counter,
 )
 from .scripted import NnVae, build_nn_vae
@@ -180,13 +176,10 @@ class VaeEngine:
 
     def decoder_file(self) -> Path:
         """A torch-free file of what streaming needs (:class:`~.frame_stream.FrameEngine`),
-        for a decoder process: written once per engine into a private temp folder (mode 700,
-        never shared with another user or run), removed with the engine or at exit."""
+        for a decoder process: written once per engine (:func:`~.frame_stream.
+        private_weights_file`)."""
         if self._decoder_file is None:
-            folder = tempfile.mkdtemp(prefix="latentscape-decoder-")
-            weakref.finalize(self, shutil.rmtree, folder, True)
-            path = Path(folder) / f"model{FRAMES_SUFFIX}"
-            self._decoder_file = save_frame_weights(self._weights, self.latency_samples, path)
+            self._decoder_file = private_weights_file(self, self._weights, self.latency_samples)
         return self._decoder_file
 
     def sample_prior(

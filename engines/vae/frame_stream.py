@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
+import weakref
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -100,6 +103,14 @@ def save_frame_weights(weights: Any, latency_samples: int, path: str | Path) -> 
     arrays = {name: np.asarray(value) for name, value in vars(weights).items()}
     arrays["latency_samples"] = np.asarray(int(latency_samples))
     return write_atomic(path, lambda tmp: _savez(tmp, arrays))
+
+
+def private_weights_file(owner: object, weights: Any, latency_samples: int) -> Path:
+    """Write ``weights`` for a decoder process into a new private temp folder (mode 700: never
+    another user's or another run's file), removed when ``owner`` is collected or at exit."""
+    folder = tempfile.mkdtemp(prefix="latentscape-decoder-")
+    weakref.finalize(owner, shutil.rmtree, folder, True)
+    return save_frame_weights(weights, latency_samples, Path(folder) / f"model{FRAMES_SUFFIX}")
 
 
 def _savez(tmp: Path, arrays: dict[str, np.ndarray]) -> None:

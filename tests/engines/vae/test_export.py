@@ -91,3 +91,20 @@ def test_export_of_a_non_model_is_a_one_line_error(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert "not a latentscape VAE checkpoint" in err and "\n" not in err
     assert not (tmp_path / "x.ts").exists()
+
+
+@pytest.mark.slow  # compiles TorchScript
+def test_an_export_of_our_vae_gives_the_decoder_process_a_torch_free_file(
+    tmp_path, tiny_checkpoint, nn_model
+):
+    from latentscape.engines.audio.voice_host_process import _load
+
+    out = tmp_path / "model.ts"
+    main(["export", str(tiny_checkpoint), "-o", str(out)])
+    engine = load_model(out)
+    path = engine.decoder_file()
+    assert path is not None and path.name.endswith(".frames.npz")
+    z = np.random.default_rng(2).standard_normal((30, engine.latent_size)).astype(np.float32)
+    got = _load(str(path)).stream_decoder(seed=4).decode(z)
+    np.testing.assert_array_equal(got, engine.stream_decoder(seed=4).decode(z))
+    assert load_model(nn_model()).decoder_file() is None  # any other TorchScript: the file
