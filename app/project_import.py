@@ -72,39 +72,77 @@ class ProjectImport:
         if current is None or current.content_hash != info.content_hash:
             store.set_model(store.relative(info.path), info.content_hash, info.to_dict())
         self._store = store
-        self.skipped = 0  # already in the project (same path, same content)
+        self._skipped = 0  # results already in the project (same path, same content)
+        self._unchanged_sounds = 0  # sounds of files passed over unread (job thread)
         self.added_ids: list[int] = []
         self.reencoded_ids: list[int] = []
         self._key_source: dict[str, int] = {}  # key -> a sound id holding its latents
         # (file identity, key) of the project's sounds with / without latents for this model
         self._same_file = FileIdentity()
-        self._present: set[tuple[str, str]] = set()
+        self._present: dict[tuple[str, str], int] = {}  # -> sound id
         self._missing: dict[tuple[str, str], int] = {}  # -> sound id
         reencode: list[str] = []
+        signature = ":" + (rules or ImportRules()).signature()
+        files: dict[str, list] = {}  # identity -> [size, mtime_ns, sounds, all encoded so]
         sounds = store.sounds()
         for s in sounds:
             key = s.meta.get("key")
             if not key or s.path is None:
                 continue
             full = str(store.resolve(s.path))
+            stat = (s.meta.get("size"), s.meta.get("mtime_ns"))
+            entry = files.setdefault(self._same_file(full), [*stat, 0, True])
+            entry[2] += 1
+            entry[3] &= (
+                s.frames is not None and key.endswith(signature) and stat == tuple(entry[:2])
+            )
             if s.frames is not None:
                 self._key_source.setdefault(key, s.id)
-                self._present.add((self._same_file(full), key))
+                self._present[(self._same_file(full), key)] = s.id
             else:
                 self._missing[(self._same_file(full), key)] = s.id
                 if Path(full).exists() and full not in reencode:
                     reencode.append(full)
         self.generated_without_latents = sum(1 for s in sounds if s.generated and s.frames is None)
+        # Files whose every sound is encoded with this model under these rules, with the size
+        # and mtime they had then: an import passes them over unread (a resumed import of a
+        # big folder read, resampled and hashed every file again: ~2 ms each).
+        self._unchanged = {
+            ident: (size, mtime, count)
+            for ident, (size, mtime, count, ok) in files.items()
+            if ok and size is not None and mtime is not None
+        }
         self._job = ImportJob(
             engine,
             [*reencode, *paths],
             rules=rules,
             known_keys=frozenset(self._key_source),
             seed=seed,
+            skip_file=self._is_unchanged,
         )
 
     def start(self) -> None:
         self._job.start()
+
+    @property
+    def skipped(self) -> int:
+        """Sounds found already in the project (same file, same content), read or not."""
+        return self._skipped + self._unchanged_sounds
+
+    def _is_unchanged(self, path: Path) -> bool:
+        """Job thread: is ``path`` in the project already, as it is now (same size and mtime,
+        every sound encoded with this model under these rules)?"""
+        known = self._unchanged.get(self._same_file(path))
+        if known is None:
+            return False
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if (st.st_size, st.st_mtime_ns) != known[:2]:
+            return False
+        self._unchanged_sounds += known[2]
+        return True
 
     @property
     def missing_count(self) -> int:
@@ -137,26 +175,33 @@ class ProjectImport:
         if not results:
             return []
         new: list[NewSound] = []
+        idents: list[tuple[str, str]] = []  # of ``new``
         with self._store.transaction():
             for r in results:
                 latents = r.latents
                 if latents is None:
                     latents = self._store.latents(self._key_source[r.key])
                 ident = (self._same_file(r.path), r.key)
-                if ident in self._present:
-                    self.skipped += 1
+                if ident in self._present:  # read again: its file's size and mtime now are
+                    self._skipped += 1  # remembered, so the next import passes it over
+                    self._store.update_meta(self._present[ident], _file_meta(r))
                     continue
                 if ident in self._missing:
                     sound_id = self._missing.pop(ident)
                     self._store.put_latents(sound_id, latents)
+                    self._store.update_meta(sound_id, _file_meta(r))
                     self.reencoded_ids.append(sound_id)
-                    self._present.add(ident)
+                    self._present[ident] = sound_id
                     continue
-                self._present.add(ident)
+                if ident in idents:  # one file reached twice in this batch
+                    self._skipped += 1
+                    continue
+                idents.append(ident)
                 new.append(self._new_sound(r, latents, self._store.relative(r.path)))
             ids = self._store.add_sounds(new)
-        for sound, sound_id in zip(new, ids):
+        for sound, sound_id, ident in zip(new, ids, idents):
             self._key_source.setdefault(sound.meta["key"], sound_id)
+            self._present[ident] = sound_id
         self.added_ids.extend(ids)
         return ids
 
@@ -172,7 +217,7 @@ class ProjectImport:
             name=name,
             segment_index=r.segment_index,
             start_s=r.start_s,
-            meta={"key": r.key},
+            meta=_file_meta(r),
         )
 
     def run_to_end(
@@ -219,3 +264,11 @@ class ProjectImport:
         self.cancel()
         with contextlib.suppress(BaseException):
             self._job.wait()
+
+
+def _file_meta(r: ImportedSound) -> dict:
+    """What a sound remembers of its import: its key, and its file's size and mtime then."""
+    meta: dict = {"key": r.key}
+    if r.file_size >= 0:
+        meta["size"], meta["mtime_ns"] = r.file_size, r.file_mtime_ns
+    return meta

@@ -404,6 +404,16 @@ class ProjectStore(ItemsMixin):
                 (int(sound_id), self._model_hash(), *_latent_blob(latents)),
             )
 
+    def update_meta(self, sound_id: int, changes: dict[str, Any]) -> None:
+        """Merge ``changes`` into a sound's ``meta``."""
+        with self.transaction() as c:
+            row = c.execute("SELECT meta FROM sounds WHERE id = ?", (int(sound_id),)).fetchone()
+            if row is not None:
+                meta = {**json.loads(row[0]), **changes}
+                c.execute(
+                    "UPDATE sounds SET meta = ? WHERE id = ?", (json.dumps(meta), int(sound_id))
+                )
+
     def set_tags(self, sound_id: int, tags: Sequence[str]) -> None:
         with self.transaction() as c:
             c.execute(

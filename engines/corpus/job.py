@@ -47,6 +47,8 @@ class ImportedSound:
     duration_s: float
     latents: np.ndarray | None
     reused: bool = False
+    file_size: int = -1  # bytes, and mtime in ns, when the file was read (-1: unknown)
+    file_mtime_ns: int = -1
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class ImportReport:
     elapsed_s: float
     audio_s: float
     files: int
+    unchanged: int = 0  # files passed over unread: ``skip_file`` knew them
 
 
 class JobState(Protocol):
@@ -106,12 +109,14 @@ def run_import(
     rules: ImportRules | None = None,
     known_keys: frozenset[str] | set[str] = frozenset(),
     seed: int | None = 0,
+    skip_file: Callable[[Path], bool] | None = None,
 ) -> ImportReport:
     """Import ``paths`` (files and folders) with ``engine``; every result goes to ``state``.
 
     Bad files are reported with a reason and skipped. Stops between files when
     ``state.is_interruption_requested()``. A model failure (NaN, exception) on one sound marks
-    that file bad; the import goes on.
+    that file bad; the import goes on. A file ``skip_file`` says is already imported, as it is
+    now, is not read at all (counted in ``unchanged``).
     """
     rules = rules or ImportRules()
     start = time.perf_counter()
@@ -123,13 +128,19 @@ def run_import(
     audio_s = 0.0
     bad: list[BadFile] = []
     cancelled = False
+    unchanged = 0
     for done, path in enumerate(files):
         if state.is_interruption_requested():
             cancelled = True
             break
+        if skip_file is not None and skip_file(path):
+            unchanged += 1
+            state.set_progress(done + 1, len(files))
+            continue
         state.set_status(str(path))
         try:
             segments, _ = read_segments(path, engine.sample_rate_hz, engine.channels, rules)
+            st = os.stat(path)  # what the file was when read: a later import may pass it over
             content_hash = file_sha256(path)
             results = []
             for seg in segments:
@@ -149,6 +160,8 @@ def run_import(
                         seg.samples / engine.sample_rate_hz,
                         None if reused else latents,
                         reused,
+                        st.st_size,
+                        st.st_mtime_ns,
                     )
                 )
         except (BadAudioError, ModelRuntimeError) as exc:
@@ -176,6 +189,7 @@ def run_import(
         elapsed_s=time.perf_counter() - start,
         audio_s=audio_s,
         files=len(files),
+        unchanged=unchanged,
     )
 
 
@@ -235,8 +249,10 @@ class ImportJob:
         known_keys: frozenset[str] | set[str] = frozenset(),
         seed: int | None = 0,
         on_progress: Callable[[ImportProgress], None] | None = None,
+        skip_file: Callable[[Path], bool] | None = None,
     ) -> None:
         self._args = (engine, list(paths), rules or ImportRules(), frozenset(known_keys), seed)
+        self._skip_file = skip_file
         self._state = _ThreadState(on_progress=on_progress)
         self._thread: threading.Thread | None = None
         self._report: ImportReport | None = None
@@ -252,7 +268,9 @@ class ImportJob:
     def _work(self) -> None:
         engine, paths, rules, known, seed = self._args
         try:
-            self._report = run_import(engine, paths, self._state, rules, known, seed)
+            self._report = run_import(
+                engine, paths, self._state, rules, known, seed, self._skip_file
+            )
         except BaseException as exc:  # surfaced by wait()/report, never lost in the thread
             self._error = exc
         finally:

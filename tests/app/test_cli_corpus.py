@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -267,3 +268,40 @@ def test_argument_errors_are_one_line_too(capsys):
         assert ended.value.code == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and ": error: " in err and "--help" in err
+
+
+def test_files_imported_before_are_not_read_again_unless_they_changed(setup):
+    """A resumed or repeated import passes over files it has (same size and mtime, every
+    sound encoded with this model under these rules) without reading them."""
+    from latentscape.engines.corpus import ImportRules
+    from latentscape.engines.loader import load_model
+    from latentscape.project_import import ProjectImport
+
+    tmp, model = setup
+    project = tmp / "p.lsc"
+    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", str(project), "--quiet"])
+    engine = load_model(model)
+    with ProjectStore.open(project) as store:
+        again = ProjectImport(store, engine, [str(tmp / "sounds")])
+        report = again.run_to_end()
+    assert (report.files, report.unchanged, report.sounds, again.skipped) == (9, 8, 0, 8)
+    assert [b.path.rsplit("/", 1)[1] for b in report.bad] == ["broken.wav"]  # never stored
+    with ProjectStore.open(project) as store:  # as a project from before sizes were kept
+        for sound in store.sounds():
+            store._conn.execute(
+                "UPDATE sounds SET meta = ? WHERE id = ?",
+                (json.dumps({"key": sound.meta["key"]}), sound.id),
+            )
+        first = ProjectImport(store, engine, [str(tmp / "sounds")]).run_to_end()
+        second = ProjectImport(store, engine, [str(tmp / "sounds")]).run_to_end()
+    assert (first.unchanged, second.unchanged) == (0, 8)  # read once more, then remembered
+
+    changed = tmp / "sounds" / "s3.flac"
+    audio, rate = sf.read(changed, dtype="float32")
+    sf.write(changed, audio[::-1].copy(), rate)  # other content, a new mtime
+    with ProjectStore.open(project) as store:
+        report = ProjectImport(store, engine, [str(tmp / "sounds")]).run_to_end()
+        assert (report.unchanged, report.sounds) == (7, 1)
+        other_cuts = ImportRules(trim_silence=False)  # every file is read again under these
+        report = ProjectImport(store, engine, [str(tmp / "sounds")], rules=other_cuts).run_to_end()
+        assert (report.unchanged, report.sounds) == (0, 8)
