@@ -10,6 +10,7 @@ trainer asks for them, the synthesizer controls measured from each file (:mod:`.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,9 +40,16 @@ def scan_audio_files(folder: str | Path) -> list[Path]:
 
 
 def read_mono(path: Path, sample_rate_hz: int) -> np.ndarray:
-    """``path`` as mono float32 at ``sample_rate_hz`` (at most :data:`MAX_FILE_S` seconds)."""
+    """``path`` as mono float32 at ``sample_rate_hz`` (at most :data:`MAX_FILE_S` seconds).
+
+    A file that is not audio raises the import's :class:`~..corpus.reader.BadAudioError`, with
+    its reasons ("empty file (0 bytes)", "a text file, not audio", …)."""
     import soundfile as sf
 
+    from ..corpus.reader import check_file
+    from ..corpus.rules import ImportRules
+
+    check_file(Path(path), ImportRules(max_file_s=math.inf))  # long files are cropped below
     with sf.SoundFile(str(path)) as f:
         rate = f.samplerate
         frames = min(f.frames, int(MAX_FILE_S * rate)) if f.frames > 0 else -1

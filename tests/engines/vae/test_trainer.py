@@ -121,7 +121,7 @@ def test_cli_trains_then_exports(tmp_path, sound_folder, capsys):
     args = ["train", str(sound_folder), "-o", str(out), "--steps", "1", "--batch-size", "1"]
     assert main([*args, "--pitch-shifts=-1,3"]) == 0  # "=": the value starts with "-"
     printed = capsys.readouterr()
-    assert "skipped broken.wav" in printed.err + printed.out
+    assert "skipped broken.wav: a text file, not audio" in printed.err + printed.out
     assert "mrstft = " in printed.err + printed.out
     record = torch.load(out, weights_only=True)["training"]
     assert record["pitch_shifts"] == [-1.0, 3.0]
