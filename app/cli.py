@@ -55,10 +55,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _join_negative_values(argv: list[str]) -> list[str]:
+    """``--at -0.5,0.5`` as ``--at=-0.5,0.5``: argparse takes a value that starts with "-"
+    and holds a comma for an option, and would say "expected one argument"."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1] == "--at" and arg.startswith("-") and "," in arg:
+            out[-1] = f"--at={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from latentscape.engines.errors import LatentscapeError
 
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(argv or ["gui"])
     name = " ".join(filter(None, (args.command, getattr(args, "prior_action", None))))

@@ -113,7 +113,12 @@ def test_user_errors_exit_2_with_one_line(setup, capsys):
         assert message in err and err.count("\n") == 1
     main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
     render = ["render", "-p", project, "-o", str(tmp / "o.wav")]
-    for at, message in [("0.5,0.5", "no map yet"), ("2,0.5", "unit square"), ("a", "X,Y")]:
+    for at, message in [
+        ("0.5,0.5", "no map yet"),
+        ("2,0.5", "unit square"),
+        ("-0.5,0.5", "unit square"),  # a negative value is read as a value, not an option
+        ("a", "X,Y"),
+    ]:
         assert main([*render, "--at", at]) == 2
         assert message in capsys.readouterr().err
 
