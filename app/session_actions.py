@@ -92,6 +92,8 @@ class SessionActions:
         self.selected_id = -1
         self.preview.clear()
         self.views.banner.clear("error")
+        if not self.imports.running:  # the last import's outcome was about another project
+            self.views.import_progress.clear()
         self.sync.show_snapshot(snap)
         if not is_untitled(snap.store.path):
             self.settings.add_recent_file(snap.store.path)
@@ -146,6 +148,9 @@ class SessionActions:
             banner.show_message(OTHER_MODEL_NOTE, "info")
         elif banner.text() == OTHER_MODEL_NOTE:
             banner.clear()
+        rtf = loaded.info.realtime_factor
+        speed = f", {rtf:.0f}x real time" if rtf else ""
+        self.message.emit(f"Loaded {Path(loaded.path).name}{speed}")
         self.modelLoaded.emit(loaded.info)
 
     def _on_model_error(self, exc: BaseException, tb: str) -> None:

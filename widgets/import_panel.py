@@ -80,6 +80,11 @@ class ImportProgress(QtWidgets.QWidget):
         self._label.setText(text)
         self.setVisible(bool(text) or self.failures_button.isVisible())
 
+    def clear(self) -> None:
+        """Forget the last import (another project is open): hidden, no failures link."""
+        self.set_failed_count(0)
+        self.finish("")
+
     def text(self) -> str:
         return self._label.toolTip() if self._bar.isVisible() else self._label.text()
 

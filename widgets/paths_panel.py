@@ -134,17 +134,18 @@ class PathsPanel(QtWidgets.QWidget):
         self.osc_target = QtWidgets.QLineEdit()
         self.osc_target.setPlaceholderText("host:port")
         self.osc_target.setToolTip("Where OSC goes: host:port (e.g. 127.0.0.1:9000)")
-        self.osc_target.setMaximumWidth(150)
+        self.osc_target.setMinimumWidth(self.osc_target.fontMetrics().horizontalAdvance("0") * 16)
         self.osc_target.editingFinished.connect(self._on_osc_target_edited)
-        export_row = self._row(
-            self.export_button, self.import_button, self.osc_check, self.osc_target
-        )
+        export_row = self._row(self.export_button, self.import_button)
+        osc_row = QtWidgets.QHBoxLayout()  # its own row: the address must be readable
+        osc_row.addWidget(self.osc_check)
+        osc_row.addWidget(self.osc_target, 1)
         manage_row = self._row(self.delete_button, self.undo_button)
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.table, 1)
-        for row in (play_row, trim_row, edit_row, manage_row, export_row):
+        for row in (play_row, trim_row, edit_row, manage_row, export_row, osc_row):
             layout.addLayout(row)
         self._durations: dict[str, float] = {}
         self._update_enabled()

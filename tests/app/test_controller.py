@@ -234,6 +234,9 @@ def test_files_that_fail_to_import_are_listed_with_reasons(opened, qtbot, tmp_pa
     assert dialog is not None and dialog.isVisible()
     assert sorted(p for p, _ in dialog.list.failures()) == sorted(failed)
     dialog.close()
+    c.open_project(c.store.path)  # another project (here: this one again): the outcome goes
+    qtbot.waitUntil(lambda: not c.busy, timeout=30_000)
+    assert not w.import_progress.isVisible() and not w.import_progress.failures_button.isVisible()
 
 
 def test_model_panel_shows_the_model_and_its_controls_reach_the_audio_engine(opened, qtbot):
