@@ -20,10 +20,10 @@ import numpy as np
 import torch
 
 from latentscape.engines.vae.dataset import build_corpus, scan_audio_files
-from latentscape.engines.vae.model import VaeConfig, VaeCore
+from latentscape.engines.vae.model import NEW_MODEL_DEFAULTS, VaeConfig, VaeCore
 from latentscape.engines.vae.optim import Adam, clip_grad_norm
 from latentscape.engines.vae.train_options import TrainOptions
-from latentscape.engines.vae.trainer import NEW_MODEL_DEFAULTS, TrainingModule, control_analyser
+from latentscape.engines.vae.trainer import TrainingModule, control_analyser
 
 SOUNDS = Path(__file__).resolve().parents[1] / "resources" / "demo" / "sounds"
 

@@ -35,6 +35,14 @@ def archive_kind(path: Path) -> str:
     return "unknown"
 
 
+def is_checkpoint_archive(path: Path) -> bool:
+    """True when ``path`` is a torch checkpoint archive (``torch.save``), not TorchScript."""
+    try:
+        return zipfile.is_zipfile(path) and archive_kind(path) == "checkpoint"
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
 def check_model_file(path: Path) -> None:
     """Raise :class:`ModelLoadError` unless ``path`` is a regular, readable, non-empty file.
 

@@ -20,7 +20,7 @@ import torch
 
 from ..atomic_write import check_can_create, write_bytes_atomic
 from ..errors import LatentscapeError
-from ..loader import archive_kind, check_model_file, check_vae_checkpoint
+from ..loader import archive_kind, check_model_file, check_vae_checkpoint, is_checkpoint_archive
 from .scripted import build_nn_vae
 
 # Room kept free beyond the file itself, so that an export never fills the disk to the brim.
@@ -94,19 +94,12 @@ def _check_output(model_path: Path, output: Path) -> None:
             )
         if not output.is_file():
             raise ExportError(f"{output}: not a regular file; give a file name such as model.ts")
-        if _is_checkpoint(output):  # a model to train or export from: never replace it
+        if is_checkpoint_archive(output):  # a model to train or export from: never replace it
             raise ExportError(
                 f"{output}: is a checkpoint, not a TorchScript export; not replacing it "
                 f"(give a name such as {output.with_suffix('.ts').name})"
             )
     check_can_create(output, ExportError)
-
-
-def _is_checkpoint(path: Path) -> bool:
-    try:
-        return zipfile.is_zipfile(path) and archive_kind(path) == "checkpoint"
-    except (zipfile.BadZipFile, OSError):
-        return False
 
 
 def _write(payload: bytes, output: Path) -> None:

@@ -16,37 +16,22 @@ import contextlib
 import math
 import os
 import time
-import zipfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 import torch.distributed as dist
 
-from ..atomic_write import check_can_create
 from ..audio_metrics import Reconstruction
 from ..torch_runtime import pick_device
 from .analysis import analyse_controls, noise_weight
 from .checkpoint import FORMAT, VERSION, load_checkpoint, resume_path, save_atomic
 from .dataset import Corpus, CorpusError, build_corpus, scan_audio_files, split_holdout
 from .losses import SpectralLoss, control_loss, kl_divergence
-from .model import LOUDNESS_GAIN, VaeConfig, VaeCore
+from .model import NEW_MODEL_DEFAULTS, VaeConfig, VaeCore
 from .optim import Adam, WeightAverage, clip_grad_norm
+from .train_checks import check_options
 from .train_options import TrainOptions
-
-# VaeConfig fields for models trained from now on. VaeConfig's own defaults describe the
-# checkpoints written before a field existed (so those load and decode exactly as before).
-# Loudness latent + level skip: held-out spectral convergence 0.803 -> 0.700 against the
-# previous defaults in the same 20 minutes (~2,980 steps each, with per-crop SC and KL 0.0005;
-# see engines/vae/model.py). Harmonic envelope: see the measurements in engines/vae/model.py;
-# harmonic start phases: synthesis.harmonic_start_phases.
-NEW_MODEL_DEFAULTS: dict[str, Any] = {
-    "loudness_latent": True,
-    "loudness_gain": LOUDNESS_GAIN,
-    "envelope_points": 96,
-    "harmonic_phase_seed": 2,
-}
 
 
 class TrainingModule(torch.nn.Module):
@@ -251,102 +236,6 @@ def _say(text: str, enabled: bool) -> None:
         from tqdm import tqdm
 
         tqdm.write(text)
-
-
-# Latent sizes a new model may have: the encoder learns latent_size - fixed_dims dims (at least
-# one); above 64 nothing was measured, and the map and priors get slow.
-MAX_LATENT_SIZE = 64
-# Pitch shifts resample every training sound by 2 ** (s / 12): 24 semitones is already a
-# factor of 4 in length; 1,000 never finished.
-MAX_PITCH_SHIFT = 24.0
-
-
-def min_latent_size(opt: TrainOptions) -> int:
-    """The smallest ``latent_size`` a new model with ``opt``'s options can have."""
-    config = {**NEW_MODEL_DEFAULTS, **opt.model_options}
-    return (2 if config.get("loudness_latent") else 1) + 1
-
-
-def check_options(opt: TrainOptions) -> None:
-    """Raise :class:`CorpusError` (one line naming the flag) for options that cannot train.
-
-    Called before any file is read, so that a mistake costs nothing and destroys nothing.
-    """
-
-    def finite(value: float) -> bool:
-        return isinstance(value, int | float) and math.isfinite(value)
-
-    if opt.minutes is None and opt.steps is None:
-        raise CorpusError("give a budget: --minutes and/or --steps")
-    if opt.steps is not None and opt.steps < 1:
-        raise CorpusError(f"--steps must be at least 1, got {opt.steps}")
-    if opt.minutes is not None and not (finite(opt.minutes) and opt.minutes > 0):
-        raise CorpusError(f"--minutes must be a positive number, got {opt.minutes}")
-    if opt.batch_size < 1:
-        raise CorpusError(f"--batch-size must be at least 1, got {opt.batch_size}")
-    if not (finite(opt.learning_rate) and opt.learning_rate > 0):
-        raise CorpusError(f"--learning-rate must be a positive number, got {opt.learning_rate}")
-    if not (finite(opt.validation_fraction) and 0.0 <= opt.validation_fraction < 1.0):
-        raise CorpusError(
-            f"--validation-fraction must be at least 0 and below 1, got {opt.validation_fraction}"
-        )
-    for flag, value in (
-        ("--kl-weight", opt.kl_weight),
-        ("--control-weight", opt.control_weight),
-        ("--validate-every", opt.validate_every_s),
-    ):
-        if not (finite(value) and value >= 0):
-            raise CorpusError(f"{flag} must be zero or a positive number, got {value}")
-    if not (finite(opt.audio_loss_after) and 0.0 <= opt.audio_loss_after <= 1.0):
-        raise CorpusError(f"--audio-loss-after must be between 0 and 1, got {opt.audio_loss_after}")
-    if not 0 <= opt.seed < 2**32:
-        raise CorpusError(f"--seed must be between 0 and 2**32 - 1, got {opt.seed}")
-    if opt.threads is not None and opt.threads < 1:
-        raise CorpusError(f"--threads must be at least 1, got {opt.threads}")
-    low = min_latent_size(opt)
-    if not opt.resume and not low <= opt.latent_size <= MAX_LATENT_SIZE:
-        raise CorpusError(
-            f"--latent-size {opt.latent_size}: choose {low} to {MAX_LATENT_SIZE} "
-            "(8 to 32 work best)"
-        )
-    for shift in opt.pitch_shifts:
-        if not (finite(shift) and abs(shift) <= MAX_PITCH_SHIFT):
-            raise CorpusError(
-                f"--pitch-shifts {shift:g}: shifts are semitones from "
-                f"-{MAX_PITCH_SHIFT:g} to {MAX_PITCH_SHIFT:g}"
-            )
-    check_output(opt.output, opt.resume)
-
-
-def check_output(output: Path, resume: bool = False) -> None:
-    """Raise :class:`CorpusError` unless training may write ``output`` (and its resume file).
-
-    An existing file is replaced only when it is a latentscape model (an earlier training):
-    anything else there (a project, a sound, a text) is the user's and stays.
-    """
-    from ..loader import archive_kind, check_model_file, check_vae_checkpoint
-
-    output = Path(output)
-    if resume and not resume_path(output).is_file():
-        raise CorpusError(f"no {resume_path(output)} to resume from")
-    if output.is_dir():
-        raise CorpusError(f"{output}: is a folder; give a file name such as model.pt")
-    if output.exists() or output.is_symlink():
-        refuse = CorpusError(
-            f"{output}: exists and is not a latentscape model; not replacing it "
-            "(choose another -o, or remove the file)"
-        )
-        try:
-            check_model_file(output)
-            if not zipfile.is_zipfile(output) or archive_kind(output) != "checkpoint":
-                raise refuse
-            data = torch.load(output, map_location="cpu", weights_only=True)
-            check_vae_checkpoint(data, output.name)
-        except CorpusError:
-            raise
-        except Exception:  # unreadable, damaged, or someone else's: never overwrite it
-            raise refuse from None
-    check_can_create(output, CorpusError)
 
 
 def train(options: TrainOptions) -> dict[str, Any]:

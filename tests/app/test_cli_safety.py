@@ -224,7 +224,7 @@ def test_train_never_replaces_a_file_that_is_not_a_model(sounds, project, tmp_pa
 
 
 def test_train_may_replace_an_earlier_model(checkpoint):
-    from latentscape.engines.vae.trainer import check_output
+    from latentscape.engines.vae.train_checks import check_output
 
     check_output(checkpoint)  # no error: training again over a model is the normal case
 
