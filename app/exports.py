@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from latentscape.engines.atomic_write import write_bytes_atomic
-from latentscape.engines.sound_files import sound_format, write_sound
+from latentscape.engines.sound_files import write_sound
 from latentscape.map_state import MapState, category_of, display_name
 
 
@@ -18,7 +18,7 @@ def export_sound_wav(engine, trajectory: np.ndarray, path: str | Path, seed: int
     the format its name asks for (.wav float, .flac, .ogg; worker thread)."""
     path = Path(path)
     audio = np.asarray(engine.decode(trajectory, seed=seed), np.float32)  # [channels, samples]
-    return write_sound(path, audio.T, engine.sample_rate_hz, *sound_format(path))
+    return write_sound(path, audio.T, engine.sample_rate_hz)
 
 
 def export_map_csv(state: MapState, path: str | Path) -> Path:

@@ -35,7 +35,7 @@ from latentscape.engines.priors import (
     load_prior,
     window_plan,
 )
-from latentscape.engines.sound_files import sound_format, write_sound
+from latentscape.engines.sound_files import write_sound
 from latentscape.engines.torch_runtime import call_seed
 from latentscape.project_store import pack_arrays, unpack_arrays
 from latentscape.widgets.spectrogram_math import magnitude_db, thumbnail
@@ -187,7 +187,7 @@ def write_wav(audio: np.ndarray, sample_rate_hz: int, path) -> None:
     """Write ``audio`` ``[channels, samples]`` (clipped to ±1 first), whole or not at all, in
     the format its name asks for (.wav float, .flac, .ogg)."""
     path = Path(path)
-    write_sound(path, np.clip(audio, -1.0, 1.0).T, sample_rate_hz, *sound_format(path))
+    write_sound(path, np.clip(audio, -1.0, 1.0).T, sample_rate_hz)
 
 
 # -- the project ---------------------------------------------------------------------------------

@@ -54,14 +54,15 @@ class MapSync(QObject):
     def show_snapshot(self, snap: ProjectSnapshot) -> None:
         self.reset()
         state, view = self._c.state, self._c.views.map_view
+        atlas = snap.map.atlas  # read before the state is taken over
         state.adopt(snap.map)
         p = snap.points
         view.set_points(p.xy, p.categories, p.names, p.generated)
         self._update_density()
         self.fit()
-        if snap.atlas is not None and not snap.atlas_was_saved:
-            self._save(snap.store, snap.atlas)
-        if self.auto_refine and snap.atlas is not None and snap.atlas.method == "pca":
+        if atlas is not None and not snap.atlas_was_saved:
+            self._save(snap.store, atlas)
+        if self.auto_refine and atlas is not None and atlas.method == "pca":
             self.refine()
 
     def clear(self) -> None:

@@ -41,12 +41,12 @@ MAX_PREFIX_GROUPS = 10
 class ProjectSnapshot:
     """What the GUI needs to show an opened project.
 
-    ``atlas`` is the saved map, or a fresh PCA preview when the project had none. ``map`` and
-    ``points`` are what the map shows, prepared on the worker for the GUI thread to adopt.
+    ``map`` and ``points`` are what the map shows, prepared on the worker for the GUI thread
+    to adopt; ``map.atlas`` is the saved map, or a fresh PCA preview when the project had none
+    (``atlas_was_saved`` tells which).
     """
 
     store: ProjectStore
-    atlas: Atlas | None
     atlas_was_saved: bool
     model_path: str | None
     load_s: float
@@ -174,7 +174,6 @@ def _snapshot(store: ProjectStore, t0: float) -> ProjectSnapshot:
         map=state,
         points=state.points(),
         store=store,
-        atlas=atlas,
         atlas_was_saved=saved,
         model_path=model_path,
         load_s=time.perf_counter() - t0,

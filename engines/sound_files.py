@@ -51,12 +51,16 @@ def sound_format(path: Path) -> tuple[str, str]:
 
 
 def write_sound(
-    path: Path, audio: np.ndarray, rate_hz: int, fmt: str = "WAV", subtype: str = "FLOAT"
+    path: Path, audio: np.ndarray, rate_hz: int, fmt: str | None = None, subtype: str = ""
 ) -> Path:
     """Write ``audio`` (``[samples, channels]`` or ``[samples]``) to ``path`` whole, or not at
-    all: encoded in memory, then written atomically. Raises LatentscapeError with one line."""
+    all: encoded in memory, then written atomically, in ``fmt``/``subtype`` or, by default,
+    the format the name asks for (:func:`sound_format`). Raises LatentscapeError with one
+    line."""
     import soundfile as sf
 
+    if fmt is None:
+        fmt, subtype = sound_format(path)
     if subtype != "FLOAT":  # integer and lossy formats clip outside [-1, 1] anyway
         audio = np.clip(audio, -1.0, 1.0)
     buffer = io.BytesIO()
