@@ -90,17 +90,18 @@ class ProjectImport:
             if not key or s.path is None:
                 continue
             full = str(store.resolve(s.path))
+            ident = self._same_file(full)
             stat = (s.meta.get("size"), s.meta.get("mtime_ns"))
-            entry = files.setdefault(self._same_file(full), [*stat, 0, True])
+            entry = files.setdefault(ident, [*stat, 0, True])
             entry[2] += 1
             entry[3] &= (
                 s.frames is not None and key.endswith(signature) and stat == tuple(entry[:2])
             )
             if s.frames is not None:
                 self._key_source.setdefault(key, s.id)
-                self._present[(self._same_file(full), key)] = s.id
+                self._present[(ident, key)] = s.id
             else:
-                self._missing[(self._same_file(full), key)] = s.id
+                self._missing[(ident, key)] = s.id
                 if Path(full).exists() and full not in reencode:
                     reencode.append(full)
         self.generated_without_latents = sum(1 for s in sounds if s.generated and s.frames is None)
