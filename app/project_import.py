@@ -11,7 +11,11 @@ What is (not) encoded again:
 - a sound whose key (content hash, segment, rules) is already encoded with this model in the
   project is not encoded again: its latents are copied;
 - the same file at the same path is not added twice, however the path is spelled (links,
-  ``..``: :class:`FileIdentity`);
+  ``..``: :class:`FileIdentity`), nor when another import into the same project (a second
+  CLI run) stored it meanwhile;
+- a file imported before under other cutting rules (segment length, trimming) gets the new
+  cuts beside the old sounds, which stay (paths and gallery items may use them):
+  ``recut_files`` tells which, so the caller can say so;
 - after a model change, the project's sounds that lack latents for the new model and whose
   files still exist are re-encoded into the same sound rows (their ids stay).
 """
@@ -35,6 +39,7 @@ from latentscape.engines.corpus import (
     ImportReport,
     ImportRules,
 )
+from latentscape.project_records import Sound
 from latentscape.project_store import NewSound, ProjectError, ProjectStore
 
 
@@ -84,6 +89,8 @@ class ProjectImport:
         reencode: list[str] = []
         signature = ":" + (rules or ImportRules()).signature()
         files: dict[str, list] = {}  # identity -> [size, mtime_ns, sounds, all encoded so]
+        self._cut_otherwise: set[str] = set()  # identities with sounds cut by other rules
+        self.recut_files: set[str] = set()  # of those, the ones this import cut again
         sounds = store.sounds()
         for s in sounds:
             key = s.meta.get("key")
@@ -93,6 +100,8 @@ class ProjectImport:
             ident = self._same_file(full)
             stat = (s.meta.get("size"), s.meta.get("mtime_ns"))
             entry = files.setdefault(ident, [*stat, 0, True])
+            if not key.endswith(signature):
+                self._cut_otherwise.add(ident)
             entry[2] += 1
             entry[3] &= (
                 s.frames is not None and key.endswith(signature) and stat == tuple(entry[:2])
@@ -187,6 +196,14 @@ class ProjectImport:
                     self._skipped += 1  # remembered, so the next import passes it over
                     self._store.update_meta(self._present[ident], _file_meta(r))
                     continue
+                if ident not in self._missing and ident not in idents:
+                    other = self._added_meanwhile(r, ident)
+                    if other is not None and other.frames is not None:
+                        self._skipped += 1
+                        self._present[ident] = other.id
+                        continue
+                    if other is not None:  # stored without latents for this model
+                        self._missing[ident] = other.id
                 if ident in self._missing:
                     sound_id = self._missing.pop(ident)
                     self._store.put_latents(sound_id, latents)
@@ -198,6 +215,8 @@ class ProjectImport:
                     self._skipped += 1
                     continue
                 idents.append(ident)
+                if ident[0] in self._cut_otherwise:
+                    self.recut_files.add(ident[0])
                 new.append(self._new_sound(r, latents, self._store.relative(r.path)))
             ids = self._store.add_sounds(new)
         for sound, sound_id, ident in zip(new, ids, idents):
@@ -205,6 +224,16 @@ class ProjectImport:
             self._present[ident] = sound_id
         self.added_ids.extend(ids)
         return ids
+
+    def _added_meanwhile(self, r: ImportedSound, ident: tuple[str, str]) -> Sound | None:
+        """A sound of this file and key that another import into this project (a second CLI
+        run) stored after this one read the project, or None. Called inside the write
+        transaction (BEGIN IMMEDIATE): no other writer can add one before the insert."""
+        for s in self._store.sounds_with_content(r.content_hash, r.segment_index):
+            same_key = s.path is not None and s.meta.get("key") == r.key
+            if same_key and self._same_file(self._store.resolve(s.path)) == ident[0]:
+                return s
+        return None
 
     def _new_sound(self, r: ImportedSound, latents: np.ndarray | None, stored: str) -> NewSound:
         path = Path(r.path)

@@ -322,6 +322,15 @@ class ProjectStore(ItemsMixin):
             ).fetchone()
         return self._sound(row) if row is not None else None
 
+    def sounds_with_content(self, content_hash: str, segment_index: int) -> list[Sound]:
+        """The sounds cut from content ``content_hash`` at ``segment_index`` (indexed)."""
+        with self._lock:
+            rows = self._conn.execute(
+                self._SOUND_SQL + " WHERE s.content_hash = ? AND s.segment_index = ?",
+                (self._model_hash(), content_hash, int(segment_index)),
+            ).fetchall()
+        return [self._sound(r) for r in rows]
+
     _SOUND_SQL = (
         "SELECT s.id, s.path, s.content_hash, s.duration_s, s.folder, s.name, s.tags, "
         "s.generated, s.segment_index, s.start_s, s.meta, l.frames FROM sounds s "

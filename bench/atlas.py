@@ -61,18 +61,16 @@ DEMO_MODEL = Path(__file__).resolve().parents[1] / "resources" / "demo" / "model
 
 def real_corpus(n: int, model: str | None) -> tuple[list, str]:
     """``n`` GM notes encoded by ``model`` (a path, or None / "tiny" for the tiny nn~ model)."""
-    from corpus_import import render_notes, tiny_model
+    from corpus_import import first_notes, tiny_model
 
     from latentscape.engines.corpus import ImportJob
     from latentscape.engines.loader import load_model
 
     tmp = Path(tempfile.mkdtemp(prefix="ls-atlas-"))
-    corpus = Path("/tmp/ls-bench-notes")
-    if len(list(corpus.glob("*.flac"))) < n:
-        render_notes(corpus, n)
+    files = first_notes(Path("/tmp/ls-bench-notes"), n)
     tiny = model in (None, "tiny")
     engine = load_model(tiny_model(tmp) if tiny else model)
-    job = ImportJob(engine, sorted(corpus.glob("*.flac"))[:n])
+    job = ImportJob(engine, files)
     job.start()
     job.wait()
     name = "tiny" if tiny else "demo_vae" if Path(model) == DEMO_MODEL else Path(model).stem

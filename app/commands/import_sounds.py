@@ -109,6 +109,11 @@ def run(args: argparse.Namespace) -> int:
             f"note: {not_reencoded} sounds could not be encoded with this model "
             "(their files are missing or unreadable)"
         )
+    if importer.recut_files:
+        print(
+            f"note: {len(importer.recut_files)} files were imported before with other cutting "
+            "rules (--segment-s, --no-trim); their earlier sounds stay beside the new ones"
+        )
     if placed:
         print(f"placed {placed} new sounds on the existing map")
     if importer.generated_without_latents:

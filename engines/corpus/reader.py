@@ -75,6 +75,16 @@ def check_file(path: Path, rules: ImportRules) -> sf._SoundFileInfo:
     except OSError as exc:
         raise BadAudioError(f"cannot read ({exc.strerror})") from None
     if stat.S_ISDIR(st.st_mode):
+        try:
+            os.scandir(path).close()
+        except PermissionError:
+            raise BadAudioError(
+                "a folder that cannot be read (permission denied): none of its files were imported"
+            ) from None
+        except OSError as exc:
+            raise BadAudioError(
+                f"a folder that cannot be read ({exc.strerror}): none of its files were imported"
+            ) from None
         raise BadAudioError("a folder, not a file")
     if not stat.S_ISREG(st.st_mode):
         kind = "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a device or socket"

@@ -44,10 +44,22 @@ class ImportRules:
 
 
 def _walk(folder: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder, followlinks=False):
+    """Audio files under ``folder`` (audio extension, not hidden). A folder that cannot be
+    listed is yielded itself, so that the import lists it as bad with the reason instead of
+    passing over its files in silence."""
+    unlisted: list[Path] = []
+
+    def note(exc: OSError) -> None:
+        unlisted.append(Path(exc.filename))
+
+    for root, dirs, files in os.walk(folder, onerror=note, followlinks=False):
         dirs.sort()
+        yield from unlisted
+        unlisted.clear()
         for name in sorted(files):
-            yield Path(root) / name
+            if Path(name).suffix.lower() in AUDIO_EXTENSIONS and not name.startswith("."):
+                yield Path(root) / name
+    yield from unlisted
 
 
 def scan_paths(paths: Sequence[str | Path]) -> list[Path]:
@@ -55,17 +67,14 @@ def scan_paths(paths: Sequence[str | Path]) -> list[Path]:
 
     Inside folders only files with an audio extension (:data:`AUDIO_EXTENSIONS`, any case) are
     taken, hidden files (``.name``) skipped. The order is stable: sorted within each folder,
-    duplicates removed. A path that does not exist is kept, so the import lists it as bad.
+    duplicates removed. A path that does not exist, and a folder that cannot be listed, are
+    kept, so the import lists them as bad.
     """
     seen: set[str] = set()
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = (
-                f
-                for f in _walk(p)
-                if f.suffix.lower() in AUDIO_EXTENSIONS and not f.name.startswith(".")
-            )
+            found = _walk(p)
         else:
             found = iter([p])
         for f in found:

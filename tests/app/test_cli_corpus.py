@@ -310,3 +310,37 @@ def test_files_imported_before_are_not_read_again_unless_they_changed(setup):
         other_cuts = ImportRules(trim_silence=False)  # every file is read again under these
         report = ProjectImport(store, engine, [str(tmp / "sounds")], rules=other_cuts).run_to_end()
         assert (report.unchanged, report.sounds) == (0, 8)
+
+
+def test_two_imports_of_one_folder_at_once_add_each_sound_once(setup):
+    """Two CLI runs into one project: each read the project before the other wrote, so each
+    thinks every file is new; the second to write finds the first's sounds and adds none."""
+    from latentscape.engines.loader import load_model
+    from latentscape.project_import import ProjectImport
+
+    tmp, model = setup
+    engine = load_model(model)
+    project = tmp / "p.lsc"
+    with ProjectStore.open(project, create=True) as first, ProjectStore.open(project) as second:
+        a = ProjectImport(first, engine, [str(tmp / "sounds")])
+        b = ProjectImport(second, engine, [str(tmp / "sounds")])
+        a.run_to_end()
+        b.run_to_end()
+        assert len(a.added_ids) == 8 and b.added_ids == [] and b.skipped == 8
+    with ProjectStore.open(project) as store:
+        assert len(store.sounds()) == 8
+
+
+def test_importing_again_with_other_cutting_rules_says_the_old_cuts_stay(setup, capsys):
+    tmp, model = setup
+    project = str(tmp / "p.lsc")
+    args = ["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"]
+    assert main(args) == 0
+    capsys.readouterr()
+    assert main([*args, "--no-trim"]) == 0
+    out = capsys.readouterr().out
+    assert "note: 8 files were imported before with other cutting rules" in out
+    assert main([*args, "--no-trim"]) == 0  # nothing new is cut: nothing to say
+    assert "other cutting rules" not in capsys.readouterr().out
+    with ProjectStore.open(project) as store:
+        assert len(store.sounds()) == 16

@@ -162,3 +162,34 @@ def test_one_and_two_sounds_still_map():
     two = InverseMap.build(np.array([[0.2, 0.5], [0.8, 0.5]]), np.array([[0.0], [1.0]], np.float32))
     assert two.frame(0.2, 0.5)[0] == 0.0 and two.frame(0.8, 0.5)[0] == 1.0
     assert 0.0 < two.frame(0.5, 0.5)[0] < 1.0
+
+
+def _noisy_sheet_with_gaps(n: int = 600, dims: int = 8, seed: int = 3):
+    """Sounds in six round patches of the map (empty space between them) whose latents are a
+    smooth field of the position plus noise as large as a sixth of its spread: a real
+    corpus's map, where neighbours on the map are alike but not the same."""
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(0.05, 0.95, (4 * n, 2))
+    centres = rng.uniform(0.15, 0.85, (6, 2))
+    near = np.linalg.norm(pts[:, None] - centres[None], axis=2).min(1) < 0.12
+    pts = pts[near][:n]
+    freq = rng.uniform(1.0, 3.0, (dims, 2))
+    z = 3.0 * np.sin(pts @ freq.T * np.pi) + 0.5 * rng.standard_normal((len(pts), dims))
+    return pts, z.astype(np.float32)
+
+
+def test_drags_stay_closer_to_the_data_than_inverse_distance_weighting():
+    """The gap settling draws empty regions toward real latents; with targets that were
+    themselves blends of many latents (a soft projection 2 spacings wide) drags strayed
+    further from the data than IDW-16's (0.89 vs 0.74 spacings here)."""
+    points, anchors = _noisy_sheet_with_gaps()
+    inv = InverseMap.build(points, anchors)
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(0.05, 0.95, (2, 100, 1, 2))
+    t = np.linspace(0.0, 1.0, 128)[None, :, None]
+    q = (a * (1 - t) + b * t).reshape(-1, 2)
+    d = np.linalg.norm(q[:, None] - points[None], axis=2)
+    nearest = np.argsort(d, axis=1)[:, :16]
+    w = 1.0 / (np.take_along_axis(d, nearest, axis=1) + 1e-9) ** 2
+    idw = np.einsum("mk,mkl->ml", w / w.sum(1, keepdims=True), anchors[nearest])
+    assert _off(inv.frames(q), anchors).mean() < 0.9 * _off(idw, anchors).mean()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import struct
 import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -115,18 +117,13 @@ def test_bad_files_are_refused_with_reasons(tmp_path):
     assert read_segments(tmp_path / "corrupt.wav", rate, 1, RULES)[0]
 
 
-def test_unreadable_file_reason_as_an_ordinary_user(tmp_path):
-    """Permissions: root reads any file, so the check runs in a child that drops to 'nobody'.
+def _as_nobody(task) -> str:
+    """``task()`` (→ str) run in a forked child that drops to the user 'nobody'.
 
-    The file sits in a world-readable folder with mode 000: exactly what a user meets when
-    importing someone else's private file. (Forked child: the interpreter lives under /root,
-    which 'nobody' cannot read, so a fresh subprocess could not even start.)
+    Root reads any file, so permission checks need an ordinary user. (Forked child: the
+    interpreter lives under /root, which 'nobody' cannot read, so a fresh subprocess could
+    not even start.)
     """
-    folder = tempfile.mkdtemp(prefix="ls-perm-")
-    os.chmod(folder, 0o755)
-    path = os.path.join(folder, "private.wav")
-    sf.write(path, _tone(8000, 0.2), 8000)
-    os.chmod(path, 0o000)
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
@@ -135,22 +132,59 @@ def test_unreadable_file_reason_as_an_ordinary_user(tmp_path):
             if os.getuid() == 0:
                 os.setgid(65534)
                 os.setuid(65534)
-            try:
-                check_file(__import__("pathlib").Path(path), RULES)
-                message = "readable"
-            except BadAudioError as exc:
-                message = str(exc)
-            os.write(write_fd, message.encode())
+            os.write(write_fd, task().encode())
         finally:
             os._exit(0)
     os.close(write_fd)
     with os.fdopen(read_fd) as f:
         message = f.read()
     os.waitpid(pid, 0)
+    return message
+
+
+def _reason(path) -> str:
+    try:
+        check_file(Path(path), RULES)
+    except BadAudioError as exc:
+        return str(exc)
+    return "readable"
+
+
+def test_unreadable_file_reason_as_an_ordinary_user(tmp_path):
+    """A file with mode 000 in a world-readable folder: exactly what a user meets when
+    importing someone else's private file."""
+    folder = tempfile.mkdtemp(prefix="ls-perm-")
+    os.chmod(folder, 0o755)
+    path = os.path.join(folder, "private.wav")
+    sf.write(path, _tone(8000, 0.2), 8000)
+    os.chmod(path, 0o000)
+    message = _as_nobody(lambda: _reason(path))
     os.chmod(path, 0o644)
     os.remove(path)
     os.rmdir(folder)
     assert message == "permission denied"
+
+
+def test_a_folder_that_cannot_be_listed_is_listed_as_bad_not_skipped():
+    """A private subfolder (mode 700, another owner) inside a shared folder: its files cannot
+    be found, so the folder itself is what the import reports, with the reason."""
+    folder = Path(tempfile.mkdtemp(prefix="ls-perm-"))
+    os.chmod(folder, 0o755)
+    sf.write(folder / "open.wav", _tone(8000, 0.2), 8000)
+    (folder / "private").mkdir(mode=0o700)
+    sf.write(folder / "private" / "hidden.wav", _tone(8000, 0.2), 8000)
+
+    def scan() -> str:
+        found = scan_paths([folder])
+        return "\n".join(f"{p.relative_to(folder)}: {_reason(p)}" for p in found)
+
+    report = _as_nobody(scan)
+    shutil.rmtree(folder)
+    assert report.splitlines() == [
+        "open.wav: readable",
+        "private: a folder that cannot be read (permission denied): "
+        "none of its files were imported",
+    ]
 
 
 def test_scan_finds_audio_recursively_in_a_stable_order(tmp_path):
