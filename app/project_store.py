@@ -362,6 +362,14 @@ class ProjectStore(ItemsMixin):
             ).fetchone()
         return bool(row[0])
 
+    def sound_paths(self) -> list[str]:
+        """The distinct stored paths of the project's sounds (as stored: see :meth:`resolve`)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT DISTINCT path FROM sounds WHERE path IS NOT NULL"
+            ).fetchall()
+        return [r[0] for r in rows]
+
     def sounds(self) -> list[Sound]:
         with self._lock:
             rows = self._conn.execute(
@@ -462,6 +470,25 @@ class ProjectStore(ItemsMixin):
 
     def put_atlas(self, atlas: Atlas) -> None:
         self.put_map(CURRENT_MAP, atlas.to_arrays(), {"method": atlas.method})
+
+    def put_atlas_with_arrivals(self, atlas: Atlas) -> int:
+        """Store ``atlas`` with every sound that has latents but no place on it added
+        (``Atlas.with_added``: the others stay put); returns how many were added.
+
+        Sounds an import stored while the map was computed (another process) would otherwise
+        be left off it. The placing runs outside the write lock (a UMAP transform takes
+        seconds); the final check and the write are one transaction.
+        """
+        placed = 0
+        while True:
+            with self.transaction():
+                known = set(atlas.sound_ids.tolist())
+                ids = [i for i in self.latent_ids() if i not in known]
+                if not ids:
+                    self.put_atlas(atlas)
+                    return placed
+            atlas = atlas.with_added([self.latents(i) for i in ids], ids)
+            placed += len(ids)
 
     def atlas(self) -> Atlas | None:
         from latentscape.engines.atlas import Atlas

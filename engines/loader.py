@@ -11,6 +11,7 @@ import os
 import pickle
 import stat
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,22 @@ def check_model_file(path: Path) -> None:
         raise ModelLoadError(f"{path}: empty file")
 
 
+def check_archive_intact(path: Path) -> None:
+    """Raise :class:`ModelLoadError` when a member of the zip archive ``path`` fails its CRC.
+
+    torch reads the archive without checking them: a model with flipped bytes loaded and
+    encoded latents off by up to 1388. Reading every member costs ~30 ms for our 4 MB VAE
+    (zlib's CRC lets other threads run).
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        raise ModelLoadError(f"{path.name}: damaged or truncated archive ({exc})") from None
+    if bad is not None:
+        raise ModelLoadError(f"{path.name}: the model file is damaged (checksum mismatch in {bad})")
+
+
 def check_vae_checkpoint(data: Any, name: str) -> None:
     """Raise :class:`ModelLoadError` unless ``data`` is a complete latentscape VAE checkpoint."""
     from .vae.checkpoint import FORMAT, check_format
@@ -131,6 +148,7 @@ def load_model(path: str | Path, **options: Any) -> ModelEngine:
         kind = archive_kind(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise ModelLoadError(f"{path.name}: damaged or truncated archive ({exc})") from None
+    check_archive_intact(path)
     if kind == "torchscript":
         from .torch_runtime import default_device
         from .torchscript_engine import TorchScriptEngine

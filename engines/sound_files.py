@@ -50,6 +50,21 @@ def sound_format(path: Path) -> tuple[str, str]:
     return found
 
 
+def check_replaceable(path: Path) -> None:
+    """Refuse to overwrite an existing ``path`` that is not a sound file (a project, a model,
+    a document): LatentscapeError. A sound file (an earlier render) may be replaced."""
+    import soundfile as sf
+
+    if not path.exists():
+        return
+    try:
+        sf.info(str(path))
+    except Exception:
+        raise LatentscapeError(
+            f"{path}: exists and is not a sound file; not replacing it (give another name)"
+        ) from None
+
+
 def write_sound(
     path: Path, audio: np.ndarray, rate_hz: int, fmt: str | None = None, subtype: str = ""
 ) -> Path:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from pathlib import Path
 
 MIN_SEGMENT_S = 0.1  # shorter pieces are a frame or two of most models: not sounds
+# Each piece is encoded in one call: ~8 MB of memory per second of sound with our VAE (one
+# 20-minute piece took 9.6 GB), so pieces are at most a minute (~0.5 GB).
+MAX_SEGMENT_S = 60.0
+EXIT_NOTHING_IMPORTED = 1  # every file was refused (scripts can tell; errors are 2)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +27,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="audio files or folders")
     p.add_argument("-p", "--project", required=True, help="project file (.lsc)")
     p.add_argument("--model", help="model file (default: the project's model)")
-    p.add_argument("--segment-s", type=float, default=10.0, help="split longer sounds (s)")
+    p.add_argument(
+        "--segment-s",
+        type=float,
+        default=10.0,
+        help=f"split longer sounds (s, at most {MAX_SEGMENT_S:g})",
+    )
     p.add_argument("--max-file-s", type=float, default=600.0, help="refuse longer files (s)")
     p.add_argument("--no-trim", action="store_true", help="keep leading/trailing silence")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
@@ -53,12 +63,18 @@ def run(args: argparse.Namespace) -> int:
 
     project = Path(args.project)
     for path in args.paths:
-        if not Path(path).exists():
-            raise LatentscapeError(f"{path}: no such file or folder")
+        try:
+            os.stat(path)
+        except FileNotFoundError:
+            raise LatentscapeError(f"{path}: no such file or folder") from None
+        except OSError:  # cannot be reached: the import lists it as bad, with the reason
+            pass
     if not scan_paths(args.paths):
         raise LatentscapeError(f"no audio files found in {', '.join(args.paths)}")
-    if not MIN_SEGMENT_S <= args.segment_s < math.inf:
-        raise LatentscapeError(f"--segment-s must be at least {MIN_SEGMENT_S} s")
+    if not MIN_SEGMENT_S <= args.segment_s <= MAX_SEGMENT_S:
+        raise LatentscapeError(
+            f"--segment-s must be between {MIN_SEGMENT_S:g} and {MAX_SEGMENT_S:g} s"
+        )
     if not 0 < args.max_file_s < math.inf:
         raise LatentscapeError("--max-file-s must be a positive number of seconds")
     if args.threads < 1:
@@ -127,6 +143,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {bad.path}: {bad.reason}")
     if report.cancelled:
         print("import cancelled; the sounds finished so far are saved")
+        return 0
+    if report.bad and not (importer.added_ids or importer.reencoded_ids or importer.skipped):
+        print(
+            f"latentscape import: nothing imported: every file was refused ({len(report.bad)} "
+            "listed above)",
+            file=sys.stderr,
+        )
+        return EXIT_NOTHING_IMPORTED
     return 0
 
 
@@ -134,11 +158,4 @@ def _place_on_map(store) -> int:
     """Add the sounds that have latents but no place yet (this import's, and those of an
     import that was interrupted) to the project's map, if it has one; others stay put."""
     atlas = store.atlas()
-    if atlas is None:
-        return 0
-    known = set(atlas.sound_ids.tolist())
-    ids = [i for i in store.latent_ids() if i not in known]
-    if not ids:
-        return 0
-    store.put_atlas(atlas.with_added([store.latents(i) for i in ids], ids))
-    return len(ids)
+    return 0 if atlas is None else store.put_atlas_with_arrivals(atlas)

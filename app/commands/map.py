@@ -58,8 +58,9 @@ def run(args: argparse.Namespace) -> int:
             start = time.perf_counter()
             atlas = Atlas.build(trajectories, ids, method="pca", seed=args.seed, config=config)
             assert atlas is not None
-            store.put_atlas(atlas)
+            arrived = store.put_atlas_with_arrivals(atlas)
             print(f"pca map of {len(ids)} sounds in {time.perf_counter() - start:.2f} s")
+            _say_arrived(arrived)
         if refine:
             bar = tqdm(
                 total=100, unit="%", desc="umap", disable=args.quiet, file=sys.stderr, leave=False
@@ -75,6 +76,12 @@ def run(args: argparse.Namespace) -> int:
             )
             bar.close()
             assert refined is not None
-            store.put_atlas(refined)
+            arrived = store.put_atlas_with_arrivals(refined)
             print(f"umap map of {len(ids)} sounds in {time.perf_counter() - start:.1f} s")
+            _say_arrived(arrived)
     return 0
+
+
+def _say_arrived(count: int) -> None:
+    if count:
+        print(f"placed {count} sounds imported meanwhile on it (run 'map' again to lay all out)")

@@ -4,7 +4,9 @@ Positions are in the map's unit square (0..1 on each axis, y up). ``--kind traje
 (default) plays "what lies here" — a time-aligned blend of the nearby sounds; ``--kind frame``
 holds the single latent frame the scrub voice would play, for ``--seconds``. The output's
 suffix picks the format (.wav float, .flac, .ogg); it is written to a temporary file and
-renamed, so a failed write leaves an earlier file of that name as it was.
+renamed, so a failed write leaves an earlier file of that name as it was. An existing output
+is replaced only when it is a sound file (an earlier render) and not one of the project's own
+sounds.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import argparse
 import math
 from pathlib import Path
 
-# Longest --kind frame render: 600 s of float32 at 48 kHz is 115 MB, decoded in one call.
+# Longest --kind frame render: 600 s of float32 at 48 kHz is 115 MB (decoded in pieces: our
+# VAE peaks at 0.57 GB for 120 s, was 3.0 GB in one call).
 MAX_SECONDS = 600.0
 
 
@@ -63,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
     from latentscape.engines.errors import LatentscapeError
     from latentscape.engines.loader import load_model
-    from latentscape.engines.sound_files import sound_format, write_sound
+    from latentscape.engines.sound_files import check_replaceable, sound_format, write_sound
     from latentscape.project_store import ProjectStore
 
     x, y = parse_position(args.at)
@@ -73,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
         what = "not a folder" if out.parent.exists() else "no such folder"
         raise LatentscapeError(f"{out.parent}: {what}")
     fmt, subtype = sound_format(out)
+    check_replaceable(out)
     with ProjectStore.open(args.project) as store:
+        _refuse_project_sound(store, out)
         model = store.model()
         atlas = store.atlas()
         if model is None or atlas is None:
@@ -99,3 +104,19 @@ def run(args: argparse.Namespace) -> int:
     seconds = audio.shape[1] / engine.sample_rate_hz
     print(f"wrote {out} ({seconds:.2f} s, {engine.sample_rate_hz} Hz, {audio.shape[0]} ch)")
     return 0
+
+
+def _refuse_project_sound(store, out: Path) -> None:
+    """LatentscapeError when ``out`` is the file of one of the project's sounds."""
+    import os
+
+    from latentscape.engines.errors import LatentscapeError
+
+    if not out.exists():
+        return
+    for stored in store.sound_paths():
+        path = store.resolve(stored)
+        if path.name == out.name and path.exists() and os.path.samefile(path, out):
+            raise LatentscapeError(
+                f"{out}: is one of the project's sounds; not replacing it (give another name)"
+            )

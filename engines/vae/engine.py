@@ -38,6 +38,10 @@ from .frame_stream import (
 from .scripted import NnVae, build_nn_vae
 
 KIND = "latentscape-vae"
+# Offline decodes run in pieces of this many frames, the state carried across (the output is
+# the same): one call over a whole trajectory held ~450 bytes per output sample (a 20-minute
+# render was killed for memory at 23 GB); 1024 frames is ~6 s of audio, ~120 MB at a time.
+DECODE_CHUNK_FRAMES = 1024
 
 
 class VaeEngine:
@@ -158,12 +162,14 @@ class VaeEngine:
         z = as_trajectory(trajectory, self.latent_size)
         if z.shape[0] == 0:
             return np.zeros((1, 0), np.float32)
+        pieces = []
         with torch.inference_mode():
             state = self._model.initial_state(1, seed_counter(seed))
-            audio, _ = self._model.decode_stateful(
-                torch.from_numpy(np.ascontiguousarray(z))[None], state
-            )
-        return self._finite(audio, "decode")
+            for start in range(0, z.shape[0], DECODE_CHUNK_FRAMES):
+                chunk = np.ascontiguousarray(z[start : start + DECODE_CHUNK_FRAMES])
+                audio, state = self._model.decode_stateful(torch.from_numpy(chunk)[None], state)
+                pieces.append(self._finite(audio, "decode"))
+        return np.concatenate(pieces, axis=1)
 
     def _finite(self, t: torch.Tensor, method: str) -> np.ndarray:
         out = t.numpy().astype(np.float32, copy=False)

@@ -20,7 +20,13 @@ import torch
 
 from ..atomic_write import check_can_create, write_bytes_atomic
 from ..errors import LatentscapeError
-from ..loader import archive_kind, check_model_file, check_vae_checkpoint, is_checkpoint_archive
+from ..loader import (
+    archive_kind,
+    check_archive_intact,
+    check_model_file,
+    check_vae_checkpoint,
+    is_checkpoint_archive,
+)
 from .scripted import build_nn_vae
 
 # Room kept free beyond the file itself, so that an export never fills the disk to the brim.
@@ -67,6 +73,7 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
             f"{path.name}: not a latentscape checkpoint (export takes a model file written by "
             "'latentscape train')"
         )
+    check_archive_intact(path)
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception:  # torch raises many types here; none is meant for the user
@@ -99,7 +106,20 @@ def _check_output(model_path: Path, output: Path) -> None:
                 f"{output}: is a checkpoint, not a TorchScript export; not replacing it "
                 f"(give a name such as {output.with_suffix('.ts').name})"
             )
+        if not _is_torchscript(output):  # a project, a sound, a document: not ours to replace
+            raise ExportError(
+                f"{output}: exists and is not a TorchScript export; not replacing it "
+                f"(give a new name such as {output.with_suffix('.ts').name})"
+            )
     check_can_create(output, ExportError)
+
+
+def _is_torchscript(path: Path) -> bool:
+    """True when ``path`` is a TorchScript archive (an earlier export, which may be replaced)."""
+    try:
+        return zipfile.is_zipfile(path) and archive_kind(path) == "torchscript"
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 def _write(payload: bytes, output: Path) -> None:

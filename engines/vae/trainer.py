@@ -398,35 +398,47 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
     elapsed_before = elapsed
     metrics: Reconstruction | None = None
     core.train()
-    while not ddp.any((max_steps is not None and step >= max_steps) or elapsed >= budget_s):
-        optimizer.lr = opt.learning_rate * _lr_factor(progress_fraction())
-        audio, feats, controls = corpus.sample_batch(rng, opt.batch_size, min_frames)
-        audio, feats = audio.to(device, non_blocking=True), feats.to(device, non_blocking=True)
-        controls = None if controls is None else controls.to(device, non_blocking=True)
-        kl_w = opt.kl_weight * min(1.0, step / max(1, opt.kl_warmup_steps))
-        with_audio = controls is None or progress_fraction() >= opt.audio_loss_after
-        loss, fit, kl = model(audio, feats, controls, kl_w, with_audio)
-        optimizer.zero_grad()
-        loss.backward()
-        clip_grad_norm(optimizer.params, 2.0)
-        optimizer.step()
-        if average is not None:
-            average.update()
-        step += 1
-        elapsed = elapsed_before + time.monotonic() - loop_start  # wall clock, all included
-        if talk:
-            bar.set_postfix(step=step, fit=f"{fit.item():.3f}", kl=f"{kl.item():.1f}")
-            bar.update(1 if max_steps else int(elapsed) - bar.n)
-        now = time.monotonic()
-        if lead and now - last_val >= opt.validate_every_s:
-            with averaged():
-                metrics = validate(core, val_corpus)
-            if metrics is not None:
-                _say(f"step {step}: validation " + ", ".join(metrics.lines()), talk)
-            last_val = time.monotonic()
-        if lead and now - last_ckpt >= opt.checkpoint_every_s:
+    first_step = step
+    try:
+        while not ddp.any((max_steps is not None and step >= max_steps) or elapsed >= budget_s):
+            optimizer.lr = opt.learning_rate * _lr_factor(progress_fraction())
+            audio, feats, controls = corpus.sample_batch(rng, opt.batch_size, min_frames)
+            audio, feats = audio.to(device, non_blocking=True), feats.to(device, non_blocking=True)
+            controls = None if controls is None else controls.to(device, non_blocking=True)
+            kl_w = opt.kl_weight * min(1.0, step / max(1, opt.kl_warmup_steps))
+            with_audio = controls is None or progress_fraction() >= opt.audio_loss_after
+            loss, fit, kl = model(audio, feats, controls, kl_w, with_audio)
+            optimizer.zero_grad()
+            loss.backward()
+            clip_grad_norm(optimizer.params, 2.0)
+            optimizer.step()
+            if average is not None:
+                average.update()
+            step += 1
+            elapsed = elapsed_before + time.monotonic() - loop_start  # wall clock, all included
+            if talk:
+                bar.set_postfix(step=step, fit=f"{fit.item():.3f}", kl=f"{kl.item():.1f}")
+                bar.update(1 if max_steps else int(elapsed) - bar.n)
+            now = time.monotonic()
+            if lead and now - last_val >= opt.validate_every_s:
+                with averaged():
+                    metrics = validate(core, val_corpus)
+                if metrics is not None:
+                    _say(f"step {step}: validation " + ", ".join(metrics.lines()), talk)
+                last_val = time.monotonic()
+            if lead and now - last_ckpt >= opt.checkpoint_every_s:
+                save(False, metrics)
+                last_ckpt = time.monotonic()
+    except KeyboardInterrupt:  # Ctrl-C: keep what was learned since the last checkpoint
+        bar.close()
+        if lead and step > first_step:
             save(False, metrics)
-            last_ckpt = time.monotonic()
+            _say(
+                f"interrupted at step {step}: wrote {opt.output} and its .resume file; "
+                "continue with --resume",
+                True,
+            )
+        raise
     bar.close()
     result: dict[str, Any] = {"step": step, "seconds": elapsed}
     if lead:

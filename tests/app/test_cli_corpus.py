@@ -104,6 +104,7 @@ def test_user_errors_exit_2_with_one_line(setup, capsys):
         (["import", str(tmp / "sounds"), "--model", str(tmp / "x.ts"), "-p", project], "x.ts"),
         ([*_import(tmp, model, project), "--segment-s", "0.001"], "--segment-s must be"),
         ([*_import(tmp, model, project), "--segment-s", "nan"], "--segment-s must be"),
+        ([*_import(tmp, model, project), "--segment-s", "61"], "--segment-s must be"),
         ([*_import(tmp, model, project), "--max-file-s", "nan"], "--max-file-s must be"),
         ([*_import(tmp, model, project), "--threads", "0"], "--threads must be"),
     ]
@@ -344,3 +345,35 @@ def test_importing_again_with_other_cutting_rules_says_the_old_cuts_stay(setup, 
     assert "other cutting rules" not in capsys.readouterr().out
     with ProjectStore.open(project) as store:
         assert len(store.sounds()) == 16
+
+
+def test_an_import_where_every_file_is_refused_exits_1(setup, capsys):
+    """Scripts can tell that nothing came in (errors exit 2; this is not one: the files are
+    listed with their reasons)."""
+    tmp, model = setup
+    project = str(tmp / "p.lsc")
+    argv = ["import", str(tmp / "sounds" / "broken.wav"), "--model", str(model), "-p", project]
+    assert main([*argv, "--quiet"]) == 1
+    captured = capsys.readouterr()
+    assert "broken.wav: a text file, not audio" in captured.out
+    assert "nothing imported: every file was refused (1 listed above)" in captured.err
+    argv[1] = str(tmp / "sounds")
+    assert main([*argv, "--quiet"]) == 0  # some sounds: success, with the bad one listed
+
+
+def test_a_map_computed_while_an_import_ran_keeps_the_imported_sounds(setup):
+    """`map` reads the latents, lays them out (UMAP: seconds), then stores the map; sounds an
+    import stored meanwhile are placed on it instead of being left off."""
+    from latentscape.engines.atlas import Atlas
+
+    tmp, model = setup
+    project = tmp / "p.lsc"
+    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", str(project), "--quiet"])
+    with ProjectStore.open(project) as store:
+        latents = store.all_latents()
+        early = sorted(latents)[:5]  # what the map had read before the last 3 arrived
+        atlas = Atlas.build([latents[i] for i in early], early, method="pca")
+        assert store.put_atlas_with_arrivals(atlas) == 3
+        stored = store.atlas()
+    assert sorted(stored.sound_ids.tolist()) == sorted(latents)
+    np.testing.assert_array_equal(stored.xy[: len(early)], atlas.xy)  # the others stay put

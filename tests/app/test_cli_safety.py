@@ -77,6 +77,35 @@ def test_export_never_replaces_another_checkpoint(checkpoint, tmp_path, capsys):
     assert other.read_bytes() == before
 
 
+class _Identity(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+
+def earlier_export(path: Path) -> bytes:
+    """A small TorchScript file at ``path`` (what an earlier export leaves); its bytes."""
+    torch.jit.save(torch.jit.script(_Identity()), str(path))
+    return path.read_bytes()
+
+
+def test_export_replaces_an_earlier_export_and_nothing_else(checkpoint, tmp_path, capsys):
+    """A project, a sound, a document under the export's name stay; an earlier export (a
+    TorchScript file) is what ``-o`` may replace."""
+    project = make_project(tmp_path, checkpoint, ("tones",), per=2)
+    sound = next((tmp_path / "sounds" / "tones").iterdir())
+    (tmp_path / "notes.txt").write_bytes(b"mine\n")
+    keep = {p: p.read_bytes() for p in (project, sound, tmp_path / "notes.txt")}
+    for path, data in keep.items():
+        assert main(["export", str(checkpoint), "-o", str(path)]) == 2
+        assert "exists and is not a TorchScript export; not replacing it" in one_error(
+            capsys, "export"
+        )
+        assert path.read_bytes() == data
+    earlier = earlier_export(tmp_path / "model.ts")
+    assert main(["export", str(checkpoint), "-o", str(tmp_path / "model.ts")]) == 0
+    assert (tmp_path / "model.ts").read_bytes() != earlier
+
+
 def test_export_of_a_torchscript_file_says_so_without_torch_warnings(nn_model, tmp_path, capsys):
     ts = nn_model()
     with warnings.catch_warnings():
@@ -99,11 +128,11 @@ def test_export_on_a_full_disk_keeps_the_old_file_and_leaves_no_temporary(
     checkpoint, full_folder, capsys
 ):
     out = full_folder / "model.ts"
-    out.write_bytes(b"an earlier export")
+    earlier = earlier_export(out)
     fill(full_folder)
     assert main(["export", str(checkpoint), "-o", str(out)]) == 2
     assert "model.ts: not enough free space" in one_error(capsys, "export")
-    assert out.read_bytes() == b"an earlier export"
+    assert out.read_bytes() == earlier
     assert sorted(p.name for p in full_folder.iterdir()) == ["filler", "model.ts"]
 
 
@@ -296,6 +325,25 @@ def fill(folder: Path) -> None:
     """Fill the rest of ``folder``'s (tiny) disk with a file named "filler"."""
     with open(folder / "filler", "wb") as f, contextlib.suppress(OSError):
         f.write(bytes(1 << 20))
+
+
+def test_render_replaces_an_earlier_render_but_not_a_project_sound_or_other_file(
+    project, tmp_path, capsys
+):
+    argv = ["render", "-p", str(project), "--kind", "frame", "--at", "0.5,0.5", "-o"]
+    sound = next((tmp_path / "sounds").rglob("*.wav"))
+    (tmp_path / "notes.wav").write_text("not audio\n")
+    keep = {p: p.read_bytes() for p in (sound, tmp_path / "notes.wav")}
+    for path, reason in ((sound, "is one of the project's sounds"), (tmp_path / "notes.wav", "")):
+        assert main([*argv, str(path)]) == 2
+        line = one_error(capsys, "render")
+        assert (reason or "exists and is not a sound file") in line and "not replacing" in line
+        assert path.read_bytes() == keep[path]
+    out = tmp_path / "out.wav"
+    assert main([*argv, str(out)]) == 0
+    first = out.read_bytes()
+    assert main([*argv, str(out), "--seconds", "1"]) == 0  # an earlier render is replaced
+    assert out.read_bytes() != first
 
 
 def test_render_on_a_full_disk_keeps_the_previous_file(project, full_folder, capsys):

@@ -52,6 +52,34 @@ def test_truncated_torchscript(nn_model, tmp_path):
     _one_line(exc)
 
 
+def _flip_middle(path, out, count: int = 2000) -> None:
+    """Copy ``path`` to ``out`` with ``count`` bytes in its middle inverted (bit rot, a bad
+    download): the archive's structure stays readable, one member's CRC no longer holds."""
+    data = bytearray(path.read_bytes())
+    mid = len(data) // 2
+    data[mid : mid + count] = bytes(b ^ 0xFF for b in data[mid : mid + count])
+    out.write_bytes(bytes(data))
+
+
+def test_damaged_bytes_inside_a_model_are_found_not_loaded(nn_model, tmp_path):
+    from latentscape.cli import main
+    from support.vae_models import write_tiny_checkpoint
+
+    checkpoint = write_tiny_checkpoint(tmp_path / "model.pt")
+    for source in (checkpoint, nn_model()):
+        damaged = tmp_path / f"damaged{source.suffix}"
+        _flip_middle(source, damaged, count=min(2000, source.stat().st_size // 8))
+        with pytest.raises(ModelLoadError) as exc:
+            load_model(damaged)
+        line = _one_line(exc)  # stored members fail their CRC, compressed ones inflating
+        assert "the model file is damaged (checksum mismatch in" in line or (
+            "damaged or truncated archive" in line
+        )
+    _flip_middle(checkpoint, tmp_path / "bad.pt", count=2000)
+    assert main(["export", str(tmp_path / "bad.pt"), "-o", str(tmp_path / "bad.ts")]) == 2
+    assert not (tmp_path / "bad.ts").exists()
+
+
 def test_zip_that_is_not_torch(tmp_path):
     with zipfile.ZipFile(tmp_path / "a.ts", "w") as z:
         z.writestr("hello.txt", "hi")

@@ -85,6 +85,21 @@ def test_stream_decoder_equals_one_shot_decode(request, checkpoint, chunk):
         decoder.decode(z[:1])
 
 
+def test_a_long_decode_runs_in_pieces_and_sounds_as_one_call(tiny_checkpoint, monkeypatch):
+    """Offline decodes carry the decoder state from piece to piece (a whole 20-minute sound
+    in one call ran out of memory): cutting the trajectory into pieces of 7 frames changes
+    nothing but float rounding."""
+    from latentscape.engines.vae import engine as vae_engine
+
+    engine = load_model(tiny_checkpoint)
+    z = _latents(48, 8)
+    whole = engine.decode(z, seed=5)
+    monkeypatch.setattr(vae_engine, "DECODE_CHUNK_FRAMES", 7)
+    pieces = engine.decode(z, seed=5)
+    assert pieces.shape == whole.shape
+    np.testing.assert_allclose(pieces, whole, atol=1e-4 * np.abs(whole).max())  # -80 dB
+
+
 @pytest.mark.parametrize("checkpoint", ["tiny_checkpoint", "envelope_checkpoint"])
 def test_a_decode_starts_as_if_the_decoder_had_just_played_silence(request, checkpoint):
     """Training never scores the first frames after a zero decoder state; every training onset

@@ -82,6 +82,32 @@ def test_resume_continues_from_the_last_step(tmp_path, sound_folder):
     assert torch.load(out, weights_only=True)["training"]["step"] == 4
 
 
+def test_ctrl_c_keeps_the_steps_done_and_resume_goes_on_from_there(
+    tmp_path, sound_folder, monkeypatch, capsys
+):
+    """Ctrl-C arrives during the 4th step (well before the first periodic checkpoint): the 3
+    steps done are saved, model and resume file, and --resume continues from step 3."""
+    from latentscape.engines.vae import trainer
+
+    clip = trainer.clip_grad_norm
+    calls = []
+
+    def interrupting_clip(params, max_norm):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return clip(params, max_norm)
+
+    monkeypatch.setattr(trainer, "clip_grad_norm", interrupting_clip)
+    out = tmp_path / "model.pt"
+    with pytest.raises(KeyboardInterrupt):
+        train(_options(sound_folder, out, steps=50))
+    assert "interrupted at step 3: wrote" in capsys.readouterr().out
+    assert torch.load(resume_path(out), weights_only=True)["training"]["step"] == 3
+    monkeypatch.setattr(trainer, "clip_grad_norm", clip)
+    assert train(_options(sound_folder, out, steps=5, resume=True))["step"] == 5
+
+
 def test_control_supervision_options_train_and_are_recorded(tmp_path, sound_folder):
     out = tmp_path / "model.pt"
     result = train(_options(sound_folder, out, steps=4, control_weight=2.0, audio_loss_after=0.5))
