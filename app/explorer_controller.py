@@ -185,20 +185,39 @@ class ExplorerController(SessionActions, QObject):
             or self.imports.running
         )
 
-    def _model_matches(self, latent_size: int) -> bool:
-        return self.model is not None and self.model.engine.latent_size == latent_size
+    def _model_matches(self, latent_size: int, project_latents: bool = True) -> bool:
+        """The loaded model can decode latents of ``latent_size`` dims; for the project's
+        latents (its sounds, the map, priors trained on them) it must also be the project's
+        model or share its latent space (an export of it): another model's latents play as a
+        wrong sound, however many dims they have."""
+        if self.model is None or self.model.engine.latent_size != latent_size:
+            return False
+        return not project_latents or self.decodes_project_latents()
+
+    def decodes_project_latents(self) -> bool:
+        """True when the loaded model reads the project's latent space (or there is no
+        project model to differ from)."""
+        ref = self.store.model() if self.store is not None else None
+        return ref is None or (self.model is not None and ref.space == self.model.info.space)
 
     # -- audio ----------------------------------------------------------------------------
     def _on_audio_started(self, engine) -> None:
         self.live.attach(engine)
 
-    def _playable(self, latent_size: int | None = None) -> object | None:
+    def _playable(
+        self, latent_size: int | None = None, project_latents: bool = True
+    ) -> object | None:
         engine = self.audio.engine
         if engine is None:
             self.message.emit("Audio is starting…" if self.audio.starting else "No audio engine")
             return None
-        if latent_size is not None and not self._model_matches(latent_size):
-            self.message.emit("Load this project's model to hear its sounds")
+        if latent_size is not None and not self._model_matches(latent_size, project_latents):
+            ref = self.store.model() if self.store is not None else None
+            name = Path(ref.path).name if ref is not None else "this project's model"
+            self.message.emit(
+                f"These sounds were encoded with {name}: load it, or import them again "
+                "with this model, to hear them"
+            )
             return None
         return engine
 
@@ -227,9 +246,11 @@ class ExplorerController(SessionActions, QObject):
         self.audition_trajectory(traj)
         self.positionAuditioned.emit(float(x), float(y), traj)
 
-    def audition_trajectory(self, trajectory: np.ndarray) -> bool:
-        """Play any latent trajectory ``[frames, latent_size]`` float32 (galleries, paths)."""
-        audio = self._playable(trajectory.shape[1])
+    def audition_trajectory(self, trajectory: np.ndarray, project_latents: bool = True) -> bool:
+        """Play any latent trajectory ``[frames, latent_size]`` float32 (galleries, paths);
+        ``project_latents``: it is in the project's latent space (not the loaded model's own
+        prior's), so another model cannot play it."""
+        audio = self._playable(trajectory.shape[1], project_latents)
         if audio is None:
             return False
         self.last_voice = audio.audition(trajectory=np.ascontiguousarray(trajectory, np.float32))
@@ -387,11 +408,7 @@ class ExplorerController(SessionActions, QObject):
     def _project_model_differs(self) -> bool:
         """True when the project holds sounds encoded with another model than the loaded one."""
         ref = self.store.model() if self.store is not None else None
-        return (
-            ref is not None
-            and bool(ref.content_hash)
-            and ref.content_hash != self.model.info.content_hash
-        )
+        return ref is not None and bool(ref.content_hash) and ref.space != self.model.info.space
 
     def cancel_import(self) -> None:
         self.imports.cancel()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
 
+from latentscape.engines.priors.saved import TRAINABLE_KINDS
 from latentscape.engines.sound_files import with_suffix
 from latentscape.gallery_jobs import SOURCE_KINDS, Rendered, decode_tile, vary, write_wav
 
@@ -66,7 +67,8 @@ class GalleryTileActions:
     def play_tile(self, name: str, tile_id) -> bool:
         """Hear a tile: its window through the audio engine (as the map plays sounds)."""
         tile = self.tile(name, tile_id)
-        return tile is not None and self.explorer.audition_trajectory(tile.window)
+        from_project = self._sources[name].kind in TRAINABLE_KINDS  # priors on the sounds
+        return tile is not None and self.explorer.audition_trajectory(tile.window, from_project)
 
     def _on_tile_dropped(self, name: str, tile_id, _x: float, _y: float) -> None:
         # The atlas places it among the sounds it resembles (as it does imported sounds).

@@ -35,7 +35,9 @@ class GalleryTraining:
         if engine is None or not trajs:
             self._error("Load a model and import sounds before training a prior")
             return False
-        if any(t.shape[1] != engine.latent_size for t in trajs):
+        if any(t.shape[1] != engine.latent_size for t in trajs) or not (
+            self.explorer.decodes_project_latents()
+        ):
             self._error("This project's sounds were encoded with another model: import them again")
             return False
         rate, hop = engine.sample_rate_hz, engine.hop_samples

@@ -189,6 +189,11 @@ class MainMenus(QtCore.QObject):
         if c.selected_id < 0 or c.model is None:
             self.w.statusBar().showMessage("Select a sound on the map first", 4000)
             return
+        if not c.decodes_project_latents():
+            c.errorOccurred.emit(
+                "export failed: the sound was encoded with another model than the loaded one"
+            )
+            return
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self.w, "Export sound", "", "WAV (*.wav)")
         if path:
             path = with_suffix(path, ".wav")

@@ -16,6 +16,7 @@ Thread: GUI thread only. Install with :func:`attach_paths` (the window owns the 
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -136,7 +137,7 @@ class PathsController(QObject):
             path = self.recorder.stop(
                 name=self.library.next_name(),
                 seed=0 if seed is None else int(seed),
-                model_hash=model.info.content_hash if model is not None else "",
+                model_hash=model.info.space if model is not None else "",
             )
         except LatentscapeError as exc:
             self.c.errorOccurred.emit(str(exc))
@@ -217,10 +218,15 @@ class PathsController(QObject):
             self.c.message.emit("Audio is starting…" if self.c.audio.starting else "No audio")
             return False
         model = self.c.model
-        if model is None or model.engine.latent_size != path.latent_size:
+        other_space = (
+            path.model_hash
+            and model is not None
+            and (path.model_hash not in (model.info.content_hash, model.info.space))
+        )
+        if model is None or model.engine.latent_size != path.latent_size or other_space:
             self.c.errorOccurred.emit(
-                f"'{path.name}' has {path.latent_size} latent dims: load the model it was "
-                "recorded with to hear it"
+                f"'{path.name}' was recorded with another model ({path.latent_size} latent "
+                "dims): load that model to hear it"
             )
             return False
         if self.recording:
@@ -423,10 +429,11 @@ class PathsController(QObject):
         self.map_view.set_paths(drawn)
 
     def _guard(self, fn):
-        """Run ``fn``; a LatentscapeError becomes a one-line error for the user (returns None)."""
+        """Run ``fn``; a LatentscapeError, or a project write that fails (a full disk, a
+        locked file), becomes a one-line error for the user (returns None)."""
         try:
             return fn()
-        except (LatentscapeError, OSError) as exc:
+        except (LatentscapeError, OSError, sqlite3.Error) as exc:
             self.c.errorOccurred.emit(str(exc))
             return None
 

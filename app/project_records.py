@@ -17,6 +17,12 @@ class ModelRef:
     content_hash: str
     info: dict[str, Any]
 
+    @property
+    def space(self) -> str:
+        """The latent space of the project's latents (``ModelInfo.space``): the hash of the
+        checkpoint an export was made from, else the model's own."""
+        return self.info.get("latent_space") or self.content_hash
+
 
 @dataclass(frozen=True)
 class NewSound:

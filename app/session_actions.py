@@ -86,6 +86,8 @@ class SessionActions:
             snap.store.close()
             return
         self.busyChanged.emit("")
+        if self.recording:  # a recording belongs to the project it was made in: finish it
+            self.set_recording(False)  # there, before that project closes
         if self.store is not None and self.store is not snap.store:
             self.store.close()
         self.store = snap.store

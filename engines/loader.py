@@ -7,6 +7,7 @@ Untrusted pickles are never unpickled: checkpoints load with ``torch.load(weight
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import stat
@@ -42,6 +43,26 @@ def is_checkpoint_archive(path: Path) -> bool:
         return zipfile.is_zipfile(path) and archive_kind(path) == "checkpoint"
     except (zipfile.BadZipFile, OSError):
         return False
+
+
+# In a TorchScript export of our VAE (``torch.jit.save`` extra file): the content hash of the
+# checkpoint it was made from, whose latent space it shares (ModelInfo.latent_space).
+LATENT_SPACE_FILE = "latentscape.json"
+
+
+def exported_latent_space(path: Path) -> str:
+    """The checkpoint hash an export names in :data:`LATENT_SPACE_FILE`, or "" (other files)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            name = next(
+                (n for n in archive.namelist() if n.endswith(f"/extra/{LATENT_SPACE_FILE}")), None
+            )
+            if name is None:
+                return ""
+            value = json.loads(archive.read(name)).get("latent_space", "")
+    except (zipfile.BadZipFile, OSError, ValueError, AttributeError):
+        return ""
+    return value if isinstance(value, str) else ""
 
 
 def check_model_file(path: Path) -> None:

@@ -30,10 +30,20 @@ class ModelInfo:
     parameter_count: int
     methods: tuple[str, ...] = ()
     content_hash: str = ""
+    # The content hash of the model whose latent space this one decodes, when that is another
+    # file: a TorchScript export of our VAE names the checkpoint it came from (the latents of
+    # both are the same). Empty: its own (see :attr:`space`).
+    latent_space: str = ""
     realtime_factor: float | None = None
     latency_ms: float | None = None
     measured_chunk_frames: int | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def space(self) -> str:
+        """Which latent space the model reads and writes: models with the same ``space`` can
+        decode each other's latents (a checkpoint and its exports); others cannot."""
+        return self.latent_space or self.content_hash
 
     @property
     def frame_rate_hz(self) -> float:

@@ -42,6 +42,7 @@ import torch
 from .contract import as_trajectory
 from .crossfade_stream import CrossfadeStreamDecoder
 from .errors import ModelLoadError, ModelRuntimeError, one_line
+from .loader import exported_latent_space
 from .model_info import ModelInfo
 from .script_state import StateSlot, StateSlots
 from .torch_runtime import call_seed, configure_runtime, decode_scope, pick_device, seeded
@@ -210,6 +211,7 @@ class TorchScriptEngine:
             parameter_count=self._parameter_count,
             methods=tuple(self._methods),
             content_hash=content_hash,
+            latent_space=exported_latent_space(self._path),
             notes=tuple(self._notes),
         )
 

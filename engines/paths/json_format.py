@@ -7,7 +7,7 @@ Schema, version 1 (docs/path_formats.md has the full description)::
       "version": 1,                   # integer; readers refuse versions newer than theirs
       "name": "swoosh",
       "seed": 0,                      # integer or null (fresh noise)
-      "model_hash": "9f2c…",          # SHA-256 hex of the model file, "" when unknown
+      "model_hash": "9f2c…",          # SHA-256 hex of the model file (an export: its checkpoint's)
       "latent_size": 8,
       "point_count": 3,
       "duration_s": 1.5,              # informative; equals times_s[-1]

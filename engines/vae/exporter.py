@@ -10,6 +10,7 @@ output identical to :class:`~.engine.VaeEngine` (same compiled code, same state 
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import zipfile
@@ -20,7 +21,9 @@ import torch
 
 from ..atomic_write import check_can_create, write_bytes_atomic
 from ..errors import LatentscapeError
+from ..hashing import file_sha256
 from ..loader import (
+    LATENT_SPACE_FILE,
     archive_kind,
     check_archive_intact,
     check_model_file,
@@ -53,7 +56,8 @@ def export_torchscript(model_path: str | Path, output: str | Path) -> Path:
         if name.endswith("_cache"):
             buf.zero_()
     buffer = io.BytesIO()
-    torch.jit.save(scripted, buffer)
+    marker = json.dumps({"latent_space": file_sha256(model_path)})  # same latents as the .pt
+    torch.jit.save(scripted, buffer, _extra_files={LATENT_SPACE_FILE: marker})
     payload = buffer.getvalue()
     _check_loads(payload, scripted, output.name)
     _write(payload, output)

@@ -229,3 +229,26 @@ def test_block_sizes_chosen_in_a_row_start_the_audio_once_after_the_last(
     assert started.args[0] is c.audio.engine and c.audio.engine.block_frames == 512
     assert starts[0] == 256 and starts[-1] == 512 and len(starts) <= 2
     qtbot.waitUntil(lambda: w._audio_label.text() != "audio: starting…", timeout=5000)
+
+
+def test_another_model_of_as_many_dims_does_not_play_the_projects_sounds(
+    opened, qtbot, nn_model, tiny_model
+):
+    """Latents of one model decoded by another are a wrong sound, even with as many dims:
+    the app says which model the sounds need instead of playing them."""
+    c = opened.controller
+    sound = c.state.sounds[0].id
+    with qtbot.waitSignal(c.modelLoaded, timeout=60_000):
+        c.load_model(nn_model(sr=16000, hop=64, latent=4, streaming=True))
+    assert c.model.engine.latent_size == 4 and not c.decodes_project_latents()
+    qtbot.waitUntil(lambda: c.audio.engine is not None, timeout=30_000)
+    voices = c.audio.engine.stats().voices
+    with qtbot.waitSignal(c.message) as said:
+        c.audition_sound(sound)
+    assert f"encoded with {tiny_model.name}: load it" in said.args[0]
+    assert c.audio.engine.stats().voices == voices
+    with qtbot.waitSignal(c.modelLoaded, timeout=60_000):
+        c.load_model(tiny_model)
+    qtbot.waitUntil(lambda: c.audio.engine is not None, timeout=30_000)
+    with qtbot.waitSignal(c.soundAuditioned):
+        c.audition_sound(sound)

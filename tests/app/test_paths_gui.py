@@ -421,7 +421,7 @@ def test_a_looping_path_goes_on_looping_after_the_audio_restarts(paths, opened, 
     paths.play(pid, loop=True, speed=1.0)  # a model of other latents: the loop cannot go on
     with qtbot.waitSignal(c.errorOccurred, timeout=60_000) as refused:
         c.load_model(nn_model(sr=16000, hop=64, latent=6))
-    assert "load the model it was recorded with" in refused.args[0]
+    assert "was recorded with another model" in refused.args[0]
     assert not paths.player.is_playing
 
 
@@ -441,3 +441,29 @@ def test_space_plays_the_path_chosen_in_the_list(paths, opened, qtbot):
     assert started.args == [pid]
     opened.actions_by_name["play_stop"].trigger()  # Space again: stops it
     qtbot.waitUntil(lambda: not c.is_playing(), timeout=5000)
+
+
+@pytest.mark.parametrize("switch", ["open", "new"])
+def test_a_recording_under_way_is_kept_in_its_project_when_another_opens(
+    paths, opened, qtbot, tiny_project, tmp_path, switch
+):
+    """Opening another project (or a new one) while recording: the recording ends and is added
+    to the project it was made in, before that project closes."""
+    import shutil
+
+    from latentscape.project_store import ProjectStore
+
+    c = opened.controller
+    other = tmp_path / "other.lsc"
+    shutil.copy(tiny_project, other)
+    c.set_recording(True)
+    c.audition_position(0.4, 0.4)
+    qtbot.wait(50)
+    c.audition_position(0.6, 0.6)
+    qtbot.wait(50)
+    with qtbot.waitSignal(c.projectOpened, timeout=20_000):
+        c.open_project(other) if switch == "open" else c.new_project()
+    assert not paths.recording
+    with ProjectStore.open(tiny_project) as store:
+        assert [item.name for item in store.items(ITEM_KIND)] == ["Path 1"]
+    assert paths.panel.rows() == [] and c.store.items(ITEM_KIND) == []

@@ -41,6 +41,9 @@ def test_torchscript_engine_reproduces_the_vae_engine(tmp_path, request, checkpo
     native = load_model(path)
     assert isinstance(exported, TorchScriptEngine)
     assert exported.info.can_stream
+    # The export names its checkpoint: the app lets it play the checkpoint's latents.
+    assert exported.info.space == native.info.space == native.info.content_hash
+    assert exported.info.content_hash != native.info.content_hash
     z = np.random.default_rng(0).standard_normal((40, 8)).astype(np.float32)
     np.testing.assert_array_equal(exported.decode(z), native.decode(z))
     audio = np.random.default_rng(1).standard_normal(5000).astype(np.float32) * 0.1
