@@ -38,6 +38,7 @@ class _Polled:
     progress: object
     report: object
     reencoded: int
+    missing: int  # the project's sounds still without latents for this model
 
 
 def _poll_job(job, store, reencoded_seen: int) -> _Polled:
@@ -53,7 +54,10 @@ def _poll_job(job, store, reencoded_seen: int) -> _Polled:
             sounds.append(store.sound(sid))
             latents[sid] = z
     bad = _bad_pairs(job.bad_files())
-    return _Polled(finished, sounds, latents, bad, job.progress, job.report, len(reencoded))
+    missing = int(getattr(job, "missing_count", 0))
+    return _Polled(
+        finished, sounds, latents, bad, job.progress, job.report, len(reencoded), missing
+    )
 
 
 class ImportController(QObject):
@@ -203,7 +207,15 @@ class ImportController(QObject):
             what = "cancelled" if report is not None and report.cancelled else "done"
             again = f", {self._reencoded_seen} encoded again" if self._reencoded_seen else ""
             failed = f", {len(self.failures)} failed" if self.failures else ""
-            self._end(report, f"Import {what}: {added} sounds added{again}{failed}")
+            # Sounds of a model change not encoded again (cancelled, or their files gone) are
+            # off the map until they are: say how many, and what brings them back.
+            left = (
+                f"; {r.missing} sounds are not on the map until they are encoded with this "
+                "model: import their folders again"
+                if r.missing
+                else ""
+            )
+            self._end(report, f"Import {what}: {added} sounds added{again}{failed}{left}")
 
     def _end(self, report, text: str) -> None:
         self._timer.stop()

@@ -52,6 +52,7 @@ class ProjectSnapshot:
     load_s: float
     map: MapState  # the encoded sounds (current model only), in map order
     points: MapPoints
+    unencoded: int = 0  # imported sounds without latents for the project's model: off the map
 
 
 @dataclass(frozen=True)
@@ -111,15 +112,21 @@ def demo_project_path() -> Path | None:
         return shipped
 
 
-def resolve_model_path(model_path: str, project_path: Path) -> str:
-    """Find the project's model: as stored, else beside the project (relative or moved)."""
+def resolve_model_path(model_path: str, project_path: Path, recorded: str = "") -> str:
+    """Find the project's model (worker thread): as stored when absolute, else relative to
+    the project (never to the working directory), else beside the project by name, else at
+    ``recorded`` (the absolute path its ModelInfo kept). When none exists, the path relative
+    to the project, so that the error names a real place."""
     p = Path(model_path)
-    if p.is_absolute() and p.is_file():
-        return str(p)
-    for candidate in (project_path.parent / p, project_path.parent / p.name):
-        if candidate.is_file():
+    folder = project_path.absolute().parent
+    stored = p if p.is_absolute() else folder / p
+    candidates = [stored, folder / p.name]
+    if recorded:
+        candidates.append(Path(recorded))
+    for candidate in candidates:
+        if candidate.is_absolute() and candidate.is_file():
             return str(candidate.resolve())
-    return str(p)
+    return str(stored)
 
 
 def open_project(path: str | Path) -> ProjectSnapshot:
@@ -155,9 +162,14 @@ def new_project(path: str | Path | None = None) -> ProjectSnapshot:
 
 def _snapshot(store: ProjectStore, t0: float) -> ProjectSnapshot:
     ref = store.model()
-    model_path = resolve_model_path(ref.path, store.path) if ref is not None else None
+    model_path = (
+        resolve_model_path(ref.path, store.path, str(ref.info.get("path", "")))
+        if ref is not None
+        else None
+    )
     trajectories = store.all_latents()
-    sounds = [s for s in store.sounds() if s.id in trajectories]
+    every = store.sounds()
+    sounds = [s for s in every if s.id in trajectories]
     atlas = store.atlas()
     saved = atlas is not None
     if atlas is not None:
@@ -177,6 +189,7 @@ def _snapshot(store: ProjectStore, t0: float) -> ProjectSnapshot:
         atlas_was_saved=saved,
         model_path=model_path,
         load_s=time.perf_counter() - t0,
+        unencoded=sum(1 for s in every if s.id not in trajectories and not s.generated),
     )
 
 

@@ -97,12 +97,20 @@ class SessionActions:
         if not self.imports.running:  # the last import's outcome was about another project
             self.views.import_progress.clear()
         self.sync.show_snapshot(snap)
+        left = (
+            f"; {snap.unencoded} sounds are not on the map until they are encoded with its "
+            "model: import their folders again"
+            if snap.unencoded
+            else ""
+        )
+        if left:
+            self.views.banner.show_message(f"Opened {snap.store.path.name}{left}.", "info")
         if not is_untitled(snap.store.path):
             self.settings.add_recent_file(snap.store.path)
             self.settings.last_project = str(snap.store.path)
         self.projectOpened.emit(snap.store)
         self.message.emit(
-            f"Opened {snap.store.path.name}: {len(snap.map)} sounds ({snap.load_s:.2f} s)"
+            f"Opened {snap.store.path.name}: {len(snap.map)} sounds ({snap.load_s:.2f} s){left}"
         )
         model = self._pending_model or snap.model_path
         self._pending_model = None
@@ -115,6 +123,13 @@ class SessionActions:
         self._project_busy = False
         self.busyChanged.emit("")
         self.errorOccurred.emit(str(exc))
+        model, self._pending_model = self._pending_model, None
+        if self._closed:
+            return
+        if model:  # asked for with the project (--model): still load it, or say why not
+            self.load_model(model)
+        elif self.model is None and not self.audio.starting and self.audio.engine is None:
+            self.start_audio()  # the status bar said "audio: starting…" for good
 
     def holds_unsaved_work(self) -> bool:
         """True when the project is an untitled one (in a temp folder) that holds anything:

@@ -252,3 +252,41 @@ def test_another_model_of_as_many_dims_does_not_play_the_projects_sounds(
     qtbot.waitUntil(lambda: c.audio.engine is not None, timeout=30_000)
     with qtbot.waitSignal(c.soundAuditioned):
         c.audition_sound(sound)
+
+
+def test_sounds_left_without_latents_for_the_model_are_counted_on_open(window, qtbot, tiny_project):
+    """A re-encode for a new model that was cancelled leaves sounds off the map: opening the
+    project says how many, and what brings them back."""
+    from latentscape.project_store import ProjectStore
+
+    with ProjectStore.open(tiny_project) as store:
+        ids = [s.id for s in store.sounds()][:3]
+        with store.transaction() as conn:
+            conn.executemany("DELETE FROM latents WHERE sound_id = ?", [(i,) for i in ids])
+    c = window.controller
+    c.sync.auto_refine = False
+    said: list[str] = []
+    c.message.connect(said.append)
+    c.open_project(tiny_project)
+    wait_ready(qtbot, c, points=5)
+    assert len(c.state) == 5
+    opened = [m for m in said if m.startswith("Opened")]
+    assert "; 3 sounds are not on the map until they are encoded with its model" in opened[0]
+    assert "import their folders again" in opened[0]
+
+
+def test_a_project_that_fails_to_open_still_gets_its_model_and_audio(
+    window, qtbot, tmp_path, tiny_model
+):
+    """``latentscape gui bad.lsc --model M``: the error is shown, and the model asked for is
+    still loaded and the audio started (the status bar said "audio: starting…" for good)."""
+    c = window.controller
+    bad = tmp_path / "bad.lsc"
+    bad.write_text("not a project\n")
+    errors: list[str] = []
+    c.errorOccurred.connect(errors.append)
+    with qtbot.waitSignal(c.modelLoaded, timeout=60_000):
+        c.open_project(bad, model=str(tiny_model))
+    assert len(errors) == 1 and "bad.lsc" in errors[0]
+    qtbot.waitUntil(lambda: c.audio.engine is not None, timeout=30_000)
+    assert c.model.path == str(tiny_model)

@@ -231,3 +231,25 @@ def test_damage_found_only_when_reading_names_the_file(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(ProjectError, match=r"damaged\.lsc: the project file is damaged"):
         open_project(path)
+
+
+def test_a_relative_model_path_is_found_from_the_project_not_the_working_directory(
+    tmp_path, monkeypatch
+):
+    from latentscape.project_session import resolve_model_path
+
+    project = tmp_path / "moved" / "p.lsc"
+    project.parent.mkdir()
+    decoy = tmp_path / "cwd" / "models" / "m.ts"  # what the working directory happens to hold
+    decoy.parent.mkdir(parents=True)
+    decoy.write_bytes(b"someone else's model")
+    monkeypatch.chdir(tmp_path / "cwd")
+    recorded = tmp_path / "elsewhere" / "m.ts"  # where the model was when it was imported
+    assert resolve_model_path("models/m.ts", project) == str(project.parent / "models" / "m.ts")
+    recorded.parent.mkdir()
+    recorded.write_bytes(b"the model")
+    assert resolve_model_path("models/m.ts", project, str(recorded)) == str(recorded)
+    beside = project.parent / "models" / "m.ts"
+    beside.parent.mkdir()
+    beside.write_bytes(b"the model, moved with the project")
+    assert resolve_model_path("models/m.ts", project, str(recorded)) == str(beside)
