@@ -157,6 +157,8 @@ class MapSync(QObject):
         lo, hi = xy.min(axis=0).astype(np.float64), xy.max(axis=0).astype(np.float64)
         mid, half = (lo + hi) / 2, np.maximum((hi - lo) / 2, MIN_FIT_HALF_SPAN)
         lo, hi = mid - 1.16 * half, mid + 1.16 * half  # a margin of 8 % of the span each side
+        legend = view.legend_height_fraction()  # room above the points for the legend
+        hi[1] += (hi[1] - lo[1]) * legend / (1.0 - legend)
         x_range, y_range = (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
         view.setRange(xRange=x_range, yRange=y_range, padding=0)
         self._fitted = view.getViewBox().viewRange()

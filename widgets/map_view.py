@@ -69,6 +69,9 @@ class MapView(pg.PlotWidget):
             pen=pg.mkPen(theme.BORDER),
         )
         self._legend.setParentItem(self._vb)
+        # Fixed in its corner: a left drag that starts on it scrubs the map like anywhere else
+        # (pyqtgraph's legend moves with the drag, and was dragged off the view).
+        self._legend.mouseDragEvent = lambda event: event.ignore()
         self._layers = ScatterLayers(plot, self._legend, parent=self)
         self._layers.glideFinished.connect(self._on_glide_finished)
         self._index = PointIndex()
@@ -271,6 +274,15 @@ class MapView(pg.PlotWidget):
         """Index of the point whose dot holds data position (x, y) (within the pick radius of
         ``PICK_RADIUS_PX`` pixels, as clicks), or -1."""
         return self._index.nearest(x, y, self._vb.viewPixelSize(), PICK_RADIUS_PX)
+
+    def legend_height_fraction(self) -> float:
+        """The share of the view's height, from the top, that the legend covers (0 when it is
+        hidden or empty): a fit keeps points out of it."""
+        height = self._vb.height()
+        if not self._legend.isVisible() or height <= 0 or not self._legend.items:
+            return 0.0
+        bottom = self._legend.mapRectToItem(self._vb, self._legend.boundingRect()).bottom()
+        return float(min(max(bottom / height, 0.0), 0.5))
 
     def auto_range(self) -> None:
         self._vb.autoRange(padding=0.05)

@@ -74,7 +74,14 @@ def collect_stats(
     decoder_note: str,
 ) -> AudioStats:
     """Read the counters in ``state`` (any thread); ``streaming_voice_id`` is the scrub or path
-    voice whose queue counts towards the latency (0: none)."""
+    voice whose queue counts towards the latency (0: none).
+
+    The device's share is at least one block: a block is computed whole before any of it
+    plays, however short the latency PortAudio reports (under JACK it reports the server's
+    period, 21.3 ms, also for blocks of 2048 frames, which alone take 42.7 ms at 48 kHz).
+    """
+    if sample_rate_hz > 0:
+        device_latency_s = max(device_latency_s, block_frames / sample_rate_hz)
     if state is None:
         return AudioStats(
             running, device, status_reason, sample_rate_hz, block_frames, 2,

@@ -290,3 +290,25 @@ def test_a_project_that_fails_to_open_still_gets_its_model_and_audio(
     assert len(errors) == 1 and "bad.lsc" in errors[0]
     qtbot.waitUntil(lambda: c.audio.engine is not None, timeout=30_000)
     assert c.model.path == str(tiny_model)
+
+
+def test_a_fitted_map_keeps_its_points_out_from_under_the_legend(opened, qtbot):
+    from PySide6 import QtCore
+
+    c, view = opened.controller, opened.map_view
+    legend = view._legend
+    assert legend.isVisible() and legend.items
+    xy = view.positions()
+    corner = np.array([[xy[:, 0].min(), xy[:, 1].max()]])  # where a point is most covered
+    c.sync.fit()
+    qtbot.wait(50)
+    box = view.mapFromScene(legend.sceneBoundingRect()).boundingRect()
+    assert not any(box.contains(view.view_pos(float(x), float(y))) for x, y in [*xy, *corner])
+    before = legend.pos()  # a left drag that starts on the legend scrubs; the legend stays
+    start = box.center()
+    qtbot.mousePress(view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=start)
+    for k in range(1, 6):
+        qtbot.wait(12)
+        qtbot.mouseMove(view.viewport(), pos=start + QtCore.QPoint(40 * k, 30 * k))
+    qtbot.mouseRelease(view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=start)
+    assert legend.pos() == before

@@ -184,3 +184,17 @@ def test_killing_the_server_mid_stream_leaves_the_app_running(streaming_model, m
             server.wait(10)
         for leftover in glob.glob(f"/dev/shm/jack*{name}*"):
             os.unlink(leftover)
+
+
+@pytest.mark.parametrize(("block", "expected_ms"), [(256, 21.3), (2048, 42.7)])
+def test_the_reported_latency_is_never_under_one_block(block, expected_ms):
+    """PortAudio reports the JACK period (21.3 ms at 1024 frames) whatever our block; a
+    2048-frame block alone takes 42.7 ms at 48 kHz before any of it is heard."""
+    from latentscape.engines.audio.stats import collect_stats
+
+    stats = collect_stats(
+        None, 0, running=True, device="JACK", device_latency_s=1024 / 48000,
+        status_reason="", sample_rate_hz=48000, block_frames=block, elapsed_s=1.0,
+        decoder="thread", decoder_note="",
+    )  # fmt: skip
+    assert stats.device_latency_ms == pytest.approx(expected_ms, abs=0.05)
