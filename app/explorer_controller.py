@@ -166,7 +166,7 @@ class ExplorerController(SessionActions, QObject):
         self.sync.reset()
         self.audio.shutdown()
         if self.store is not None:
-            self.store.close()
+            self._leave(self.store)  # the imports are stopped: an untitled folder goes too
             self.store = None
 
     def _on_warm(self, *_args) -> None:

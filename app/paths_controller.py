@@ -260,8 +260,10 @@ class PathsController(QObject):
         return bool(ok)
 
     def rename(self, path_id: str, name: str) -> None:
-        if path_id in self.library and self._guard(lambda: self.library.rename(path_id, name)):
-            # Called from the table's itemChanged: rebuild the table after the edit completes.
+        if path_id in self.library:
+            self._guard(lambda: self.library.rename(path_id, name))  # a blank name is refused
+            # Called from the table's itemChanged: rebuild the table after the edit completes
+            # (a refused name goes back to the path's own).
             QTimer.singleShot(0, lambda: self._refresh(select=path_id))
 
     def delete(self, path_id: str) -> None:

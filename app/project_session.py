@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.resources
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -32,6 +33,15 @@ def is_untitled(path: str | Path) -> bool:
     folder); a project the user saved as "untitled.lsc" somewhere is theirs."""
     p = Path(path)
     return p.name == UNTITLED and p.parent.name.startswith(UNTITLED_FOLDER_PREFIX)
+
+
+def discard_untitled(path: str | Path) -> None:
+    """Remove an untitled project's private temp folder once it is closed and left (saved
+    elsewhere or let go): each New Project left one behind, latents and all (MBs each).
+    Anything else is left alone."""
+    p = Path(path)
+    if is_untitled(p) and p.parent.parent == Path(tempfile.gettempdir()):
+        shutil.rmtree(p.parent, ignore_errors=True)
 
 
 MAX_PREFIX_GROUPS = 10

@@ -14,6 +14,7 @@ from latentscape.engines.errors import LatentscapeError
 from latentscape.project_session import (
     LoadedModel,
     ProjectSnapshot,
+    discard_untitled,
     is_untitled,
     load_and_measure,
 )
@@ -77,8 +78,15 @@ class SessionActions:
         self.settings.last_project = str(path)
         self.message.emit(f"Saved as {path.name}")
         self.projectOpened.emit(self.store)  # listeners move to the copy before the old closes
-        old.close()
+        self._leave(old)
         return True
+
+    def _leave(self, store: ProjectStore) -> None:
+        """Close a project the window moves away from; an untitled one's temp folder goes
+        too, unless an import still writes into it (it finishes there: the folder stays)."""
+        store.close()
+        if not self.imports.running:
+            discard_untitled(store.path)
 
     def _on_project_read(self, snap: ProjectSnapshot) -> None:
         self._project_busy = False
@@ -89,7 +97,7 @@ class SessionActions:
         if self.recording:  # a recording belongs to the project it was made in: finish it
             self.set_recording(False)  # there, before that project closes
         if self.store is not None and self.store is not snap.store:
-            self.store.close()
+            self._leave(self.store)
         self.store = snap.store
         self.selected_id = -1
         self.preview.clear()

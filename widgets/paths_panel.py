@@ -211,9 +211,8 @@ class PathsPanel(QtWidgets.QWidget):
     def _on_item_changed(self, item: QtWidgets.QTableWidgetItem) -> None:
         if item.column() != 0:
             return
-        name = item.text().strip()
-        if name:
-            self.renameRequested.emit(item.data(_ID_ROLE), name)
+        # A blank name goes too: the controller refuses it and the row gets its name back.
+        self.renameRequested.emit(item.data(_ID_ROLE), item.text().strip())
 
     def set_osc_target(self, host: str, port: int) -> None:
         """Show where OSC goes (never emits)."""

@@ -312,3 +312,22 @@ def test_a_fitted_map_keeps_its_points_out_from_under_the_legend(opened, qtbot):
         qtbot.mouseMove(view.viewport(), pos=start + QtCore.QPoint(40 * k, 30 * k))
     qtbot.mouseRelease(view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=start)
     assert legend.pos() == before
+
+
+def test_an_untitled_projects_temp_folder_goes_when_the_window_leaves_it(
+    window, qtbot, tiny_project
+):
+    c = window.controller
+    c.sync.auto_refine = False
+    with qtbot.waitSignal(c.projectOpened, timeout=20_000):
+        c.new_project()
+    first = c.store.path.parent
+    assert first.is_dir() and first.name.startswith("latentscape-untitled-")
+    with qtbot.waitSignal(c.projectOpened, timeout=20_000):
+        c.open_project(tiny_project)
+    assert not first.exists()
+    with qtbot.waitSignal(c.projectOpened, timeout=20_000):
+        c.new_project()
+    second = c.store.path.parent
+    assert window.close()  # empty: nothing to ask about
+    assert not second.exists()

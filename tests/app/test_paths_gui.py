@@ -195,6 +195,11 @@ def test_edits_and_undo_show_in_the_panel_and_on_the_map(paths, opened, qtbot):
     assert smoothed.duration_s == pytest.approx(kept, abs=1e-9)
     assert panel.rows()[0][0] == "Path 1"
 
+    # A blank name is refused: the row shows the path's name again.
+    with qtbot.waitSignal(c.errorOccurred):
+        panel.table.item(0, 0).setText("   ")
+    qtbot.waitUntil(lambda: panel.rows()[0][0] == "Path 1", timeout=2000)
+    assert view.path_names() == ["Path 1"]
     # Rename in place (the table edit) is saved and drawn.
     panel.table.item(0, 0).setText("sweep")
     qtbot.waitUntil(lambda: view.path_names() == ["sweep"], timeout=2000)
