@@ -13,7 +13,9 @@ disk, a read-only file) and ``OSError`` from a file read or written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -82,6 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except sqlite3.Error as exc:  # damage met deep in a read, a full disk, a read-only project
         print(f"latentscape {name}: error: project file: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:  # the reader went away (``| head``): nothing left to say
+        with contextlib.suppress(OSError):  # keep Python from reporting it again at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:  # a file the command had to read or write
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"latentscape {name}: error: {where}{exc.strerror or exc}", file=sys.stderr)

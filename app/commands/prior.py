@@ -124,8 +124,8 @@ def run_train(args: argparse.Namespace) -> int:
         frames, stride = window_plan(
             ref.info.get("sample_rate_hz", 44100), ref.info.get("hop_samples", 2048)
         )
-        frames = args.prior_frames or frames
-        stride = args.time_stride or stride
+        frames = frames if args.prior_frames is None else args.prior_frames
+        stride = stride if args.time_stride is None else args.time_stride
         windows = LatentWindows.from_trajectories(list(latents.values()), frames, stride)
         prior = create_prior(args.kind, windows.latent_size, frames, stride)
         seconds = None if args.minutes is None else 60.0 * args.minutes
@@ -222,7 +222,6 @@ def run_sample(args: argparse.Namespace) -> int:
         raise PriorError(f"--temperature must be 0 to {MAX_TEMPERATURE:g}, got {args.temperature}")
     _check_threads(args.threads)
     out: Path = args.out
-    _prepare_out_folder(out)
     with _open_store(args.project) as store:
         ref = _model_ref(store)
         engine = load_model(store.resolve(ref.path), threads=args.threads)
@@ -232,10 +231,12 @@ def run_sample(args: argparse.Namespace) -> int:
                 "re-import the sounds and retrain the priors"
             )
         source = _load_source(store, args.kind, engine, ref.content_hash, args.window_frames)
+    _prepare_out_folder(out)  # only once there is something to write into it
     samples = source.sample(args.count, temperature=args.temperature, seed=args.seed)
+    digits = max(2, len(str(len(samples) - 1)))
     for i, window in enumerate(samples.windows):
         audio = engine.decode(window, seed=call_seed(args.seed, i))  # [channels, samples]
-        path = out / f"{args.kind}-seed{args.seed}-{i:02d}.wav"
+        path = out / f"{args.kind}-seed{args.seed}-{i:0{digits}d}.wav"  # sorts in order
         write_sound(path, np.clip(audio.T, -1.0, 1.0), engine.sample_rate_hz, "WAV", "PCM_16")
     latents = io.BytesIO()
     np.save(latents, samples.windows)

@@ -88,6 +88,10 @@ def test_model_prior_samples_without_training(project, tmp_path):
     assert main([*cmd, "--window-frames", "8", "-o", str(out)]) == 0
     audio, _ = sf.read(out / "model-seed0-01.wav")
     assert audio.shape == (8 * HOP,)
+    many = tmp_path / "many"
+    assert main([*cmd[:-1], "120", "--window-frames", "8", "-o", str(many)]) == 0
+    names = sorted(p.name for p in many.glob("*.wav"))
+    assert names[0] == "model-seed0-000.wav" and names[-1] == "model-seed0-119.wav"
 
 
 def test_sampling_an_untrained_kind_is_a_one_line_user_error(project, tmp_path, capsys):
@@ -95,6 +99,14 @@ def test_sampling_an_untrained_kind_is_a_one_line_user_error(project, tmp_path, 
     assert main(cmd) == 2
     err = capsys.readouterr().err.strip()
     assert "no trained gan prior" in err and "\n" not in err
+    assert not (tmp_path / "x").exists()  # no empty folder left behind
+
+
+def test_a_zero_window_is_refused_not_taken_for_the_default(project, capsys):
+    cmd = ["prior", "train", "-p", str(project), "--kind", "gan", "--steps", "2"]
+    for option in ("--prior-frames", "--time-stride"):
+        assert main([*cmd, option, "0"]) == 2
+        assert "error:" in capsys.readouterr().err
 
 
 def test_training_on_a_project_without_sounds_is_a_user_error(tmp_path, nn_model, capsys):
