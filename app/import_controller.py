@@ -39,6 +39,7 @@ class _Polled:
     report: object
     reencoded: int
     missing: int  # the project's sounds still without latents for this model
+    changed: int  # files whose content changed since their import (new sounds beside old)
 
 
 def _poll_job(job, store, reencoded_seen: int) -> _Polled:
@@ -55,8 +56,9 @@ def _poll_job(job, store, reencoded_seen: int) -> _Polled:
             latents[sid] = z
     bad = _bad_pairs(job.bad_files())
     missing = int(getattr(job, "missing_count", 0))
+    changed = len(getattr(job, "changed_files", ()))
     return _Polled(
-        finished, sounds, latents, bad, job.progress, job.report, len(reencoded), missing
+        finished, sounds, latents, bad, job.progress, job.report, len(reencoded), missing, changed
     )
 
 
@@ -215,6 +217,11 @@ class ImportController(QObject):
                 if r.missing
                 else ""
             )
+            if r.changed:
+                left += (
+                    f"; {r.changed} files changed since their import: their earlier sounds "
+                    "stay beside the new ones"
+                )
             self._end(report, f"Import {what}: {added} sounds added{again}{failed}{left}")
 
     def _end(self, report, text: str) -> None:

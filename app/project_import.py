@@ -15,7 +15,8 @@ What is (not) encoded again:
   CLI run) stored it meanwhile;
 - a file imported before under other cutting rules (segment length, trimming) gets the new
   cuts beside the old sounds, which stay (paths and gallery items may use them):
-  ``recut_files`` tells which, so the caller can say so;
+  ``recut_files`` tells which, so the caller can say so; likewise a file whose content
+  changed gets new sounds beside its old ones (``changed_files``);
 - after a model change, the project's sounds that lack latents for the new model and whose
   files still exist are re-encoded into the same sound rows (their ids stay).
 """
@@ -91,6 +92,7 @@ class ProjectImport:
         files: dict[str, list] = {}  # identity -> [size, mtime_ns, sounds, all encoded so]
         self._cut_otherwise: set[str] = set()  # identities with sounds cut by other rules
         self.recut_files: set[str] = set()  # of those, the ones this import cut again
+        self.changed_files: set[str] = set()  # files in the project whose content changed
         sounds = store.sounds()
         for s in sounds:
             key = s.meta.get("key")
@@ -117,6 +119,7 @@ class ProjectImport:
         # Files whose every sound is encoded with this model under these rules, with the size
         # and mtime they had then: an import passes them over unread (a resumed import of a
         # big folder read, resampled and hashed every file again: ~2 ms each).
+        self._known_files = frozenset(files)
         self._unchanged = {
             ident: (size, mtime, count)
             for ident, (size, mtime, count, ok) in files.items()
@@ -217,6 +220,8 @@ class ProjectImport:
                 idents.append(ident)
                 if ident[0] in self._cut_otherwise:
                     self.recut_files.add(ident[0])
+                elif ident[0] in self._known_files:
+                    self.changed_files.add(ident[0])  # a new key, same rules: new content
                 new.append(self._new_sound(r, latents, self._store.relative(r.path)))
             ids = self._store.add_sounds(new)
         for sound, sound_id, ident in zip(new, ids, idents):

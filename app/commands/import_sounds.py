@@ -130,6 +130,11 @@ def run(args: argparse.Namespace) -> int:
             f"note: {len(importer.recut_files)} files were imported before with other cutting "
             "rules (--segment-s, --no-trim); their earlier sounds stay beside the new ones"
         )
+    if importer.changed_files:
+        print(
+            f"note: {len(importer.changed_files)} files changed since they were imported; "
+            "their earlier sounds stay beside the new ones"
+        )
     if placed:
         print(f"placed {placed} new sounds on the existing map")
     if importer.generated_without_latents:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -306,8 +307,10 @@ def test_files_imported_before_are_not_read_again_unless_they_changed(setup):
     audio, rate = sf.read(changed, dtype="float32")
     sf.write(changed, audio[::-1].copy(), rate)  # other content, a new mtime
     with ProjectStore.open(project) as store:
-        report = ProjectImport(store, engine, [str(tmp / "sounds")]).run_to_end()
+        importer = ProjectImport(store, engine, [str(tmp / "sounds")])
+        report = importer.run_to_end()
         assert (report.unchanged, report.sounds) == (7, 1)
+        assert [Path(f).name for f in importer.changed_files] == ["s3.flac"]
         other_cuts = ImportRules(trim_silence=False)  # every file is read again under these
         report = ProjectImport(store, engine, [str(tmp / "sounds")], rules=other_cuts).run_to_end()
         assert (report.unchanged, report.sounds) == (0, 8)
