@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6 import QtCore
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from latentscape.project_import import ProjectImport
@@ -147,7 +148,9 @@ class ImportController(QObject):
 
     def _on_prepare_failed(self, exc: BaseException) -> None:
         self._preparing = False
-        if not self._closed:
+        if self._cancel_early:  # its project was left meanwhile (and closed under it)
+            self._end(None, "Import cancelled: 0 sounds added", announce=False)
+        elif not self._closed:
             self._end(None, f"Import failed: {exc}")
 
     def cancel(self) -> None:
@@ -158,6 +161,33 @@ class ImportController(QObject):
         else:
             return
         self._panel.show_cancelling()
+
+    def stop_into(self, store) -> None:
+        """The window leaves ``store`` (GUI thread, before closing it): an import into it
+        stops now, and the sounds it finished are stored in it first. (It went on writing into
+        the closed project, failing, and its sounds would have joined the next project's map.)
+        """
+        if self._store is not store or not self.running:
+            return
+        if self._job is None:  # still being prepared: it ends as soon as it is
+            self._cancel_early = True
+            return
+        job = self._job
+        job.stop()
+        waited = QtCore.QDeadlineTimer(10_000)
+        while self._polling and not waited.hasExpired():  # a poll writing: let it finish
+            QtCore.QCoreApplication.processEvents(
+                QtCore.QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents, 20
+            )
+        if job is not self._job:  # it ended meanwhile, and said so
+            return
+        r = _poll_job(job, store, self._reencoded_seen)
+        saved = len(self.imported_ids) + len(r.sounds)
+        self._end(
+            r.report,
+            f"Import stopped: {saved} sounds were saved; import the same files again to finish",
+            announce=False,
+        )
 
     def shutdown(self) -> None:
         """Cancel a running import and stop polling (the window is closing)."""
@@ -224,12 +254,15 @@ class ImportController(QObject):
                 )
             self._end(report, f"Import {what}: {added} sounds added{again}{failed}{left}")
 
-    def _end(self, report, text: str) -> None:
+    def _end(self, report, text: str, announce: bool = True) -> None:
+        """The import is over; ``announce``: emit ``importFinished`` (not when its project is
+        being left: nothing of the next one is to be refined for it)."""
         self._timer.stop()
         self._job = None
         self._panel.finish(text)
         self.message.emit(text)
-        self.importFinished.emit(report)
+        if announce:
+            self.importFinished.emit(report)
 
     def show_failures(self) -> None:
         """Open the failed-files dialog (the status bar's "N failed" link)."""

@@ -293,6 +293,10 @@ class ProjectImport:
         assert report is not None
         return report
 
+    def stop(self) -> None:
+        """Cancel the job and wait for its thread to end (any thread but the job's)."""
+        self._stop_job()
+
     def _stop_job(self) -> None:
         """Cancel the job and wait for its thread (whose own error, if any, is dropped: the
         one being raised says more)."""

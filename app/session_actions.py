@@ -8,7 +8,12 @@ the model) run on the TaskRunner; the ``_on_*`` handlers apply results on the GU
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+from PySide6.QtCore import QEventLoop, QTimer
 
 from latentscape.engines.errors import LatentscapeError
 from latentscape.project_session import (
@@ -27,6 +32,36 @@ OTHER_MODEL_NOTE = (
     "This project's sounds were encoded with another model: import them again "
     "to hear them through this one."
 )
+
+
+T = TypeVar("T")
+
+
+def wait_painting(work: Callable[[], T]) -> T:
+    """Run ``work`` on a thread and return its result (or raise its error), keeping the
+    window painting and its timers running meanwhile (GUI thread). User input waits: nothing
+    can start while it runs. For copies of big projects (Save As of 100,000 sounds is seconds
+    of SQLite backup; it froze the window for all of it)."""
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # handed to the GUI thread, raised there
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="latentscape-save", daemon=True)
+    thread.start()
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.timeout.connect(lambda: None if thread.is_alive() else loop.quit())
+    timer.start(5)
+    loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    timer.stop()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]  # type: ignore[return-value]
 
 
 class SessionActions:
@@ -67,12 +102,16 @@ class SessionActions:
         path = Path(path)
         if self.recording:
             self.set_recording(False)
+        store = self.store
+        self.imports.stop_into(store)  # an import under way ends first: the copy holds it all
+        self.busyChanged.emit(f"Saving {path.name}…")
         try:
-            self.store.save_as(path)
-            copy = ProjectStore.open(path)
+            copy = wait_painting(lambda: store.save_as(path) or ProjectStore.open(path))
         except (OSError, sqlite3.Error, LatentscapeError) as exc:
+            self.busyChanged.emit("")
             self.errorOccurred.emit(f"could not save the project as {path.name}: {exc}")
             return False
+        self.busyChanged.emit("")
         old, self.store = self.store, copy
         self.settings.add_recent_file(path)
         self.settings.last_project = str(path)
@@ -82,8 +121,10 @@ class SessionActions:
         return True
 
     def _leave(self, store: ProjectStore) -> None:
-        """Close a project the window moves away from; an untitled one's temp folder goes
-        too, unless an import still writes into it (it finishes there: the folder stays)."""
+        """Close a project the window moves away from: an import into it stops first, with
+        what it finished stored; an untitled one's temp folder goes too (unless an import
+        still being prepared reads it)."""
+        self.imports.stop_into(store)
         store.close()
         if not self.imports.running:
             discard_untitled(store.path)

@@ -385,3 +385,32 @@ def test_an_import_cancelled_while_it_is_prepared_adds_nothing(opened, qtbot, tm
         assert opened.import_progress.text() == "Cancelling…"
     assert not c.imports.running and len(c.store.sounds()) == before
     assert opened.import_progress.text() == "Import cancelled: 0 sounds added"
+
+
+def test_opening_another_project_mid_import_stops_it_into_its_own_project(
+    opened, qtbot, tmp_path, tiny_project
+):
+    """The import's finished sounds are stored in the project it was started for, its
+    polls stop (they wrote into the closed project), and none join the next project's map."""
+    import shutil
+
+    from latentscape.project_store import ProjectStore
+
+    c = opened.controller
+    first = c.store.path
+    other = tmp_path / "other.lsc"
+    shutil.copy(tiny_project, other)
+    write_sounds(tmp_path / "corpus", count=300, seed=5, duration_s=0.5)
+    errors: list[str] = []
+    c.errorOccurred.connect(errors.append)
+    assert c.import_paths([str(tmp_path / "corpus")])
+    qtbot.waitUntil(lambda: len(c.imports.imported_ids) >= 5, timeout=60_000)
+    with qtbot.waitSignal(c.projectOpened, timeout=30_000):
+        c.open_project(other)
+    assert not c.imports.running
+    qtbot.waitUntil(lambda: not c.busy, timeout=30_000)
+    qtbot.wait(300)  # polls that would still come
+    assert len(c.state) == 8 and errors == []
+    with ProjectStore.open(first) as store:
+        stored = len(store.sounds())
+    assert 8 + 5 <= stored < 8 + 300

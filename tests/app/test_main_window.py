@@ -331,3 +331,20 @@ def test_an_untitled_projects_temp_folder_goes_when_the_window_leaves_it(
     second = c.store.path.parent
     assert window.close()  # empty: nothing to ask about
     assert not second.exists()
+
+
+def test_save_as_copies_off_the_gui_thread_while_the_window_paints(opened, qtbot, tmp_path):
+    """The copy (SQLite backup: seconds for a big project) runs on a thread; the window's
+    timers and painting go on meanwhile."""
+    from PySide6.QtCore import QTimer
+
+    c = opened.controller
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(0)
+    copy = tmp_path / "copy.lsc"
+    assert c.save_project_as(copy)
+    timer.stop()
+    assert ticks, "the event loop stood still during Save As"
+    assert c.store.path == copy and len(c.store.sounds()) == 8
