@@ -84,7 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except sqlite3.Error as exc:  # damage met deep in a read, a full disk, a read-only project
         print(f"latentscape {name}: error: project file: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except BrokenPipeError:  # the reader went away (``| head``): nothing left to say
+    except BrokenPipeError as exc:
+        if exc.filename is not None:  # a file the command wrote to: an error like any other
+            print(f"latentscape {name}: error: {exc.filename}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        # The reader of our output went away (``| head``): nothing left to say.
         with contextlib.suppress(OSError):  # keep Python from reporting it again at exit
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

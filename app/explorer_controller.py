@@ -100,6 +100,9 @@ class ExplorerController(SessionActions, QObject):
         # an untitled project's work; without a window, leaving is always fine.
         self.confirm_leave: Callable[[], bool] = lambda: True
         self.store = None
+        # The latent space of the project's model (ModelRef.space; None: no model yet), kept
+        # here: it was read from the project on every scrub move (4-20 ms under an import).
+        self.project_space: str | None = None
         self.model: LoadedModel | None = None
         self.recording = False
         self.selected_id = -1
@@ -127,6 +130,7 @@ class ExplorerController(SessionActions, QObject):
         self.sync = MapSync(self, parent=self)
         self.imports.soundsImported.connect(self.sync.add_sounds)
         self.imports.importFinished.connect(self._refine_after_import)
+        self.imports.importFinished.connect(lambda _report: self.read_project_space())
 
         self._scrub_rest = QTimer(self)  # a drag that stops on a dot plays that sound
         self._scrub_rest.setSingleShot(True)
@@ -197,8 +201,14 @@ class ExplorerController(SessionActions, QObject):
     def decodes_project_latents(self) -> bool:
         """True when the loaded model reads the project's latent space (or there is no
         project model to differ from)."""
+        space = self.project_space
+        return space is None or (self.model is not None and space == self.model.info.space)
+
+    def read_project_space(self) -> None:
+        """Read :attr:`project_space` from the project (GUI thread: when it opens, and when an
+        import, which may give it another model, ends)."""
         ref = self.store.model() if self.store is not None else None
-        return ref is None or (self.model is not None and ref.space == self.model.info.space)
+        self.project_space = ref.space if ref is not None else None
 
     # -- audio ----------------------------------------------------------------------------
     def _on_audio_started(self, engine) -> None:
@@ -390,10 +400,12 @@ class ExplorerController(SessionActions, QObject):
             return False
         if self.store is None:
             self.store = make_new_project().store
+            self.project_space = None
             self.projectOpened.emit(self.store)
         changes_model = self._project_model_differs()
         if not self.imports.start(self.store, self.model.engine, paths):
             return False
+        self.project_space = self.model.info.space  # the import makes it the project's
         if changes_model:  # the import re-encodes the project's sounds: they return as they come
             self.selected_id = -1
             self.preview.clear()
@@ -407,8 +419,7 @@ class ExplorerController(SessionActions, QObject):
 
     def _project_model_differs(self) -> bool:
         """True when the project holds sounds encoded with another model than the loaded one."""
-        ref = self.store.model() if self.store is not None else None
-        return ref is not None and bool(ref.content_hash) and ref.space != self.model.info.space
+        return bool(self.project_space) and self.project_space != self.model.info.space
 
     def cancel_import(self) -> None:
         self.imports.cancel()

@@ -81,7 +81,13 @@ class GalleryTileActions:
         if tile is None:
             self.explorer.message.emit("That tile is gone (the gallery was regenerated)")
             return False
-        if store is None or engine is None or tile.window.shape[1] != engine.latent_size:
+        wrong_space = not self.explorer.decodes_project_latents()  # another model's project
+        if (
+            store is None
+            or engine is None
+            or tile.window.shape[1] != engine.latent_size
+            or (wrong_space)
+        ):
             self._error("Open a project with this model to add generated sounds to it")
             return False
         window = tile.window

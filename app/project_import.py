@@ -75,7 +75,10 @@ class ProjectImport:
     ) -> None:
         info = engine.info
         current = store.model()
-        if current is None or current.content_hash != info.content_hash:
+        # Another model becomes the project's (its sounds are encoded again); an export of the
+        # project's model encodes the same latents, so the project keeps its model, latents
+        # and map.
+        if current is None or current.space != info.space:
             store.set_model(store.relative(info.path), info.content_hash, info.to_dict())
         self._store = store
         self._skipped = 0  # results already in the project (same path, same content)

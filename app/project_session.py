@@ -6,10 +6,10 @@ the returned snapshot. Nothing is shared with the GUI while the work runs.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
 import os
 import re
-import shutil
 import sqlite3
 import tempfile
 import time
@@ -36,12 +36,17 @@ def is_untitled(path: str | Path) -> bool:
 
 
 def discard_untitled(path: str | Path) -> None:
-    """Remove an untitled project's private temp folder once it is closed and left (saved
-    elsewhere or let go): each New Project left one behind, latents and all (MBs each).
-    Anything else is left alone."""
+    """Remove an untitled project and its private temp folder once it is closed and left
+    (saved elsewhere or let go): each New Project left one behind, latents and all (MBs
+    each). Files the user saved into that folder stay, and with them the folder."""
     p = Path(path)
-    if is_untitled(p) and p.parent.parent == Path(tempfile.gettempdir()):
-        shutil.rmtree(p.parent, ignore_errors=True)
+    if not (is_untitled(p) and p.parent.parent == Path(tempfile.gettempdir())):
+        return
+    for leftover in (p, *(p.with_name(p.name + end) for end in ("-journal", "-wal", "-shm"))):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+    with contextlib.suppress(OSError):  # anything else the user saved there stays
+        p.parent.rmdir()
 
 
 MAX_PREFIX_GROUPS = 10

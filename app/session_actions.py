@@ -140,6 +140,7 @@ class SessionActions:
         if self.store is not None and self.store is not snap.store:
             self._leave(self.store)
         self.store = snap.store
+        self.read_project_space()
         self.selected_id = -1
         self.preview.clear()
         self.views.banner.clear("error")

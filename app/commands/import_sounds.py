@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         f"{rate:.1f}x real time); {report.reused} reused, {importer.skipped} already there, "
         f"{len(importer.reencoded_ids)} re-encoded for the new model"
     )
-    if before is not None and before.content_hash != engine.info.content_hash:
+    if before is not None and before.space != engine.info.space:
         print(
             f"the project's model is now {Path(model_path).name} (was {Path(before.path).name}); "
             "run 'latentscape map' to map its sounds with it"
@@ -162,5 +162,5 @@ def run(args: argparse.Namespace) -> int:
 def _place_on_map(store) -> int:
     """Add the sounds that have latents but no place yet (this import's, and those of an
     import that was interrupted) to the project's map, if it has one; others stay put."""
-    atlas = store.atlas()
-    return 0 if atlas is None else store.put_atlas_with_arrivals(atlas)
+    atlas, model = store.atlas(), store.model()
+    return 0 if atlas is None else store.put_atlas_with_arrivals(atlas, model.content_hash)

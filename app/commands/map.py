@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
         raise LatentscapeError(f"--seed must be between 0 and 2**32 - 1, got {args.seed}")
     config = InverseMapConfig(grid_size=args.grid)
     with ProjectStore.open(args.project) as store:
+        model = store.model()
         latents = store.all_latents()
         if not latents:
             raise LatentscapeError(
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
             start = time.perf_counter()
             atlas = Atlas.build(trajectories, ids, method="pca", seed=args.seed, config=config)
             assert atlas is not None
-            arrived = store.put_atlas_with_arrivals(atlas)
+            arrived = store.put_atlas_with_arrivals(atlas, model.content_hash)
             print(f"pca map of {len(ids)} sounds in {time.perf_counter() - start:.2f} s")
             _say_arrived(arrived)
         if refine:
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
             )
             bar.close()
             assert refined is not None
-            arrived = store.put_atlas_with_arrivals(refined)
+            arrived = store.put_atlas_with_arrivals(refined, model.content_hash)
             print(f"umap map of {len(ids)} sounds in {time.perf_counter() - start:.1f} s")
             _say_arrived(arrived)
     return 0

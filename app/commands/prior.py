@@ -193,12 +193,19 @@ def _load_source(store, kind: str, engine, model_hash: str, window_frames: int |
     return prior
 
 
-def _prepare_out_folder(out: Path) -> None:
-    """Make ``out`` (a folder for the samples) or say in one line why it cannot be one."""
+def _check_out_folder(out: Path) -> None:
+    """Refuse at once an ``out`` that cannot be the samples' folder (an existing file)."""
     from latentscape.engines.priors import PriorError
 
     if out.exists() and not out.is_dir():
         raise PriorError(f"{out}: exists and is not a folder; -o names the folder for the sounds")
+
+
+def _prepare_out_folder(out: Path) -> None:
+    """Make ``out`` (a folder for the samples) or say in one line why it cannot be one."""
+    from latentscape.engines.priors import PriorError
+
+    _check_out_folder(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -222,6 +229,7 @@ def run_sample(args: argparse.Namespace) -> int:
         raise PriorError(f"--temperature must be 0 to {MAX_TEMPERATURE:g}, got {args.temperature}")
     _check_threads(args.threads)
     out: Path = args.out
+    _check_out_folder(out)
     with _open_store(args.project) as store:
         ref = _model_ref(store)
         engine = load_model(store.resolve(ref.path), threads=args.threads)

@@ -50,7 +50,8 @@ def _walk(folder: Path) -> Iterator[Path]:
     unlisted: list[Path] = []
 
     def note(exc: OSError) -> None:
-        unlisted.append(Path(exc.filename))
+        if not Path(exc.filename).name.startswith("."):  # hidden, like hidden files: skipped
+            unlisted.append(Path(exc.filename))
 
     for root, dirs, files in os.walk(folder, onerror=note, followlinks=False):
         dirs.sort()

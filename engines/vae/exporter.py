@@ -4,7 +4,10 @@ The file holds :class:`~.scripted.NnVae` compiled with ``torch.jit.script``: ``e
 ``decode``, ``forward``, their ``*_params`` buffers, ``get_methods()``, ``sr``, and streaming
 state in ``*_cache`` buffers (zeroed before saving). It runs in Max/Pd nn~ and any host that
 follows the convention, and :class:`~..torchscript_engine.TorchScriptEngine` loads it back with
-output identical to :class:`~.engine.VaeEngine` (same compiled code, same state at start).
+output identical to :class:`~.engine.VaeEngine` (same compiled code, same state at start; past
+``DECODE_CHUNK_FRAMES`` the engine decodes in pieces and they differ by float rounding, ~1e-7).
+The archive names the checkpoint it came from (:data:`..loader.LATENT_SPACE_FILE`): both read
+and write the same latents.
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ FREE_MARGIN_BYTES = 1 << 20
 
 class ExportError(LatentscapeError):
     """The export could not be written or does not load back."""
+
+
+# Every export's archive holds the scripted code of our VAE under this path.
+OUR_CODE = "/code/__torch__/latentscape/engines/vae/"
 
 
 def export_torchscript(model_path: str | Path, output: str | Path) -> Path:
@@ -110,18 +117,22 @@ def _check_output(model_path: Path, output: Path) -> None:
                 f"{output}: is a checkpoint, not a TorchScript export; not replacing it "
                 f"(give a name such as {output.with_suffix('.ts').name})"
             )
-        if not _is_torchscript(output):  # a project, a sound, a document: not ours to replace
+        if not _is_our_export(output):  # a project, a sound, someone's RAVE model: keep it
             raise ExportError(
-                f"{output}: exists and is not a TorchScript export; not replacing it "
-                f"(give a new name such as {output.with_suffix('.ts').name})"
+                f"{output}: exists and is not an export of a latentscape model; not replacing "
+                f"it (give a new name such as {output.with_suffix('.ts').name})"
             )
     check_can_create(output, ExportError)
 
 
-def _is_torchscript(path: Path) -> bool:
-    """True when ``path`` is a TorchScript archive (an earlier export, which may be replaced)."""
+def _is_our_export(path: Path) -> bool:
+    """True when ``path`` is a TorchScript file this exporter wrote (an earlier export, which
+    may be replaced): its code holds our VAE's modules."""
     try:
-        return zipfile.is_zipfile(path) and archive_kind(path) == "torchscript"
+        if not zipfile.is_zipfile(path) or archive_kind(path) != "torchscript":
+            return False
+        with zipfile.ZipFile(path) as archive:
+            return any(OUR_CODE in name for name in archive.namelist())
     except (zipfile.BadZipFile, OSError):
         return False
 

@@ -368,6 +368,7 @@ def test_a_map_computed_while_an_import_ran_keeps_the_imported_sounds(setup):
     """`map` reads the latents, lays them out (UMAP: seconds), then stores the map; sounds an
     import stored meanwhile are placed on it instead of being left off."""
     from latentscape.engines.atlas import Atlas
+    from latentscape.project_store import ProjectError
 
     tmp, model = setup
     project = tmp / "p.lsc"
@@ -376,7 +377,10 @@ def test_a_map_computed_while_an_import_ran_keeps_the_imported_sounds(setup):
         latents = store.all_latents()
         early = sorted(latents)[:5]  # what the map had read before the last 3 arrived
         atlas = Atlas.build([latents[i] for i in early], early, method="pca")
-        assert store.put_atlas_with_arrivals(atlas) == 3
+        model_hash = store.model().content_hash
+        assert store.put_atlas_with_arrivals(atlas, model_hash) == 3
         stored = store.atlas()
+        with pytest.raises(ProjectError, match="model changed while the map was made"):
+            store.put_atlas_with_arrivals(atlas, "another model's hash")
     assert sorted(stored.sound_ids.tolist()) == sorted(latents)
     np.testing.assert_array_equal(stored.xy[: len(early)], atlas.xy)  # the others stay put

@@ -82,9 +82,22 @@ class _Identity(torch.nn.Module):
         return x
 
 
-def earlier_export(path: Path) -> bytes:
-    """A small TorchScript file at ``path`` (what an earlier export leaves); its bytes."""
+def foreign_torchscript(path: Path) -> bytes:
+    """Someone else's TorchScript model at ``path`` (a RAVE export, say); its bytes."""
     torch.jit.save(torch.jit.script(_Identity()), str(path))
+    return path.read_bytes()
+
+
+def earlier_export(path: Path) -> bytes:
+    """A small stand-in for an earlier export of ours at ``path`` (a TorchScript archive
+    holding our VAE's code path; a real one is ~1 MB); its bytes."""
+    import zipfile
+
+    from latentscape.engines.vae.exporter import OUR_CODE
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(f"model{OUR_CODE}scripted.py", "# an earlier export\n")
+        archive.writestr("model/constants.pkl", b"")
     return path.read_bytes()
 
 
@@ -97,13 +110,20 @@ def test_export_replaces_an_earlier_export_and_nothing_else(checkpoint, tmp_path
     keep = {p: p.read_bytes() for p in (project, sound, tmp_path / "notes.txt")}
     for path, data in keep.items():
         assert main(["export", str(checkpoint), "-o", str(path)]) == 2
-        assert "exists and is not a TorchScript export; not replacing it" in one_error(
+        assert "exists and is not an export of a latentscape model; not replacing" in one_error(
             capsys, "export"
         )
         assert path.read_bytes() == data
-    earlier = earlier_export(tmp_path / "model.ts")
-    assert main(["export", str(checkpoint), "-o", str(tmp_path / "model.ts")]) == 0
-    assert (tmp_path / "model.ts").read_bytes() != earlier
+    foreign = foreign_torchscript(tmp_path / "rave.ts")
+    assert main(["export", str(checkpoint), "-o", str(tmp_path / "rave.ts")]) == 2
+    assert "rave.ts: exists and is not an export of a latentscape model" in one_error(
+        capsys, "export"
+    )
+    assert (tmp_path / "rave.ts").read_bytes() == foreign
+    out = tmp_path / "model.ts"
+    earlier = earlier_export(out)
+    assert main(["export", str(checkpoint), "-o", str(out)]) == 0  # our own: replaced
+    assert out.read_bytes() != earlier
 
 
 def test_export_of_a_torchscript_file_says_so_without_torch_warnings(nn_model, tmp_path, capsys):

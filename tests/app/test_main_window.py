@@ -329,8 +329,9 @@ def test_an_untitled_projects_temp_folder_goes_when_the_window_leaves_it(
     with qtbot.waitSignal(c.projectOpened, timeout=20_000):
         c.new_project()
     second = c.store.path.parent
+    (second / "mine.wav").write_bytes(b"a file the user saved there")
     assert window.close()  # empty: nothing to ask about
-    assert not second.exists()
+    assert sorted(p.name for p in second.iterdir()) == ["mine.wav"]  # theirs stays
 
 
 def test_save_as_copies_off_the_gui_thread_while_the_window_paints(opened, qtbot, tmp_path):

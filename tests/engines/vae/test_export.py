@@ -111,3 +111,25 @@ def test_an_export_of_our_vae_gives_the_decoder_process_a_torch_free_file(
     got = _load(str(path)).stream_decoder(seed=4).decode(z)
     np.testing.assert_array_equal(got, engine.stream_decoder(seed=4).decode(z))
     assert load_model(nn_model()).decoder_file() is None  # any other TorchScript: the file
+
+
+@pytest.mark.slow  # compiles TorchScript: ~5 s idle, 15-30 s on busy cores
+def test_importing_with_an_export_of_the_projects_model_keeps_its_latents_and_map(
+    tmp_path, tiny_checkpoint, sound_folder, capsys
+):
+    """The export encodes the same latents: nothing is encoded again, the map stays."""
+    from latentscape.project_store import ProjectStore
+
+    project = str(tmp_path / "p.lsc")
+    base = ["import", str(sound_folder), "-p", project, "--quiet"]
+    assert main([*base, "--model", str(tiny_checkpoint)]) == 0
+    assert main(["map", "-p", project, "--method", "pca", "--quiet"]) == 0
+    ts = tmp_path / "model.ts"
+    assert main(["export", str(tiny_checkpoint), "-o", str(ts)]) == 0
+    capsys.readouterr()
+    assert main([*base, "--model", str(ts)]) == 0
+    out = capsys.readouterr().out
+    assert "0 re-encoded" in out and "the project's model is now" not in out
+    with ProjectStore.open(project) as store:
+        assert store.model().content_hash == load_model(tiny_checkpoint).info.content_hash
+        assert store.atlas() is not None
