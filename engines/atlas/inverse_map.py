@@ -59,9 +59,9 @@ class InverseMapConfig:
     # at 2.0 the targets were blends of several latents, themselves off the data, and drags
     # strayed further from the data than IDW-16's on every real corpus of bench/atlas.py.
     # Held-out error / drag jump / distance to the data, 2.0 -> 0.4 (IDW-16):
-    # 1,000 GM notes 0.305/3.69/0.977 -> 0.300/3.48/0.761 (0.309/5.80/0.973); 3,000 notes
-    # 0.227/4.69/1.235 -> 0.227/4.30/0.933 (0.241/9.08/1.210); the demo's 108 sounds, mean
-    # of 10 held-out splits, 0.817/4.03/0.812 -> 0.587/2.90/0.438 (0.560/4.67/0.741).
+    # 1,000 GM notes 0.305/3.69/0.977 -> 0.300/3.48/0.761 (0.309/5.80/0.973); the demo's 108
+    # sounds, mean of 10 held-out splits, 0.817/4.03/0.812 -> 0.587/2.90/0.438 (0.560/4.67/
+    # 0.741); 3,000 notes at 0.4: 0.256/3.71/0.944 (0.273/10.95/1.321).
     softness: float = 0.4
     snap_fraction: float = 0.45
     # Disc radius cap, in map units (0.0004: under half a pixel of a 1000-px map), so the map
