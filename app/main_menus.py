@@ -141,6 +141,8 @@ class MainMenus(QtCore.QObject):
         self.recent_menu.clear()
         for kind, opener in (("projects", self.c.open_project), ("models", self.c.load_model)):
             for path in self.w.settings.recent_files(kind):
+                if not Path(path).exists():  # moved or deleted (kept: a drive may come back)
+                    continue
                 act = self.recent_menu.addAction(Path(path).name)
                 act.setToolTip(path)
                 act.triggered.connect(lambda _=False, p=path, o=opener: o(p))

@@ -349,3 +349,15 @@ def test_save_as_copies_off_the_gui_thread_while_the_window_paints(opened, qtbot
     timer.stop()
     assert ticks, "the event loop stood still during Save As"
     assert c.store.path == copy and len(c.store.sounds()) == 8
+
+
+def test_open_recent_lists_only_files_that_are_still_there(window, tmp_path):
+    kept, gone = tmp_path / "kept.lsc", tmp_path / "gone.lsc"
+    kept.write_bytes(b"")
+    for path in (gone, kept):
+        window.settings.add_recent_file(path)
+    menu = window.menus.recent_menu
+    menu.aboutToShow.emit()
+    names = [a.text() for a in menu.actions() if not a.isSeparator()]
+    assert names == ["kept.lsc", "Clear List"]
+    assert str(gone.resolve()) in window.settings.recent_files()  # a drive may come back
