@@ -177,14 +177,18 @@ def read_segments(
         data = soxr.resample(data, file_rate, rate_hz, quality="HQ").astype(np.float32, copy=False)
     audio = _to_channels(data, channels)
     offset = 0
+    length = audio.shape[1]
     if rules.trim_silence:
         audio, offset = _trim(audio, rate_hz, rules)
     total = audio.shape[1]
     if total < rules.min_sound_s * rate_hz:
-        raise BadAudioError(
-            f"too short: {1000.0 * total / rate_hz:.0f} ms after trimming silence "
-            f"(minimum {1000.0 * rules.min_sound_s:.0f} ms)"
-        )
+        minimum = f"minimum {1000.0 * rules.min_sound_s:.0f} ms"
+        if total < length:  # trimming took the rest: say what the file holds, and what was left
+            raise BadAudioError(
+                f"too short: {_ms(total, rate_hz)} ms after trimming silence from "
+                f"{_ms(length, rate_hz)} ms ({minimum})"
+            )
+        raise BadAudioError(f"too short: {_ms(length, rate_hz)} ms ({minimum})")
     pieces = max(1, int(np.ceil(total / (rules.segment_s * rate_hz) - 1e-9)))
     bounds = np.linspace(0, total, pieces + 1).round().astype(int)
     segments = [
@@ -192,3 +196,9 @@ def read_segments(
         for i, (a, b) in enumerate(itertools.pairwise(bounds))
     ]
     return segments, float(info.duration)
+
+
+def _ms(samples: int, rate_hz: int) -> str:
+    """A length in milliseconds as a user reads it: "0.02" below 1 ms, else whole."""
+    ms = 1000.0 * samples / rate_hz
+    return f"{ms:.2f}" if ms < 1.0 else f"{ms:.0f}"

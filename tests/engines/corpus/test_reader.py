@@ -94,6 +94,8 @@ def test_bad_files_are_refused_with_reasons(tmp_path):
     nan[1000] = np.nan
     sf.write(tmp_path / "nan.wav", nan, rate, subtype="FLOAT")
     sf.write(tmp_path / "silent.wav", np.zeros((rate, 1), np.float32), rate)
+    sf.write(tmp_path / "one.wav", np.full((1, 1), 0.9, np.float32), rate)  # one loud sample
+    sf.write(tmp_path / "blip.wav", np.r_[np.zeros(rate), _tone(rate, 0.01)[:, 0]], rate)
     _wav_claiming(tmp_path / "twohours.wav", 2 * 3600)
     os.mkfifo(tmp_path / "pipe.wav")
     fake = b"ID3\x03\x00\x00\x00\x00\x00\x21" + np.random.default_rng(0).bytes(4000)
@@ -106,6 +108,8 @@ def test_bad_files_are_refused_with_reasons(tmp_path):
         "garbage.flac": "not a readable audio file",
         "nan.wav": "NaN",
         "silent.wav": "silent",
+        "one.wav": "too short: 0.12 ms (minimum",  # nothing was trimmed: its own length
+        "blip.wav": "ms after trimming silence from 1010 ms (minimum",
         "twohours.wav": "too long: 2:00:00 (limit 10:00)",
         "pipe.wav": "not a regular file (a FIFO",
         "missing.wav": "no such file",
