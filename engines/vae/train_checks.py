@@ -30,8 +30,9 @@ def min_latent_size(opt: TrainOptions) -> int:
     return (2 if config.get("loudness_latent") else 1) + 1
 
 
-def check_options(opt: TrainOptions) -> None:
-    """Raise :class:`CorpusError` (one line naming the flag) for options that cannot train."""
+def check_options(opt: TrainOptions) -> int | None:
+    """Raise :class:`CorpusError` (one line naming the flag) for options that cannot train;
+    returns :func:`check_output`'s answer (steps of a model the output would replace)."""
 
     def finite(value: float) -> bool:
         return isinstance(value, int | float) and math.isfinite(value)
@@ -75,14 +76,15 @@ def check_options(opt: TrainOptions) -> None:
                 f"--pitch-shifts {shift:g}: shifts are semitones from "
                 f"-{MAX_PITCH_SHIFT:g} to {MAX_PITCH_SHIFT:g}"
             )
-    check_output(opt.output, opt.resume)
+    return check_output(opt.output, opt.resume)
 
 
-def check_output(output: Path, resume: bool = False) -> None:
+def check_output(output: Path, resume: bool = False) -> int | None:
     """Raise :class:`CorpusError` unless training may write ``output`` (and its resume file).
 
     An existing file is replaced only when it is a latentscape model (an earlier training):
-    anything else there (a project, a sound, a text) is the user's and stays.
+    anything else there (a project, a sound, a text) is the user's and stays. Returns the
+    steps that model was trained (None: no model there), so the caller can say what goes.
     """
     output = Path(output)
     if resume and not resume_path(output).is_file():
@@ -104,4 +106,7 @@ def check_output(output: Path, resume: bool = False) -> None:
             raise
         except Exception:  # unreadable, damaged, or someone else's: never overwrite it
             raise refuse from None
+        check_can_create(output, CorpusError)
+        return int(data.get("training", {}).get("step", 0))
     check_can_create(output, CorpusError)
+    return None

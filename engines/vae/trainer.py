@@ -240,8 +240,14 @@ def _say(text: str, enabled: bool) -> None:
 
 def train(options: TrainOptions) -> dict[str, Any]:
     """Run a training; returns the final model file's ``training`` and ``metrics`` dicts."""
-    check_options(options)
+    replaced_steps = check_options(options)
     ddp = _Distributed(options.device)
+    if replaced_steps is not None and not options.resume and ddp.rank == 0:
+        _say(
+            f"note: replacing {options.output.name}, a model trained {replaced_steps} steps "
+            "(--resume would continue it)",
+            True,
+        )
     try:
         return _train(options, ddp)
     finally:

@@ -82,6 +82,14 @@ def test_resume_continues_from_the_last_step(tmp_path, sound_folder):
     assert torch.load(out, weights_only=True)["training"]["step"] == 4
 
 
+def test_training_over_a_model_without_resume_says_what_it_replaces(tmp_path, sound_folder, capsys):
+    out = tmp_path / "model.pt"
+    train(_options(sound_folder, out, steps=2))
+    assert "replacing" not in capsys.readouterr().out
+    train(_options(sound_folder, out, steps=1))
+    assert "note: replacing model.pt, a model trained 2 steps" in capsys.readouterr().out
+
+
 def test_ctrl_c_keeps_the_steps_done_and_resume_goes_on_from_there(
     tmp_path, sound_folder, monkeypatch, capsys
 ):
