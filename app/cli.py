@@ -16,8 +16,10 @@ import argparse
 import contextlib
 import importlib
 import os
+import signal
 import sqlite3
 import sys
+import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -69,13 +71,31 @@ def _join_negative_values(argv: list[str]) -> list[str]:
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from latentscape.engines.errors import LatentscapeError
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
+
+def main(argv: Sequence[str] | None = None) -> int:
     argv = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(argv or ["gui"])
     name = " ".join(filter(None, (args.command, getattr(args, "prior_action", None))))
+    previous = None
+    if args.command != "gui" and threading.current_thread() is threading.main_thread():
+        # SIGTERM (``timeout``, a job scheduler, a closing terminal) ends a command as Ctrl-C
+        # does: what it finished is saved and it says so (it ended in silence, code -15).
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return _run(args, name)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace, name: str) -> int:
+    """Run the command; user errors become one line on stderr and an exit code."""
+    from latentscape.engines.errors import LatentscapeError
+
     try:
         return int(args.run(args) or 0)
     except LatentscapeError as exc:

@@ -144,8 +144,9 @@ def run_train(args: argparse.Namespace) -> int:
 
         stop = threading.Event()
         main_thread = threading.current_thread() is threading.main_thread()
-        if main_thread:  # Ctrl-C: stop after this step and keep what was learned
+        if main_thread:  # Ctrl-C or SIGTERM: stop after this step and keep what was learned
             previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+            previous_term = signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
             report = prior.train(
                 windows,
@@ -158,6 +159,7 @@ def run_train(args: argparse.Namespace) -> int:
         finally:
             if main_thread:
                 signal.signal(signal.SIGINT, previous)
+                signal.signal(signal.SIGTERM, previous_term)
         if report.steps == 0:
             raise PriorError("training was interrupted before its first step; nothing stored")
         item_id = save_prior(store, prior, ref.content_hash, {"seed": args.seed})

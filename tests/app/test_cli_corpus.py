@@ -384,3 +384,41 @@ def test_a_map_computed_while_an_import_ran_keeps_the_imported_sounds(setup):
             store.put_atlas_with_arrivals(atlas, "another model's hash")
     assert sorted(stored.sound_ids.tolist()) == sorted(latents)
     np.testing.assert_array_equal(stored.xy[: len(early)], atlas.xy)  # the others stay put
+
+
+def test_sigterm_ends_an_import_as_ctrl_c_does(setup):
+    """``timeout``, a job scheduler: the sounds finished are saved, and it says so (it ended
+    in silence with code -15)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    tmp, model = setup
+    _write_sounds(tmp / "many", count=400)
+    project = tmp / "p.lsc"
+    cmd = [sys.executable, "-m", "latentscape", "import", str(tmp / "many"), "--model"]
+    proc = subprocess.Popen(
+        [*cmd, str(model), "-p", str(project), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+            try:
+                with ProjectStore.open(project) as store:
+                    if len(store.latent_ids()) >= 5:
+                        break
+            except Exception:  # not created yet, or busy: look again
+                continue
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "sounds finished so far are saved" in err
+    with ProjectStore.open(project) as store:
+        assert 5 <= len(store.sounds()) < 400

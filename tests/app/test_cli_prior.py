@@ -118,7 +118,9 @@ def test_training_on_a_project_without_sounds_is_a_user_error(tmp_path, nn_model
     assert "no encoded sounds" in capsys.readouterr().err
 
 
-def test_ctrl_c_stops_training_and_keeps_what_was_learned(project):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_stops_training_and_keeps_what_was_learned(project, sig):
+    """Ctrl-C, and SIGTERM (``timeout``, a job scheduler) alike."""
     cmd = [sys.executable, "-m", "latentscape", "prior", "train", "-p", str(project)]
     cmd += ["--kind", "gan", "--steps", "100000000", "--prior-frames", "16", "--time-stride", "1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -126,7 +128,7 @@ def test_ctrl_c_stops_training_and_keeps_what_was_learned(project):
         for line in proc.stderr:  # the first progress line: training is under way
             if line.strip().startswith("step "):
                 break
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=120)
     finally:
         proc.kill()
