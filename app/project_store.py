@@ -471,32 +471,6 @@ class ProjectStore(ItemsMixin):
     def put_atlas(self, atlas: Atlas) -> None:
         self.put_map(CURRENT_MAP, atlas.to_arrays(), {"method": atlas.method})
 
-    def put_atlas_with_arrivals(self, atlas: Atlas, model_hash: str) -> int:
-        """Store ``atlas`` (made from the latents of model ``model_hash``) with every sound
-        that has latents but no place on it added (``Atlas.with_added``: the others stay put);
-        returns how many were added.
-
-        Sounds an import stored while the map was computed (another process) would otherwise
-        be left off it. The placing runs outside the write lock (a UMAP transform takes
-        seconds); the final check and the write are one transaction. An import that gave the
-        project another model meanwhile makes it a ProjectError (the map is of the old one).
-        """
-        placed = 0
-        while True:
-            with self.transaction():
-                if self._model_hash() != model_hash:
-                    raise ProjectError(
-                        f"{self._path.name}: the project's model changed while the map was "
-                        "made; make the map again"
-                    )
-                known = set(atlas.sound_ids.tolist())
-                ids = [i for i in self.latent_ids() if i not in known]
-                if not ids:
-                    self.put_atlas(atlas)
-                    return placed
-            atlas = atlas.with_added([self.latents(i) for i in ids], ids)
-            placed += len(ids)
-
     def atlas(self) -> Atlas | None:
         from latentscape.engines.atlas import Atlas
 

@@ -162,5 +162,7 @@ def run(args: argparse.Namespace) -> int:
 def _place_on_map(store) -> int:
     """Add the sounds that have latents but no place yet (this import's, and those of an
     import that was interrupted) to the project's map, if it has one; others stay put."""
+    from latentscape.map_arrivals import put_atlas_with_arrivals
+
     atlas, model = store.atlas(), store.model()
-    return 0 if atlas is None else store.put_atlas_with_arrivals(atlas, model.content_hash)
+    return 0 if atlas is None else put_atlas_with_arrivals(store, atlas, model.content_hash)

@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     from latentscape.engines.atlas import Atlas, InverseMapConfig
     from latentscape.engines.errors import LatentscapeError
+    from latentscape.map_arrivals import put_atlas_with_arrivals
     from latentscape.project_store import CURRENT_MAP, ProjectStore
 
     if not 16 <= args.grid <= 1024:
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
             start = time.perf_counter()
             atlas = Atlas.build(trajectories, ids, method="pca", seed=args.seed, config=config)
             assert atlas is not None
-            arrived = store.put_atlas_with_arrivals(atlas, model.content_hash)
+            arrived = put_atlas_with_arrivals(store, atlas, model.content_hash)
             print(f"pca map of {len(ids)} sounds in {time.perf_counter() - start:.2f} s")
             _say_arrived(arrived)
         if refine:
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             )
             bar.close()
             assert refined is not None
-            arrived = store.put_atlas_with_arrivals(refined, model.content_hash)
+            arrived = put_atlas_with_arrivals(store, refined, model.content_hash)
             print(f"umap map of {len(ids)} sounds in {time.perf_counter() - start:.1f} s")
             _say_arrived(arrived)
     return 0

@@ -368,6 +368,7 @@ def test_a_map_computed_while_an_import_ran_keeps_the_imported_sounds(setup):
     """`map` reads the latents, lays them out (UMAP: seconds), then stores the map; sounds an
     import stored meanwhile are placed on it instead of being left off."""
     from latentscape.engines.atlas import Atlas
+    from latentscape.map_arrivals import put_atlas_with_arrivals
     from latentscape.project_store import ProjectError
 
     tmp, model = setup
@@ -378,10 +379,10 @@ def test_a_map_computed_while_an_import_ran_keeps_the_imported_sounds(setup):
         early = sorted(latents)[:5]  # what the map had read before the last 3 arrived
         atlas = Atlas.build([latents[i] for i in early], early, method="pca")
         model_hash = store.model().content_hash
-        assert store.put_atlas_with_arrivals(atlas, model_hash) == 3
+        assert put_atlas_with_arrivals(store, atlas, model_hash) == 3
         stored = store.atlas()
         with pytest.raises(ProjectError, match="model changed while the map was made"):
-            store.put_atlas_with_arrivals(atlas, "another model's hash")
+            put_atlas_with_arrivals(store, atlas, "another model's hash")
     assert sorted(stored.sound_ids.tolist()) == sorted(latents)
     np.testing.assert_array_equal(stored.xy[: len(early)], atlas.xy)  # the others stay put
 
