@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
@@ -103,6 +104,10 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
             saved = len(importer.added_ids) + len(importer.reencoded_ids)
             print(f"interrupted: the {saved} sounds finished so far are saved", file=sys.stderr)
+            with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: the next import
+                placed = _place_on_map(store)  # places them (its map writes are atomic)
+                if placed:
+                    print(f"placed {placed} of them on the existing map", file=sys.stderr)
             raise
         finally:
             bar.close()

@@ -398,6 +398,8 @@ def test_sigterm_ends_an_import_as_ctrl_c_does(setup):
     tmp, model = setup
     _write_sounds(tmp / "many", count=400)
     project = tmp / "p.lsc"
+    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", str(project), "--quiet"])
+    main(["map", "-p", str(project), "--method", "pca", "--quiet"])
     cmd = [sys.executable, "-m", "latentscape", "import", str(tmp / "many"), "--model"]
     proc = subprocess.Popen(
         [*cmd, str(model), "-p", str(project), "--quiet"],
@@ -411,7 +413,7 @@ def test_sigterm_ends_an_import_as_ctrl_c_does(setup):
             time.sleep(0.2)
             try:
                 with ProjectStore.open(project) as store:
-                    if len(store.latent_ids()) >= 5:
+                    if len(store.latent_ids()) >= 8 + 5:
                         break
             except Exception:  # not created yet, or busy: look again
                 continue
@@ -422,4 +424,6 @@ def test_sigterm_ends_an_import_as_ctrl_c_does(setup):
     assert proc.returncode == 130, err
     assert "sounds finished so far are saved" in err
     with ProjectStore.open(project) as store:
-        assert 5 <= len(store.sounds()) < 400
+        assert 8 + 5 <= len(store.sounds()) < 8 + 400
+        # ... and placed on the map, as a finished import's are
+        assert set(store.atlas().sound_ids.tolist()) == set(store.latent_ids())
