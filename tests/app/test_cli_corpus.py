@@ -391,37 +391,30 @@ def test_sigterm_ends_an_import_as_ctrl_c_does(setup):
     """``timeout``, a job scheduler: the sounds finished are saved, and it says so (it ended
     in silence with code -15)."""
     import signal
-    import subprocess
-    import sys
     import time
+
+    from support.cli_runs import signal_when_ready
 
     tmp, model = setup
     _write_sounds(tmp / "many", count=400)
     project = tmp / "p.lsc"
     main(["import", str(tmp / "sounds"), "--model", str(model), "-p", str(project), "--quiet"])
     main(["map", "-p", str(project), "--method", "pca", "--quiet"])
-    cmd = [sys.executable, "-m", "latentscape", "import", str(tmp / "many"), "--model"]
-    proc = subprocess.Popen(
-        [*cmd, str(model), "-p", str(project), "--quiet"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+
+    def five_stored(proc) -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.2)
             try:
                 with ProjectStore.open(project) as store:
                     if len(store.latent_ids()) >= 8 + 5:
-                        break
-            except Exception:  # not created yet, or busy: look again
+                        return
+            except Exception:  # busy: look again
                 continue
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=120)
-    finally:
-        proc.kill()
-    assert proc.returncode == 130, err
+
+    cmd = ["import", str(tmp / "many"), "--model", str(model), "-p", str(project), "--quiet"]
+    code, _, err = signal_when_ready(cmd, five_stored, signal.SIGTERM)
+    assert code == 130, err
     assert "sounds finished so far are saved" in err
     with ProjectStore.open(project) as store:
         assert 8 + 5 <= len(store.sounds()) < 8 + 400

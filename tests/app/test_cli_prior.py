@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -121,18 +119,16 @@ def test_training_on_a_project_without_sounds_is_a_user_error(tmp_path, nn_model
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_stops_training_and_keeps_what_was_learned(project, sig):
     """Ctrl-C, and SIGTERM (``timeout``, a job scheduler) alike."""
-    cmd = [sys.executable, "-m", "latentscape", "prior", "train", "-p", str(project)]
-    cmd += ["--kind", "gan", "--steps", "100000000", "--prior-frames", "16", "--time-stride", "1"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        for line in proc.stderr:  # the first progress line: training is under way
-            if line.strip().startswith("step "):
-                break
-        proc.send_signal(sig)
-        out, err = proc.communicate(timeout=120)
-    finally:
-        proc.kill()
-    assert proc.returncode == 0, err
+    from support.cli_runs import signal_when_ready
+
+    cmd = ["prior", "train", "-p", str(project), "--kind", "gan", "--steps", "100000000"]
+    cmd += ["--prior-frames", "16", "--time-stride", "1"]
+
+    def first_step(proc) -> None:  # the first progress line: training is under way
+        next(line for line in proc.stderr if line.strip().startswith("step "))
+
+    code, out, err = signal_when_ready(cmd, first_step, sig)
+    assert code == 0, err
     assert "(stopped early)" in out
     with ProjectStore.open(project) as store:
         (item,) = store.items("prior")
