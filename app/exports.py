@@ -16,9 +16,8 @@ from latentscape.map_state import MapState, category_of, display_name
 def export_sound_wav(engine, trajectory: np.ndarray, path: str | Path, seed: int = 0) -> Path:
     """Decode ``trajectory`` ``[frames, latent_size]`` and write it, whole or not at all, in
     the format its name asks for (.wav float, .flac, .ogg; worker thread)."""
-    path = Path(path)
     audio = np.asarray(engine.decode(trajectory, seed=seed), np.float32)  # [channels, samples]
-    return write_sound(path, audio.T, engine.sample_rate_hz)
+    return write_sound(Path(path), audio.T, engine.sample_rate_hz)
 
 
 def export_map_csv(state: MapState, path: str | Path) -> Path:

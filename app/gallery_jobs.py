@@ -186,8 +186,7 @@ def decode_tile(engine, tile: Tile) -> np.ndarray:
 def write_wav(audio: np.ndarray, sample_rate_hz: int, path) -> None:
     """Write ``audio`` ``[channels, samples]`` (clipped to ±1 first), whole or not at all, in
     the format its name asks for (.wav float, .flac, .ogg)."""
-    path = Path(path)
-    write_sound(path, np.clip(audio, -1.0, 1.0).T, sample_rate_hz)
+    write_sound(Path(path), np.clip(audio, -1.0, 1.0).T, sample_rate_hz)
 
 
 # -- the project ---------------------------------------------------------------------------------

@@ -81,12 +81,11 @@ class GalleryTileActions:
         if tile is None:
             self.explorer.message.emit("That tile is gone (the gallery was regenerated)")
             return False
-        wrong_space = not self.explorer.decodes_project_latents()  # another model's project
         if (
             store is None
             or engine is None
             or tile.window.shape[1] != engine.latent_size
-            or (wrong_space)
+            or not self.explorer.decodes_project_latents()  # a project of another model
         ):
             self._error("Open a project with this model to add generated sounds to it")
             return False

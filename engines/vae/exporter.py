@@ -129,9 +129,7 @@ def _is_our_export(path: Path) -> bool:
     """True when ``path`` is a TorchScript file this exporter wrote (an earlier export, which
     may be replaced): its code holds our VAE's modules."""
     try:
-        if not zipfile.is_zipfile(path) or archive_kind(path) != "torchscript":
-            return False
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(path) as archive:  # OUR_CODE is in TorchScript's code folder
             return any(OUR_CODE in name for name in archive.namelist())
     except (zipfile.BadZipFile, OSError):
         return False

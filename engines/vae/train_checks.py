@@ -91,6 +91,7 @@ def check_output(output: Path, resume: bool = False) -> int | None:
         raise CorpusError(f"no {resume_path(output)} to resume from")
     if output.is_dir():
         raise CorpusError(f"{output}: is a folder; give a file name such as model.pt")
+    steps = None
     if output.exists() or output.is_symlink():
         refuse = CorpusError(
             f"{output}: exists and is not a latentscape model; not replacing it "
@@ -106,7 +107,6 @@ def check_output(output: Path, resume: bool = False) -> int | None:
             raise
         except Exception:  # unreadable, damaged, or someone else's: never overwrite it
             raise refuse from None
-        check_can_create(output, CorpusError)
-        return int(data.get("training", {}).get("step", 0))
+        steps = int(data.get("training", {}).get("step", 0))
     check_can_create(output, CorpusError)
-    return None
+    return steps
