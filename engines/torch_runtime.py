@@ -17,6 +17,12 @@ import torch
 
 TORCH_RNG_LOCK = threading.Lock()
 
+# Offline decodes of stateful models run in pieces of this many frames, the state carried
+# across (the output is the same): one call over a whole trajectory held ~450 bytes per output
+# sample in our VAE (a 20-minute render was killed for memory at 23 GB) and ~110 in the
+# RAVE-sized bench model; 1024 frames is ~6 s of audio at a hop of 256, ~47 s at 2048.
+DECODE_CHUNK_FRAMES = 1024
+
 _memory_kept = False
 
 

@@ -12,7 +12,9 @@ Design notes (facts from DESIGN.md §3, measured on RAVE 2.3.1 exports):
   several encodes for steadier map positions.
 - Streaming exports keep state in ``…pad``/``…cache`` buffers; each voice gets its own copy
   (:mod:`.script_state`). Non-streaming exports stream through overlapping, cross-faded windows
-  (:mod:`.crossfade_stream`).
+  (:mod:`.crossfade_stream`). An offline ``decode`` of a streaming export longer than
+  ``DECODE_CHUNK_FRAMES`` runs in pieces through a private slot (bounded memory, same sound);
+  a non-streaming export decodes in one call, as its own context demands.
 - Calls run under ``torch.inference_mode()``, one torch thread by default, after three warm-up
   calls (the first calls are several times slower).
 - Exports of our own VAE (``latentscape export``) stream through the compiled frame kernel of
@@ -45,7 +47,14 @@ from .errors import ModelLoadError, ModelRuntimeError, one_line
 from .loader import exported_latent_space
 from .model_info import ModelInfo
 from .script_state import StateSlot, StateSlots
-from .torch_runtime import call_seed, configure_runtime, decode_scope, pick_device, seeded
+from .torch_runtime import (
+    DECODE_CHUNK_FRAMES,
+    call_seed,
+    configure_runtime,
+    decode_scope,
+    pick_device,
+    seeded,
+)
 
 if TYPE_CHECKING:
     from .vae.fast_stream import FrameWeights
@@ -399,6 +408,15 @@ class TorchScriptEngine:
         z = as_trajectory(trajectory, self._latent)
         if z.shape[0] == 0:
             return np.zeros((self._channels, 0), np.float32)
+        if self._slots.is_streaming and z.shape[0] > DECODE_CHUNK_FRAMES:
+            voice = _ScriptStreamDecoder(self, seed)  # the state carries from piece to piece
+            try:
+                pieces = range(0, z.shape[0], DECODE_CHUNK_FRAMES)
+                return np.concatenate(
+                    [voice.decode(z[s : s + DECODE_CHUNK_FRAMES]) for s in pieces], 1
+                )
+            finally:
+                voice.close()
         y = self._call("decode", torch.from_numpy(np.ascontiguousarray(z.T))[None], None, seed)
         return y[0].numpy()
 

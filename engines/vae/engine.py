@@ -26,7 +26,7 @@ import torch
 from ..contract import as_trajectory
 from ..errors import ModelLoadError, ModelRuntimeError, one_line
 from ..model_info import ModelInfo
-from ..torch_runtime import configure_runtime
+from ..torch_runtime import DECODE_CHUNK_FRAMES, configure_runtime
 from .checkpoint import check_format
 from .fast_stream import FrameWeights
 from .frame_stream import (
@@ -38,10 +38,6 @@ from .frame_stream import (
 from .scripted import NnVae, build_nn_vae
 
 KIND = "latentscape-vae"
-# Offline decodes run in pieces of this many frames, the state carried across (the output is
-# the same): one call over a whole trajectory held ~450 bytes per output sample (a 20-minute
-# render was killed for memory at 23 GB); 1024 frames is ~6 s of audio, ~120 MB at a time.
-DECODE_CHUNK_FRAMES = 1024
 
 
 class VaeEngine:

@@ -124,6 +124,30 @@ def test_streaming_chunks_equal_one_shot_decode(nn_model, chunk, device):
     decoder.close()
 
 
+def test_a_long_decode_of_a_streaming_export_runs_in_pieces_and_sounds_as_one_call(
+    nn_model, monkeypatch
+):
+    """An offline decode (a render, a gallery sound) of a streaming export carries the state
+    from piece to piece: memory stays bounded on long renders and the sound does not change.
+    The voices' slots are untouched (the piece decoder takes its own and gives it back)."""
+    from latentscape.engines import torchscript_engine
+
+    engine = load_model(nn_model(streaming=True))  # no cropped dims: no noise
+    z = _latents(40, 4)
+    whole = engine.decode(z)
+    monkeypatch.setattr(torchscript_engine, "DECODE_CHUNK_FRAMES", 7)
+    calls = []
+    monkeypatch.setattr(
+        engine, "_call", lambda *a, _call=engine._call: calls.append(1) or _call(*a)
+    )
+    pieces = engine.decode(z)
+    assert len(calls) == 6  # 40 frames in pieces of 7
+    np.testing.assert_allclose(pieces, whole, atol=1e-5)
+    voices = [engine.stream_decoder() for _ in range(MAX_SLOTS)]  # every slot is free again
+    for v in voices:
+        v.close()
+
+
 @pytest.mark.parametrize("streaming", [True, False])
 def test_a_decode_scope_changes_speed_not_sound(nn_model, streaming):
     """A voice thread's decode scope (one inference mode for the loop) gives the same audio
