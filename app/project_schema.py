@@ -63,6 +63,21 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 1 -> 2: one map per model. Under version 1 the name alone was the key, so mapping with
+    # another model replaced the first model's map, and switching back meant mapping again.
+    """
+    CREATE TABLE maps_per_model (
+        name TEXT NOT NULL,
+        model_hash TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        data BLOB NOT NULL,
+        saved_at REAL NOT NULL,
+        PRIMARY KEY (name, model_hash)
+    );
+    INSERT INTO maps_per_model SELECT name, model_hash, settings, data, saved_at FROM maps;
+    DROP TABLE maps;
+    ALTER TABLE maps_per_model RENAME TO maps;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 import soundfile as sf
 
 from latentscape.cli import main
+from latentscape.project_schema import SCHEMA_VERSION
 from latentscape.project_store import ProjectStore
 
 
@@ -173,6 +175,12 @@ def test_the_shipped_demo_project_is_mapped_and_matches_the_demo_model():
 
     demo = Path(__file__).resolve().parents[2] / "resources" / "demo" / "demo.lsc"
     assert demo.exists(), "no resources/demo/demo.lsc: run scripts/make_demo_project"
+    conn = sqlite3.connect(f"file:{demo}?mode=ro", uri=True)  # opening a store would migrate it
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.close()
+    assert version == SCHEMA_VERSION, (
+        "demo.lsc is of an older schema: run scripts/make_demo_project"
+    )
     with ProjectStore.open(demo) as store:
         model = store.model()
         model_file = store.resolve(model.path)

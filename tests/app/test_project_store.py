@@ -67,6 +67,52 @@ def test_latents_follow_the_current_model(store):
     np.testing.assert_array_equal(store.latents(sid), _traj(0))
 
 
+def test_each_model_keeps_its_own_map(store):
+    """Mapping with another model does not replace the first model's map: switching back
+    shows it again without mapping anew."""
+    from latentscape.project_store import CURRENT_MAP
+
+    store.put_map(CURRENT_MAP, {"xy": np.zeros((2, 2))}, {"method": "umap"})
+    store.set_model("/models/other.ts", "hash-b", {})
+    assert store.get_map(CURRENT_MAP) is None
+    store.put_map(CURRENT_MAP, {"xy": np.ones((3, 2))}, {"method": "pca"})
+    store.set_model("/models/m.ts", "hash-a", {})
+    arrays, settings = store.get_map(CURRENT_MAP)
+    assert arrays["xy"].shape == (2, 2) and settings == {"method": "umap"}
+    store.put_map(CURRENT_MAP, {"xy": np.full((4, 2), 2.0)}, {"method": "umap"})  # replaces A's
+    store.set_model("/models/other.ts", "hash-b", {})
+    assert store.get_map(CURRENT_MAP)[0]["xy"].shape == (3, 2)
+    store.set_model("/models/m.ts", "hash-a", {})
+    assert store.get_map(CURRENT_MAP)[0]["xy"].shape == (4, 2)
+
+
+def test_a_version_1_project_migrates_with_its_map(tmp_path):
+    """Version 1 keyed maps by name alone; its map survives the migration to one map per
+    model, and so does everything else."""
+    from latentscape.project_schema import APPLICATION_ID, MIGRATIONS
+    from latentscape.project_store import CURRENT_MAP
+
+    path = tmp_path / "v1.lsc"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("INSERT INTO model VALUES (1, '/m.ts', 'hash-a', '{}')")
+    blob = pack_arrays({"xy": np.arange(6.0).reshape(3, 2)})
+    conn.execute("INSERT INTO maps VALUES (?, 'hash-a', '{}', ?, 0)", (CURRENT_MAP, blob))
+    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    conn.execute("PRAGMA user_version=1")
+    conn.commit()
+    conn.close()
+    with ProjectStore.open(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        np.testing.assert_array_equal(
+            store.get_map(CURRENT_MAP)[0]["xy"], np.arange(6.0).reshape(3, 2)
+        )
+        store.set_model("/other.ts", "hash-b", {})
+        store.put_map(CURRENT_MAP, {"xy": np.zeros((1, 2))}, {})
+        store.set_model("/m.ts", "hash-a", {})
+        assert store.get_map(CURRENT_MAP)[0]["xy"].shape == (3, 2)
+
+
 def test_generic_items_for_other_features(store):
     payload = pack_arrays({"t_s": np.arange(3.0), "latents": _traj(3)})
     a = store.put_item("path", "drag 1", payload, {"loop": True})
