@@ -1,12 +1,14 @@
 """``latentscape render -p project.lsc --at X,Y -o out.wav``: decode what lies at a map point.
 
-Positions are in the map's unit square (0..1 on each axis, y up). ``--kind trajectory``
+Positions are in the map's unit square (0..1 on each axis, y up). ``--sound ID|NAME`` takes a
+sound's own position instead (a position typed with a few decimals misses its snap disc,
+which is at most 0.0004 wide, and gives a blend). ``--kind trajectory``
 (default) plays "what lies here" — a time-aligned blend of the nearby sounds; ``--kind frame``
 holds the single latent frame the scrub voice would play, for ``--seconds``. The output's
 suffix picks the format (.wav float, .flac, .ogg); it is written to a temporary file and
 renamed, so a failed write leaves an earlier file of that name as it was. An existing output
 is replaced only when it is a sound file (an earlier render) and not one of the project's own
-sounds.
+sounds. Missing folders of the output are made, as ``export`` does.
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ MAX_SECONDS = 600.0
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("render", help="decode what lies at a map position into a sound file")
     p.add_argument("-p", "--project", required=True, help="project file (.lsc)")
-    p.add_argument("--at", required=True, metavar="X,Y", help="map position, 0..1 each")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--at", metavar="X,Y", help="map position, 0..1 each")
+    where.add_argument(
+        "--sound", metavar="ID|NAME", help="the position of this sound (its id or its name)"
+    )
     p.add_argument(
         "-o", "--output", required=True, help="output sound file: .wav (float), .flac or .ogg"
     )
@@ -69,12 +75,9 @@ def run(args: argparse.Namespace) -> int:
     from latentscape.engines.sound_files import check_replaceable, sound_format, write_sound
     from latentscape.project_store import ProjectStore
 
-    x, y = parse_position(args.at)
+    x, y = parse_position(args.at) if args.at is not None else (math.nan, math.nan)
     seconds = check_seconds(args.seconds)
-    out = Path(args.output)
-    if not out.parent.is_dir():
-        what = "not a folder" if out.parent.exists() else "no such folder"
-        raise LatentscapeError(f"{out.parent}: {what}")
+    out = check_output(args.output)
     fmt, subtype = sound_format(out)
     check_replaceable(out)
     with ProjectStore.open(args.project) as store:
@@ -83,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         atlas = store.atlas()
         if model is None or atlas is None:
             raise LatentscapeError(f"{args.project}: no map yet; run 'latentscape map' first")
+        if args.sound is not None:
+            x, y = sound_position(store, atlas, args.sound)
         engine = load_model(args.model or store.resolve(model.path))
         if not args.model and engine.info.content_hash != model.content_hash:
             raise LatentscapeError(
@@ -100,10 +105,56 @@ def run(args: argparse.Namespace) -> int:
             latents = store.all_latents()
             trajectory = atlas.trajectory_at(x, y, latents)
     audio = engine.decode(trajectory, seed=args.seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
     write_sound(out, audio.T, engine.sample_rate_hz, fmt, subtype)
     seconds = audio.shape[1] / engine.sample_rate_hz
-    print(f"wrote {out} ({seconds:.2f} s, {engine.sample_rate_hz} Hz, {audio.shape[0]} ch)")
+    print(
+        f"wrote {out} ({seconds:.2f} s, {engine.sample_rate_hz} Hz, {audio.shape[0]} ch) "
+        f"from {x:.6f},{y:.6f}"
+    )
     return 0
+
+
+def check_output(text: str) -> Path:
+    """The output path; LatentscapeError when it names a folder or lies under a file."""
+    from latentscape.engines.errors import LatentscapeError
+
+    out = Path(text)
+    if text.endswith(("/", "\\")) or out.is_dir():
+        raise LatentscapeError(f"{text}: is a folder; give a file name such as {out / 'out.wav'}")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise LatentscapeError(f"{parent}: not a folder")
+            break
+    return out
+
+
+def sound_position(store, atlas, which: str) -> tuple[float, float]:
+    """Map position (unit square) of the sound ``which`` (an id, else a name) on ``atlas``."""
+    import numpy as np
+
+    from latentscape.engines.errors import LatentscapeError
+
+    sounds = store.sounds()
+    chosen = [s for s in sounds if which.isdigit() and s.id == int(which)]
+    chosen = chosen or [s for s in sounds if s.name == which]
+    chosen = chosen or [s for s in sounds if s.name.casefold() == which.casefold()]
+    if not chosen:
+        raise LatentscapeError(f"--sound {which}: no sound of the project has this id or name")
+    if len(chosen) > 1:
+        ids = ", ".join(str(s.id) for s in chosen[:8]) + (", …" if len(chosen) > 8 else "")
+        raise LatentscapeError(
+            f"--sound {which}: {len(chosen)} sounds have this name (ids {ids}); give the id"
+        )
+    where = np.flatnonzero(atlas.sound_ids == chosen[0].id)
+    if not where.size:
+        raise LatentscapeError(
+            f"--sound {which}: not on the map of the project's model (not encoded with it); "
+            "import the sounds with this model"
+        )
+    x, y = atlas.xy[where[0]]
+    return float(x), float(y)
 
 
 def _refuse_project_sound(store, out: Path) -> None:

@@ -57,6 +57,36 @@ def test_import_map_render_round_trip(setup, capsys):
         assert store.model().content_hash and sounds[0].folder.endswith("sounds")
 
 
+def test_render_at_a_sound_plays_that_sound(setup, capsys):
+    """``--sound`` (an id or a name) renders at the sound's own position: its own latents,
+    decoded. Typed coordinates rounded to 4 decimals miss its snap disc and blend."""
+    from latentscape.engines.loader import load_model
+
+    tmp, model = setup
+    project = str(tmp / "p.lsc")
+    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
+    main(["map", "-p", project, "--method", "pca", "--quiet"])
+    with ProjectStore.open(project) as store:
+        sound = store.sounds()[3]
+        latents = store.latents(sound.id)
+        others = [s.name for s in store.sounds() if s.id != sound.id]
+    own = load_model(model).decode(latents, seed=0)[0]
+    capsys.readouterr()
+    for which in (str(sound.id), sound.name, sound.name.upper()):
+        out = tmp / "at_sound.wav"
+        assert main(["render", "-p", project, "--sound", which, "-o", str(out)]) == 0
+        audio, _ = sf.read(out, dtype="float32")
+        np.testing.assert_allclose(audio, own, atol=1e-6)
+        assert "from 0." in capsys.readouterr().out  # the position it used, in full
+    assert sound.name not in others
+    assert main(["render", "-p", project, "--sound", "no-such", "-o", str(tmp / "x.wav")]) == 2
+    assert "no sound of the project has this id or name" in capsys.readouterr().err
+    argv = ["render", "-p", project, "--sound", "1", "--at", "0.5,0.5", "-o", str(tmp / "x.wav")]
+    with pytest.raises(SystemExit):
+        main(argv)  # one or the other
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
 def test_reimport_adds_nothing_and_new_sounds_land_on_the_map(setup, capsys):
     tmp, model = setup
     project = str(tmp / "p.lsc")

@@ -311,6 +311,23 @@ def test_render_refuses_an_output_it_cannot_write(project, tmp_path, capsys, nam
     assert snapshot(tmp_path) == before
 
 
+def test_render_makes_missing_folders_and_refuses_a_name_that_ends_as_a_folder(
+    project, tmp_path, capsys
+):
+    """As ``export`` does, ``render`` makes the output's folders; ``out/a.wav/`` names a
+    folder (it was written as ``out/a.wav``), and a file on the way is not a folder."""
+    render = ["render", "-p", str(project), "--at", "0.5,0.5", "-o"]
+    deep = tmp_path / "new" / "deeper" / "a.wav"
+    assert main([*render, str(deep)]) == 0 and deep.is_file()
+    capsys.readouterr()
+    slash = tmp_path / "out" / "b.wav"
+    assert main([*render, str(slash) + "/"]) == 2
+    assert "is a folder" in one_error(capsys, "render") and not (tmp_path / "out").exists()
+    (tmp_path / "plain").write_text("not a folder")
+    assert main([*render, str(tmp_path / "plain" / "c.wav")]) == 2
+    assert "plain: not a folder" in one_error(capsys, "render")
+
+
 @pytest.mark.parametrize(("suffix", "subtype"), [(".wav", "FLOAT"), (".flac", "PCM_24")])
 def test_render_chooses_the_format_by_suffix(project, tmp_path, suffix, subtype):
     import soundfile as sf
