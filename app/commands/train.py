@@ -41,7 +41,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         ("--validate-every", "validate_every_s", float, "seconds between validations"),
     ):
         value = getattr(default, name)
-        p.add_argument(flag, type=kind, default=value, help=f"{text} (default {value})")
+        # The latent size has no default here: on --resume the model's own size applies, and
+        # one given must match it (run); a new model gets the default.
+        given = None if name == "latent_size" else value
+        p.add_argument(flag, type=kind, default=given, help=f"{text} (default {value})")
     shifts = ",".join(f"{v:g}" for v in default.pitch_shifts) or "none"
     p.add_argument(
         "--pitch-shifts",
@@ -76,10 +79,15 @@ def _semitones(text: str) -> tuple[float, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from latentscape.engines.vae.train_checks import check_resumed_latent_size
     from latentscape.engines.vae.trainer import TrainOptions, train
 
     if args.minutes is None and args.steps is None:
         args.minutes = 20.0
+    if args.latent_size is None:
+        args.latent_size = TrainOptions.latent_size
+    elif args.resume:
+        check_resumed_latent_size(args.output, args.latent_size)
     # train() checks every option, and the output, before it reads a sound (check_options).
     options = TrainOptions(
         folder=args.folder,

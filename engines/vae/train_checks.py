@@ -79,6 +79,23 @@ def check_options(opt: TrainOptions) -> int | None:
     return check_output(opt.output, opt.resume)
 
 
+def check_resumed_latent_size(output: Path, latent_size: int) -> None:
+    """Raise :class:`CorpusError` when the model ``--resume`` would continue (``output``'s
+    resume file) has another latent size than ``latent_size``: resuming keeps the model's
+    shape, and a size asked for would otherwise be dropped without a word."""
+    from .checkpoint import load_checkpoint
+
+    path = resume_path(output)
+    if not path.is_file():
+        return  # check_output names the missing file
+    saved = int(load_checkpoint(path)["config"]["latent_size"])
+    if saved != latent_size:
+        raise CorpusError(
+            f"--latent-size {latent_size}: the model to resume has {saved} latent dims and "
+            "keeps them (leave --latent-size out, or train a new model into another file)"
+        )
+
+
 def check_output(output: Path, resume: bool = False) -> int | None:
     """Raise :class:`CorpusError` unless training may write ``output`` (and its resume file).
 

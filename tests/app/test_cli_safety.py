@@ -288,6 +288,24 @@ def test_train_resume_without_a_resume_file_is_refused_and_the_model_kept(
     assert checkpoint.read_bytes() == before
 
 
+def test_train_resume_refuses_another_latent_size(sounds, checkpoint, capsys):
+    """Resuming keeps the model's latent size; ``--latent-size`` asking for another one is
+    refused before anything is read or written (it used to be dropped without a word)."""
+    import shutil
+
+    import torch
+
+    resume = checkpoint.with_name(checkpoint.name + ".resume")
+    shutil.copyfile(checkpoint, resume)  # a resume file holds the model's fields and more
+    size = int(torch.load(checkpoint, weights_only=True)["config"]["latent_size"])
+    before = checkpoint.read_bytes(), resume.read_bytes()
+    argv = ["train", str(sounds), "-o", str(checkpoint), "--steps", "1", "--resume", "--quiet"]
+    assert main([*argv, "--latent-size", str(size + 1)]) == 2
+    line = one_error(capsys, "train")
+    assert f"--latent-size {size + 1}: the model to resume has {size} latent dims" in line
+    assert (checkpoint.read_bytes(), resume.read_bytes()) == before
+
+
 # -- render (#7, #10, #11, #12) ----------------------------------------------------------------
 
 
