@@ -71,7 +71,7 @@ def scan_paths(paths: Sequence[str | Path]) -> list[Path]:
     duplicates removed. A path that does not exist, and a folder that cannot be listed, are
     kept, so the import lists them as bad.
     """
-    seen: set[str] = set()
+    place: dict[str, int] = {}  # real path -> index in out
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
@@ -80,7 +80,11 @@ def scan_paths(paths: Sequence[str | Path]) -> list[Path]:
             found = iter([p])
         for f in found:
             key = os.path.realpath(f)  # one file reached through links or ".." is taken once
-            if key not in seen:
-                seen.add(key)
+            if key not in place:
+                place[key] = len(out)
                 out.append(f)
+            elif os.path.abspath(f) == key and os.path.abspath(out[place[key]]) != key:
+                # the file itself beats a link to it that sorted first: deleting the link
+                # later must not orphan the sound
+                out[place[key]] = f
     return out

@@ -202,3 +202,14 @@ def test_scan_finds_audio_recursively_in_a_stable_order(tmp_path):
     found = scan_paths([tmp_path, tmp_path / "a.WAV"])
     names = [p.relative_to(tmp_path).as_posix() for p in found]
     assert names == ["a.WAV", "b/deep/c.flac", "folder.wav/in.ogg"]
+
+
+def test_scan_keeps_a_file_rather_than_a_link_to_it(tmp_path):
+    """A link and its target in one folder are one sound, stored under the file's own name
+    even when the link sorts first (deleting the link later must not orphan the sound)."""
+    (tmp_path / "real.wav").write_bytes(b"x")
+    (tmp_path / "a_link.wav").symlink_to("real.wav")
+    (tmp_path / "other.wav").write_bytes(b"y")
+    names = [p.name for p in scan_paths([tmp_path])]
+    assert names == ["real.wav", "other.wav"]
+    assert [p.name for p in scan_paths([tmp_path / "a_link.wav"])] == ["a_link.wav"]  # as given
