@@ -334,6 +334,8 @@ class ExplorerController(SessionActions, QObject):
             self.audition_sound(self.selected_id)
 
     def stop_all(self) -> None:
+        """Esc: silence every voice and end a recording under way (it is kept as a path)."""
+        self.set_recording(False)
         if self.audio.engine is not None:
             self.audio.engine.stop_all()
         self.views.map_view.hide_cursor()

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 import pytest
+from PySide6 import QtCore
 
 from latentscape.engines.audio.offline import render_offline
 from latentscape.engines.paths import ITEM_KIND, read_json
@@ -408,6 +409,21 @@ def test_the_path_being_recorded_is_drawn_as_it_grows(paths, opened, qtbot):
     with qtbot.waitSignal(paths.recorded):
         c.set_recording(False)
     assert view.path_names() == ["Path 1"]
+
+
+def test_esc_ends_a_recording_and_keeps_it(paths, opened, qtbot):
+    """Stop All (Esc) stops everything, the recording too: the drag becomes a path, as
+    pressing R again would make it."""
+    c, view = opened.controller, opened.map_view
+    xy = view.positions()
+    c.set_recording(True)
+    _drag(qtbot, view, xy.min(axis=0), xy.max(axis=0))
+    opened.activateWindow()
+    with qtbot.waitSignal(paths.recorded) as rec:
+        qtbot.keyClick(opened, QtCore.Qt.Key.Key_Escape)
+    assert not c.recording and not paths.recording
+    assert paths.library.path(rec.args[0]).point_count >= 0.8 * STEPS
+    assert [i.name for i in c.store.items(ITEM_KIND)] == ["Path 1"]
 
 
 def test_a_looping_path_goes_on_looping_after_the_audio_restarts(paths, opened, qtbot, nn_model):
