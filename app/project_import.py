@@ -85,6 +85,7 @@ class ProjectImport:
         self._unchanged_sounds = 0  # sounds of files passed over unread (job thread)
         self.added_ids: list[int] = []
         self.reencoded_ids: list[int] = []
+        self.added_with_known_latents = 0  # added sounds whose content was encoded already
         self._key_source: dict[str, int] = {}  # key -> a sound id holding its latents
         # (file identity, key) of the project's sounds with / without latents for this model
         self._same_file = FileIdentity()
@@ -226,6 +227,7 @@ class ProjectImport:
                 elif ident[0] in self._known_files:
                     self.changed_files.add(ident[0])  # a new key, same rules: new content
                 new.append(self._new_sound(r, latents, self._store.relative(r.path)))
+                self.added_with_known_latents += r.latents is None
             ids = self._store.add_sounds(new)
         for sound, sound_id, ident in zip(new, ids, idents):
             self._key_source.setdefault(sound.meta["key"], sound_id)

@@ -117,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"imported {len(importer.added_ids)} sounds from {report.files} files in "
         f"{report.elapsed_s:.1f} s ({report.sounds / max(report.elapsed_s, 1e-9):.1f} sounds/s, "
-        f"{rate:.1f}x real time); {report.reused} reused, {importer.skipped} already there, "
+        f"{rate:.1f}x real time); {importer.added_with_known_latents} of them reused the "
+        f"latents of identical sounds, {importer.skipped} already there, "
         f"{len(importer.reencoded_ids)} re-encoded for the new model"
     )
     if before is not None and before.space != engine.info.space:

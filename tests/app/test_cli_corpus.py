@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -97,12 +98,18 @@ def test_reimport_adds_nothing_and_new_sounds_land_on_the_map(setup, capsys):
     capsys.readouterr()
     assert main(["import", str(tmp / "sounds"), "-p", project, "--quiet"]) == 0
     assert "imported 0 sounds" in capsys.readouterr().out
+    os.utime(tmp / "sounds" / "s2.flac")  # touched: read again, found unchanged inside
+    assert main(["import", str(tmp / "sounds"), "-p", project, "--quiet"]) == 0
+    out = capsys.readouterr().out  # each sound counted once: not reused and already there
+    assert "imported 0 sounds from 9 files" in out and "0 of them reused" in out
+    assert "8 already there" in out
     (tmp / "more").mkdir()
     shutil.copy(tmp / "sounds" / "s1.flac", tmp / "more" / "copy.flac")
     assert main(["import", str(tmp / "more" / "copy.flac"), "-p", project, "--quiet"]) == 0
     out = capsys.readouterr().out
     # same content as sounds/s1.flac: reused, not encoded again, but a new sound of the project
-    assert "imported 1 sounds" in out and "1 reused" in out and "placed 1 new" in out
+    assert "imported 1 sounds" in out and "1 of them reused the latents" in out
+    assert "placed 1 new" in out
     with ProjectStore.open(project) as store:
         atlas = store.atlas()
         assert len(atlas) == 9
