@@ -122,8 +122,10 @@ def run(args: argparse.Namespace) -> int:
         f"{len(importer.reencoded_ids)} re-encoded for the new model"
     )
     if before is not None and before.space != engine.info.space:
+        now, was = Path(model_path).name, Path(before.path).name
+        was = "another file of that name" if now == was else was
         print(
-            f"the project's model is now {Path(model_path).name} (was {Path(before.path).name}); "
+            f"the project's model is now {now} (was {was}); "
             "run 'latentscape map' to map its sounds with it"
         )
     if not_reencoded and not report.cancelled:

@@ -58,6 +58,22 @@ def test_import_map_render_round_trip(setup, capsys):
         assert store.model().content_hash and sounds[0].folder.endswith("sounds")
 
 
+def test_a_new_model_in_the_old_models_place_is_named_as_another_file(setup, capsys):
+    """The model file was replaced by another model under the same name: the summary does
+    not say "now m.ts (was m.ts)"."""
+    from support.nn_models import build_nn_model
+
+    tmp, model = setup
+    project = str(tmp / "p.lsc")
+    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
+    build_nn_model(model, streaming=True)  # another model, same name and latent size
+    capsys.readouterr()
+    assert main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project]) == 0
+    out = capsys.readouterr().out
+    assert f"the project's model is now {model.name} (was another file of that name)" in out
+    assert "8 re-encoded for the new model" in out
+
+
 def test_render_at_a_sound_plays_that_sound(setup, capsys):
     """``--sound`` (an id or a name) renders at the sound's own position: its own latents,
     decoded. Typed coordinates rounded to 4 decimals miss its snap disc and blend."""
