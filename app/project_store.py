@@ -207,6 +207,20 @@ class ProjectStore(ItemsMixin):
                     self._rollback()
                     raise
 
+    def check_writable(self) -> None:
+        """ProjectError unless the project can be written (a read-only file or folder): for
+        long work whose result would otherwise be lost at the end. Writes nothing."""
+        with self._lock:
+            if self._depth:
+                return  # inside a transaction: it writes already
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")  # same value
+            except sqlite3.OperationalError as exc:
+                raise ProjectError(f"{self._path.name}: cannot be written ({exc})") from None
+            finally:
+                self._rollback()
+
     def _rollback(self) -> None:
         """Roll back, unless SQLite already has (it does on a full disk, and a ROLLBACK then
         fails with "no transaction is active", hiding the real error)."""

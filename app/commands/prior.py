@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import math
 import os
 import signal
 import sys
@@ -114,7 +115,12 @@ def run_train(args: argparse.Namespace) -> int:
     from latentscape.engines.torch_runtime import configure_runtime
 
     configure_runtime(_check_threads(args.threads))
+    if args.steps is not None and args.steps < 1:
+        raise PriorError(f"--steps must be at least 1, got {args.steps}")
+    if args.minutes is not None and not (math.isfinite(args.minutes) and args.minutes > 0):
+        raise PriorError(f"--minutes must be a positive number, got {args.minutes}")
     with _open_store(args.project) as store:
+        store.check_writable()  # before minutes of training, not at the end
         ref = _model_ref(store)
         latents = store.all_latents()
         if not latents:

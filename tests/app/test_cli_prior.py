@@ -107,6 +107,54 @@ def test_a_zero_window_is_refused_not_taken_for_the_default(project, capsys):
         assert "error:" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("option", "value"), [("--steps", "0"), ("--minutes", "0"), ("--minutes", "nan")]
+)
+def test_an_empty_budget_is_refused_before_the_corpus_is_read(project, capsys, option, value):
+    cmd = ["prior", "train", "-p", str(project), "--kind", "gan", option, value]
+    assert main(cmd) == 2
+    err = capsys.readouterr().err
+    assert f"{option} must be" in err and "training" not in err and err.count("\n") == 1
+
+
+def test_a_project_that_cannot_be_written_is_refused_before_training(project):
+    """As an ordinary user on a read-only project file, ``check_writable`` (which prior train
+    calls before it trains) says so at once; training used to run to the end and then fail.
+    It writes nothing to a writable project."""
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from support.permissions import as_nobody
+
+    folder = Path(tempfile.mkdtemp(prefix="ls-ro-"))  # pytest's folders are root's alone
+    try:
+        os.chmod(folder, 0o755)
+        path = folder / "p.lsc"
+        shutil.copyfile(project, path)
+        os.chmod(path, 0o644)  # readable by all, writable by root only
+
+        def check() -> str:
+            try:
+                with ProjectStore.open(path) as store:
+                    store.check_writable()
+            except Exception as exc:
+                return str(exc)
+            return "writable"
+
+        before = path.read_bytes()
+        assert check() == "writable" and path.read_bytes() == before
+        assert as_nobody(check) == (
+            "p.lsc: cannot be written (attempt to write a readonly database)"
+        )
+        os.chmod(path, 0o666)
+        os.chmod(folder, 0o777)  # the journal goes beside the file
+        assert as_nobody(check) == "writable" and path.read_bytes() == before
+    finally:
+        shutil.rmtree(folder)
+
+
 def test_training_on_a_project_without_sounds_is_a_user_error(tmp_path, nn_model, capsys):
     path = tmp_path / "empty.lsc"
     engine = load_model(nn_model())

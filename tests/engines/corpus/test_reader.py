@@ -15,6 +15,7 @@ import soundfile as sf
 
 from latentscape.engines.corpus import BadAudioError, ImportRules, read_segments, scan_paths
 from latentscape.engines.corpus.reader import check_file
+from support.permissions import as_nobody
 
 RULES = ImportRules()
 
@@ -121,31 +122,6 @@ def test_bad_files_are_refused_with_reasons(tmp_path):
     assert read_segments(tmp_path / "corrupt.wav", rate, 1, RULES)[0]
 
 
-def _as_nobody(task) -> str:
-    """``task()`` (→ str) run in a forked child that drops to the user 'nobody'.
-
-    Root reads any file, so permission checks need an ordinary user. (Forked child: the
-    interpreter lives under /root, which 'nobody' cannot read, so a fresh subprocess could
-    not even start.)
-    """
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        os.close(read_fd)
-        try:
-            if os.getuid() == 0:
-                os.setgid(65534)
-                os.setuid(65534)
-            os.write(write_fd, task().encode())
-        finally:
-            os._exit(0)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as f:
-        message = f.read()
-    os.waitpid(pid, 0)
-    return message
-
-
 def _reason(path) -> str:
     try:
         check_file(Path(path), RULES)
@@ -162,7 +138,7 @@ def test_unreadable_file_reason_as_an_ordinary_user(tmp_path):
     path = os.path.join(folder, "private.wav")
     sf.write(path, _tone(8000, 0.2), 8000)
     os.chmod(path, 0o000)
-    message = _as_nobody(lambda: _reason(path))
+    message = as_nobody(lambda: _reason(path))
     os.chmod(path, 0o644)
     os.remove(path)
     os.rmdir(folder)
@@ -182,7 +158,7 @@ def test_a_folder_that_cannot_be_listed_is_listed_as_bad_not_skipped():
         found = scan_paths([folder])
         return "\n".join(f"{p.relative_to(folder)}: {_reason(p)}" for p in found)
 
-    report = _as_nobody(scan)
+    report = as_nobody(scan)
     shutil.rmtree(folder)
     assert report.splitlines() == [
         "open.wav: readable",
