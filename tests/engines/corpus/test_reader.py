@@ -95,6 +95,7 @@ def test_bad_files_are_refused_with_reasons(tmp_path):
     nan[1000] = np.nan
     sf.write(tmp_path / "nan.wav", nan, rate, subtype="FLOAT")
     sf.write(tmp_path / "silent.wav", np.zeros((rate, 1), np.float32), rate)
+    sf.write(tmp_path / "dc.wav", np.full((rate, 1), 0.5, np.float32), rate)  # inaudible
     sf.write(tmp_path / "one.wav", np.full((1, 1), 0.9, np.float32), rate)  # one loud sample
     sf.write(tmp_path / "blip.wav", np.r_[np.zeros(rate), _tone(rate, 0.01)[:, 0]], rate)
     _wav_claiming(tmp_path / "twohours.wav", 2 * 3600)
@@ -109,6 +110,7 @@ def test_bad_files_are_refused_with_reasons(tmp_path):
         "garbage.flac": "not a readable audio file",
         "nan.wav": "NaN",
         "silent.wav": "silent",
+        "dc.wav": "silent: a constant offset (DC) and no sound",
         "one.wav": "too short: 0.12 ms (minimum",  # nothing was trimmed: its own length
         "blip.wav": "ms after trimming silence from 1010 ms (minimum",
         "twohours.wav": "too long: 2:00:00 (limit 10:00)",
@@ -178,6 +180,21 @@ def test_scan_finds_audio_recursively_in_a_stable_order(tmp_path):
     found = scan_paths([tmp_path, tmp_path / "a.WAV"])
     names = [p.relative_to(tmp_path).as_posix() for p in found]
     assert names == ["a.WAV", "b/deep/c.flac", "folder.wav/in.ogg"]
+
+
+def test_an_offset_under_a_sound_neither_refuses_it_nor_hides_its_silences(tmp_path):
+    """A recording with a DC offset: its silent lead-in and tail are trimmed as without the
+    offset, and the offset itself stays in the sound (nothing is filtered)."""
+    rate = 8000
+    tone = _tone(rate, 0.5)[:, 0]
+    x = np.r_[np.zeros(rate), tone, np.zeros(rate)].astype(np.float32) + 0.3
+    sf.write(tmp_path / "offset.wav", x, rate, subtype="FLOAT")
+    (segment,), _ = read_segments(tmp_path / "offset.wav", rate, 1, RULES)
+    plain = np.r_[np.zeros(rate), tone, np.zeros(rate)].astype(np.float32)
+    sf.write(tmp_path / "plain.wav", plain, rate, subtype="FLOAT")
+    (expected,), _ = read_segments(tmp_path / "plain.wav", rate, 1, RULES)
+    assert segment.start_s == expected.start_s and segment.samples == expected.samples
+    np.testing.assert_allclose(segment.audio, expected.audio + 0.3, atol=1e-6)
 
 
 def test_scan_keeps_a_file_rather_than_a_link_to_it(tmp_path):
