@@ -1,7 +1,7 @@
 """``latentscape map -p project.lsc``: lay the project's sounds out on a 2D map.
 
-PCA first (saved at once, so the map is usable within a second), then UMAP refines it and
-replaces it. The inverse map and density overlay are saved with it. A stored UMAP map is kept
+PCA first (saved at once, so the map is usable after a few seconds: 3 s for 2,000 sounds,
+most of it the inverse map), then UMAP refines it and replaces it. The inverse map and density overlay are saved with it. A stored UMAP map is kept
 until the new one is ready: the PCA preview never replaces it, so an interrupted run (Ctrl-C,
 a crash) leaves the earlier refined layout in place.
 """

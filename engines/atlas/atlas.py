@@ -23,6 +23,10 @@ from .trajectory_blend import blend_trajectories
 
 METHODS = ("pca", "umap")
 TRAJECTORY_NEIGHBOURS = 6
+# Share of a UMAP build's progress that the layout takes; the inverse map and the density
+# grid take the rest (2,000 sounds on the 2-core machine: 4.0 s of layout, 2.4 s after it,
+# when the bar stood at 100% for those 2.4 s).
+UMAP_SHARE = 0.65
 
 Trajectories = Sequence[np.ndarray] | Mapping[int, np.ndarray]
 
@@ -52,7 +56,9 @@ class Atlas:
         config: InverseMapConfig | None = None,
         seed: int = 0,
     ) -> Atlas | None:
-        """Map ``trajectories`` (each ``[frames, L]`` float32). None when ``cancel`` was set."""
+        """Map ``trajectories`` (each ``[frames, L]`` float32). None when ``cancel`` was set.
+
+        ``progress(fraction)`` (UMAP only) reaches 1.0 when the whole atlas is built."""
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}")
         if len(trajectories) == 0:
@@ -65,7 +71,8 @@ class Atlas:
             raw = zf @ basis
             method = "pca" if len(trajectories) < 4 else method
         else:
-            raw = umap_2d(zf, seed=seed, progress=progress, cancel=cancel)
+            share = None if progress is None else (lambda f: progress(UMAP_SHARE * f))
+            raw = umap_2d(zf, seed=seed, progress=share, cancel=cancel)
             if raw is None:
                 return None
         offset, unit = fit_unit_square(raw)
@@ -81,7 +88,10 @@ class Atlas:
             "unit_offset": offset,
             "unit_scale": np.array(unit),
         }
-        return cls._finish(arrays, anchor_latents(trajectories), config)
+        atlas = cls._finish(arrays, anchor_latents(trajectories), config)
+        if progress is not None:
+            progress(1.0)
+        return atlas
 
     @classmethod
     def _finish(
