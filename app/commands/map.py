@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
             atlas = Atlas.build(trajectories, ids, method="pca", seed=args.seed, config=config)
             assert atlas is not None
             arrived = put_atlas_with_arrivals(store, atlas, model.content_hash)
-            print(f"pca map of {len(ids)} sounds in {time.perf_counter() - start:.2f} s")
+            few = " (UMAP needs at least 4)" if args.method == "umap" and not refine else ""
+            print(f"pca map of {len(ids)} sounds{few} in {time.perf_counter() - start:.2f} s")
             _say_arrived(arrived)
         if refine:
             bar = tqdm(

@@ -58,6 +58,18 @@ def test_import_map_render_round_trip(setup, capsys):
         assert store.model().content_hash and sounds[0].folder.endswith("sounds")
 
 
+def test_a_umap_map_of_too_few_sounds_says_it_is_pca(setup, capsys):
+    tmp, model = setup
+    project = str(tmp / "p.lsc")
+    files = [str(tmp / "sounds" / f"s{i}.flac") for i in range(3)]
+    main(["import", *files, "--model", str(model), "-p", project, "--quiet"])
+    capsys.readouterr()
+    assert main(["map", "-p", project, "--quiet"]) == 0
+    assert "pca map of 3 sounds (UMAP needs at least 4)" in capsys.readouterr().out
+    with ProjectStore.open(project) as store:
+        assert store.atlas().method == "pca"
+
+
 def test_a_new_model_in_the_old_models_place_is_named_as_another_file(setup, capsys):
     """The model file was replaced by another model under the same name: the summary does
     not say "now m.ts (was m.ts)"."""
