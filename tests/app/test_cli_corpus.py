@@ -58,6 +58,19 @@ def test_import_map_render_round_trip(setup, capsys):
         assert store.model().content_hash and sounds[0].folder.endswith("sounds")
 
 
+def test_a_bad_file_whose_name_holds_a_newline_is_listed_on_one_line(setup, capsys):
+    tmp, model = setup
+    folder = tmp / "odd"
+    folder.mkdir()
+    (folder / "two\nlines.wav").write_text("not audio\n" * 20)
+    shutil.copy(tmp / "sounds" / "s1.flac", folder / "fine.flac")
+    project = str(tmp / "p.lsc")
+    assert main(["import", str(folder), "--model", str(model), "-p", project, "--quiet"]) == 0
+    out = capsys.readouterr().out
+    listed = out.split("1 files skipped:\n")[1].splitlines()
+    assert listed[0].endswith("odd/two\\nlines.wav: a text file, not audio")
+
+
 def test_a_umap_map_of_too_few_sounds_says_it_is_pca(setup, capsys):
     tmp, model = setup
     project = str(tmp / "p.lsc")
