@@ -30,24 +30,25 @@ GRID = "#2a2f3a"
 
 FONT_POINT_SIZE = 10
 
-# Okabe–Ito (black dropped, blue brightened for dark backgrounds), then Tableau 10 extras.
+# The first eight are told apart at dot size on the dark canvas: no two are closer than
+# Okabe–Ito's orange and yellow (CIELAB distance 35; tests/widgets/test_theme.py). Okabe–Ito's
+# vermillion (33 from orange) and blue (20 from sky blue) looked alike in a map of 6 folders,
+# so Tableau's red and a violet take their places; both come back after the eighth.
 CATEGORY_COLORS: tuple[str, ...] = (
     "#e69f00",  # orange
     "#56b4e9",  # sky blue
     "#009e73",  # bluish green
     "#f0e442",  # yellow
-    "#d55e00",  # vermillion (before blue: the 5th group must not look like the 2nd)
+    "#e15759",  # Tableau red
     "#cc79a7",  # reddish purple
-    "#3a8fd9",  # blue (Okabe–Ito #0072b2, lifted)
+    "#8c6bd9",  # violet
     "#bbbbbb",  # grey
     "#76b7b2",  # Tableau teal
     "#ff9da7",  # Tableau pink
-    "#b07aa1",  # Tableau purple
     "#9c755f",  # Tableau brown
-    "#edc948",  # Tableau gold
     "#59a14f",  # Tableau green
-    "#e15759",  # Tableau red
-    "#4e79a7",  # Tableau blue
+    "#d55e00",  # vermillion
+    "#3a8fd9",  # blue (Okabe–Ito #0072b2, lifted)
 )
 
 SPECTROGRAM_COLORMAP = "inferno"

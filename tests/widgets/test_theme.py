@@ -1,0 +1,31 @@
+"""The categorical palette: colours a user can tell apart at dot size."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from latentscape.widgets.theme import CATEGORY_COLORS
+
+
+def _lab(hex_colour: str) -> np.ndarray:
+    """sRGB ``#rrggbb`` → CIELAB (D65)."""
+    rgb = np.array([int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)])
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    m = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    xyz = m @ linear / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 216 / 24389, np.cbrt(xyz), (24389 / 27 * xyz + 16) / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_the_first_eight_categories_are_far_apart():
+    """No two of the first eight colours are closer than Okabe–Ito's orange and yellow (35 in
+    CIELAB); vermillion (33 from orange) and a lifted blue (20 from sky blue) were, and looked
+    alike in a map of six folders. Every colour is distinct."""
+    first = CATEGORY_COLORS[:8]
+    closest = min(
+        float(np.linalg.norm(_lab(a) - _lab(b))) for a, b in itertools.combinations(first, 2)
+    )
+    assert closest >= 35.0
+    assert len(set(CATEGORY_COLORS)) == len(CATEGORY_COLORS)
