@@ -196,6 +196,10 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
                 text = "Trained" + (f" ({report.steps} steps)" if report is not None else "")
         self.view.set_status(name, text, fraction)
         self.view.set_busy(name, src.training is not None or src.jobs > 0)
+        prior = src.prior
+        self.view.set_ready(
+            name, prior is not None and prior.is_trained and self._fits_model(prior)
+        )
 
     # -- the project ----------------------------------------------------------------------------
     def _on_project_opened(self, store) -> None:

@@ -18,6 +18,7 @@ MAX_COLUMNS = 8
 TILE_SPACING_PX = 8
 GENERATE_COUNT = 16
 EMPTY_HINT = "No samples yet — press “Generate 16”."
+UNTRAINED_HINT = "Nothing to generate from yet — press “Train”."
 
 Tile = tuple[int | str, np.ndarray, str]  # (tile_id, thumb_db [T, F] float32, label)
 
@@ -46,6 +47,11 @@ class _Page(QtWidgets.QScrollArea):
         self.status = ""
         self.progress: float | None = None
         self.busy = False
+        self.ready = True  # a prior to generate from
+
+    def set_ready(self, ready: bool) -> None:
+        self.ready = ready
+        self._hint.setText(EMPTY_HINT if ready else UNTRAINED_HINT)
 
     def set_tiles(self, tiles: Sequence[Tile], append: bool) -> None:
         if not append:
@@ -202,12 +208,22 @@ class GalleryView(QtWidgets.QWidget):
         self._page(source).busy = bool(busy)
         self._update_controls()
 
+    def set_ready(self, source: str, ready: bool) -> None:
+        """Whether ``source`` has a prior to generate from; until it has, Generate is disabled
+        and the empty grid says to train."""
+        self._page(source).set_ready(bool(ready))
+        self._update_controls()
+
     def set_current_source(self, source: str) -> None:
         self.tabs.setCurrentWidget(self._page(source))
 
     # -- queries -------------------------------------------------------------------------
     def sources(self) -> list[str]:
         return [self.tabs.tabText(i) for i in range(self.tabs.count())]
+
+    def hint_text(self, source: str) -> str:
+        """What ``source``'s grid says while it has no tiles."""
+        return self._page(source)._hint.text()
 
     def current_source(self) -> str:
         page = self.tabs.currentWidget()
@@ -277,7 +293,7 @@ class GalleryView(QtWidgets.QWidget):
         source = self.current_source()
         page = self._pages.get(source)
         busy = page is not None and page.busy
-        self.generate_button.setEnabled(page is not None and not busy)
+        self.generate_button.setEnabled(page is not None and page.ready and not busy)
         self.train_button.setEnabled(page is not None)
         self.train_button.setText("Cancel" if busy else "Train")
         has_tile = self._selected_on_current() is not None

@@ -12,6 +12,7 @@ import soundfile as sf
 from PySide6 import QtCore, QtGui
 
 from latentscape.gallery_controller import GalleryController
+from latentscape.widgets.gallery_view import EMPTY_HINT, UNTRAINED_HINT
 from support.app_projects import make_project
 from support.app_window import LEFT, wait_ready
 
@@ -48,9 +49,12 @@ def test_train_then_generate_fills_16_tiles_deterministically(gallery, qtbot, so
     g = gallery
     assert g.view.sources() == ["GAN", "Diffusion"]  # the tiny model exports no prior
     g.view.set_current_source(source)
-    g.view.generate_button.click()  # untrained: nothing happens but a hint
-    assert g.tiles(source) == [] and "Train" in g.view.status_text()
+    # untrained: Generate is off, and the empty grid and the status both say to train
+    assert not g.view.generate_button.isEnabled() and "Train" in g.view.status_text()
+    assert g.view.hint_text(source) == UNTRAINED_HINT
     _train(g, qtbot, source)
+    assert g.view.generate_button.isEnabled()
+    assert g.view.hint_text(source) == EMPTY_HINT
     prior = g.prior(source)
     assert prior.is_trained and prior.report.steps == 3
     assert "Trained" in g.view.status_text()
