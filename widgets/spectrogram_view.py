@@ -260,7 +260,12 @@ class SpectrogramPairView(QtWidgets.QWidget):
         self._plots[1].getAxis("left").setStyle(showValues=False)
         self._plots[1].getAxis("left").setWidth(8)
         self.play_original_button = QtWidgets.QPushButton("▶  Play original")
+        self.play_original_button.setToolTip(
+            "The sound as the model hears it: mixed to the model's channels and resampled to "
+            "its rate, silence trimmed"
+        )
         self.play_reconstruction_button = QtWidgets.QPushButton("▶  Play reconstruction")
+        self.play_reconstruction_button.setToolTip("What the model makes of it: decode(encode)")
         self.play_original_button.clicked.connect(self.playOriginal)
         self.play_reconstruction_button.clicked.connect(self.playReconstruction)
         buttons = QtWidgets.QHBoxLayout()
