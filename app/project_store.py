@@ -23,12 +23,13 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from latentscape.engines.errors import LatentscapeError
 from latentscape.project_items import ItemsMixin
+from latentscape.project_maps import CURRENT_MAP, MapsMixin
 from latentscape.project_records import (
     Item,
     ModelRef,
@@ -41,11 +42,6 @@ from latentscape.project_records import (
     unpack_arrays,
 )
 from latentscape.project_schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
-
-if TYPE_CHECKING:
-    from latentscape.engines.atlas import Atlas
-
-CURRENT_MAP = "current"
 
 __all__ = [
     "CURRENT_MAP",
@@ -70,7 +66,7 @@ def latent_hash(latents: np.ndarray) -> str:
     return "latent:" + hashlib.sha256(z.tobytes()).hexdigest()
 
 
-class ProjectStore(ItemsMixin):
+class ProjectStore(ItemsMixin, MapsMixin):
     """An open project file. Use :meth:`open` or :meth:`create`, then :meth:`close`."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
@@ -445,6 +441,14 @@ class ProjectStore(ItemsMixin):
                     "UPDATE sounds SET meta = ? WHERE id = ?", (json.dumps(meta), int(sound_id))
                 )
 
+    def move_sound(self, sound_id: int, path: str, folder: str, name: str) -> None:
+        """A sound's file was found elsewhere (moved or renamed): store its new place."""
+        with self.transaction() as c:
+            c.execute(
+                "UPDATE sounds SET path = ?, folder = ?, name = ? WHERE id = ?",
+                (path, folder, name, int(sound_id)),
+            )
+
     def set_tags(self, sound_id: int, tags: Sequence[str]) -> None:
         with self.transaction() as c:
             c.execute(
@@ -464,29 +468,3 @@ class ProjectStore(ItemsMixin):
         with self._lock:
             row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return default if row is None else json.loads(row[0])
-
-    # -- map -----------------------------------------------------------------------------------
-    def put_map(self, name: str, arrays: dict[str, np.ndarray], settings: dict[str, Any]) -> None:
-        with self.transaction() as c:
-            c.execute(
-                "INSERT OR REPLACE INTO maps VALUES (?, ?, ?, ?, ?)",
-                (name, self._model_hash(), json.dumps(settings), pack_arrays(arrays), time.time()),
-            )
-
-    def get_map(self, name: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
-        """The map saved under ``name`` for the current model: (arrays, settings), or None."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT settings, data FROM maps WHERE name = ? AND model_hash = ?",
-                (name, self._model_hash()),
-            ).fetchone()
-        return None if row is None else (unpack_arrays(row[1]), json.loads(row[0]))
-
-    def put_atlas(self, atlas: Atlas) -> None:
-        self.put_map(CURRENT_MAP, atlas.to_arrays(), {"method": atlas.method})
-
-    def atlas(self) -> Atlas | None:
-        from latentscape.engines.atlas import Atlas
-
-        saved = self.get_map(CURRENT_MAP)
-        return None if saved is None else Atlas.from_arrays(saved[0])

@@ -1,0 +1,60 @@
+"""Maps of a project (2D layout, inverse map, density), one per name and model: a mixin of
+the store. A map belongs to the model whose latents it lays out, so switching the project's
+model and back finds the first model's map again (schema 2)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from latentscape.project_records import pack_arrays, unpack_arrays
+
+if TYPE_CHECKING:
+    from latentscape.engines.atlas import Atlas
+
+CURRENT_MAP = "current"
+
+
+class MapsMixin:
+    """Maps API of :class:`~latentscape.project_store.ProjectStore` (same locking rules)."""
+
+    _conn: sqlite3.Connection
+    _lock: threading.RLock
+
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
+    def _model_hash(self) -> str:
+        raise NotImplementedError
+
+    def put_map(self, name: str, arrays: dict[str, np.ndarray], settings: dict[str, Any]) -> None:
+        """Store a map under ``name`` for the current model (replacing that model's only)."""
+        with self.transaction() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO maps VALUES (?, ?, ?, ?, ?)",
+                (name, self._model_hash(), json.dumps(settings), pack_arrays(arrays), time.time()),
+            )
+
+    def get_map(self, name: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
+        """The map saved under ``name`` for the current model: (arrays, settings), or None."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT settings, data FROM maps WHERE name = ? AND model_hash = ?",
+                (name, self._model_hash()),
+            ).fetchone()
+        return None if row is None else (unpack_arrays(row[1]), json.loads(row[0]))
+
+    def put_atlas(self, atlas: Atlas) -> None:
+        self.put_map(CURRENT_MAP, atlas.to_arrays(), {"method": atlas.method})
+
+    def atlas(self) -> Atlas | None:
+        from latentscape.engines.atlas import Atlas
+
+        saved = self.get_map(CURRENT_MAP)
+        return None if saved is None else Atlas.from_arrays(saved[0])
