@@ -129,6 +129,7 @@ class ExplorerController(SessionActions, QObject):
         self.imports.message.connect(self.message)
         self.sync = MapSync(self, parent=self)
         self.imports.soundsImported.connect(self.sync.add_sounds)
+        self.imports.soundsMoved.connect(self.sync.update_sounds)
         self.imports.importFinished.connect(self._refine_after_import)
         self.imports.importFinished.connect(lambda _report: self.read_project_space())
 

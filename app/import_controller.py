@@ -41,14 +41,18 @@ class _Polled:
     reencoded: int
     missing: int  # the project's sounds still without latents for this model
     changed: int  # files whose content changed since their import (new sounds beside old)
+    moved: int  # sounds whose file was found elsewhere (moved or renamed), in all
+    moved_sounds: list  # their records, new since the last poll (those not re-encoded)
 
 
-def _poll_job(job, store, reencoded_seen: int) -> _Polled:
+def _poll_job(job, store, reencoded_seen: int, moved_seen: int = 0) -> _Polled:
     """Worker thread: store finished sounds (a transaction + fsync: never on the GUI thread)
     and read them back with their latents."""
     finished = bool(job.finished)  # read before poll: a poll after the end takes the rest
     new_ids = list(job.poll())
     reencoded = list(getattr(job, "reencoded_ids", []))[reencoded_seen:]
+    all_moved = list(getattr(job, "moved_ids", []))
+    moved_sounds = [store.sound(i) for i in all_moved[moved_seen:] if i not in reencoded]
     sounds, latents = [], {}
     for sid in new_ids + reencoded:  # sounds re-encoded for a new model join the map too
         z = store.latents(sid)
@@ -59,7 +63,17 @@ def _poll_job(job, store, reencoded_seen: int) -> _Polled:
     missing = int(getattr(job, "missing_count", 0))
     changed = len(getattr(job, "changed_files", ()))
     return _Polled(
-        finished, sounds, latents, bad, job.progress, job.report, len(reencoded), missing, changed
+        finished,
+        sounds,
+        latents,
+        bad,
+        job.progress,
+        job.report,
+        len(reencoded),
+        missing,
+        changed,
+        len(all_moved),
+        moved_sounds,
     )
 
 
@@ -72,11 +86,14 @@ class ImportController(QObject):
         Newly stored sounds and their latents ``[frames, latent_size]`` float32, by sound id.
     importFinished(object)
         The ``ImportReport`` (``cancelled`` set when the user stopped it), or None on error.
+    soundsMoved(list[Sound])
+        Sounds of the map whose files the import found moved or renamed (new records).
     failuresChanged(list[tuple[str, str]])
         All (path, reason) pairs of files that failed in the current/last import.
     """
 
     soundsImported = Signal(object, object)  # list[Sound], dict[int, ndarray]
+    soundsMoved = Signal(object)  # list[Sound]: their files were found elsewhere
     importFinished = Signal(object)
     failuresChanged = Signal(list)
     message = Signal(str)
@@ -97,6 +114,7 @@ class ImportController(QObject):
         self.failures: list[tuple[str, str]] = []
         self.imported_ids: list[int] = []
         self._reencoded_seen = 0
+        self._moved_seen = 0
         self._polling = False
         self._runner = TaskRunner(max_threads=1, parent=self)  # preparing, polls: one at a time
         self._preparing = False  # the import is being prepared on the worker
@@ -120,7 +138,7 @@ class ImportController(QObject):
             return False
         self.failures = []
         self.imported_ids = []
-        self._reencoded_seen = 0
+        self._reencoded_seen = self._moved_seen = 0
         self.failuresChanged.emit([])
         self._store = store
         self._preparing, self._cancel_early = True, False
@@ -206,9 +224,9 @@ class ImportController(QObject):
         if self._polling:
             return
         self._polling = True
-        seen = self._reencoded_seen
+        seen, moved = self._reencoded_seen, self._moved_seen
         self._runner.submit(
-            lambda ctx: _poll_job(job, store, seen),
+            lambda ctx: _poll_job(job, store, seen, moved),
             on_done=lambda result: self._on_polled(job, result),
             on_error=lambda exc, tb: self._on_poll_failed(job, exc),
         )
@@ -224,9 +242,12 @@ class ImportController(QObject):
         if job is not self._job:
             return
         self._reencoded_seen += r.reencoded
+        self._moved_seen = r.moved
         if r.sounds:
             self.imported_ids.extend(s.id for s in r.sounds)
             self.soundsImported.emit(r.sounds, r.latents)
+        if r.moved_sounds:
+            self.soundsMoved.emit(r.moved_sounds)
         if r.bad:
             self.failures.extend(r.bad)
             self._panel.set_failed_count(len(self.failures))
@@ -252,6 +273,8 @@ class ImportController(QObject):
                     f"; {r.changed} files changed since their import: their earlier sounds "
                     "stay beside the new ones"
                 )
+            if r.moved:
+                left += f"; {r.moved} sounds found moved or renamed: they keep their place"
             self._end(report, f"Import {what}: {added} sounds added{again}{failed}{left}")
 
     def _end(self, report, text: str, announce: bool = True) -> None:

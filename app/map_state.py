@@ -101,6 +101,17 @@ class MapState:
             added.append(s)
         return added
 
+    def replace_records(self, sounds: Sequence[Sound]) -> int:
+        """Take newer records of sounds on the map (a moved file: new path, folder, name);
+        returns how many were on it."""
+        replaced = 0
+        for s in sounds:
+            index = self._index_of.get(s.id)
+            if index is not None:
+                self.sounds[index] = s
+                replaced += 1
+        return replaced
+
     def __len__(self) -> int:
         return len(self.sounds)
 

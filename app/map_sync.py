@@ -89,6 +89,18 @@ class MapSync(QObject):
 
         self.updater.place([latents[s.id] for s in fresh], [s.id for s in fresh], current)
 
+    def update_sounds(self, sounds: list) -> None:
+        """Sounds of the map got new records (files found moved or renamed): their names,
+        colours and files follow."""
+        state, view, selected = self._c.state, self._c.views.map_view, self._c.selected_id
+        if state.replace_records(sounds):
+            p = state.points()
+            view.set_points(p.xy, p.categories, p.names, p.generated)  # drops the selection
+            if selected in {s.id for s in sounds}:
+                self._c.select_sound(selected)  # its "Play original" reads the new file
+            elif selected >= 0:
+                view.set_selected(state.index_of(selected))
+
     def _on_placed(self, atlas, new_ids: list, xy_new: np.ndarray) -> None:
         state, view = self._c.state, self._c.views.map_view
         batch = [self._arrivals.pop(i) for i in new_ids if i in self._arrivals]

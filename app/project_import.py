@@ -91,6 +91,10 @@ class ProjectImport:
         self._same_file = FileIdentity()
         self._present: dict[tuple[str, str], int] = {}  # -> sound id
         self._missing: dict[tuple[str, str], int] = {}  # -> sound id
+        # key -> [(sound id, its identity)] of sounds whose file is no longer where it was:
+        # found elsewhere (moved or renamed), they take the new place instead of a new row
+        self._gone: dict[str, list[tuple[int, tuple[str, str]]]] = {}
+        self.moved_ids: list[int] = []
         reencode: list[str] = []
         signature = ":" + (rules or ImportRules()).signature()
         files: dict[str, list] = {}  # identity -> [size, mtime_ns, sounds, all encoded so]
@@ -112,12 +116,15 @@ class ProjectImport:
             entry[3] &= (
                 s.frames is not None and key.endswith(signature) and stat == tuple(entry[:2])
             )
+            exists = Path(full).exists()
+            if not exists:
+                self._gone.setdefault(key, []).append((s.id, (ident, key)))
             if s.frames is not None:
                 self._key_source.setdefault(key, s.id)
                 self._present[(ident, key)] = s.id
             else:
                 self._missing[(ident, key)] = s.id
-                if Path(full).exists() and full not in reencode:
+                if exists and full not in reencode:
                     reencode.append(full)
         self.generated_without_latents = sum(1 for s in sounds if s.generated and s.frames is None)
         # Files whose every sound is encoded with this model under these rules, with the size
@@ -221,6 +228,8 @@ class ProjectImport:
                 if ident in idents:  # one file reached twice in this batch
                     self._skipped += 1
                     continue
+                if self._moved_here(r, ident, latents):
+                    continue
                 idents.append(ident)
                 if ident[0] in self._cut_otherwise:
                     self.recut_files.add(ident[0])
@@ -234,6 +243,28 @@ class ProjectImport:
             self._present[ident] = sound_id
         self.added_ids.extend(ids)
         return ids
+
+    def _moved_here(self, r: ImportedSound, ident: tuple[str, str], latents: np.ndarray) -> bool:
+        """Give ``r``'s file to a sound of the same content whose own file is gone (a moved or
+        renamed file) instead of adding a second one; True when it did. Inside the write
+        transaction of :meth:`poll`."""
+        for entry in self._gone.get(r.key, []):
+            sound_id, old_ident = entry
+            sound = self._store.sound(sound_id)
+            if sound.path is not None and self._store.resolve(sound.path).exists():
+                continue  # its file came back: not this one
+            self._gone[r.key].remove(entry)
+            new = self._new_sound(r, None, self._store.relative(r.path))
+            self._store.move_sound(sound_id, new.path, new.folder, new.name)
+            self._store.update_meta(sound_id, _file_meta(r))
+            if self._missing.pop(old_ident, None) is not None:  # no latents for this model yet
+                self._store.put_latents(sound_id, latents)
+                self.reencoded_ids.append(sound_id)
+            self._present.pop(old_ident, None)
+            self._present[ident] = sound_id
+            self.moved_ids.append(sound_id)
+            return True
+        return False
 
     def _added_meanwhile(self, r: ImportedSound, ident: tuple[str, str]) -> Sound | None:
         """A sound of this file and key that another import into this project (a second CLI

@@ -138,6 +138,11 @@ def run(args: argparse.Namespace) -> int:
             f"note: {len(importer.recut_files)} files were imported before with other cutting "
             "rules (--segment-s, --no-trim); their earlier sounds stay beside the new ones"
         )
+    if importer.moved_ids:
+        print(
+            f"{len(importer.moved_ids)} sounds found moved or renamed: they keep their place "
+            "on the map, with their new file"
+        )
     if importer.changed_files:
         print(
             f"note: {len(importer.changed_files)} files changed since they were imported; "
@@ -157,7 +162,9 @@ def run(args: argparse.Namespace) -> int:
     if report.cancelled:
         print("import cancelled; the sounds finished so far are saved")
         return 0
-    if report.bad and not (importer.added_ids or importer.reencoded_ids or importer.skipped):
+    if report.bad and not (
+        importer.added_ids or importer.reencoded_ids or importer.skipped or importer.moved_ids
+    ):
         print(
             f"latentscape import: nothing imported: every file was refused ({len(report.bad)} "
             "listed above)",

@@ -58,6 +58,45 @@ def test_import_map_render_round_trip(setup, capsys):
         assert store.model().content_hash and sounds[0].folder.endswith("sounds")
 
 
+def test_moved_and_renamed_files_keep_their_sounds(setup, capsys):
+    """A sample folder reorganised after its import: importing the new place gives the
+    sounds their new files (same ids, same place on the map) instead of adding them twice,
+    also after a change of model (the moved sounds are encoded with it then)."""
+    from support.nn_models import build_nn_model
+
+    tmp, model = setup
+    project = str(tmp / "p.lsc")
+    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
+    main(["map", "-p", project, "--method", "pca", "--quiet"])
+    with ProjectStore.open(project) as store:
+        before = {s.id: s for s in store.sounds()}
+        xy = store.atlas().xy.copy()
+    (tmp / "sounds").rename(tmp / "library")
+    (tmp / "library" / "s3.flac").rename(tmp / "library" / "kick.flac")
+    capsys.readouterr()
+    assert main(["import", str(tmp / "library"), "-p", project, "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "imported 0 sounds" in out and "8 sounds found moved or renamed" in out
+    with ProjectStore.open(project) as store:
+        after = {s.id: s for s in store.sounds()}
+        assert after.keys() == before.keys()
+        assert all(store.resolve(s.path).is_file() for s in after.values())
+        assert all(s.folder.endswith("library") for s in after.values())
+        renamed = [s for s in after.values() if before[s.id].name == "s3"]
+        assert [s.name for s in renamed] == ["kick"]
+        np.testing.assert_array_equal(store.atlas().xy, xy)
+    # moved again, and imported with another model: encoded with it, still no second rows
+    (tmp / "library").rename(tmp / "moved_again")
+    other = build_nn_model(tmp / "other.ts", streaming=True)
+    argv = ["import", str(tmp / "moved_again"), "--model", str(other), "-p", project, "--quiet"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "imported 0 sounds" in out and "8 sounds found moved or renamed" in out
+    with ProjectStore.open(project) as store:
+        assert {s.id for s in store.sounds()} == before.keys()
+        assert all(s.frames for s in store.sounds())  # latents of the new model
+
+
 def test_a_bad_file_whose_name_holds_a_newline_is_listed_on_one_line(setup, capsys):
     tmp, model = setup
     folder = tmp / "odd"

@@ -165,6 +165,37 @@ def test_dropping_a_folder_imports_it_and_points_appear(opened, qtbot, tmp_path)
     assert heard.args == [c.state.sound_at(before + 2).id]
 
 
+def test_a_moved_folder_dropped_again_keeps_its_points_with_their_new_files(
+    opened, qtbot, tmp_path
+):
+    """The user reorganised the samples after importing them: dropping the new place adds
+    no second points; the points keep their place and take the new files and names."""
+    c, view = opened.controller, opened.map_view
+    folder = tmp_path / "dropped" / "pads"
+    write_sounds(folder, count=4, seed=3)
+    before = view.point_count()
+    _drop_paths(view, [folder], qtbot)
+    qtbot.waitUntil(
+        lambda: view.point_count() == before + 4 and not c.imports.running, timeout=30_000
+    )
+    qtbot.waitUntil(lambda: not c.busy, timeout=30_000)  # placed and refined
+    xy = c.state.xy_in_map_order().copy()
+    c.select_sound(c.state.sound_at(before + 1).id)
+    moved = folder.rename(tmp_path / "library")
+    (moved / "tone01.wav").rename(moved / "pad_soft.wav")
+    with qtbot.waitSignal(c.imports.soundsMoved, timeout=30_000):
+        _drop_paths(view, [moved], qtbot)
+    qtbot.waitUntil(lambda: not c.imports.running and not c.busy, timeout=30_000)
+    assert view.point_count() == before + 4 and len(c.store.sounds()) == before + 4
+    np.testing.assert_array_equal(c.state.xy_in_map_order(), xy)
+    names = {view.name_of(i) for i in range(before, before + 4)}
+    assert names == {"tone00", "pad_soft", "tone02", "tone03"}
+    assert "library" in view.legend_labels() and "pads" not in view.legend_labels()
+    selected = c.state.sound_at(before + 1)
+    assert c.selected_id == selected.id and selected.name == "pad_soft"
+    assert c.store.resolve(selected.path) == moved / "pad_soft.wav"
+
+
 def test_points_arriving_on_an_empty_map_stay_in_view(opened, qtbot):
     """The view frames the first arrivals and keeps every later one in sight (until the user
     zooms or pans)."""
