@@ -116,7 +116,9 @@ class GalleryTileActions:
                 self.explorer.select_sound(sound.id)
                 return
             self.explorer.sync.add_sounds([sound], {sound.id: window})
-            self.explorer.message.emit(f"Added “{label}” to the map")
+            self.explorer.message.emit(
+                f"Added “{label}” to the map, beside the sounds it resembles"
+            )
             self.tileAdded.emit(int(sound.id))
 
         self.runner.submit(

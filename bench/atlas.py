@@ -17,6 +17,8 @@ when the latents are not a few clear clusters).
 ``frontier`` runs the same sets through bench/atlas_frontier.py: our grid optimised directly
 for the three counts, with the drags' latent path length capped at multiples of IDW-16's.
 It shows what a lower jump costs: jittery drags, or held-out error and distance to the data.
+It also runs thin-plate smoothing splines (``tps_s…``, bench/atlas_inverse.SmoothingSpline),
+another family with ramps between sounds instead of plateaus.
 
 ``projection`` times PCA and UMAP: ``cold`` = a fresh process with an empty numba cache
 (import + compile + fit), ``cache`` = a fresh process with the persistent cache filled (what a
@@ -38,7 +40,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from atlas_inverse import baselines, evaluate, off_lower_bound, ours, print_table
+from atlas_inverse import (
+    SmoothingSpline,
+    baselines,
+    evaluate,
+    off_lower_bound,
+    ours,
+    print_table,
+)
 
 
 def clustered(n: int = 3000, dims: int = 16, clusters: int = 12, seed: int = 0) -> list:
@@ -143,6 +152,10 @@ def frontier(args: argparse.Namespace) -> None:
         for budget, calm in SETTINGS:
             name = f"opt_x{budget:g}" + (f"_calm{calm:g}" if calm else "")
             rows.append(evaluate(name, optimised(budget, calm), xy, anchors))
+        for smoothing, settled in ((1e-3, False), (3e-3, False), (1e-3, True)):
+            name = f"tps_s{smoothing:g}" + ("_settled" if settled else "")
+            spline = lambda p, a, s=smoothing, t=settled: SmoothingSpline(p, a, s, t)  # noqa: E731
+            rows.append(evaluate(name, spline, xy, anchors))
         print(
             f"# {corpus}: {sounds} sounds; opt_xB: mean drag step capped at B x IDW-16's, "
             "calmW: jitter weight W"

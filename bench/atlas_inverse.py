@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from itertools import pairwise
 
 import numpy as np
@@ -117,6 +118,59 @@ class Mlp(BatchMap):
             if i < len(self.w) - 1:
                 h = np.tanh(h)
         return (h * self.sd + self.mu).astype(np.float32)
+
+
+class SmoothingSpline:
+    """A thin-plate smoothing spline of the latents over the map (scipy's RBFInterpolator,
+    ``smoothing`` s), tabulated on a 256² grid; ``settled``: then our gap settling
+    (grid_field.settle_gaps, default settings) and snap discs, as :class:`Ours` has them.
+
+    Not a baseline of the issue: a probe of the frontier (bench/atlas.py frontier). Ramps
+    between sounds instead of kernel regression's plateaus and cliffs: a lower jump, but a
+    single smoothing for the whole map gives up held-out error where sounds are dense.
+    O(n³) to fit: fine for a few thousand sounds, not for 10,000.
+    """
+
+    def __init__(self, xy: np.ndarray, anchors: np.ndarray, smoothing: float, settled: bool):
+        from scipy.interpolate import RBFInterpolator
+
+        from latentscape.engines.atlas.grid_field import settle_gaps
+
+        g = 256
+        axis = (np.arange(g) + 0.5) / g
+        gx, gy = np.meshgrid(axis, axis)
+        nodes = np.column_stack([gx.ravel(), gy.ravel()])
+        spline = RBFInterpolator(xy, anchors.astype(np.float64), smoothing=smoothing)
+        grid = spline(nodes).reshape(g, g, -1).astype(np.float32)
+        cfg = InverseMapConfig(grid_size=g)
+        if settled:
+            grid = settle_gaps(
+                grid,
+                xy,
+                anchors,
+                thin_plate=cfg.thin_plate,
+                data_weight=cfg.data_weight,
+                fit_weight=cfg.fit_weight,
+                softness=cfg.softness,
+                passes=cfg.settle_passes,
+                iterations=cfg.settle_iterations,
+            )
+        built = InverseMap.build(xy, anchors, replace(cfg, settle_passes=0, residual_passes=0))
+        self.inv = InverseMap(
+            grid,
+            built.points,
+            built.anchors,
+            built.snap_radius,
+            built.cell_start,
+            built.cell_points,
+            cfg,
+        )
+
+    def frames(self, q: np.ndarray) -> np.ndarray:
+        return self.inv.frames(q)
+
+    def frame(self, x: float, y: float) -> np.ndarray:
+        return self.inv.frame(x, y)
 
 
 class Ours:
