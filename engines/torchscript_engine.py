@@ -47,6 +47,7 @@ from .errors import ModelLoadError, ModelRuntimeError, one_line
 from .loader import exported_latent_space
 from .model_info import ModelInfo
 from .script_state import StateSlot, StateSlots
+from .script_stream import ScriptStreamDecoder
 from .torch_runtime import (
     DECODE_CHUNK_FRAMES,
     call_seed,
@@ -409,7 +410,7 @@ class TorchScriptEngine:
         if z.shape[0] == 0:
             return np.zeros((self._channels, 0), np.float32)
         if self._slots.is_streaming and z.shape[0] > DECODE_CHUNK_FRAMES:
-            voice = _ScriptStreamDecoder(self, seed)  # the state carries from piece to piece
+            voice = ScriptStreamDecoder(self, seed)  # the state carries from piece to piece
             try:
                 pieces = range(0, z.shape[0], DECODE_CHUNK_FRAMES)
                 return np.concatenate(
@@ -440,7 +441,7 @@ class TorchScriptEngine:
             latency = _int_attr(self._model, "latency_samples") or 0
             return FrameStreamDecoder(self._frame_weights, latency, seed)
         if self._slots.is_streaming:
-            return _ScriptStreamDecoder(self, seed)
+            return ScriptStreamDecoder(self, seed)
         return CrossfadeStreamDecoder(
             lambda window, index: self._decode_window(window, call_seed(seed, index)),
             self._hop,
@@ -465,7 +466,7 @@ class TorchScriptEngine:
         z = self._call("prior", x, None, seed)
         return z[0, : self._latent, :frames].T.contiguous().numpy()
 
-    # used by _ScriptStreamDecoder
+    # used by ScriptStreamDecoder
     def _new_slot(self) -> StateSlot:
         with self._lock:
             return self._slots.new_slot()
@@ -473,43 +474,3 @@ class TorchScriptEngine:
     def _release_slot(self, slot: StateSlot) -> None:
         with self._lock:
             self._slots.release(slot)
-
-
-class _ScriptStreamDecoder:
-    """Stream decoder of a streaming export: one private state slot, called by one voice."""
-
-    def __init__(self, engine: TorchScriptEngine, seed: int | None) -> None:
-        self._engine = engine
-        self._slot: StateSlot | None = engine._new_slot()
-        self._seed = seed
-        self._calls = 0
-
-    @property
-    def latency_samples(self) -> int:
-        return 0  # the model's own lag is inside its weights and not declared in the file
-
-    def decode(self, frames: np.ndarray) -> np.ndarray:
-        if self._slot is None:
-            raise RuntimeError("stream decoder is closed")
-        engine = self._engine
-        z = as_trajectory(frames, engine._latent)
-        if z.shape[0] == 0:
-            return np.zeros((engine.channels, 0), np.float32)
-        x = torch.from_numpy(np.ascontiguousarray(z.T)).unsqueeze(0)
-        y = engine._call("decode", x, self._slot, call_seed(self._seed, self._calls))
-        self._calls += 1
-        return y[0].numpy()
-
-    def reset(self, seed: int | None = 0) -> None:
-        if self._slot is not None:
-            self._slot.zero()
-        self._seed = seed
-        self._calls = 0
-
-    def close(self) -> None:
-        if self._slot is not None:
-            self._engine._release_slot(self._slot)
-            self._slot = None
-
-    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
-        return decode_scope()

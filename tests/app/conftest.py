@@ -1,4 +1,5 @@
-"""Fixtures for the main-window tests (issue 6): see tests/support/app_window.py."""
+"""Fixtures for the main-window tests (issue 6, tests/support/app_window.py) and the CLI
+corpus tests (``setup``: tests/support/cli_corpus.py)."""
 
 from support.app_window import (  # noqa: F401 (re-exported fixtures)
     opened,
@@ -7,3 +8,4 @@ from support.app_window import (  # noqa: F401 (re-exported fixtures)
     tiny_project,
     window,
 )
+from support.cli_corpus import setup  # noqa: F401 (re-exported fixture)

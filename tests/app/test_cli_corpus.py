@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sqlite3
@@ -15,23 +14,7 @@ import soundfile as sf
 from latentscape.cli import main
 from latentscape.project_schema import SCHEMA_VERSION
 from latentscape.project_store import ProjectStore
-
-
-def _write_sounds(folder, count: int = 8, rate: int = 22050) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(0)
-    for i in range(count):
-        t = np.arange(int(rate * 0.4)) / rate
-        level = 0.1 + 0.8 * i / count  # spread sounds out along the model's loudness axis
-        x = level * np.sin(2 * np.pi * (150 + 60 * i) * t) * np.exp(-t * rng.uniform(1, 8))
-        sf.write(folder / f"s{i}.flac", x.astype(np.float32), rate)
-    (folder / "broken.wav").write_text("not audio\n" * 20)
-
-
-@pytest.fixture
-def setup(tmp_path, nn_model):
-    _write_sounds(tmp_path / "sounds")
-    return tmp_path, nn_model()
+from support.cli_corpus import write_sounds
 
 
 def test_import_map_render_round_trip(setup, capsys):
@@ -58,58 +41,6 @@ def test_import_map_render_round_trip(setup, capsys):
         assert store.model().content_hash and sounds[0].folder.endswith("sounds")
 
 
-def test_moved_and_renamed_files_keep_their_sounds(setup, capsys):
-    """A sample folder reorganised after its import: importing the new place gives the
-    sounds their new files (same ids, same place on the map) instead of adding them twice,
-    also after a change of model (the moved sounds are encoded with it then)."""
-    from support.nn_models import build_nn_model
-
-    tmp, model = setup
-    project = str(tmp / "p.lsc")
-    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
-    main(["map", "-p", project, "--method", "pca", "--quiet"])
-    with ProjectStore.open(project) as store:
-        before = {s.id: s for s in store.sounds()}
-        xy = store.atlas().xy.copy()
-    (tmp / "sounds").rename(tmp / "library")
-    (tmp / "library" / "s3.flac").rename(tmp / "library" / "kick.flac")
-    capsys.readouterr()
-    assert main(["import", str(tmp / "library"), "-p", project, "--quiet"]) == 0
-    out = capsys.readouterr().out
-    assert "imported 0 sounds" in out and "8 sounds found moved or renamed" in out
-    with ProjectStore.open(project) as store:
-        after = {s.id: s for s in store.sounds()}
-        assert after.keys() == before.keys()
-        assert all(store.resolve(s.path).is_file() for s in after.values())
-        assert all(s.folder.endswith("library") for s in after.values())
-        renamed = [s for s in after.values() if before[s.id].name == "s3"]
-        assert [s.name for s in renamed] == ["kick"]
-        np.testing.assert_array_equal(store.atlas().xy, xy)
-    # moved again, and imported with another model: encoded with it, still no second rows
-    (tmp / "library").rename(tmp / "moved_again")
-    other = build_nn_model(tmp / "other.ts", streaming=True)
-    argv = ["import", str(tmp / "moved_again"), "--model", str(other), "-p", project, "--quiet"]
-    assert main(argv) == 0
-    out = capsys.readouterr().out
-    assert "imported 0 sounds" in out and "8 sounds found moved or renamed" in out
-    with ProjectStore.open(project) as store:
-        assert {s.id for s in store.sounds()} == before.keys()
-        assert all(s.frames for s in store.sounds())  # latents of the new model
-
-
-def test_a_bad_file_whose_name_holds_a_newline_is_listed_on_one_line(setup, capsys):
-    tmp, model = setup
-    folder = tmp / "odd"
-    folder.mkdir()
-    (folder / "two\nlines.wav").write_text("not audio\n" * 20)
-    shutil.copy(tmp / "sounds" / "s1.flac", folder / "fine.flac")
-    project = str(tmp / "p.lsc")
-    assert main(["import", str(folder), "--model", str(model), "-p", project, "--quiet"]) == 0
-    out = capsys.readouterr().out
-    listed = out.split("1 files skipped:\n")[1].splitlines()
-    assert listed[0].endswith("odd/two\\nlines.wav: a text file, not audio")
-
-
 def test_a_umap_map_of_too_few_sounds_says_it_is_pca(setup, capsys):
     tmp, model = setup
     project = str(tmp / "p.lsc")
@@ -120,22 +51,6 @@ def test_a_umap_map_of_too_few_sounds_says_it_is_pca(setup, capsys):
     assert "pca map of 3 sounds (UMAP needs at least 4)" in capsys.readouterr().out
     with ProjectStore.open(project) as store:
         assert store.atlas().method == "pca"
-
-
-def test_a_new_model_in_the_old_models_place_is_named_as_another_file(setup, capsys):
-    """The model file was replaced by another model under the same name: the summary does
-    not say "now m.ts (was m.ts)"."""
-    from support.nn_models import build_nn_model
-
-    tmp, model = setup
-    project = str(tmp / "p.lsc")
-    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
-    build_nn_model(model, streaming=True)  # another model, same name and latent size
-    capsys.readouterr()
-    assert main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project]) == 0
-    out = capsys.readouterr().out
-    assert f"the project's model is now {model.name} (was another file of that name)" in out
-    assert "8 re-encoded for the new model" in out
 
 
 def test_render_at_a_sound_plays_that_sound(setup, capsys):
@@ -166,34 +81,6 @@ def test_render_at_a_sound_plays_that_sound(setup, capsys):
     with pytest.raises(SystemExit):
         main(argv)  # one or the other
     assert "not allowed with argument" in capsys.readouterr().err
-
-
-def test_reimport_adds_nothing_and_new_sounds_land_on_the_map(setup, capsys):
-    tmp, model = setup
-    project = str(tmp / "p.lsc")
-    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
-    main(["map", "-p", project, "--method", "pca", "--quiet"])
-    with ProjectStore.open(project) as store:
-        before = store.atlas().xy.copy()
-    capsys.readouterr()
-    assert main(["import", str(tmp / "sounds"), "-p", project, "--quiet"]) == 0
-    assert "imported 0 sounds" in capsys.readouterr().out
-    os.utime(tmp / "sounds" / "s2.flac")  # touched: read again, found unchanged inside
-    assert main(["import", str(tmp / "sounds"), "-p", project, "--quiet"]) == 0
-    out = capsys.readouterr().out  # each sound counted once: not reused and already there
-    assert "imported 0 sounds from 9 files" in out and "0 of them reused" in out
-    assert "8 already there" in out
-    (tmp / "more").mkdir()
-    shutil.copy(tmp / "sounds" / "s1.flac", tmp / "more" / "copy.flac")
-    assert main(["import", str(tmp / "more" / "copy.flac"), "-p", project, "--quiet"]) == 0
-    out = capsys.readouterr().out
-    # same content as sounds/s1.flac: reused, not encoded again, but a new sound of the project
-    assert "imported 1 sounds" in out and "1 of them reused the latents" in out
-    assert "placed 1 new" in out
-    with ProjectStore.open(project) as store:
-        atlas = store.atlas()
-        assert len(atlas) == 9
-        np.testing.assert_array_equal(atlas.xy[:8], before)
 
 
 def test_a_changed_model_reencodes_the_same_sounds(setup, nn_model, capsys):
@@ -286,7 +173,6 @@ def test_project_import_polled_like_a_gui_timer(setup):
 
 
 def test_the_shipped_demo_project_is_mapped_and_matches_the_demo_model():
-    from pathlib import Path
 
     from latentscape.engines.hashing import file_sha256
 
@@ -314,7 +200,6 @@ def test_the_shipped_demo_project_is_mapped_and_matches_the_demo_model():
 
 def test_a_file_whose_name_is_not_utf8_is_listed_and_the_rest_is_imported(setup, capsys):
     """A Latin-1 name (an old zip) is one bad file, not the end of the import."""
-    import os
 
     tmp, model = setup
     folder = tmp / "latin1"
@@ -330,25 +215,6 @@ def test_a_file_whose_name_is_not_utf8_is_listed_and_the_rest_is_imported(setup,
         assert [s.name for s in store.sounds()] == ["a_ok"]
 
 
-def test_another_spelling_of_a_folder_or_other_rules_do_not_add_its_sounds_again(setup, capsys):
-    tmp, model = setup
-    project = str(tmp / "p.lsc")
-    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
-    (tmp / "alias").symlink_to(tmp / "sounds")
-    spellings = [
-        [str(tmp / "sounds" / ".." / "sounds")],
-        [str(tmp / "alias")],
-        [str(tmp / "sounds"), "--max-file-s", "601"],  # refuses files; cuts nothing differently
-    ]
-    for extra in spellings:
-        capsys.readouterr()
-        assert main(["import", *extra, "-p", project, "--quiet"]) == 0
-        out = capsys.readouterr().out
-        assert "imported 0 sounds" in out and "8 already there" in out, extra
-    with ProjectStore.open(project) as store:
-        assert len(store.sounds()) == 8
-
-
 def test_sounds_stored_by_an_interrupted_import_are_placed_by_the_next(setup, capsys):
     """An import stopped before placing its sounds (Ctrl-C) leaves them without a place on the
     map; the next import places them too."""
@@ -359,10 +225,10 @@ def test_sounds_stored_by_an_interrupted_import_are_placed_by_the_next(setup, ca
     project = str(tmp / "p.lsc")
     main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
     main(["map", "-p", project, "--method", "pca", "--quiet"])
-    _write_sounds(tmp / "stored", count=3)
+    write_sounds(tmp / "stored", count=3)
     with ProjectStore.open(project) as store:  # stored, never placed
         ProjectImport(store, load_model(model), [str(tmp / "stored")]).run_to_end()
-    _write_sounds(tmp / "later", count=2)
+    write_sounds(tmp / "later", count=2)
     capsys.readouterr()
     assert main(["import", str(tmp / "later" / "s0.flac"), "-p", project, "--quiet"]) == 0
     assert "placed 4 new sounds on the existing map" in capsys.readouterr().out
@@ -379,7 +245,7 @@ def test_a_write_that_fails_mid_import_is_one_clear_error_and_loses_nothing(setu
 
     tmp, model = setup
     engine = load_model(model)
-    _write_sounds(tmp / "many", count=40)
+    write_sounds(tmp / "many", count=40)
     with ProjectStore.open(tmp / "p.lsc", create=True) as store:
         ProjectImport(store, engine, [str(tmp / "sounds")]).run_to_end()
         pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
@@ -400,79 +266,6 @@ def test_argument_errors_are_one_line_too(capsys):
         assert ended.value.code == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and ": error: " in err and "--help" in err
-
-
-def test_files_imported_before_are_not_read_again_unless_they_changed(setup):
-    """A resumed or repeated import passes over files it has (same size and mtime, every
-    sound encoded with this model under these rules) without reading them."""
-    from latentscape.engines.corpus import ImportRules
-    from latentscape.engines.loader import load_model
-    from latentscape.project_import import ProjectImport
-
-    tmp, model = setup
-    project = tmp / "p.lsc"
-    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", str(project), "--quiet"])
-    engine = load_model(model)
-    with ProjectStore.open(project) as store:
-        again = ProjectImport(store, engine, [str(tmp / "sounds")])
-        report = again.run_to_end()
-    assert (report.files, report.unchanged, report.sounds, again.skipped) == (9, 8, 0, 8)
-    assert [b.path.rsplit("/", 1)[1] for b in report.bad] == ["broken.wav"]  # never stored
-    with ProjectStore.open(project) as store:  # as a project from before sizes were kept
-        for sound in store.sounds():
-            store._conn.execute(
-                "UPDATE sounds SET meta = ? WHERE id = ?",
-                (json.dumps({"key": sound.meta["key"]}), sound.id),
-            )
-        first = ProjectImport(store, engine, [str(tmp / "sounds")]).run_to_end()
-        second = ProjectImport(store, engine, [str(tmp / "sounds")]).run_to_end()
-    assert (first.unchanged, second.unchanged) == (0, 8)  # read once more, then remembered
-
-    changed = tmp / "sounds" / "s3.flac"
-    audio, rate = sf.read(changed, dtype="float32")
-    sf.write(changed, audio[::-1].copy(), rate)  # other content, a new mtime
-    with ProjectStore.open(project) as store:
-        importer = ProjectImport(store, engine, [str(tmp / "sounds")])
-        report = importer.run_to_end()
-        assert (report.unchanged, report.sounds) == (7, 1)
-        assert [Path(f).name for f in importer.changed_files] == ["s3.flac"]
-        other_cuts = ImportRules(trim_silence=False)  # every file is read again under these
-        report = ProjectImport(store, engine, [str(tmp / "sounds")], rules=other_cuts).run_to_end()
-        assert (report.unchanged, report.sounds) == (0, 8)
-
-
-def test_two_imports_of_one_folder_at_once_add_each_sound_once(setup):
-    """Two CLI runs into one project: each read the project before the other wrote, so each
-    thinks every file is new; the second to write finds the first's sounds and adds none."""
-    from latentscape.engines.loader import load_model
-    from latentscape.project_import import ProjectImport
-
-    tmp, model = setup
-    engine = load_model(model)
-    project = tmp / "p.lsc"
-    with ProjectStore.open(project, create=True) as first, ProjectStore.open(project) as second:
-        a = ProjectImport(first, engine, [str(tmp / "sounds")])
-        b = ProjectImport(second, engine, [str(tmp / "sounds")])
-        a.run_to_end()
-        b.run_to_end()
-        assert len(a.added_ids) == 8 and b.added_ids == [] and b.skipped == 8
-    with ProjectStore.open(project) as store:
-        assert len(store.sounds()) == 8
-
-
-def test_importing_again_with_other_cutting_rules_says_the_old_cuts_stay(setup, capsys):
-    tmp, model = setup
-    project = str(tmp / "p.lsc")
-    args = ["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"]
-    assert main(args) == 0
-    capsys.readouterr()
-    assert main([*args, "--no-trim"]) == 0
-    out = capsys.readouterr().out
-    assert "note: 8 files were imported before with other cutting rules" in out
-    assert main([*args, "--no-trim"]) == 0  # nothing new is cut: nothing to say
-    assert "other cutting rules" not in capsys.readouterr().out
-    with ProjectStore.open(project) as store:
-        assert len(store.sounds()) == 16
 
 
 def test_an_import_where_every_file_is_refused_exits_1(setup, capsys):
@@ -521,7 +314,7 @@ def test_sigterm_ends_an_import_as_ctrl_c_does(setup):
     from support.cli_runs import signal_when_ready
 
     tmp, model = setup
-    _write_sounds(tmp / "many", count=400)
+    write_sounds(tmp / "many", count=400)
     project = tmp / "p.lsc"
     main(["import", str(tmp / "sounds"), "--model", str(model), "-p", str(project), "--quiet"])
     main(["map", "-p", str(project), "--method", "pca", "--quiet"])

@@ -1,0 +1,204 @@
+"""``latentscape import`` into a project that has sounds already: what is there is not added
+again, files read before are passed over, and moved, renamed, changed or re-cut files are
+told apart."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from latentscape.cli import main
+from latentscape.project_store import ProjectStore
+
+
+def test_moved_and_renamed_files_keep_their_sounds(setup, capsys):
+    """A sample folder reorganised after its import: importing the new place gives the
+    sounds their new files (same ids, same place on the map) instead of adding them twice,
+    also after a change of model (the moved sounds are encoded with it then)."""
+    from support.nn_models import build_nn_model
+
+    tmp, model = setup
+    project = str(tmp / "p.lsc")
+    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
+    main(["map", "-p", project, "--method", "pca", "--quiet"])
+    with ProjectStore.open(project) as store:
+        before = {s.id: s for s in store.sounds()}
+        xy = store.atlas().xy.copy()
+    (tmp / "sounds").rename(tmp / "library")
+    (tmp / "library" / "s3.flac").rename(tmp / "library" / "kick.flac")
+    capsys.readouterr()
+    assert main(["import", str(tmp / "library"), "-p", project, "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "imported 0 sounds" in out and "8 sounds found moved or renamed" in out
+    with ProjectStore.open(project) as store:
+        after = {s.id: s for s in store.sounds()}
+        assert after.keys() == before.keys()
+        assert all(store.resolve(s.path).is_file() for s in after.values())
+        assert all(s.folder.endswith("library") for s in after.values())
+        renamed = [s for s in after.values() if before[s.id].name == "s3"]
+        assert [s.name for s in renamed] == ["kick"]
+        np.testing.assert_array_equal(store.atlas().xy, xy)
+    # moved again, and imported with another model: encoded with it, still no second rows
+    (tmp / "library").rename(tmp / "moved_again")
+    other = build_nn_model(tmp / "other.ts", streaming=True)
+    argv = ["import", str(tmp / "moved_again"), "--model", str(other), "-p", project, "--quiet"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "imported 0 sounds" in out and "8 sounds found moved or renamed" in out
+    with ProjectStore.open(project) as store:
+        assert {s.id for s in store.sounds()} == before.keys()
+        assert all(s.frames for s in store.sounds())  # latents of the new model
+
+
+def test_a_bad_file_whose_name_holds_a_newline_is_listed_on_one_line(setup, capsys):
+    tmp, model = setup
+    folder = tmp / "odd"
+    folder.mkdir()
+    (folder / "two\nlines.wav").write_text("not audio\n" * 20)
+    shutil.copy(tmp / "sounds" / "s1.flac", folder / "fine.flac")
+    project = str(tmp / "p.lsc")
+    assert main(["import", str(folder), "--model", str(model), "-p", project, "--quiet"]) == 0
+    out = capsys.readouterr().out
+    listed = out.split("1 files skipped:\n")[1].splitlines()
+    assert listed[0].endswith("odd/two\\nlines.wav: a text file, not audio")
+
+
+def test_a_new_model_in_the_old_models_place_is_named_as_another_file(setup, capsys):
+    """The model file was replaced by another model under the same name: the summary does
+    not say "now m.ts (was m.ts)"."""
+    from support.nn_models import build_nn_model
+
+    tmp, model = setup
+    project = str(tmp / "p.lsc")
+    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
+    build_nn_model(model, streaming=True)  # another model, same name and latent size
+    capsys.readouterr()
+    assert main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project]) == 0
+    out = capsys.readouterr().out
+    assert f"the project's model is now {model.name} (was another file of that name)" in out
+    assert "8 re-encoded for the new model" in out
+
+
+def test_reimport_adds_nothing_and_new_sounds_land_on_the_map(setup, capsys):
+    tmp, model = setup
+    project = str(tmp / "p.lsc")
+    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
+    main(["map", "-p", project, "--method", "pca", "--quiet"])
+    with ProjectStore.open(project) as store:
+        before = store.atlas().xy.copy()
+    capsys.readouterr()
+    assert main(["import", str(tmp / "sounds"), "-p", project, "--quiet"]) == 0
+    assert "imported 0 sounds" in capsys.readouterr().out
+    os.utime(tmp / "sounds" / "s2.flac")  # touched: read again, found unchanged inside
+    assert main(["import", str(tmp / "sounds"), "-p", project, "--quiet"]) == 0
+    out = capsys.readouterr().out  # each sound counted once: not reused and already there
+    assert "imported 0 sounds from 9 files" in out and "0 of them reused" in out
+    assert "8 already there" in out
+    (tmp / "more").mkdir()
+    shutil.copy(tmp / "sounds" / "s1.flac", tmp / "more" / "copy.flac")
+    assert main(["import", str(tmp / "more" / "copy.flac"), "-p", project, "--quiet"]) == 0
+    out = capsys.readouterr().out
+    # same content as sounds/s1.flac: reused, not encoded again, but a new sound of the project
+    assert "imported 1 sounds" in out and "1 of them reused the latents" in out
+    assert "placed 1 new" in out
+    with ProjectStore.open(project) as store:
+        atlas = store.atlas()
+        assert len(atlas) == 9
+        np.testing.assert_array_equal(atlas.xy[:8], before)
+
+
+def test_another_spelling_of_a_folder_or_other_rules_do_not_add_its_sounds_again(setup, capsys):
+    tmp, model = setup
+    project = str(tmp / "p.lsc")
+    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
+    (tmp / "alias").symlink_to(tmp / "sounds")
+    spellings = [
+        [str(tmp / "sounds" / ".." / "sounds")],
+        [str(tmp / "alias")],
+        [str(tmp / "sounds"), "--max-file-s", "601"],  # refuses files; cuts nothing differently
+    ]
+    for extra in spellings:
+        capsys.readouterr()
+        assert main(["import", *extra, "-p", project, "--quiet"]) == 0
+        out = capsys.readouterr().out
+        assert "imported 0 sounds" in out and "8 already there" in out, extra
+    with ProjectStore.open(project) as store:
+        assert len(store.sounds()) == 8
+
+
+def test_files_imported_before_are_not_read_again_unless_they_changed(setup):
+    """A resumed or repeated import passes over files it has (same size and mtime, every
+    sound encoded with this model under these rules) without reading them."""
+    from latentscape.engines.corpus import ImportRules
+    from latentscape.engines.loader import load_model
+    from latentscape.project_import import ProjectImport
+
+    tmp, model = setup
+    project = tmp / "p.lsc"
+    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", str(project), "--quiet"])
+    engine = load_model(model)
+    with ProjectStore.open(project) as store:
+        again = ProjectImport(store, engine, [str(tmp / "sounds")])
+        report = again.run_to_end()
+    assert (report.files, report.unchanged, report.sounds, again.skipped) == (9, 8, 0, 8)
+    assert [b.path.rsplit("/", 1)[1] for b in report.bad] == ["broken.wav"]  # never stored
+    with ProjectStore.open(project) as store:  # as a project from before sizes were kept
+        for sound in store.sounds():
+            store._conn.execute(
+                "UPDATE sounds SET meta = ? WHERE id = ?",
+                (json.dumps({"key": sound.meta["key"]}), sound.id),
+            )
+        first = ProjectImport(store, engine, [str(tmp / "sounds")]).run_to_end()
+        second = ProjectImport(store, engine, [str(tmp / "sounds")]).run_to_end()
+    assert (first.unchanged, second.unchanged) == (0, 8)  # read once more, then remembered
+
+    changed = tmp / "sounds" / "s3.flac"
+    audio, rate = sf.read(changed, dtype="float32")
+    sf.write(changed, audio[::-1].copy(), rate)  # other content, a new mtime
+    with ProjectStore.open(project) as store:
+        importer = ProjectImport(store, engine, [str(tmp / "sounds")])
+        report = importer.run_to_end()
+        assert (report.unchanged, report.sounds) == (7, 1)
+        assert [Path(f).name for f in importer.changed_files] == ["s3.flac"]
+        other_cuts = ImportRules(trim_silence=False)  # every file is read again under these
+        report = ProjectImport(store, engine, [str(tmp / "sounds")], rules=other_cuts).run_to_end()
+        assert (report.unchanged, report.sounds) == (0, 8)
+
+
+def test_two_imports_of_one_folder_at_once_add_each_sound_once(setup):
+    """Two CLI runs into one project: each read the project before the other wrote, so each
+    thinks every file is new; the second to write finds the first's sounds and adds none."""
+    from latentscape.engines.loader import load_model
+    from latentscape.project_import import ProjectImport
+
+    tmp, model = setup
+    engine = load_model(model)
+    project = tmp / "p.lsc"
+    with ProjectStore.open(project, create=True) as first, ProjectStore.open(project) as second:
+        a = ProjectImport(first, engine, [str(tmp / "sounds")])
+        b = ProjectImport(second, engine, [str(tmp / "sounds")])
+        a.run_to_end()
+        b.run_to_end()
+        assert len(a.added_ids) == 8 and b.added_ids == [] and b.skipped == 8
+    with ProjectStore.open(project) as store:
+        assert len(store.sounds()) == 8
+
+
+def test_importing_again_with_other_cutting_rules_says_the_old_cuts_stay(setup, capsys):
+    tmp, model = setup
+    project = str(tmp / "p.lsc")
+    args = ["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"]
+    assert main(args) == 0
+    capsys.readouterr()
+    assert main([*args, "--no-trim"]) == 0
+    out = capsys.readouterr().out
+    assert "note: 8 files were imported before with other cutting rules" in out
+    assert main([*args, "--no-trim"]) == 0  # nothing new is cut: nothing to say
+    assert "other cutting rules" not in capsys.readouterr().out
+    with ProjectStore.open(project) as store:
+        assert len(store.sounds()) == 16
