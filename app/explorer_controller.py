@@ -68,6 +68,7 @@ class ExplorerController(SessionActions, QObject):
     """The app's state and wiring. See the module docstring for the signals others hook into."""
 
     projectOpened = Signal(object)  # ProjectStore
+    projectModelChanged = Signal(object, str)  # ProjectStore, the content hash of its new model
     replayRequested = Signal(str, object)  # (kind, what): Space, for a kind a feature owns
     stoppedAll = Signal()  # Esc / Stop All: also what waits to play again after an audio restart
     modelLoaded = Signal(object)  # ModelInfo
@@ -130,6 +131,7 @@ class ExplorerController(SessionActions, QObject):
         self.sync = MapSync(self, parent=self)
         self.imports.soundsImported.connect(self.sync.add_sounds)
         self.imports.soundsMoved.connect(self.sync.update_sounds)
+        self.imports.mapReread.connect(self._on_map_reread)
         self.imports.importFinished.connect(self._refine_after_import)
         self.imports.importFinished.connect(lambda _report: self.read_project_space())
 
@@ -406,19 +408,27 @@ class ExplorerController(SessionActions, QObject):
             self.project_space = None
             self.projectOpened.emit(self.store)
         changes_model = self._project_model_differs()
-        if not self.imports.start(self.store, self.model.engine, paths):
+        if not self.imports.start(self.store, self.model.engine, paths, reread_map=changes_model):
             return False
         self.project_space = self.model.info.space  # the import makes it the project's
-        if changes_model:  # the import re-encodes the project's sounds: they return as they come
+        if changes_model:
+            # Nothing of the old model plays on; the sounds already encoded with this one and
+            # its saved map come back once the import is prepared (_on_map_reread), the rest
+            # as they are encoded.
             self.selected_id = -1
             self.preview.clear()
             self.sync.clear()
-
             self.views.banner.clear("info")
+            self.projectModelChanged.emit(self.store, self.model.info.content_hash)
             self.message.emit(
                 f"The project now uses {Path(self.model.path).name}: its sounds are encoded again"
             )
         return True
+
+    def _on_map_reread(self, snap) -> None:
+        """The project as its new model shows it (an import switched the model)."""
+        if snap.store is self.store:
+            self.sync.show_snapshot(snap)
 
     def _project_model_differs(self) -> bool:
         """True when the project holds sounds encoded with another model than the loaded one."""

@@ -96,6 +96,8 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
         view.cancelRequested.connect(self.cancel)
         explorer.views.map_view.tileDropped.connect(self._on_tile_dropped)
         explorer.projectOpened.connect(self._on_project_opened)
+        # an import gave the project another model: its priors and tiles are that model's
+        explorer.projectModelChanged.connect(self._reload)
         explorer.modelLoaded.connect(lambda _info: self._update_sources())
         self._update_sources()
         if explorer.store is not None:
@@ -203,6 +205,11 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
 
     # -- the project ----------------------------------------------------------------------------
     def _on_project_opened(self, store) -> None:
+        self._reload(store, self._model_hash())
+
+    def _reload(self, store, model_hash: str) -> None:
+        """Show ``store``'s priors and tiles of model ``model_hash``; whatever runs for the
+        project or model shown so far is dropped."""
         self._epoch += 1
         for src in self._sources.values():
             if src.training is not None:
@@ -217,7 +224,7 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
         self._update_sources()
         for name in self.view.sources():
             self.view.set_tiles(name, [])
-        epoch, model_hash = self._epoch, self._model_hash()
+        epoch = self._epoch
         self._loading = True
         self.runner.submit(
             lambda ctx: load_project_priors(store, model_hash),

@@ -20,6 +20,7 @@ from PySide6 import QtCore
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from latentscape.project_import import ProjectImport
+from latentscape.project_session import ProjectSnapshot, snapshot_of
 from latentscape.tasks import TaskRunner
 from latentscape.widgets.import_panel import FailedFilesDialog, ImportProgress
 
@@ -88,12 +89,16 @@ class ImportController(QObject):
         The ``ImportReport`` (``cancelled`` set when the user stopped it), or None on error.
     soundsMoved(list[Sound])
         Sounds of the map whose files the import found moved or renamed (new records).
+    mapReread(ProjectSnapshot)
+        The import gave the project another model (``start(reread_map=True)``): its sounds
+        already encoded with that model and its saved map, before the import's own arrive.
     failuresChanged(list[tuple[str, str]])
         All (path, reason) pairs of files that failed in the current/last import.
     """
 
     soundsImported = Signal(object, object)  # list[Sound], dict[int, ndarray]
     soundsMoved = Signal(object)  # list[Sound]: their files were found elsewhere
+    mapReread = Signal(object)  # ProjectSnapshot: the project as its new model shows it
     importFinished = Signal(object)
     failuresChanged = Signal(list)
     message = Signal(str)
@@ -126,12 +131,15 @@ class ImportController(QObject):
     def running(self) -> bool:
         return self._job is not None or self._preparing
 
-    def start(self, store, engine, paths: Sequence[str | Path]) -> bool:
+    def start(
+        self, store, engine, paths: Sequence[str | Path], *, reread_map: bool = False
+    ) -> bool:
         """Import ``paths`` (files and folders, recursively) into ``store`` with ``engine``.
 
         The import is prepared on the worker (it reads what the project holds: ~1 s for
-        100,000 sounds) and starts from there. Returns False (with a ``message``) when an
-        import is already running.
+        100,000 sounds) and starts from there; ``reread_map`` (the import changes the
+        project's model): the project is read again for the new model and ``mapReread``
+        emitted first. Returns False (with a ``message``) when an import is already running.
         """
         if self.running:
             self.message.emit("An import is already running: wait for it or cancel it")
@@ -143,8 +151,13 @@ class ImportController(QObject):
         self._store = store
         self._preparing, self._cancel_early = True, False
         paths = [str(p) for p in paths]
+
+        def prepare(ctx):
+            job = ProjectImport(store, engine, paths)  # makes the engine's model the project's
+            return job, snapshot_of(store) if reread_map else None
+
         self._runner.submit(
-            lambda ctx: ProjectImport(store, engine, paths),
+            prepare,
             on_done=self._on_prepared,
             on_error=lambda exc, tb: self._on_prepare_failed(exc),
         )
@@ -153,10 +166,13 @@ class ImportController(QObject):
         self._panel.set_progress(0, 0, names)
         return True
 
-    def _on_prepared(self, job: ProjectImport) -> None:
+    def _on_prepared(self, prepared: tuple[ProjectImport, ProjectSnapshot | None]) -> None:
+        job, snapshot = prepared
         self._preparing = False
         if self._closed:
             return
+        if snapshot is not None:  # the project has the new model now, cancelled or not
+            self.mapReread.emit(snapshot)
         if self._cancel_early:
             self._end(None, "Import cancelled: 0 sounds added")
             return

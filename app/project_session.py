@@ -175,6 +175,12 @@ def new_project(path: str | Path | None = None) -> ProjectSnapshot:
     return _snapshot(store, t0)
 
 
+def snapshot_of(store: ProjectStore) -> ProjectSnapshot:
+    """What an open ``store`` shows now (worker thread): after its model changed, the sounds
+    encoded with the new model and that model's saved map."""
+    return _snapshot(store, time.perf_counter())
+
+
 def _snapshot(store: ProjectStore, t0: float) -> ProjectSnapshot:
     ref = store.model()
     model_path = (

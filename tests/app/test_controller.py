@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtGui
 from latentscape.engines.audio.offline import render_offline
 from support.app_projects import write_sounds
 from support.app_window import LEFT, empty_spot, wait_ready
+from support.nn_models import build_nn_model
 
 
 def _first_nonzero(x: np.ndarray) -> int:
@@ -403,6 +404,48 @@ def test_an_import_with_another_model_rebuilds_the_map_from_the_new_latents(
         qtbot.mouseClick(view.viewport(), LEFT, pos=view.view_pos(*view.positions()[1]))
     assert heard.args == [c.state.sound_at(1).id]
     assert c.last_voice is not None
+
+
+def test_switching_back_to_a_model_shows_its_saved_map_again(window, qtbot, tmp_path, nn_model):
+    """Each model keeps its map: an import that switches the project back to a model its
+    sounds are encoded with shows that model's saved map at once, and places only the new
+    sounds on it (it showed an empty map, and with new files replaced the saved map)."""
+    from latentscape.engines.atlas import Atlas
+
+    c, view = window.controller, window.map_view
+    c.sync.auto_refine = False
+    c.new_project(tmp_path / "back.lsc")
+    model_a, model_b = nn_model(sr=16000, hop=64, latent=4), tmp_path / "b.ts"
+    build_nn_model(model_b, sr=16000, hop=64, latent=4, streaming=True)  # another space
+    write_sounds(tmp_path / "lib", count=5, seed=4)
+
+    def switch_and_import(model, folder, points):
+        c.load_model(model)
+        qtbot.waitUntil(lambda: not c.busy and c.model.path == str(model), timeout=60_000)
+        assert c.import_paths([str(folder)])
+        qtbot.waitUntil(lambda: not c.busy and view.point_count() == points, timeout=60_000)
+        with qtbot.waitSignal(c.sync.updater.refined, timeout=60_000):  # as auto-refine does
+            assert c.refine_projection()
+        qtbot.waitUntil(lambda: not c.busy and c.store.atlas() is not None, timeout=60_000)
+
+    switch_and_import(model_a, tmp_path / "lib", 5)
+    saved_a = c.store.atlas()
+    xy_a = c.state.xy_in_map_order().copy()
+    switch_and_import(model_b, tmp_path / "lib", 5)
+    assert c.store.atlas().frame_at(0.5, 0.5).shape == (4,)
+    c.load_model(model_a)
+    qtbot.waitUntil(lambda: not c.busy and c.model.path == str(model_a), timeout=60_000)
+    write_sounds(tmp_path / "more", count=2, seed=5)
+    with qtbot.waitSignal(c.imports.mapReread, timeout=60_000):
+        assert c.import_paths([str(tmp_path / "lib"), str(tmp_path / "more")])
+    assert view.point_count() == 5  # A's map, before the new sounds arrive
+    np.testing.assert_array_equal(c.state.xy_in_map_order(), xy_a)
+    qtbot.waitUntil(lambda: not c.busy and view.point_count() == 7, timeout=60_000)
+    np.testing.assert_array_equal(c.state.xy_in_map_order()[:5], xy_a)  # the others stay put
+    stored = c.store.atlas()  # A's map, not one of the two new sounds alone
+    assert isinstance(stored, Atlas)
+    assert sorted(stored.sound_ids.tolist()) == sorted(saved_a.sound_ids.tolist())
+    np.testing.assert_array_equal(stored.xy, saved_a.xy)
 
 
 def test_an_import_cancelled_while_it_is_prepared_adds_nothing(opened, qtbot, tmp_path):

@@ -260,3 +260,31 @@ def test_a_prior_trained_for_another_model_says_so(gallery, qtbot, nn_model):
     assert "another model" in g.view.status_text()
     assert not g.view.generate_button.isEnabled()  # nothing to generate from for this model
     assert g.view.hint_text("GAN") == UNTRAINED_HINT
+
+
+def test_an_import_that_switches_the_model_shows_that_models_priors_and_tiles(
+    gallery, qtbot, tmp_path
+):
+    """After an import gives the project another model (same latent size, another space),
+    the gallery is that model's: the first model's prior and tiles neither play nor generate
+    through it, and stay stored under the first model (they came back on switching back)."""
+    from latentscape.engines.priors import load_prior
+    from support.app_projects import write_sounds
+    from support.nn_models import build_nn_model
+
+    g, c = gallery, gallery.explorer
+    hash_a = c.model.info.content_hash
+    _train(g, qtbot, "GAN")
+    _generate(g, qtbot, "GAN", seed=3)
+    other = build_nn_model(tmp_path / "other.ts", sr=16000, hop=64, latent=4, streaming=True)
+    c.load_model(other)
+    qtbot.waitUntil(lambda: not c.busy and c.model.path == str(other), timeout=60_000)
+    write_sounds(tmp_path / "new", count=3, seed=9)
+    assert c.import_paths([str(tmp_path / "new")])
+    qtbot.waitUntil(lambda: not c.busy and not c.imports.running and not g.busy, timeout=60_000)
+    g.view.set_current_source("GAN")
+    assert g.tiles("GAN") == [] and g.view.tiles("GAN") == []
+    assert g.prior("GAN") is None and "Not trained yet" in g.view.status_text()
+    assert not g.view.generate_button.isEnabled()
+    assert load_prior(c.store, "gan", hash_a) is not None  # kept for the first model
+    assert load_prior(c.store, "gan", c.model.info.content_hash) is None
