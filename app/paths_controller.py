@@ -149,6 +149,7 @@ class PathsController(QObject):
         if not path_id:
             return ""
         self._refresh(select=path_id)
+        self.c.last_played = ("path", path_id)  # chosen in the list: Space plays it
         self.c.message.emit(f"Recorded {path.name} ({path.duration_s:.1f} s)")
         self.recorded.emit(path_id)
         return path_id
@@ -218,15 +219,9 @@ class PathsController(QObject):
             self.c.message.emit("Audio is starting…" if self.c.audio.starting else "No audio")
             return False
         model = self.c.model
-        other_space = (
-            path.model_hash
-            and model is not None
-            and (path.model_hash not in (model.info.content_hash, model.info.space))
-        )
-        if model is None or model.engine.latent_size != path.latent_size or other_space:
+        if model is None or not path.plays_with(model.info):
             self.c.errorOccurred.emit(
-                f"'{path.name}' was recorded with another model ({path.latent_size} latent "
-                "dims): load that model to hear it"
+                f"'{path.name}' was recorded with another model: load that model to hear it"
             )
             return False
         if self.recording:
@@ -306,6 +301,7 @@ class PathsController(QObject):
         path_id = self._guard(lambda: self.library.add(path))
         if path_id:
             self._refresh(select=path_id)
+            self.c.last_played = ("path", path_id)
             model = self.c.model
             if model is not None and model.engine.latent_size != path.latent_size:
                 self.c.message.emit(

@@ -95,10 +95,9 @@ class PathExporter(QObject):
         if engine is None:
             self.failed.emit(f"Load a model to render '{path.name}' to {fmt.upper()}")
             return False
-        if path.latent_size != engine.latent_size:
+        if not path.plays_with(engine.info):
             self.failed.emit(
-                f"'{path.name}' has {path.latent_size} latent dims, the loaded model "
-                f"{engine.latent_size}: load the model it was recorded with"
+                f"'{path.name}' was recorded with another model: load that model to render it"
             )
             return False
         rate = self.sample_rate_hz

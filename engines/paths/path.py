@@ -141,6 +141,14 @@ class LatentPath:
     def duration_s(self) -> float:
         return float(self.times_s[-1])
 
+    def plays_with(self, info) -> bool:
+        """Whether the model with ``info`` (a ``ModelInfo``) decodes these latents as recorded:
+        the same latent size and, when the path names its model, that model's file or latent
+        space (an export of the checkpoint it was recorded with)."""
+        if info.latent_size != self.latent_size:
+            return False
+        return not self.model_hash or self.model_hash in (info.content_hash, info.space)
+
     def replace(self, **changes: Any) -> LatentPath:
         """A copy with ``changes`` applied (``name=``, ``times_s=``, …), validated again."""
         return dataclasses.replace(self, **changes)

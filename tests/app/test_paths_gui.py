@@ -464,6 +464,37 @@ def test_space_plays_the_path_chosen_in_the_list(paths, opened, qtbot):
     qtbot.waitUntil(lambda: not c.is_playing(), timeout=5000)
 
 
+def test_space_plays_the_path_just_recorded(paths, opened, qtbot):
+    """A new recording is the path chosen in the list: Space plays it (it played nothing, or
+    an older path)."""
+    c = opened.controller
+    first, *_ = _record_drag(qtbot, paths, opened)
+    second, *_ = _record_drag(qtbot, paths, opened)
+    assert paths.panel.selected_path() == second and c.last_played == ("path", second)
+    qtbot.waitUntil(lambda: not c.is_playing(), timeout=10_000)
+    with qtbot.waitSignal(paths.player.started) as started:
+        opened.actions_by_name["play_stop"].trigger()
+    assert started.args == [second] and first != second
+    c.stop_all()
+
+
+def test_a_path_is_not_rendered_through_another_model(paths, opened, qtbot, tmp_path):
+    """Export to audio refuses a model of the same size but another latent space, as Play
+    does: the file would be another model's sound."""
+    from support.nn_models import build_nn_model
+
+    c = opened.controller
+    _record_drag(qtbot, paths, opened)
+    other = build_nn_model(tmp_path / "other.ts", sr=16000, hop=64, latent=4, streaming=True)
+    c.load_model(other)
+    qtbot.waitUntil(lambda: not c.busy and c.model.path == str(other), timeout=60_000)
+    paths.ask_save_file = lambda fmt, suggested: str(tmp_path / "elsewhere")
+    with qtbot.waitSignal(paths.exporter.failed) as failed:
+        paths.panel.export_actions["wav"].trigger()
+    assert "was recorded with another model" in failed.args[0]
+    assert not list(tmp_path.glob("elsewhere*"))
+
+
 @pytest.mark.parametrize("switch", ["open", "new"])
 def test_a_recording_under_way_is_kept_in_its_project_when_another_opens(
     paths, opened, qtbot, tiny_project, tmp_path, switch
