@@ -28,7 +28,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--at", metavar="X,Y", help="map position, 0..1 each")
     where.add_argument(
-        "--sound", metavar="ID|NAME", help="the position of this sound (its id or its name)"
+        "--sound",
+        metavar="ID|NAME",
+        help="the position of this sound: its id, its name or its file's name (id:N or "
+        "name:TEXT when a number could be either)",
     )
     p.add_argument(
         "-o", "--output", required=True, help="output sound file: .wav (float), .flac or .ogg"
@@ -86,8 +89,10 @@ def run(args: argparse.Namespace) -> int:
         atlas = store.atlas()
         if model is None or atlas is None:
             raise LatentscapeError(f"{args.project}: no map yet; run 'latentscape map' first")
+        where = ""
         if args.sound is not None:
-            x, y = sound_position(store, atlas, args.sound)
+            x, y, name = sound_position(store, atlas, args.sound)
+            where = f" (at '{name}')"
         engine = load_model(args.model or store.resolve(model.path))
         if not args.model and engine.info.content_hash != model.content_hash:
             raise LatentscapeError(
@@ -110,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     seconds = audio.shape[1] / engine.sample_rate_hz
     print(
         f"wrote {out} ({seconds:.2f} s, {engine.sample_rate_hz} Hz, {audio.shape[0]} ch) "
-        f"from {x:.6f},{y:.6f}"
+        f"from {x:.6f},{y:.6f}{where}"
     )
     return 0
 
@@ -130,31 +135,47 @@ def check_output(text: str) -> Path:
     return out
 
 
-def sound_position(store, atlas, which: str) -> tuple[float, float]:
-    """Map position (unit square) of the sound ``which`` (an id, else a name) on ``atlas``."""
+def sound_position(store, atlas, which: str) -> tuple[float, float, str]:
+    """Map position (unit square) and name of the sound ``which`` on ``atlas``: ``id:N``,
+    ``name:TEXT``, or either (a name, any case, or the file's name; a number is an id). A
+    text that is one sound's id and another's name is refused: numbered sample packs name
+    their sounds 1, 2, …"""
     import numpy as np
 
     from latentscape.engines.errors import LatentscapeError
 
     sounds = store.sounds()
-    chosen = [s for s in sounds if which.isdigit() and s.id == int(which)]
-    chosen = chosen or [s for s in sounds if s.name == which]
-    chosen = chosen or [s for s in sounds if s.name.casefold() == which.casefold()]
+    kind, _, text = which.partition(":") if which.startswith(("id:", "name:")) else ("", "", which)
+    by_id = [s for s in sounds if text.isdecimal() and s.id == int(text)] if kind != "name" else []
+    by_name: list = []
+    if kind != "id":
+        by_name = [s for s in sounds if s.name == text]
+        by_name = by_name or [s for s in sounds if s.name.casefold() == text.casefold()]
+        by_name = by_name or [s for s in sounds if s.path and Path(s.path).name == text]
+    if by_id and by_name and by_name != by_id:
+        raise LatentscapeError(
+            f"--sound {which}: sound id {text} is '{by_id[0].name}', and "
+            f"{_ids(by_name)} named '{text}'; give id:{text} or name:{text}"
+        )
+    chosen = by_id or by_name
     if not chosen:
         raise LatentscapeError(f"--sound {which}: no sound of the project has this id or name")
     if len(chosen) > 1:
-        ids = ", ".join(str(s.id) for s in chosen[:8]) + (", …" if len(chosen) > 8 else "")
         raise LatentscapeError(
-            f"--sound {which}: {len(chosen)} sounds have this name (ids {ids}); give the id"
+            f"--sound {which}: {len(chosen)} sounds have this name ({_ids(chosen)}); give id:N"
         )
     where = np.flatnonzero(atlas.sound_ids == chosen[0].id)
     if not where.size:
+        if store.latents(chosen[0].id) is not None:
+            raise LatentscapeError(
+                f"--sound {which}: not placed on the map yet; run 'latentscape map' first"
+            )
         raise LatentscapeError(
-            f"--sound {which}: not on the map of the project's model (not encoded with it); "
-            "import the sounds with this model"
+            f"--sound {which}: not encoded with the project's model (not on its map); "
+            "import the sound's file with this model"
         )
     x, y = atlas.xy[where[0]]
-    return float(x), float(y)
+    return float(x), float(y), chosen[0].name
 
 
 def _refuse_project_sound(store, out: Path) -> None:
@@ -171,3 +192,9 @@ def _refuse_project_sound(store, out: Path) -> None:
             raise LatentscapeError(
                 f"{out}: is one of the project's sounds; not replacing it (give another name)"
             )
+
+
+def _ids(sounds) -> str:
+    """Text such as "sound 5" or "sounds 3, 7, …" (at most 8 ids)."""
+    ids = ", ".join(str(s.id) for s in sounds[:8]) + (", …" if len(sounds) > 8 else "")
+    return f"sound{'s' if len(sounds) > 1 else ''} {ids}"

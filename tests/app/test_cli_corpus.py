@@ -41,6 +41,33 @@ def test_import_map_render_round_trip(setup, capsys):
         assert store.model().content_hash and sounds[0].folder.endswith("sounds")
 
 
+def test_render_sound_refuses_a_number_that_is_an_id_and_a_name(setup, capsys):
+    """Numbered sample packs: a sound named "2" and the sound with id 2 are told apart by
+    id:N and name:TEXT; a bare 2 matching both is refused, not taken for the id."""
+    tmp, model = setup
+    folder = tmp / "numbered"
+    folder.mkdir()
+    for i in (1, 2, 10):
+        shutil.copy(tmp / "sounds" / f"s{i % 8}.flac", folder / f"{i}.flac")
+    project = str(tmp / "n.lsc")
+    main(["import", str(folder), "--model", str(model), "-p", project, "--quiet"])
+    main(["map", "-p", project, "--method", "pca", "--quiet"])
+    with ProjectStore.open(project) as store:
+        ids = {s.name: s.id for s in store.sounds()}
+    assert ids["2"] != 2 and 2 in ids.values()  # scan order: 1, 10, 2
+    capsys.readouterr()
+    out = str(tmp / "o.wav")
+    assert main(["render", "-p", project, "--sound", "2", "-o", out]) == 2
+    err = capsys.readouterr().err
+    assert "sound id 2 is '10'" in err and "give id:2 or name:2" in err
+    assert main(["render", "-p", project, "--sound", "name:2", "-o", out]) == 0
+    assert "(at '2')" in capsys.readouterr().out
+    assert main(["render", "-p", project, "--sound", "id:2", "-o", out]) == 0
+    assert "(at '10')" in capsys.readouterr().out
+    assert main(["render", "-p", project, "--sound", "10.flac", "-o", out]) == 0
+    assert "(at '10')" in capsys.readouterr().out
+
+
 def test_a_umap_map_of_too_few_sounds_says_it_is_pca(setup, capsys):
     tmp, model = setup
     project = str(tmp / "p.lsc")
@@ -76,6 +103,8 @@ def test_render_at_a_sound_plays_that_sound(setup, capsys):
         assert "from 0." in capsys.readouterr().out  # the position it used, in full
     assert sound.name not in others
     assert main(["render", "-p", project, "--sound", "no-such", "-o", str(tmp / "x.wav")]) == 2
+    assert "no sound of the project has this id or name" in capsys.readouterr().err
+    assert main(["render", "-p", project, "--sound", "²", "-o", str(tmp / "x.wav")]) == 2
     assert "no sound of the project has this id or name" in capsys.readouterr().err
     argv = ["render", "-p", project, "--sound", "1", "--at", "0.5,0.5", "-o", str(tmp / "x.wav")]
     with pytest.raises(SystemExit):
