@@ -81,3 +81,7 @@ MIGRATIONS: list[str] = [
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+# Files of this schema or newer read correctly without the later migrations: a read-only one
+# (a share, an archive, a colleague's) is opened as it is. Schema 1 keyed maps by name alone;
+# its one map per name reads the same through the queries of schema 2.
+READABLE_FROM = 1

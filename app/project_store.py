@@ -41,7 +41,12 @@ from latentscape.project_records import (
     rebase_paths,
     unpack_arrays,
 )
-from latentscape.project_schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from latentscape.project_schema import (
+    APPLICATION_ID,
+    MIGRATIONS,
+    READABLE_FROM,
+    SCHEMA_VERSION,
+)
 
 __all__ = [
     "CURRENT_MAP",
@@ -139,13 +144,24 @@ class ProjectStore(ItemsMixin, MapsMixin):
             )
         if version == SCHEMA_VERSION:
             return
-        with self.transaction():
-            for step in range(version, SCHEMA_VERSION):
-                for statement in MIGRATIONS[step].split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        try:
+            with self.transaction():
+                for step in range(version, SCHEMA_VERSION):
+                    for statement in MIGRATIONS[step].split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.OperationalError as exc:
+            if "readonly" not in str(exc).replace(" ", ""):
+                raise
+            if app_id == APPLICATION_ID and version >= READABLE_FROM:
+                return  # read-only, of an older schema that reads the same: opened as it is
+            conn.close()
+            raise ProjectError(
+                f"{self._path.name}: made by an older latentscape and must be upgraded, but "
+                "the file cannot be written: copy it somewhere writable"
+            ) from None
 
     @property
     def path(self) -> Path:

@@ -86,13 +86,11 @@ def test_each_model_keeps_its_own_map(store):
     assert store.get_map(CURRENT_MAP)[0]["xy"].shape == (4, 2)
 
 
-def test_a_version_1_project_migrates_with_its_map(tmp_path):
-    """Version 1 keyed maps by name alone; its map survives the migration to one map per
-    model, and so does everything else."""
+def _version_1_project(path) -> None:
+    """A schema-1 project file with a model and a map of 3 points."""
     from latentscape.project_schema import APPLICATION_ID, MIGRATIONS
     from latentscape.project_store import CURRENT_MAP
 
-    path = tmp_path / "v1.lsc"
     conn = sqlite3.connect(path)
     conn.executescript(MIGRATIONS[0])
     conn.execute("INSERT INTO model VALUES (1, '/m.ts', 'hash-a', '{}')")
@@ -102,6 +100,15 @@ def test_a_version_1_project_migrates_with_its_map(tmp_path):
     conn.execute("PRAGMA user_version=1")
     conn.commit()
     conn.close()
+
+
+def test_a_version_1_project_migrates_with_its_map(tmp_path):
+    """Version 1 keyed maps by name alone; its map survives the migration to one map per
+    model, and so does everything else."""
+    from latentscape.project_store import CURRENT_MAP
+
+    path = tmp_path / "v1.lsc"
+    _version_1_project(path)
     with ProjectStore.open(path) as store:
         assert store.schema_version == SCHEMA_VERSION
         np.testing.assert_array_equal(
@@ -111,6 +118,38 @@ def test_a_version_1_project_migrates_with_its_map(tmp_path):
         store.put_map(CURRENT_MAP, {"xy": np.zeros((1, 2))}, {})
         store.set_model("/m.ts", "hash-a", {})
         assert store.get_map(CURRENT_MAP)[0]["xy"].shape == (3, 2)
+
+
+def test_a_read_only_version_1_project_opens_as_it_is(tmp_path):
+    """A schema-1 project the user cannot write (a share, a colleague's) opens and reads its
+    map without being upgraded; it used to fail to open at all."""
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from support.permissions import as_nobody
+
+    folder = Path(tempfile.mkdtemp(prefix="ls-ro1-"))  # pytest's folders are root's alone
+    try:
+        os.chmod(folder, 0o755)
+        path = folder / "old.lsc"
+        _version_1_project(path)
+        os.chmod(path, 0o644)
+        before = path.read_bytes()
+
+        def read() -> str:
+            try:
+                with ProjectStore.open(path) as store:
+                    arrays, _ = store.get_map("current")
+                    return f"schema {store.schema_version}, {len(arrays['xy'])} points"
+            except Exception as exc:
+                return str(exc)
+
+        assert as_nobody(read) == "schema 1, 3 points"
+        assert path.read_bytes() == before
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_generic_items_for_other_features(store):
