@@ -123,8 +123,12 @@ class MapSync(QObject):
             self.refine()
 
     def _on_consolidated(self, atlas) -> None:
+        """The placed-only sounds (an import's, a gallery tile) are in the atlas now: shown
+        and saved, so the project's map (the CLI's render, a reopen) has them too."""
         self._c.state.atlas = atlas
         self._update_density()
+        if self._c.store is not None:
+            self._save(self._c.store, atlas)
 
     # -- refinement ---------------------------------------------------------------------------
     def refine(self) -> bool:
@@ -154,9 +158,12 @@ class MapSync(QObject):
         self._c.message.emit(f"Map refined (UMAP, {len(atlas)} sounds)")
 
     def _save(self, store, atlas) -> None:
-        """Write the atlas to the project on a worker (a transaction with an fsync)."""
+        """Write the atlas to the project on a worker (a transaction with an fsync), unless
+        the project's model is no longer the one whose latents it maps (another program
+        switched it: the map is refused, not stored as the other model's)."""
+        space = self._c.project_space
         self._c.runner.submit(
-            lambda ctx: store.put_atlas(atlas),
+            lambda ctx: store.put_atlas(atlas, space),
             on_error=lambda exc, tb: self._c.errorOccurred.emit(f"could not save the map: {exc}"),
         )
 

@@ -9,11 +9,12 @@ import json
 import sqlite3
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from latentscape.project_records import pack_arrays, unpack_arrays
+from latentscape.project_records import ModelRef, ProjectError, pack_arrays, unpack_arrays
 
 if TYPE_CHECKING:
     from latentscape.engines.atlas import Atlas
@@ -26,11 +27,15 @@ class MapsMixin:
 
     _conn: sqlite3.Connection
     _lock: threading.RLock
+    _path: Path
 
     def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         raise NotImplementedError
 
     def _model_hash(self) -> str:
+        raise NotImplementedError
+
+    def model(self) -> ModelRef | None:
         raise NotImplementedError
 
     def put_map(self, name: str, arrays: dict[str, np.ndarray], settings: dict[str, Any]) -> None:
@@ -50,8 +55,18 @@ class MapsMixin:
             ).fetchone()
         return None if row is None else (unpack_arrays(row[1]), json.loads(row[0]))
 
-    def put_atlas(self, atlas: Atlas) -> None:
-        self.put_map(CURRENT_MAP, atlas.to_arrays(), {"method": atlas.method})
+    def put_atlas(self, atlas: Atlas, space: str | None = None) -> None:
+        """Store ``atlas`` as the current model's map; with ``space`` (the latent space its
+        latents came from), a ProjectError instead when the project's model has another one
+        now (another program switched it meanwhile)."""
+        with self.transaction():
+            model = self.model()
+            if space is not None and (model is None or model.space != space):
+                raise ProjectError(
+                    f"{self._path.name}: its model changed meanwhile (in another program?); "
+                    "this map of the earlier model's latents was not saved"
+                )
+            self.put_map(CURRENT_MAP, atlas.to_arrays(), {"method": atlas.method})
 
     def atlas(self) -> Atlas | None:
         from latentscape.engines.atlas import Atlas

@@ -1,4 +1,5 @@
-"""Plain records the project store reads and writes, and array packing for item payloads."""
+"""Plain records the project store reads and writes, its error, and array packing for item
+payloads."""
 
 from __future__ import annotations
 
@@ -9,6 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from latentscape.engines.errors import LatentscapeError
+
+
+class ProjectError(LatentscapeError):
+    """A project file is missing, not a project, from a newer version, or asked for what it lacks."""
 
 
 @dataclass(frozen=True)

@@ -57,8 +57,9 @@ class ProjectSnapshot:
     """What the GUI needs to show an opened project.
 
     ``map`` and ``points`` are what the map shows, prepared on the worker for the GUI thread
-    to adopt; ``map.atlas`` is the saved map, or a fresh PCA preview when the project had none
-    (``atlas_was_saved`` tells which).
+    to adopt; ``map.atlas`` is the saved map (with the encoded sounds it lacked placed on
+    it), or a fresh PCA preview when the project had none. ``atlas_was_saved``: it is stored
+    as shown (else the GUI saves it).
     """
 
     store: ProjectStore
@@ -196,8 +197,9 @@ def _snapshot(store: ProjectStore, t0: float) -> ProjectSnapshot:
     if atlas is not None:
         known = set(int(i) for i in atlas.sound_ids)
         missing = [s for s in sounds if s.id not in known]
-        if missing:
+        if missing:  # placed on it now, and saved so (the CLI's render sees them too)
             atlas = atlas.with_added([trajectories[s.id] for s in missing], [s.id for s in missing])
+            saved = False
     elif sounds:
         atlas = Atlas.build([trajectories[s.id] for s in sounds], [s.id for s in sounds])
     state = MapState()

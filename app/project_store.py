@@ -27,13 +27,13 @@ from typing import Any
 
 import numpy as np
 
-from latentscape.engines.errors import LatentscapeError
 from latentscape.project_items import ItemsMixin
 from latentscape.project_maps import CURRENT_MAP, MapsMixin
 from latentscape.project_records import (
     Item,
     ModelRef,
     NewSound,
+    ProjectError,
     Sound,
     _blob_latents,
     _latent_blob,
@@ -59,10 +59,6 @@ __all__ = [
     "pack_arrays",
     "unpack_arrays",
 ]
-
-
-class ProjectError(LatentscapeError):
-    """A project file is missing, not a project, from a newer version, or asked for what it lacks."""
 
 
 def latent_hash(latents: np.ndarray) -> str:

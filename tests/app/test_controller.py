@@ -448,6 +448,20 @@ def test_switching_back_to_a_model_shows_its_saved_map_again(window, qtbot, tmp_
     np.testing.assert_array_equal(stored.xy, saved_a.xy)
 
 
+def test_a_map_refined_after_another_program_switched_the_model_is_not_saved(opened, qtbot):
+    """The CLI gave the open project another model: the window's refined map (of the first
+    model's latents) is refused, not stored as the new model's map."""
+    from latentscape.project_store import ProjectStore
+
+    c = opened.controller
+    with ProjectStore.open(c.store.path) as other_program:
+        other_program.set_model("/elsewhere/b.ts", "hash-b", {"latent_size": 4})
+    with qtbot.waitSignal(c.errorOccurred, timeout=60_000) as refused:
+        assert c.refine_projection()
+    assert "its model changed meanwhile" in refused.args[0]
+    assert c.store.atlas() is None  # nothing stored as b's map
+
+
 def test_an_import_cancelled_while_it_is_prepared_adds_nothing(opened, qtbot, tmp_path):
     c = opened.controller
     write_sounds(tmp_path / "late", count=3, seed=3)

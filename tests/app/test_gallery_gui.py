@@ -144,6 +144,10 @@ def test_dropping_a_tile_on_the_map_adds_a_generated_sound(gallery, qtbot):
         view.pointClicked.emit(before)
     assert heard.args == [sound_id]
     np.testing.assert_array_equal(c.state.trajectory(sound_id), tile.window)
+    # The project's map takes it in too (the CLI renders from it): at the place it shows.
+    qtbot.waitUntil(lambda: sound_id in c.store.atlas().sound_ids, timeout=15_000)
+    stored = c.store.atlas()
+    np.testing.assert_allclose(stored.xy[stored.sound_ids == sound_id][0], placed, atol=1e-6)
     # "Add to corpus" does the same from the gallery's button.
     g.view.tiles("Diffusion")[0].clicked.emit()
     with qtbot.waitSignal(g.tileAdded, timeout=10_000):

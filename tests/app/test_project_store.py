@@ -102,6 +102,23 @@ def _version_1_project(path) -> None:
     conn.close()
 
 
+def test_a_map_of_an_earlier_models_latents_is_refused(store):
+    """The GUI saves its map with the latent space it was made from: when another program
+    switched the project's model meanwhile, the map is refused rather than stored as the
+    new model's."""
+    from latentscape.engines.atlas import Atlas
+
+    ids = store.add_sounds([NewSound(f"/{i}.wav", f"h{i}", 1.0, _traj(i)) for i in range(5)])
+    atlas = Atlas.build([store.latents(i) for i in ids], ids, method="pca")
+    store.put_atlas(atlas, space="hash-a")
+    store.set_model("/models/b.ts", "hash-b", {})
+    with pytest.raises(ProjectError, match="its model changed meanwhile"):
+        store.put_atlas(atlas, space="hash-a")
+    assert store.atlas() is None  # nothing stored as model b's
+    store.set_model("/models/m.ts", "hash-a", {})
+    assert len(store.atlas()) == 5
+
+
 def test_a_version_1_project_migrates_with_its_map(tmp_path):
     """Version 1 keyed maps by name alone; its map survives the migration to one map per
     model, and so does everything else."""
