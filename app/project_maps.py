@@ -46,12 +46,15 @@ class MapsMixin:
                 (name, self._model_hash(), json.dumps(settings), pack_arrays(arrays), time.time()),
             )
 
-    def get_map(self, name: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
-        """The map saved under ``name`` for the current model: (arrays, settings), or None."""
+    def get_map(
+        self, name: str, model_hash: str | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
+        """The map saved under ``name`` for the current model (or the model with the content
+        hash ``model_hash``): (arrays, settings), or None."""
         with self._lock:
             row = self._conn.execute(
                 "SELECT settings, data FROM maps WHERE name = ? AND model_hash = ?",
-                (name, self._model_hash()),
+                (name, model_hash or self._model_hash()),
             ).fetchone()
         return None if row is None else (unpack_arrays(row[1]), json.loads(row[0]))
 
@@ -68,8 +71,9 @@ class MapsMixin:
                 )
             self.put_map(CURRENT_MAP, atlas.to_arrays(), {"method": atlas.method})
 
-    def atlas(self) -> Atlas | None:
+    def atlas(self, model_hash: str | None = None) -> Atlas | None:
+        """The current model's map (or ``model_hash``'s) as an Atlas, or None."""
         from latentscape.engines.atlas import Atlas
 
-        saved = self.get_map(CURRENT_MAP)
+        saved = self.get_map(CURRENT_MAP, model_hash)
         return None if saved is None else Atlas.from_arrays(saved[0])

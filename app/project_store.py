@@ -417,13 +417,14 @@ class ProjectStore(ItemsMixin, MapsMixin):
             ).fetchone()
         return None if row is None else _blob_latents(*row)
 
-    def all_latents(self) -> dict[int, np.ndarray]:
-        """Every sound's latents for the current model, by sound id (ordered by id)."""
+    def all_latents(self, model_hash: str | None = None) -> dict[int, np.ndarray]:
+        """Every sound's latents for the current model (or the model with the content hash
+        ``model_hash``), by sound id (ordered by id)."""
         with self._lock:
             rows = self._conn.execute(
                 "SELECT sound_id, frames, dims, data FROM latents WHERE model_hash = ? "
                 "ORDER BY sound_id",
-                (self._model_hash(),),
+                (model_hash or self._model_hash(),),
             ).fetchall()
         return {r[0]: _blob_latents(r[1], r[2], r[3]) for r in rows}
 

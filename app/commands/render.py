@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 
 # Longest --kind frame render: 600 s of float32 at 48 kHz is 115 MB (decoded in pieces: our
@@ -86,29 +87,32 @@ def run(args: argparse.Namespace) -> int:
     with ProjectStore.open(args.project) as store:
         _refuse_project_sound(store, out)
         model = store.model()
-        atlas = store.atlas()
-        if model is None or atlas is None:
+        if model is None:
             raise LatentscapeError(f"{args.project}: no map yet; run 'latentscape map' first")
-        where = ""
-        if args.sound is not None:
-            x, y, name = sound_position(store, atlas, args.sound)
-            where = f" (at '{name}')"
         engine = load_model(args.model or store.resolve(model.path))
         if not args.model and engine.info.content_hash != model.content_hash:
             raise LatentscapeError(
                 f"{model.path}: the model file changed since the sounds were encoded; "
                 "re-import, or pass --model to use it anyway"
             )
+        atlas, latents_of = map_for(store, model, engine.info)
+        if atlas is None:
+            raise LatentscapeError(f"{args.project}: no map yet; run 'latentscape map' first")
         if engine.latent_size != atlas.inverse.latent_size:
             raise LatentscapeError(
-                f"model has {engine.latent_size} latent dims, the map {atlas.inverse.latent_size}"
+                f"{Path(engine.info.path).name} has {engine.latent_size} latent dims, the map of "
+                f"{Path(model.path).name} {atlas.inverse.latent_size}: import the sounds "
+                "with it first"
             )
+        where = ""
+        if args.sound is not None:
+            x, y, name = sound_position(store, atlas, args.sound)
+            where = f" (at '{name}')"
         if args.kind == "frame":
             frames = max(1, round(seconds * engine.sample_rate_hz / engine.hop_samples))
             trajectory = np.repeat(atlas.frame_at(x, y)[None, :], frames, axis=0)
         else:
-            latents = store.all_latents()
-            trajectory = atlas.trajectory_at(x, y, latents)
+            trajectory = atlas.trajectory_at(x, y, store.all_latents(latents_of))
     audio = engine.decode(trajectory, seed=args.seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_sound(out, audio.T, engine.sample_rate_hz, fmt, subtype)
@@ -118,6 +122,28 @@ def run(args: argparse.Namespace) -> int:
         f"from {x:.6f},{y:.6f}{where}"
     )
     return 0
+
+
+def map_for(store, model, info):
+    """(atlas, model hash of its latents) to render with the model of ``info``: the project's
+    map when that model shares the project's latent space; else that model's own map in the
+    project (kept from when it was the project's model); else the project's map, with a note
+    that another model's latents are decoded (``--model`` "anyway"). Atlas None: no map."""
+    if info.space != model.space:
+        for own in dict.fromkeys((info.content_hash, info.space)):
+            atlas = store.atlas(own)
+            if atlas is not None:
+                print(
+                    f"note: rendering from {Path(info.path).name}'s own map in the project",
+                    file=sys.stderr,
+                )
+                return atlas, own
+        print(
+            f"note: {Path(info.path).name} is not the model the sounds were encoded with "
+            f"({Path(model.path).name}): it decodes that model's latents",
+            file=sys.stderr,
+        )
+    return store.atlas(), None
 
 
 def check_output(text: str) -> Path:

@@ -41,6 +41,33 @@ def test_import_map_render_round_trip(setup, capsys):
         assert store.model().content_hash and sounds[0].folder.endswith("sounds")
 
 
+def test_render_with_another_model_uses_its_own_map_or_says_whose_latents_it_decodes(setup, capsys):
+    """``render --model B`` on a project now of model A: B's own map and latents, kept from
+    when B was the project's model, give B's sound as it was; a model the project has no map
+    for decodes A's latents, and a note says so."""
+    from support.nn_models import build_nn_model
+
+    tmp, model_a = setup
+    project = str(tmp / "p.lsc")
+    model_b = build_nn_model(tmp / "b.ts", latent=6, hop=64, sr=16000)
+    model_c = build_nn_model(tmp / "c.ts", streaming=True)  # like A's size, another space
+    for model in (model_a, model_b):
+        main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
+        main(["map", "-p", project, "--method", "pca", "--quiet"])
+    as_b = tmp / "as_b.wav"
+    assert main(["render", "-p", project, "--sound", "s3", "-o", str(as_b)]) == 0
+    main(["import", str(tmp / "sounds"), "--model", str(model_a), "-p", project, "--quiet"])
+    capsys.readouterr()
+    again = tmp / "again_b.wav"
+    argv = ["render", "-p", project, "--sound", "s3", "--model", str(model_b), "-o", str(again)]
+    assert main(argv) == 0
+    assert "rendering from b.ts's own map" in capsys.readouterr().err
+    np.testing.assert_array_equal(sf.read(again)[0], sf.read(as_b)[0])
+    argv = ["render", "-p", project, "--at", "0.5,0.5", "--model", str(model_c), "-o"]
+    assert main([*argv, str(tmp / "c.wav")]) == 0
+    assert "c.ts is not the model the sounds were encoded with" in capsys.readouterr().err
+
+
 def test_render_sound_refuses_a_number_that_is_an_id_and_a_name(setup, capsys):
     """Numbered sample packs: a sound named "2" and the sound with id 2 are told apart by
     id:N and name:TEXT; a bare 2 matching both is refused, not taken for the id."""
