@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from latentscape.engines.errors import LatentscapeError
     from latentscape.engines.loader import load_model
     from latentscape.project_import import ProjectImport
-    from latentscape.project_store import ProjectStore
+    from latentscape.project_store import CURRENT_MAP, ProjectStore
 
     project = Path(args.project)
     for path in args.paths:
@@ -113,21 +113,28 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
         placed = _place_on_map(store)
         not_reencoded = importer.missing_count
+        has_map = store.get_map(CURRENT_MAP) is not None
     rate = report.audio_s / report.elapsed_s if report.elapsed_s > 0 else 0.0
+    speed = (
+        f" ({report.sounds / max(report.elapsed_s, 1e-9):.1f} sounds/s, {rate:.1f}x real time)"
+        if report.sounds
+        else ""
+    )
     print(
         f"imported {len(importer.added_ids)} sounds from {report.files} files in "
-        f"{report.elapsed_s:.1f} s ({report.sounds / max(report.elapsed_s, 1e-9):.1f} sounds/s, "
-        f"{rate:.1f}x real time); {importer.added_with_known_latents} of them reused the "
-        f"latents of identical sounds, {importer.skipped} already there, "
+        f"{report.elapsed_s:.1f} s{speed}; {importer.added_with_known_latents} of them reused "
+        f"the latents of identical sounds, {importer.skipped} already there, "
         f"{len(importer.reencoded_ids)} re-encoded for the new model"
     )
     if before is not None and before.space != engine.info.space:
         now, was = Path(model_path).name, Path(before.path).name
         was = "another file of that name" if now == was else was
-        print(
-            f"the project's model is now {now} (was {was}); "
-            "run 'latentscape map' to map its sounds with it"
+        advice = (
+            "its own map, kept in the project, is the map again"
+            if has_map
+            else "run 'latentscape map' to map its sounds with it"
         )
+        print(f"the project's model is now {now} (was {was}); {advice}")
     if not_reencoded and not report.cancelled:
         print(
             f"note: {not_reencoded} sounds could not be encoded with this model "

@@ -54,10 +54,14 @@ def test_render_with_another_model_uses_its_own_map_or_says_whose_latents_it_dec
     for model in (model_a, model_b):
         main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
         main(["map", "-p", project, "--method", "pca", "--quiet"])
+    first = capsys.readouterr().out  # b had no map yet
+    assert "now b.ts (was " in first and "run 'latentscape map' to map its sounds" in first
     as_b = tmp / "as_b.wav"
     assert main(["render", "-p", project, "--sound", "s3", "-o", str(as_b)]) == 0
     main(["import", str(tmp / "sounds"), "--model", str(model_a), "-p", project, "--quiet"])
-    capsys.readouterr()
+    back = capsys.readouterr().out
+    assert "its own map, kept in the project, is the map again" in back
+    assert "run 'latentscape map'" not in back and "sounds/s" not in back  # nothing encoded
     again = tmp / "again_b.wav"
     argv = ["render", "-p", project, "--sound", "s3", "--model", str(model_b), "-o", str(again)]
     assert main(argv) == 0
