@@ -109,6 +109,7 @@ def run_train(args: argparse.Namespace) -> int:
         LatentWindows,
         PriorError,
         create_prior,
+        prior_items,
         save_prior,
         window_plan,
     )
@@ -122,7 +123,8 @@ def run_train(args: argparse.Namespace) -> int:
     with _open_store(args.project) as store:
         store.check_writable()  # before minutes of training, not at the end
         ref = _model_ref(store)
-        latents = store.all_latents()
+        generated = {s.id for s in store.sounds() if s.generated}  # a prior's own output
+        latents = {i: z for i, z in store.all_latents().items() if i not in generated}
         if not latents:
             raise PriorError(
                 f"{store.path.name} has no encoded sounds for its model: import sounds first"
@@ -168,7 +170,11 @@ def run_train(args: argparse.Namespace) -> int:
                 signal.signal(signal.SIGTERM, previous_term)
         if report.steps == 0:
             raise PriorError("training was interrupted before its first step; nothing stored")
+        earlier = prior_items(store, args.kind, ref.content_hash)
         item_id = save_prior(store, prior, ref.content_hash, {"seed": args.seed})
+    if earlier:
+        steps = earlier[-1].meta.get("steps", "?")
+        print(f"note: replaced the {args.kind} prior trained {steps} steps before")
     print(
         f"trained {args.kind} prior: {report.steps} steps in {report.seconds:.1f} s"
         f"{' (stopped early)' if report.cancelled else ''}, "

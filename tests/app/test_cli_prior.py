@@ -70,9 +70,16 @@ def test_train_then_sample_writes_decoded_wavs_reproducibly(project, tmp_path, c
 
 
 def test_training_again_replaces_the_stored_prior_and_list_shows_it(project, capsys):
-    for _ in range(2):
-        cmd = ["prior", "train", "-p", str(project), "--kind", "gan", "--steps", "3"]
+    """The second training replaces the first and says so (steps it had); generated sounds
+    (a prior's own output) are not learned from, as in the window's gallery."""
+    with ProjectStore.open(project) as store:
+        store.add_generated_sound(np.zeros((40, 4), np.float32), name="dream")
+    for steps in ("5", "3"):
+        cmd = ["prior", "train", "-p", str(project), "--kind", "gan", "--steps", steps]
         assert main([*cmd, "--prior-frames", "16", "--time-stride", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "note: replaced the gan prior trained 5 steps before" in captured.out
+    assert "from 10 sounds" in captured.err  # the 10 tones, not the generated one
     with ProjectStore.open(project) as store:
         assert len(store.items("prior")) == 1
     capsys.readouterr()
