@@ -14,7 +14,9 @@ sounds. Missing folders of the output are made, as ``export`` does.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -41,8 +43,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--seconds",
         type=float,
-        default=2.0,
-        help=f"length for --kind frame (above 0, at most {MAX_SECONDS:g})",
+        default=None,
+        help=f"length for --kind frame (default 2, above 0, at most {MAX_SECONDS:g}); a "
+        "trajectory is as long as the sounds it blends",
     )
     p.add_argument("--model", help="model file (default: the project's model)")
     p.add_argument("--seed", type=int, default=0, help="decoder noise seed")
@@ -61,9 +64,17 @@ def parse_position(text: str) -> tuple[float, float]:
     return x, y
 
 
-def check_seconds(seconds: float) -> float:
+def check_seconds(seconds: float | None, kind: str = "frame") -> float:
+    """The length of a ``--kind frame`` render (2 s when not given)."""
     from latentscape.engines.errors import LatentscapeError
 
+    if seconds is None:
+        return 2.0
+    if kind != "frame":
+        raise LatentscapeError(
+            "--seconds sets the length of --kind frame; a trajectory is as long as the "
+            "sounds it blends"
+        )
     if not (math.isfinite(seconds) and 0.0 < seconds <= MAX_SECONDS):
         raise LatentscapeError(
             f"--seconds {seconds:g}: give a length above 0 and at most {MAX_SECONDS:g} s"
@@ -80,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     from latentscape.project_store import ProjectStore
 
     x, y = parse_position(args.at) if args.at is not None else (math.nan, math.nan)
-    seconds = check_seconds(args.seconds)
+    seconds = check_seconds(args.seconds, args.kind)
     out = check_output(args.output)
     fmt, subtype = sound_format(out)
     check_replaceable(out)
@@ -114,8 +125,14 @@ def run(args: argparse.Namespace) -> int:
         else:
             trajectory = atlas.trajectory_at(x, y, store.all_latents(latents_of))
     audio = engine.decode(trajectory, seed=args.seed)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_sound(out, audio.T, engine.sample_rate_hz, fmt, subtype)
+    made = make_folders(out.parent)
+    try:
+        write_sound(out, audio.T, engine.sample_rate_hz, fmt, subtype)
+    except BaseException:
+        for folder in reversed(made):  # a failed render leaves no empty folders behind
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
     seconds = audio.shape[1] / engine.sample_rate_hz
     print(
         f"wrote {out} ({seconds:.2f} s, {engine.sample_rate_hz} Hz, {audio.shape[0]} ch) "
@@ -157,8 +174,19 @@ def check_output(text: str) -> Path:
         if parent.exists():
             if not parent.is_dir():
                 raise LatentscapeError(f"{parent}: not a folder")
+            if not os.access(parent, os.W_OK | os.X_OK):  # before minutes of decoding
+                made = "write in" if parent == out.parent else "make a folder in"
+                raise LatentscapeError(f"{parent}: cannot {made} it (permission denied)")
             break
     return out
+
+
+def make_folders(folder: Path) -> list[Path]:
+    """Make ``folder`` and its missing parents; returns those made, outermost first."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()][::-1]
+    for p in missing:
+        p.mkdir()
+    return missing
 
 
 def sound_position(store, atlas, which: str) -> tuple[float, float, str]:

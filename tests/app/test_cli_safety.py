@@ -412,6 +412,43 @@ def test_render_on_a_full_disk_keeps_the_previous_file(project, full_folder, cap
     assert "No space left on device" in one_error(capsys, "render")
     assert out.read_bytes() == before
     assert sorted(p.name for p in full_folder.iterdir()) == ["filler", "keep.wav"]
+    deeper = full_folder / "new" / "deeper" / "x.wav"  # folders it made for a failed write go
+    argv = ["render", "-p", str(project), "-o", str(deeper), "--kind", "frame"]
+    assert main([*argv, "--at", "0.2,0.2", "--seconds", "0.5"]) == 2
+    assert sorted(p.name for p in full_folder.iterdir()) == ["filler", "keep.wav"]
+
+
+def test_render_says_what_it_cannot_write_before_decoding(project, tmp_path, capsys):
+    """--seconds belongs to --kind frame (it was ignored for a trajectory), and a folder the
+    user cannot write is named before the decode, not after it."""
+    import tempfile
+
+    from latentscape.commands.render import check_output
+    from support.permissions import as_nobody
+
+    argv = ["render", "-p", str(project), "--at", "0.5,0.5", "-o", str(tmp_path / "t.wav")]
+    assert main([*argv, "--seconds", "10"]) == 2
+    assert "--seconds sets the length of --kind frame" in one_error(capsys, "render")
+    folder = Path(tempfile.mkdtemp(prefix="ls-ro-out-"))
+    try:
+        os.chmod(folder, 0o755)  # root's: an ordinary user cannot write in it
+
+        def check(name: str) -> str:
+            try:
+                check_output(str(folder / name))
+            except Exception as exc:
+                return str(exc)
+            return "writable"
+
+        assert (
+            as_nobody(lambda: check("x.wav")) == f"{folder}: cannot write in it (permission denied)"
+        )
+        assert as_nobody(lambda: check("sub/x.wav")) == (
+            f"{folder}: cannot make a folder in it (permission denied)"
+        )
+        assert check("sub/x.wav") == "writable"  # root may
+    finally:
+        os.rmdir(folder)
 
 
 # -- map (#13, #14) ----------------------------------------------------------------------------
