@@ -50,8 +50,13 @@ def _clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
+# The first bytes of audio formats: a file that starts so is audio cut short or damaged, even
+# when all its bytes happen to be printable ("RIFF1234WAVEfmt ", a download cut at 16 bytes).
+_AUDIO_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"FORM", b"fLaC", b"OggS", b"ID3")
+
+
 def _looks_like_text(head: bytes) -> bool:
-    if not head:
+    if not head or head.startswith(_AUDIO_MAGIC):
         return False
     try:
         text = head.decode("utf-8")
@@ -109,6 +114,8 @@ def check_file(path: Path, rules: ImportRules) -> sf._SoundFileInfo:
         if _looks_like_text(head):
             raise BadAudioError("a text file, not audio") from None
         detail = str(exc).split(":")[-1].strip() or "unknown format"
+        if head.startswith(_AUDIO_MAGIC) and len(head) < 64:
+            detail = "its header is cut short: a truncated file"
         if "not exist" in detail:  # libsndfile's words for a decoder that gave up (e.g. MP3)
             detail = f"damaged, or not really {path.suffix.lstrip('.').upper() or 'audio'} data"
         raise BadAudioError(f"not a readable audio file ({detail})") from None

@@ -96,6 +96,7 @@ def test_bad_files_are_refused_with_reasons(tmp_path):
     sf.write(tmp_path / "nan.wav", nan, rate, subtype="FLOAT")
     sf.write(tmp_path / "silent.wav", np.zeros((rate, 1), np.float32), rate)
     sf.write(tmp_path / "dc.wav", np.full((rate, 1), 0.5, np.float32), rate)  # inaudible
+    (tmp_path / "cut.wav").write_bytes(b"RIFF1234WAVEfmt ")  # a download cut short
     sf.write(tmp_path / "one.wav", np.full((1, 1), 0.9, np.float32), rate)  # one loud sample
     sf.write(tmp_path / "blip.wav", np.r_[np.zeros(rate), _tone(rate, 0.01)[:, 0]], rate)
     _wav_claiming(tmp_path / "twohours.wav", 2 * 3600)
@@ -111,6 +112,7 @@ def test_bad_files_are_refused_with_reasons(tmp_path):
         "nan.wav": "NaN",
         "silent.wav": "silent",
         "dc.wav": "silent: a constant offset (DC) and no sound",
+        "cut.wav": "not a readable audio file (its header is cut short: a truncated file)",
         "one.wav": "too short: 0.12 ms (minimum",  # nothing was trimmed: its own length
         "blip.wav": "ms after trimming silence from 1010 ms (minimum",
         "twohours.wav": "too long: 2:00:00 (limit 10:00)",
