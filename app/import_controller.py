@@ -291,6 +291,12 @@ class ImportController(QObject):
                 )
             if r.moved:
                 left += f"; {r.moved} sounds found moved or renamed: they keep their place"
+            generated = int(getattr(job, "generated_without_latents", 0))
+            if generated:
+                left += (
+                    f"; {generated} generated sounds are off the map: they belong to the model "
+                    "they were made with"
+                )
             self._end(report, f"Import {what}: {added} sounds added{again}{failed}{left}")
 
     def _end(self, report, text: str, announce: bool = True) -> None:

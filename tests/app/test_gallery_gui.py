@@ -280,12 +280,16 @@ def test_an_import_that_switches_the_model_shows_that_models_priors_and_tiles(
     hash_a = c.model.info.content_hash
     _train(g, qtbot, "GAN")
     _generate(g, qtbot, "GAN", seed=3)
+    with qtbot.waitSignal(g.tileAdded, timeout=10_000):
+        g.add_tile_to_project("GAN", g.tiles("GAN")[0].tile_id)
     other = build_nn_model(tmp_path / "other.ts", sr=16000, hop=64, latent=4, streaming=True)
     c.load_model(other)
     qtbot.waitUntil(lambda: not c.busy and c.model.path == str(other), timeout=60_000)
     write_sounds(tmp_path / "new", count=3, seed=9)
     assert c.import_paths([str(tmp_path / "new")])
     qtbot.waitUntil(lambda: not c.busy and not c.imports.running and not g.busy, timeout=60_000)
+    # the generated sound is off the new model's map, and the import's message says why
+    assert "1 generated sounds are off the map" in c.views.import_progress.text()
     g.view.set_current_source("GAN")
     assert g.tiles("GAN") == [] and g.view.tiles("GAN") == []
     assert g.prior("GAN") is None and "Not trained yet" in g.view.status_text()
