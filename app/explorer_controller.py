@@ -337,7 +337,9 @@ class ExplorerController(SessionActions, QObject):
             self.audition_sound(self.selected_id)
 
     def stop_all(self) -> None:
-        """Esc: silence every voice and end a recording under way (it is kept as a path)."""
+        """Esc: silence every voice, end a drag under way (its further moves stay silent) and
+        a recording (it is kept as a path)."""
+        self.views.map_view.cancel_scrub()
         self.set_recording(False)
         if self.audio.engine is not None:
             self.audio.engine.stop_all()

@@ -113,6 +113,8 @@ class MapView(pg.PlotWidget):
         self._set_hint_style(dragging=False)
 
         self._hover_scene_pos: QtCore.QPointF | None = None
+        self._scrubbing = False  # a left drag is under way
+        self._scrub_cancelled = False  # ...and was ended by cancel_scrub
         self._hover_timer = QtCore.QTimer(self)
         self._hover_timer.setSingleShot(True)
         self._hover_timer.setInterval(HOVER_INTERVAL_MS)
@@ -296,11 +298,22 @@ class MapView(pg.PlotWidget):
             self.emptyClicked.emit(x, y)
 
     def _on_scrubbed(self, phase: int, x: float, y: float) -> None:
+        self._scrubbing = phase != 2
         if phase == 0:
+            self._scrub_cancelled = False
             self.scrubStarted.emit(x, y)
+        elif self._scrub_cancelled:  # the rest of a cancelled drag is silent
+            self._scrub_cancelled = phase != 2
         elif phase == 1:
             self.scrubMoved.emit(x, y)
         else:
+            self.scrubEnded.emit()
+
+    def cancel_scrub(self) -> None:
+        """End a drag under way now (Esc): ``scrubEnded``; its further moves, until the button
+        is released, scrub nothing."""
+        if self._scrubbing and not self._scrub_cancelled:
+            self._scrub_cancelled = True
             self.scrubEnded.emit()
 
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:

@@ -102,6 +102,40 @@ def test_a_drag_scrubs_through_a_continuous_series_of_targets(opened, qtbot):
     assert len(np.unique(zs.round(5), axis=0)) > steps // 4  # the latent really moves
 
 
+def test_esc_mid_drag_silences_the_rest_of_the_drag(opened, qtbot):
+    """Esc (Stop All) is a panic key: the drag under way ends, and the moves until the button
+    is released scrub nothing (the voice came back on the next move)."""
+    w = opened
+    c, view = w.controller, w.map_view
+    vp = view.viewport()
+    xy = view.positions()
+    start, stop = view.view_pos(*xy.min(axis=0)), view.view_pos(*xy.max(axis=0))
+    moved: list[float] = []
+    ended: list[bool] = []
+    c.scrubMoved.connect(lambda x, y, z: moved.append(x))
+    c.scrubEnded.connect(lambda: ended.append(True))
+    qtbot.mousePress(vp, LEFT, pos=start)
+    for k in range(1, 11):
+        qtbot.wait(12)
+        qtbot.mouseMove(vp, pos=start + (stop - start) * (k / 20))
+    assert moved and not ended
+    w.activateWindow()
+    qtbot.keyClick(w, QtCore.Qt.Key.Key_Escape)
+    assert ended == [True]
+    before = len(moved)
+    for k in range(11, 21):
+        qtbot.wait(12)
+        qtbot.mouseMove(vp, pos=start + (stop - start) * (k / 20))
+    qtbot.mouseRelease(vp, LEFT, pos=stop)
+    assert len(moved) == before and ended == [True]  # silent to the release, ended once
+    qtbot.waitUntil(lambda: c.audio.engine.stats().voices == 0, timeout=3000)
+    qtbot.mousePress(vp, LEFT, pos=start)  # the next drag scrubs again
+    qtbot.wait(12)
+    qtbot.mouseMove(vp, pos=start + (stop - start) * 0.2)
+    qtbot.mouseRelease(vp, LEFT, pos=start + (stop - start) * 0.2)
+    assert len(moved) > before
+
+
 def test_a_drag_that_rests_on_a_sound_plays_that_sound(opened, qtbot):
     w = opened
     c, view = w.controller, w.map_view
