@@ -87,6 +87,7 @@ class PathsController(QObject):
         c.positionAuditioned.connect(self._on_position_auditioned)
         c.soundAuditioned.connect(self._on_sound_auditioned)
         c.projectOpened.connect(self._on_project_opened)
+        c.projectModelChanged.connect(lambda _store, _model: self._draw_map())  # another map
         c.audio.restarting.connect(self._on_audio_restarting)
         c.stoppedAll.connect(self._forget_resume)
         c.replayRequested.connect(self._on_replay)
@@ -415,11 +416,15 @@ class PathsController(QObject):
         self.pathsChanged.emit()
 
     def _draw_map(self) -> None:
-        """The library's paths, the selected one highlighted, and the one being recorded."""
-        selected = self.panel.selected_path()
+        """The library's paths recorded on this map (this latent space: a path of another
+        model's map would be drawn at meaningless places), the selected one highlighted, and
+        the one being recorded."""
+        selected, space = self.panel.selected_path(), self.c.project_space
+        paths = [(pid, self.library.path(pid)) for pid in self.library.ids()]
         drawn = [
-            (np.asarray(self.library.path(pid).xy), self.library.path(pid).name, pid == selected)
-            for pid in self.library.ids()
+            (np.asarray(path.xy), path.name, pid == selected)
+            for pid, path in paths
+            if not (space and path.model_hash) or path.model_hash == space
         ]
         live = self.recorder.xy_so_far() if self.recorder.is_recording else None
         if live is not None and len(live):

@@ -478,6 +478,27 @@ def test_space_plays_the_path_just_recorded(paths, opened, qtbot):
     c.stop_all()
 
 
+def test_paths_of_another_models_map_are_not_drawn_on_this_one(paths, opened, qtbot, tmp_path):
+    """After an import switches the project's model, paths recorded on the first model's map
+    are not drawn on the new map (their places mean nothing there); they stay in the list."""
+    from support.app_projects import write_sounds
+    from support.nn_models import build_nn_model
+
+    c, view = opened.controller, opened.map_view
+    _record_drag(qtbot, paths, opened)
+    assert view.path_names() == ["Path 1"]
+    other = build_nn_model(tmp_path / "other.ts", sr=16000, hop=64, latent=4, streaming=True)
+    c.load_model(other)
+    qtbot.waitUntil(lambda: not c.busy and c.model.path == str(other), timeout=60_000)
+    write_sounds(tmp_path / "more", count=2, seed=8)
+    assert c.import_paths([str(tmp_path / "more")])
+    assert view.path_names() == []
+    assert [row[0] for row in paths.panel.rows()] == ["Path 1"]
+    qtbot.waitUntil(lambda: not c.busy and not c.imports.running, timeout=60_000)
+    _record_drag(qtbot, paths, opened)  # one on the new map is drawn
+    assert view.path_names() == ["Path 2"]
+
+
 def test_a_path_is_not_rendered_through_another_model(paths, opened, qtbot, tmp_path):
     """Export to audio refuses a model of the same size but another latent space, as Play
     does: the file would be another model's sound."""
