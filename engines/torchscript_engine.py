@@ -12,9 +12,10 @@ Design notes (facts from DESIGN.md §3, measured on RAVE 2.3.1 exports):
   several encodes for steadier map positions.
 - Streaming exports keep state in ``…pad``/``…cache`` buffers; each voice gets its own copy
   (:mod:`.script_state`). Non-streaming exports stream through overlapping, cross-faded windows
-  (:mod:`.crossfade_stream`). An offline ``decode`` of a streaming export longer than
-  ``DECODE_CHUNK_FRAMES`` runs in pieces through a private slot (bounded memory, same sound);
-  a non-streaming export decodes in one call, as its own context demands.
+  (:mod:`.crossfade_stream`). An offline ``decode`` longer than ``DECODE_CHUNK_FRAMES`` runs
+  in pieces (bounded memory): a streaming export's through a private slot (the same sound), a
+  non-streaming one's in windows with ``OFFLINE_CONTEXT_FRAMES`` of context on each side,
+  cross-faded (the same sound when the model's receptive field fits in the context).
 - Calls run under ``torch.inference_mode()``, one torch thread by default, after three warm-up
   calls (the first calls are several times slower).
 - Exports of our own VAE (``latentscape export``) stream through the compiled frame kernel of
@@ -42,7 +43,7 @@ import numpy as np
 import torch
 
 from .contract import as_trajectory
-from .crossfade_stream import CrossfadeStreamDecoder
+from .crossfade_stream import CrossfadeStreamDecoder, decode_in_windows
 from .errors import ModelLoadError, ModelRuntimeError, one_line
 from .loader import exported_latent_space
 from .model_info import ModelInfo
@@ -61,6 +62,9 @@ if TYPE_CHECKING:
     from .vae.fast_stream import FrameWeights
 
 WARMUP_CALLS = 3
+# Context on each side of an offline window of a non-streaming export, in latent frames: at
+# hop 2048 (RAVE v2) 3 s, beyond the receptive field of its decoder stack; +12.5 % of decode.
+OFFLINE_CONTEXT_FRAMES = 64
 _ALREADY_INSIDE = contextlib.nullcontext()
 
 
@@ -409,7 +413,15 @@ class TorchScriptEngine:
         z = as_trajectory(trajectory, self._latent)
         if z.shape[0] == 0:
             return np.zeros((self._channels, 0), np.float32)
-        if self._slots.is_streaming and z.shape[0] > DECODE_CHUNK_FRAMES:
+        if z.shape[0] > DECODE_CHUNK_FRAMES and not self._slots.is_streaming:
+            return decode_in_windows(
+                lambda window, index: self._decode_window(window, call_seed(seed, index)),
+                z,
+                self._hop,
+                DECODE_CHUNK_FRAMES,
+                OFFLINE_CONTEXT_FRAMES,
+            )
+        if z.shape[0] > DECODE_CHUNK_FRAMES:
             voice = ScriptStreamDecoder(self, seed)  # the state carries from piece to piece
             try:
                 pieces = range(0, z.shape[0], DECODE_CHUNK_FRAMES)

@@ -148,6 +148,29 @@ def test_a_long_decode_of_a_streaming_export_runs_in_pieces_and_sounds_as_one_ca
         v.close()
 
 
+def test_a_long_decode_of_a_non_streaming_export_runs_in_windows_and_sounds_as_one_call(
+    nn_model, monkeypatch
+):
+    """A non-streaming export (RAVE's default) decodes a long trajectory in windows with
+    context on both sides, cross-faded: memory stays bounded, and for a model whose receptive
+    field fits in the context the sound is that of one call."""
+    from latentscape.engines import torchscript_engine
+
+    engine = load_model(nn_model(tone=False))  # convolutions only: no oscillator phase
+    assert not engine.can_stream
+    z = _latents(60, 4)
+    whole = engine.decode(z)
+    monkeypatch.setattr(torchscript_engine, "DECODE_CHUNK_FRAMES", 8)
+    monkeypatch.setattr(torchscript_engine, "OFFLINE_CONTEXT_FRAMES", 8)
+    windows = []
+    monkeypatch.setattr(
+        engine, "_call", lambda *a, _call=engine._call: windows.append(a[1].shape[-1]) or _call(*a)
+    )
+    pieces = engine.decode(z)
+    assert windows == [16, 24, 24, 24, 24, 24, 20, 12]  # 8 frames and up to 8 each side
+    np.testing.assert_allclose(pieces, whole, atol=1e-6)
+
+
 @pytest.mark.parametrize("streaming", [True, False])
 def test_a_decode_scope_changes_speed_not_sound(nn_model, streaming):
     """A voice thread's decode scope (one inference mode for the loop) gives the same audio

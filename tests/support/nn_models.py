@@ -78,8 +78,10 @@ class TinyNN(nn.Module):
         encoder: bool = True,
         stereo_capable: bool = False,
         fault: str = "",
+        tone: bool = True,
     ) -> None:
         super().__init__()
+        self.tone = tone  # False: no oscillator phase, so any window decodes as in one call
         full = full_latent or latent
         self.hop = hop
         self.latent_size = latent
@@ -143,7 +145,10 @@ class TinyNN(nn.Module):
         amp = amp.repeat_interleave(self.hop, -1)
         hz = hz.repeat_interleave(self.hop, -1)
         step = 2.0 * math.pi * hz / self.sample_rate
-        y = 0.5 * amp * torch.sin(self.phase(step))
+        if self.tone:
+            y = 0.5 * amp * torch.sin(self.phase(step))
+        else:
+            y = 0.5 * amp * torch.tanh(hz / self.base_hz - 1.0)
         if self.stereo:
             y = torch.cat(y.chunk(2, 0), 1)
         if self.fault == "nan" or (self.fault == "late_nan" and z.shape[-1] > 8):
