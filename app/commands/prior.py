@@ -68,6 +68,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument("-o", "--out", required=True, type=Path, help="folder for the WAV files")
     s.add_argument(
+        "--model",
+        help="another model whose priors the project keeps (from when it was the project's "
+        "model); default: the project's model",
+    )
+    s.add_argument(
         "--window-frames",
         type=int,
         default=None,
@@ -196,8 +201,9 @@ def _load_source(store, kind: str, engine, model_hash: str, window_frames: int |
     prior = load_prior(store, kind, model_hash)
     if prior is None:
         raise PriorError(
-            f"{store.path.name} has no trained {kind} prior for its model: "
-            f"run 'latentscape prior train -p {store.path.name} --kind {kind}' first"
+            f"{store.path.name} has no trained {kind} prior for {Path(engine.info.path).name}: "
+            f"run 'latentscape prior train -p {store.path.name} --kind {kind}' with it as the "
+            "project's model first"
         )
     if prior.latent_size != engine.latent_size:
         raise PriorError(
@@ -233,7 +239,7 @@ def run_sample(args: argparse.Namespace) -> int:
 
     from latentscape.engines.atomic_write import write_bytes_atomic
     from latentscape.engines.loader import load_model
-    from latentscape.engines.priors import PriorError
+    from latentscape.engines.priors import PriorError, prior_items
     from latentscape.engines.sound_files import write_sound
     from latentscape.engines.torch_runtime import call_seed
 
@@ -246,13 +252,21 @@ def run_sample(args: argparse.Namespace) -> int:
     _check_out_folder(out)
     with _open_store(args.project) as store:
         ref = _model_ref(store)
-        engine = load_model(store.resolve(ref.path), threads=args.threads)
-        if engine.info.content_hash and engine.info.content_hash != ref.content_hash:
+        engine = load_model(args.model or store.resolve(ref.path), threads=args.threads)
+        info = engine.info
+        if args.model and info.space != ref.space:  # priors kept for that model
+            model_hash = next(
+                (h for h in (info.content_hash, info.space) if prior_items(store, args.kind, h)),
+                info.content_hash,
+            )
+        elif info.content_hash and info.content_hash != ref.content_hash and not args.model:
             raise PriorError(
                 f"{ref.path}: the model file changed since the sounds were encoded; "
                 "re-import the sounds and retrain the priors"
             )
-        source = _load_source(store, args.kind, engine, ref.content_hash, args.window_frames)
+        else:
+            model_hash = ref.content_hash
+        source = _load_source(store, args.kind, engine, model_hash, args.window_frames)
     _prepare_out_folder(out)  # only once there is something to write into it
     samples = source.sample(args.count, temperature=args.temperature, seed=args.seed)
     digits = max(2, len(str(len(samples) - 1)))

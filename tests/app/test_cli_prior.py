@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -67,6 +68,25 @@ def test_train_then_sample_writes_decoded_wavs_reproducibly(project, tmp_path, c
         assert np.abs(audio).max() > 1e-3  # the tiny decoder's sine, not silence
         assert wav.read_bytes() == (out_b / wav.name).read_bytes()
     assert np.load(out_a / "diffusion-seed5-latents.npy").shape == (3, 32, 4)
+
+
+def test_sample_an_earlier_models_prior_with_model(project, tmp_path, nn_model, capsys):
+    """After the project moved to another model, ``--model`` samples the priors it keeps for
+    the earlier one, decoded by it (they were unreachable without switching back)."""
+    from latentscape.engines.loader import load_model
+
+    train = ["prior", "train", "-p", str(project), "--kind", "gan", "--steps", "3"]
+    assert main([*train, "--prior-frames", "16", "--time-stride", "1"]) == 0
+    with ProjectStore.open(project) as store:
+        first = store.model().path
+        other = load_model(nn_model(latent=4, hop=HOP, sr=SR, streaming=True))
+        store.set_model(str(other.info.path), other.info.content_hash, other.info.to_dict())
+    capsys.readouterr()
+    sample = ["prior", "sample", "-p", str(project), "--kind", "gan", "-n", "2"]
+    assert main([*sample, "-o", str(tmp_path / "now")]) == 2
+    assert f"no trained gan prior for {Path(other.info.path).name}" in capsys.readouterr().err
+    assert main([*sample, "--model", first, "-o", str(tmp_path / "then")]) == 0
+    assert len(list((tmp_path / "then").glob("gan-seed0-*.wav"))) == 2
 
 
 def test_training_again_replaces_the_stored_prior_and_list_shows_it(project, capsys):
