@@ -12,12 +12,11 @@ import os
 import pickle
 import stat
 import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
 from .contract import ModelEngine
-from .errors import ModelLoadError
+from .errors import ModelLoadError, one_line
 from .hashing import file_sha256
 
 RAVE_EXPORT_HINT = (
@@ -104,8 +103,11 @@ def check_archive_intact(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             bad = archive.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
-        raise ModelLoadError(f"{path.name}: damaged or truncated archive ({exc})") from None
+    except Exception as exc:  # any damage: a bad header, a flipped byte in a member's name
+        # (UnicodeDecodeError), a broken stream (zlib.error), a cut file (EOFError), ...
+        raise ModelLoadError(
+            f"{path.name}: damaged or truncated archive ({one_line(exc)})"
+        ) from None
     if bad is not None:
         raise ModelLoadError(f"{path.name}: the model file is damaged (checksum mismatch in {bad})")
 

@@ -50,13 +50,20 @@ def _clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
-# The first bytes of audio formats: a file that starts so is audio cut short or damaged, even
-# when all its bytes happen to be printable ("RIFF1234WAVEfmt ", a download cut at 16 bytes).
-_AUDIO_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"FORM", b"fLaC", b"OggS", b"ID3")
+def _starts_as_audio(head: bytes) -> bool:
+    """Whether ``head`` begins as a WAV, AIFF, FLAC, Ogg or tagged MP3 file does: such a file is
+    audio cut short or damaged even when its bytes happen to be printable ("RIFF1234WAVEfmt ",
+    a download cut at 16 bytes); a text that merely begins with "RIFF" is not."""
+    if head[:4] in (b"RIFF", b"RIFX", b"RF64"):
+        return head[8:12] == b"WAVE"
+    if head[:4] == b"FORM":
+        return head[8:12] in (b"AIFF", b"AIFC")
+    tagged_mp3 = head[:3] == b"ID3" and len(head) > 3 and head[3] in (2, 3, 4)
+    return head[:4] in (b"fLaC", b"OggS") or tagged_mp3
 
 
 def _looks_like_text(head: bytes) -> bool:
-    if not head or head.startswith(_AUDIO_MAGIC):
+    if not head or _starts_as_audio(head):
         return False
     try:
         text = head.decode("utf-8")
@@ -114,7 +121,7 @@ def check_file(path: Path, rules: ImportRules) -> sf._SoundFileInfo:
         if _looks_like_text(head):
             raise BadAudioError("a text file, not audio") from None
         detail = str(exc).split(":")[-1].strip() or "unknown format"
-        if head.startswith(_AUDIO_MAGIC) and len(head) < 64:
+        if _starts_as_audio(head) and len(head) < 64:
             detail = "its header is cut short: a truncated file"
         if "not exist" in detail:  # libsndfile's words for a decoder that gave up (e.g. MP3)
             detail = f"damaged, or not really {path.suffix.lstrip('.').upper() or 'audio'} data"
