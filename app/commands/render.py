@@ -234,8 +234,6 @@ def sound_position(store, atlas, which: str) -> tuple[float, float, str]:
 
 def _refuse_project_sound(store, out: Path) -> None:
     """LatentscapeError when ``out`` is the file of one of the project's sounds."""
-    import os
-
     from latentscape.engines.errors import LatentscapeError
 
     if not out.exists():
