@@ -147,15 +147,17 @@ def _to_channels(audio: np.ndarray, channels: int) -> np.ndarray:
 def _trim(audio: np.ndarray, rate_hz: int, rules: ImportRules) -> tuple[np.ndarray, int]:
     """Cut leading/trailing silence; returns the kept audio and its first sample's offset.
 
-    Levels are measured without the file's constant offset (DC): an offset is inaudible, so
-    a file of nothing else is silent, and an offset under a sound does not hide its silences.
+    Levels are measured without the file's constant offset (DC, its median sample): an offset
+    is inaudible, so a file of nothing else is silent, and an offset under a sound does not hide
+    its silences.
     """
     window = max(1, round(_WINDOW_S * rate_hz))
     raw = audio.mean(axis=0)
     n = raw.shape[0] // window * window
     if n == 0:
         return audio, 0
-    mono = raw - raw.mean(dtype=np.float64)
+    # the median, not the mean: a one-sided click in a long silence moves the mean off zero
+    mono = raw - np.float32(np.median(raw))
     rms = np.sqrt(np.mean(mono[:n].reshape(-1, window) ** 2, axis=1) + 1e-30)
     loud = np.flatnonzero(20.0 * np.log10(rms) > rules.silence_db)
     if loud.size == 0:

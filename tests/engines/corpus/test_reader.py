@@ -199,6 +199,18 @@ def test_an_offset_under_a_sound_neither_refuses_it_nor_hides_its_silences(tmp_p
     np.testing.assert_allclose(segment.audio, expected.audio + 0.3, atol=1e-6)
 
 
+def test_a_one_sided_click_in_silence_is_trimmed_as_before(tmp_path):
+    """The offset is the file's median, not its mean: a short positive pulse in a second of
+    silence moves the mean to -46 dBFS, which would have kept all of the silence."""
+    rate = 8000
+    x = np.zeros(3 * rate, np.float32)
+    x[rate : rate + 80] = 0.5  # 10 ms, one-sided
+    sf.write(tmp_path / "click.wav", x, rate, subtype="FLOAT")
+    rules = ImportRules(min_sound_s=0.001)
+    (segment,), _ = read_segments(tmp_path / "click.wav", rate, 1, rules)
+    assert segment.start_s > 0.9 and segment.samples < 0.2 * rate
+
+
 def test_scan_keeps_a_file_rather_than_a_link_to_it(tmp_path):
     """A link and its target in one folder are one sound, stored under the file's own name
     even when the link sorts first (deleting the link later must not orphan the sound)."""
