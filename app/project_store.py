@@ -149,14 +149,20 @@ class ProjectStore(ItemsMixin, MapsMixin):
                 conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.OperationalError as exc:
-            if "readonly" not in str(exc).replace(" ", ""):
-                raise
+            folder = self._path.absolute().parent
+            if os.access(self._path, os.W_OK) and os.access(folder, os.W_OK | os.X_OK):
+                raise  # writable: another trouble, said as it is
+            # The file, or its folder (where the rollback journal goes), cannot be written.
             if app_id == APPLICATION_ID and version >= READABLE_FROM:
-                return  # read-only, of an older schema that reads the same: opened as it is
+                return  # an older schema that reads the same: opened as it is, read-only
             conn.close()
+            if app_id != APPLICATION_ID:  # a new project in an empty file
+                raise ProjectError(
+                    f"{self._path.name}: cannot be written ({exc}); choose another place"
+                ) from None
             raise ProjectError(
                 f"{self._path.name}: made by an older latentscape and must be upgraded, but "
-                "the file cannot be written: copy it somewhere writable"
+                "it cannot be written here: copy it somewhere writable"
             ) from None
 
     @property

@@ -165,6 +165,19 @@ def test_a_read_only_version_1_project_opens_as_it_is(tmp_path):
 
         assert as_nobody(read) == "schema 1, 3 points"
         assert path.read_bytes() == before
+        os.chown(path, 65534, 65534)  # the user's own file, in a folder they cannot write
+        assert as_nobody(read) == "schema 1, 3 points"  # (no room for the journal)
+        empty = folder / "new.lsc"
+        empty.touch()
+
+        def create() -> str:
+            try:
+                ProjectStore.open(empty, create=True).close()
+            except Exception as exc:
+                return str(exc)
+            return "created"
+
+        assert as_nobody(create).startswith("new.lsc: cannot be written (")
     finally:
         shutil.rmtree(folder)
 
