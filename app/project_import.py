@@ -27,6 +27,7 @@ import contextlib
 import os
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from latentscape.engines.corpus import (
     ImportProgress,
     ImportReport,
     ImportRules,
+    scan_paths,
 )
 from latentscape.project_records import Sound
 from latentscape.project_store import NewSound, ProjectError, ProjectStore
@@ -126,6 +128,9 @@ class ProjectImport:
                 self._missing[(ident, key)] = s.id
                 if exists and full not in reencode:
                     reencode.append(full)
+        # Names of the files this import brings, while some sounds' files are gone: a moved
+        # file is matched to the sound that had its name, not to one whose file comes later.
+        self._incoming = Counter(p.name for p in scan_paths(paths)) if self._gone else Counter()
         self.generated_without_latents = sum(1 for s in sounds if s.generated and s.frames is None)
         # Files whose every sound is encoded with this model under these rules, with the size
         # and mtime they had then: an import passes them over unread (a resumed import of a
@@ -248,7 +253,14 @@ class ProjectImport:
         """Give ``r``'s file to a sound of the same content whose own file is gone (a moved or
         renamed file) instead of adding a second one; True when it did. Inside the write
         transaction of :meth:`poll`."""
-        for entry in self._gone.get(r.key, []):
+        name = Path(r.path).name
+        self._incoming[name] -= 1
+
+        def fit(entry) -> tuple[bool, bool]:  # had this name; else, its own name is not to come
+            old = Path(entry[1][0]).name
+            return old != name, self._incoming[old] > 0
+
+        for entry in sorted(self._gone.get(r.key, []), key=fit):
             sound_id, old_ident = entry
             sound = self._store.sound(sound_id)
             if sound.path is not None and self._store.resolve(sound.path).exists():

@@ -83,8 +83,8 @@ def scan_paths(paths: Sequence[str | Path]) -> list[Path]:
             if key not in place:
                 place[key] = len(out)
                 out.append(f)
-            elif os.path.abspath(f) == key and os.path.abspath(out[place[key]]) != key:
-                # the file itself beats a link to it that sorted first: deleting the link
-                # later must not orphan the sound
+            elif os.path.islink(out[place[key]]) and not os.path.islink(f):
+                # the file itself (even in a linked folder) beats a link to it that sorted
+                # first: deleting the link later must not orphan the sound
                 out[place[key]] = f
     return out

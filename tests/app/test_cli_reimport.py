@@ -55,6 +55,33 @@ def test_moved_and_renamed_files_keep_their_sounds(setup, capsys):
         assert all(s.frames for s in store.sounds())  # latents of the new model
 
 
+def test_moved_copies_of_one_sound_keep_their_own_tags(setup):
+    """Two files of one content, tagged apart, both moved (one also renamed so that it sorts
+    first): each sound follows its own file, not the first file of that content to arrive."""
+    from latentscape.engines.loader import load_model
+    from latentscape.project_import import ProjectImport
+
+    tmp, model = setup
+    engine = load_model(model)
+    lib, new = tmp / "lib", tmp / "new"
+    lib.mkdir()
+    new.mkdir()
+    shutil.copy(tmp / "sounds" / "s2.flac", lib / "a_kick.flac")
+    shutil.copy(tmp / "sounds" / "s2.flac", lib / "b_layer.flac")
+    with ProjectStore.open(tmp / "p.lsc", create=True) as store:
+        ProjectImport(store, engine, [str(lib)]).run_to_end()
+        ids = {s.name: s.id for s in store.sounds()}
+        store.set_tags(ids["a_kick"], ["kick"])
+        store.set_tags(ids["b_layer"], ["layer"])
+        (lib / "b_layer.flac").rename(new / "0_b_layer.flac")
+        (lib / "a_kick.flac").rename(new / "a_kick.flac")
+        importer = ProjectImport(store, engine, [str(new)])
+        importer.run_to_end()
+        assert sorted(importer.moved_ids) == sorted(ids.values())
+        tags = {s.name: s.tags for s in store.sounds()}
+        assert tags == {"a_kick": ("kick",), "0_b_layer": ("layer",)}
+
+
 def test_a_bad_file_whose_name_holds_a_newline_is_listed_on_one_line(setup, capsys):
     tmp, model = setup
     folder = tmp / "odd"

@@ -213,3 +213,6 @@ def test_scan_keeps_a_file_rather_than_a_link_to_it(tmp_path):
     names = [p.name for p in scan_paths([tmp_path])]
     assert names == ["real.wav", "other.wav"]
     assert [p.name for p in scan_paths([tmp_path / "a_link.wav"])] == ["a_link.wav"]  # as given
+    (tmp_path.parent / f"{tmp_path.name}-linked").symlink_to(tmp_path)  # ~/Music -> /mnt/music
+    linked = [p.name for p in scan_paths([tmp_path.parent / f"{tmp_path.name}-linked"])]
+    assert linked == ["real.wav", "other.wav"]
