@@ -16,6 +16,7 @@ Thread: GUI thread only.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,7 +211,10 @@ class ExplorerController(SessionActions, QObject):
     def read_project_space(self) -> None:
         """Read :attr:`project_space` from the project (GUI thread: when it opens, and when an
         import, which may give it another model, ends)."""
-        ref = self.store.model() if self.store is not None else None
+        try:
+            ref = self.store.model() if self.store is not None else None
+        except sqlite3.Error:  # locked by another program just now: keep what was known
+            return
         self.project_space = ref.space if ref is not None else None
 
     # -- audio ----------------------------------------------------------------------------
@@ -324,7 +328,7 @@ class ExplorerController(SessionActions, QObject):
         """Space: stop everything if something plays, else play the last sound/position again
         (or what a feature set as ``last_played``: ``replayRequested`` asks it to play)."""
         if self.is_playing():
-            self.stop_all()
+            self.stop_sound()
         elif self.last_played is not None:
             kind, what = self.last_played
             if kind == "sound" and int(what) in self.state.trajectories:
@@ -337,10 +341,14 @@ class ExplorerController(SessionActions, QObject):
             self.audition_sound(self.selected_id)
 
     def stop_all(self) -> None:
-        """Esc: silence every voice, end a drag under way (its further moves stay silent) and
-        a recording (it is kept as a path)."""
+        """Esc, the panic key: silence every voice, and end a drag under way (its further moves
+        stay silent) and a recording (it is kept as a path)."""
         self.views.map_view.cancel_scrub()
         self.set_recording(False)
+        self.stop_sound()
+
+    def stop_sound(self) -> None:
+        """Silence every voice (Space while something plays); a recording goes on."""
         if self.audio.engine is not None:
             self.audio.engine.stop_all()
         self.views.map_view.hide_cursor()
@@ -412,25 +420,27 @@ class ExplorerController(SessionActions, QObject):
         changes_model = self._project_model_differs()
         if not self.imports.start(self.store, self.model.engine, paths, reread_map=changes_model):
             return False
-        self.project_space = self.model.info.space  # the import makes it the project's
-        if changes_model:
-            # Nothing of the old model plays on; the sounds already encoded with this one and
-            # its saved map come back once the import is prepared (_on_map_reread), the rest
-            # as they are encoded.
-            self.selected_id = -1
-            self.preview.clear()
-            self.sync.clear()
-            self.views.banner.clear("info")
-            self.projectModelChanged.emit(self.store, self.model.info.content_hash)
-            self.message.emit(
-                f"The project now uses {Path(self.model.path).name}: its sounds are encoded again"
-            )
+        if not changes_model:
+            self.project_space = self.model.info.space  # a first import makes it the project's
+        # else the project takes the model once the import is prepared (_on_map_reread); until
+        # then its sounds stay the old model's (refused by this one), and a failed preparation
+        # leaves everything as it was
         return True
 
     def _on_map_reread(self, snap) -> None:
-        """The project as its new model shows it (an import switched the model)."""
-        if snap.store is self.store:
-            self.sync.show_snapshot(snap)
+        """An import made the loaded model the project's: show the sounds already encoded with
+        it and its saved map (the rest arrive as they are encoded), and tell the features."""
+        if snap.store is not self.store or self.model is None:
+            return
+        self.read_project_space()
+        self.selected_id = -1
+        self.preview.clear()
+        self.views.banner.clear("info")
+        self.sync.show_snapshot(snap)
+        self.projectModelChanged.emit(self.store, self.model.info.content_hash)
+        self.message.emit(
+            f"The project now uses {Path(self.model.path).name}: its sounds are encoded again"
+        )
 
     def _project_model_differs(self) -> bool:
         """True when the project holds sounds encoded with another model than the loaded one."""

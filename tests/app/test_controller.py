@@ -136,6 +136,18 @@ def test_esc_mid_drag_silences_the_rest_of_the_drag(opened, qtbot):
     assert len(moved) > before
 
 
+def test_space_silences_a_sound_without_ending_the_recording(opened, qtbot):
+    """Space stops what plays; only Esc, the panic key, also ends a recording."""
+    c = opened.controller
+    c.set_recording(True)
+    c.audition_sound(c.state.sound_at(0).id)
+    qtbot.waitUntil(c.is_playing, timeout=5000)
+    opened.actions_by_name["play_stop"].trigger()
+    qtbot.waitUntil(lambda: not c.is_playing(), timeout=5000)
+    assert c.recording
+    c.set_recording(False)
+
+
 def test_a_drag_that_rests_on_a_sound_plays_that_sound(opened, qtbot):
     w = opened
     c, view = w.controller, w.map_view
@@ -426,8 +438,9 @@ def test_an_import_with_another_model_rebuilds_the_map_from_the_new_latents(
     qtbot.waitUntil(lambda: not c.busy and c.model.engine.latent_size == 6, timeout=60_000)
     assert "another model" in window.banner.text() and window.banner.isVisible()
     write_sounds(tmp_path / "second", count=3, seed=2)
-    assert c.import_paths([str(tmp_path / "second")])
-    assert view.point_count() == 0 and c.selected_id == -1  # the old map is gone at once
+    with qtbot.waitSignal(c.imports.mapReread, timeout=60_000):  # the import is prepared
+        assert c.import_paths([str(tmp_path / "second")])
+    assert view.point_count() == 0 and c.selected_id == -1  # the old map is gone
     assert not window.banner.isVisible()
     qtbot.waitUntil(lambda: not c.busy and view.point_count() == 7, timeout=60_000)
 
@@ -482,6 +495,32 @@ def test_switching_back_to_a_model_shows_its_saved_map_again(window, qtbot, tmp_
     assert isinstance(stored, Atlas)
     np.testing.assert_array_equal(stored.sound_ids[:5], saved_a.sound_ids)
     np.testing.assert_array_equal(stored.xy[:5], saved_a.xy)
+
+
+def test_a_switching_import_that_cannot_start_leaves_the_window_as_it_was(
+    opened, qtbot, tmp_path, nn_model
+):
+    """The import that would switch the model fails to prepare (the project is locked): the
+    map, the project's model and what plays stay as they were."""
+    import sqlite3
+
+    c, view = opened.controller, opened.map_view
+    space = c.project_space
+    other = nn_model(sr=16000, hop=64, latent=4, streaming=True)
+    c.load_model(other)
+    qtbot.waitUntil(lambda: not c.busy and c.model.path == str(other), timeout=60_000)
+    write_sounds(tmp_path / "more", count=2, seed=6)
+    lock = sqlite3.connect(c.store.path, timeout=0)
+    lock.execute("BEGIN EXCLUSIVE")  # another program holds the project
+    try:
+        with qtbot.waitSignal(c.imports.importFinished, timeout=60_000):
+            assert c.import_paths([str(tmp_path / "more")])
+    finally:
+        lock.rollback()
+        lock.close()
+    assert "Import failed" in opened.import_progress.text()
+    assert view.point_count() == 8 and c.project_space == space
+    assert c.store.model().space == space
 
 
 def test_a_map_refined_after_another_program_switched_the_model_is_not_saved(opened, qtbot):
