@@ -146,8 +146,19 @@ class AtlasUpdater(QObject):
             if atlas is not None:
                 self._run(
                     lambda ctx: consolidate_job(atlas, all_trajs, all_ids),
-                    lambda result: result is not None and self.consolidated.emit(result),
+                    lambda result: self._consolidated(atlas, result),
                 )
+
+    def _consolidated(self, base: Atlas, result: Atlas | None) -> None:
+        """Hand over a consolidated atlas, unless another atlas (a refine) replaced ``base``
+        meanwhile: then it is stale, and the sounds still only placed are folded into the
+        current one instead."""
+        if result is None:
+            return
+        if self._current()[0] is not base:
+            self._consolidate_due = True  # run by the _pump that follows this callback
+            return
+        self.consolidated.emit(result)
 
     def _run_place(self) -> None:
         atlas, all_trajs, all_ids = self._current()

@@ -537,6 +537,38 @@ def test_a_map_refined_after_another_program_switched_the_model_is_not_saved(ope
     assert c.store.atlas() is None  # nothing stored as b's map
 
 
+def test_a_stale_consolidation_does_not_replace_a_refined_map(opened, qtbot, tmp_path, monkeypatch):
+    """Placed sounds are folded into the atlas that was current when the job began; when a
+    UMAP refine replaced that atlas meanwhile, the late result is dropped, not shown over the
+    refined map (clicks would decode another layout) nor saved."""
+    import threading
+
+    import latentscape.atlas_updater as au
+
+    c = opened.controller
+    original, release, started = au.consolidate_job, threading.Event(), threading.Event()
+
+    def held(atlas, trajs, ids):
+        started.set()
+        release.wait(60)  # until the refine has been applied
+        return original(atlas, trajs, ids)
+
+    monkeypatch.setattr(au, "consolidate_job", held)
+    c.sync.updater._consolidate_timer.setInterval(10)
+    write_sounds(tmp_path / "new", count=4, seed=7)
+    assert c.import_paths([str(tmp_path / "new")])
+    qtbot.waitUntil(lambda: not c.imports.running and len(c.state) == 12, timeout=60_000)
+    qtbot.waitUntil(started.is_set, timeout=10_000)
+    with qtbot.waitSignal(c.sync.updater.refined, timeout=120_000):
+        assert c.refine_projection()
+    release.set()
+    qtbot.waitUntil(lambda: not c.busy, timeout=30_000)
+    assert c.state.atlas.method == "umap" and len(c.state.atlas) == 12
+    qtbot.waitUntil(lambda: c.store.atlas().method == "umap", timeout=10_000)
+    qtbot.wait(300)
+    assert c.state.atlas.method == "umap" and c.store.atlas().method == "umap"
+
+
 def test_an_import_cancelled_while_it_is_prepared_adds_nothing(opened, qtbot, tmp_path):
     c = opened.controller
     write_sounds(tmp_path / "late", count=3, seed=3)
