@@ -95,7 +95,9 @@ class MapSync(QObject):
         state, view, selected = self._c.state, self._c.views.map_view, self._c.selected_id
         if state.replace_records(sounds):
             p = state.points()
+            x_range, y_range = view.getViewBox().viewRange()
             view.set_points(p.xy, p.categories, p.names, p.generated)  # drops the selection
+            view.setRange(xRange=x_range, yRange=y_range, padding=0)  # the user's zoom stays
             if selected in {s.id for s in sounds}:
                 self._c.select_sound(selected)  # its "Play original" reads the new file
             elif selected >= 0:

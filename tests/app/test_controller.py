@@ -228,6 +228,10 @@ def test_a_moved_folder_dropped_again_keeps_its_points_with_their_new_files(
     qtbot.waitUntil(lambda: not c.busy, timeout=30_000)  # placed and refined
     xy = c.state.xy_in_map_order().copy()
     c.select_sound(c.state.sound_at(before + 1).id)
+    vb = view.getViewBox()
+    (x0, x1), (y0, y1) = vb.viewRange()
+    vb.setRange(xRange=(x0, x0 + (x1 - x0) / 4), yRange=(y0, y0 + (y1 - y0) / 4), padding=0)
+    zoomed = vb.viewRange()  # the user zoomed in
     moved = folder.rename(tmp_path / "library")
     (moved / "tone01.wav").rename(moved / "pad_soft.wav")
     with qtbot.waitSignal(c.imports.soundsMoved, timeout=30_000):
@@ -235,6 +239,7 @@ def test_a_moved_folder_dropped_again_keeps_its_points_with_their_new_files(
     qtbot.waitUntil(lambda: not c.imports.running and not c.busy, timeout=30_000)
     assert view.point_count() == before + 4 and len(c.store.sounds()) == before + 4
     np.testing.assert_array_equal(c.state.xy_in_map_order(), xy)
+    assert vb.viewRange() == zoomed  # and stays zoomed
     names = {view.name_of(i) for i in range(before, before + 4)}
     assert names == {"tone00", "pad_soft", "tone02", "tone03"}
     assert "library" in view.legend_labels() and "pads" not in view.legend_labels()
