@@ -239,6 +239,7 @@ def test_a_moved_folder_dropped_again_keeps_its_points_with_their_new_files(
     qtbot.waitUntil(lambda: not c.imports.running and not c.busy, timeout=30_000)
     assert view.point_count() == before + 4 and len(c.store.sounds()) == before + 4
     np.testing.assert_array_equal(c.state.xy_in_map_order(), xy)
+    qtbot.wait(300)  # an auto-range would apply on the next paint
     assert vb.viewRange() == zoomed  # and stays zoomed
     names = {view.name_of(i) for i in range(before, before + 4)}
     assert names == {"tone00", "pad_soft", "tone02", "tone03"}
