@@ -93,9 +93,12 @@ class ProjectImport:
         self._same_file = FileIdentity()
         self._present: dict[tuple[str, str], int] = {}  # -> sound id
         self._missing: dict[tuple[str, str], int] = {}  # -> sound id
-        # key -> [(sound id, its identity)] of sounds whose file is no longer where it was:
-        # found elsewhere (moved or renamed), they take the new place instead of a new row
-        self._gone: dict[str, list[tuple[int, tuple[str, str]]]] = {}
+        # key -> [(sound id, its identity)] of the project's sounds: one whose file is no
+        # longer where it was (checked when a file of its content turns up elsewhere: moved or
+        # renamed) takes the new place instead of a new row
+        self._by_key: dict[str, list[tuple[int, tuple[str, str]]]] = {}
+        self._paths = list(paths)
+        self._incoming: Counter[str] | None = None  # names of this import's files, when needed
         self.moved_ids: list[int] = []
         reencode: list[str] = []
         signature = ":" + (rules or ImportRules()).signature()
@@ -118,19 +121,14 @@ class ProjectImport:
             entry[3] &= (
                 s.frames is not None and key.endswith(signature) and stat == tuple(entry[:2])
             )
-            exists = Path(full).exists()
-            if not exists:
-                self._gone.setdefault(key, []).append((s.id, (ident, key)))
+            self._by_key.setdefault(key, []).append((s.id, (ident, key)))
             if s.frames is not None:
                 self._key_source.setdefault(key, s.id)
                 self._present[(ident, key)] = s.id
             else:
                 self._missing[(ident, key)] = s.id
-                if exists and full not in reencode:
+                if Path(full).exists() and full not in reencode:
                     reencode.append(full)
-        # Names of the files this import brings, while some sounds' files are gone: a moved
-        # file is matched to the sound that had its name, not to one whose file comes later.
-        self._incoming = Counter(p.name for p in scan_paths(paths)) if self._gone else Counter()
         self.generated_without_latents = sum(1 for s in sounds if s.generated and s.frames is None)
         # Files whose every sound is encoded with this model under these rules, with the size
         # and mtime they had then: an import passes them over unread (a resumed import of a
@@ -252,31 +250,40 @@ class ProjectImport:
     def _moved_here(self, r: ImportedSound, ident: tuple[str, str], latents: np.ndarray) -> bool:
         """Give ``r``'s file to a sound of the same content whose own file is gone (a moved or
         renamed file) instead of adding a second one; True when it did. Inside the write
-        transaction of :meth:`poll`."""
+        transaction of :meth:`poll`. Files are checked only for content that turns up anew
+        (a prepared import stats no file: slow on network shares)."""
+        gone = [
+            entry
+            for entry in self._by_key.get(r.key, [])
+            if entry[1] != ident and not Path(entry[1][0]).exists()
+        ]
+        if not gone:
+            return False
+        if self._incoming is None:
+            self._incoming = Counter(p.name for p in scan_paths(self._paths))
         name = Path(r.path).name
         self._incoming[name] -= 1
 
-        def fit(entry) -> tuple[bool, bool]:  # had this name; else, its own name is not to come
+        def fit(entry) -> tuple[bool, bool]:
+            """The sound that had this file's name first; else one whose own name does not
+            come later in this import (copies of one content keep their own sounds)."""
             old = Path(entry[1][0]).name
             return old != name, self._incoming[old] > 0
 
-        for entry in sorted(self._gone.get(r.key, []), key=fit):
-            sound_id, old_ident = entry
-            sound = self._store.sound(sound_id)
-            if sound.path is not None and self._store.resolve(sound.path).exists():
-                continue  # its file came back: not this one
-            self._gone[r.key].remove(entry)
-            new = self._new_sound(r, None, self._store.relative(r.path))
-            self._store.move_sound(sound_id, new.path, new.folder, new.name)
-            self._store.update_meta(sound_id, _file_meta(r))
-            if self._missing.pop(old_ident, None) is not None:  # no latents for this model yet
-                self._store.put_latents(sound_id, latents)
-                self.reencoded_ids.append(sound_id)
-            self._present.pop(old_ident, None)
-            self._present[ident] = sound_id
-            self.moved_ids.append(sound_id)
-            return True
-        return False
+        entry = min(gone, key=fit)
+        sound_id, old_ident = entry
+        new = self._new_sound(r, None, self._store.relative(r.path))
+        self._store.move_sound(sound_id, new.path, new.folder, new.name)
+        self._store.update_meta(sound_id, _file_meta(r))
+        if self._missing.pop(old_ident, None) is not None:  # no latents for this model yet
+            self._store.put_latents(sound_id, latents)
+            self.reencoded_ids.append(sound_id)
+        self._present.pop(old_ident, None)
+        self._present[ident] = sound_id
+        self._by_key[r.key].remove(entry)
+        self._by_key[r.key].append((sound_id, ident))
+        self.moved_ids.append(sound_id)
+        return True
 
     def _added_meanwhile(self, r: ImportedSound, ident: tuple[str, str]) -> Sound | None:
         """A sound of this file and key that another import into this project (a second CLI
