@@ -8,8 +8,10 @@ drags stay smooth). Everything slow runs off the GUI thread (TaskRunner / the au
 
 Hooks for other features (record/paths, galleries) are signals emitted on the GUI thread:
 ``soundAuditioned``, ``positionAuditioned``, ``scrubStarted``/``scrubMoved``/``scrubEnded``
-(with the latent frame that was sent to the audio engine), ``recordToggled``; and methods
-``audition_trajectory``, ``add_generated_sounds`` (see below).
+(with the latent frame that was sent to the audio engine), ``recordToggled``, ``stoppedAll``,
+``projectOpened`` and ``projectModelChanged`` (an import made the loaded model the project's:
+what belongs to a model, such as priors, tiles and paths on the map, is that model's now); and
+the method ``audition_trajectory`` (see below).
 
 Thread: GUI thread only.
 """

@@ -290,7 +290,7 @@ class ImportController(QObject):
                     "stay beside the new ones"
                 )
             if r.moved:
-                left += f"; {r.moved} sounds found moved or renamed: they keep their place"
+                left += f"; {r.moved} sounds found moved or renamed: they keep their sounds"
             generated = int(getattr(job, "generated_without_latents", 0))
             if generated:
                 left += (

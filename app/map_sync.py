@@ -1,9 +1,15 @@
 """Keep the map view, the ``MapState`` and the project's saved atlas in step.
 
-- a project opens: every point at once (``set_points``), density overlay from the atlas;
-- sounds arrive from an import: they are placed on a worker and appended (``add_points``);
+- a project opens, or an import gives it another model: every point of that model at once
+  (``show_snapshot``, its saved map), density overlay from the atlas;
+- sounds arrive from an import (or a gallery tile): they are placed on a worker and appended
+  (``add_points``), then folded into the atlas, which is saved;
+- files of the map's sounds are found moved: their names and colours follow (``update_sounds``);
 - a refined (UMAP) atlas arrives: every point glides to its new place (``move_points``) and the
   atlas is saved in the project, so reopening shows the refined map at once.
+
+Saves carry the latent space the atlas maps: one of an earlier model's latents is refused
+when another program switched the project's model meanwhile.
 
 Thread: GUI thread only.
 """
@@ -64,14 +70,6 @@ class MapSync(QObject):
             self._save(snap.store, atlas)
         if self.auto_refine and atlas is not None and atlas.method == "pca":
             self.refine()
-
-    def clear(self) -> None:
-        """Show an empty map: the project changed model, and its sounds come back as they are
-        encoded again (``add_sounds``)."""
-        self.reset()
-        self._c.state.reset([], {})
-        self._c.views.map_view.clear_points()
-        self._c.views.map_view.set_density(np.zeros((1, 1), np.float32), (0.0, 1.0, 0.0, 1.0))
 
     # -- sounds arriving ----------------------------------------------------------------------
     def add_sounds(self, sounds: list, latents: dict) -> None:

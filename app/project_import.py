@@ -18,7 +18,9 @@ What is (not) encoded again:
   ``recut_files`` tells which, so the caller can say so; likewise a file whose content
   changed gets new sounds beside its old ones (``changed_files``);
 - after a model change, the project's sounds that lack latents for the new model and whose
-  files still exist are re-encoded into the same sound rows (their ids stay).
+  files still exist are re-encoded into the same sound rows (their ids stay);
+- a file found at a new place while its sound's old place is gone (moved or renamed) is given
+  to that sound (``moved_ids``: same id, new path, folder and name), not added again.
 """
 
 from __future__ import annotations

@@ -254,7 +254,9 @@ def test_points_arriving_on_an_empty_map_stay_in_view(opened, qtbot):
     zooms or pans)."""
     c, view = opened.controller, opened.map_view
     sounds, trajectories = list(c.state.sounds), dict(c.state.trajectories)
-    c.sync.clear()
+    c.sync.reset()  # an empty map
+    c.state.reset([], {})
+    view.clear_points()
     c.sync.add_sounds(sounds[:2], trajectories)
     qtbot.waitUntil(lambda: view.point_count() == 2, timeout=10_000)
     c.sync.add_sounds(sounds[2:], trajectories)
