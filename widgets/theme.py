@@ -31,9 +31,11 @@ GRID = "#2a2f3a"
 FONT_POINT_SIZE = 10
 
 # The first eight are told apart at dot size on the dark canvas: no two are closer than
-# Okabe–Ito's orange and yellow (CIELAB distance 35; tests/widgets/test_theme.py). Okabe–Ito's
-# vermillion (33 from orange) and blue (20 from sky blue) looked alike in a map of 6 folders,
-# so Tableau's red and a violet take their places; both come back after the eighth.
+# Okabe–Ito's orange and yellow (CIELAB distance 35). Okabe–Ito's vermillion (33 from orange)
+# and blue (20 from sky blue) looked alike in a map of 6 folders, so Tableau's red and a
+# violet take their places. The next eight were picked one by one as the farthest from all
+# before them (at least 22), among colours bright enough for the dark canvas (L* 50 to 90).
+# tests/widgets/test_theme.py holds all three.
 CATEGORY_COLORS: tuple[str, ...] = (
     "#e69f00",  # orange
     "#56b4e9",  # sky blue
@@ -43,12 +45,14 @@ CATEGORY_COLORS: tuple[str, ...] = (
     "#cc79a7",  # reddish purple
     "#8c6bd9",  # violet
     "#bbbbbb",  # grey
-    "#76b7b2",  # Tableau teal
-    "#ff9da7",  # Tableau pink
-    "#9c755f",  # Tableau brown
-    "#59a14f",  # Tableau green
+    "#ffbe7d",  # light orange
+    "#98df8a",  # light green
     "#d55e00",  # vermillion
-    "#3a8fd9",  # blue (Okabe–Ito #0072b2, lifted)
+    "#9c755f",  # Tableau brown
+    "#17becf",  # cyan
+    "#ff9da7",  # Tableau pink
+    "#fccde5",  # pale pink
+    "#59a14f",  # Tableau green
 )
 
 SPECTROGRAM_COLORMAP = "inferno"

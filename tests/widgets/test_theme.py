@@ -19,13 +19,18 @@ def _lab(hex_colour: str) -> np.ndarray:
     return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
 
 
-def test_the_first_eight_categories_are_far_apart():
+def _distance(a: str, b: str) -> float:
+    return float(np.linalg.norm(_lab(a) - _lab(b)))
+
+
+def test_category_colours_are_far_apart_and_bright_enough():
     """No two of the first eight colours are closer than Okabe–Ito's orange and yellow (35 in
     CIELAB); vermillion (33 from orange) and a lifted blue (20 from sky blue) were, and looked
-    alike in a map of six folders. Every colour is distinct."""
-    first = CATEGORY_COLORS[:8]
-    closest = min(
-        float(np.linalg.norm(_lab(a) - _lab(b))) for a, b in itertools.combinations(first, 2)
-    )
-    assert closest >= 35.0
-    assert len(set(CATEGORY_COLORS)) == len(CATEGORY_COLORS)
+    alike in a map of six folders. Each later one is at least 22 from all before it, and every
+    one is bright enough for the dark canvas (L* 50 to 90; white marks generated sounds)."""
+    colours = CATEGORY_COLORS
+    assert len(colours) == 16 and len(set(colours)) == 16
+    assert min(_distance(a, b) for a, b in itertools.combinations(colours[:8], 2)) >= 35.0
+    for k in range(8, len(colours)):
+        assert min(_distance(colours[k], c) for c in colours[:k]) >= 22.0, colours[k]
+    assert all(50.0 <= _lab(c)[0] <= 90.0 for c in colours)
