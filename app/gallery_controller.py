@@ -199,9 +199,10 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
         self.view.set_status(name, text, fraction)
         self.view.set_busy(name, src.training is not None or src.jobs > 0)
         prior = src.prior
-        self.view.set_ready(
-            name, prior is not None and prior.is_trained and self._fits_model(prior)
-        )
+        ready = prior is not None and prior.is_trained and self._fits_model(prior)
+        if src.kind in TRAINABLE_KINDS:  # learned from the project's latents: their model only
+            ready = ready and self.explorer.decodes_project_latents()
+        self.view.set_ready(name, ready)
 
     # -- the project ----------------------------------------------------------------------------
     def _on_project_opened(self, store) -> None:
@@ -287,8 +288,10 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
         if src.prior is None or not src.prior.is_trained:
             self.view.set_status(src.name, "Train this prior first (press Train)")
             return None
-        if not self._fits_model(src.prior):
-            self._error(f"The {src.name} prior belongs to another model: train it again")
+        if not self._fits_model(src.prior) or (
+            src.kind in TRAINABLE_KINDS and not self.explorer.decodes_project_latents()
+        ):
+            self._error(f"The {src.name} prior belongs to another model: load that model")
             return None
         return src.prior, engine
 

@@ -266,6 +266,25 @@ def test_a_prior_trained_for_another_model_says_so(gallery, qtbot, nn_model):
     assert g.view.hint_text("GAN") == UNTRAINED_HINT
 
 
+def test_a_model_of_another_space_loaded_cannot_generate_from_the_projects_priors(
+    gallery, qtbot, tmp_path
+):
+    """Loading (not importing with) a model of the same size but another latent space leaves
+    the project's priors in place, but Generate is off: their windows are the project model's
+    latents, another model would decode them as other sounds."""
+    from support.nn_models import build_nn_model
+
+    g, c = gallery, gallery.explorer
+    _train(g, qtbot, "GAN")
+    assert g.view.generate_button.isEnabled()
+    other = build_nn_model(tmp_path / "other.ts", sr=16000, hop=64, latent=4, streaming=True)
+    c.load_model(other)
+    qtbot.waitUntil(lambda: not c.busy and c.model.path == str(other), timeout=60_000)
+    g.view.set_current_source("GAN")
+    assert not g.view.generate_button.isEnabled()
+    assert not g.generate("GAN", 2)
+
+
 def test_an_import_that_switches_the_model_shows_that_models_priors_and_tiles(
     gallery, qtbot, tmp_path
 ):
