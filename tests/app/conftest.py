@@ -1,5 +1,6 @@
 """Fixtures for the main-window tests (issue 6, tests/support/app_window.py) and the CLI
-corpus tests (``setup``: tests/support/cli_corpus.py)."""
+tests (``setup``: tests/support/cli_corpus.py; ``project``, ``full_folder``:
+tests/support/cli_safety.py; ``paths``: tests/support/paths_gui.py)."""
 
 from support.app_window import (  # noqa: F401 (re-exported fixtures)
     opened,
@@ -9,3 +10,5 @@ from support.app_window import (  # noqa: F401 (re-exported fixtures)
     window,
 )
 from support.cli_corpus import setup  # noqa: F401 (re-exported fixture)
+from support.cli_safety import full_folder, project  # noqa: F401 (re-exported fixtures)
+from support.paths_gui import paths  # noqa: F401 (re-exported fixture)

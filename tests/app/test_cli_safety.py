@@ -8,7 +8,6 @@ so that they fail the same way for root and for other users.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
@@ -22,32 +21,13 @@ import torch
 
 from latentscape.cli import main
 from support.app_projects import make_project, write_sounds
+from support.cli_safety import fill, one_error, snapshot
 from support.vae_models import write_tiny_checkpoint
-
-
-def one_error(capsys, command: str) -> str:
-    """The single stderr line of a refused command (asserts that it is exactly one)."""
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith(f"latentscape {command}: error: "), err
-    return lines[0]
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` (hidden ones too) and its bytes."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 @pytest.fixture
 def checkpoint(tmp_path) -> Path:
     return write_tiny_checkpoint(tmp_path / "model.pt")
-
-
-@pytest.fixture
-def project(tmp_path, nn_model) -> Path:
-    """A mapped (PCA) project of 4 tones, encoded by a tiny nn~ model."""
-    return make_project(tmp_path, nn_model(sr=16000, hop=64, latent=4), ("tones",), per=4)
 
 
 # -- export (#5, #8, #30) ----------------------------------------------------------------------
@@ -291,7 +271,6 @@ def test_train_resume_without_a_resume_file_is_refused_and_the_model_kept(
 def test_train_resume_refuses_another_latent_size(sounds, checkpoint, capsys):
     """Resuming keeps the model's latent size; ``--latent-size`` asking for another one is
     refused before anything is read or written (it used to be dropped without a word)."""
-    import shutil
 
     import torch
 
@@ -304,151 +283,6 @@ def test_train_resume_refuses_another_latent_size(sounds, checkpoint, capsys):
     line = one_error(capsys, "train")
     assert f"--latent-size {size + 1}: the model to resume has {size} latent dims" in line
     assert (checkpoint.read_bytes(), resume.read_bytes()) == before
-
-
-# -- render (#7, #10, #11, #12) ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize("seconds", ["nan", "inf", "0", "-1", "601", "1e12"])
-def test_render_refuses_a_length_out_of_range(project, tmp_path, capsys, seconds):
-    out = tmp_path / "out.wav"
-    argv = ["render", "-p", str(project), "--at", "0.5,0.5", "-o", str(out), "--kind", "frame"]
-    assert main([*argv, "--seconds", seconds]) == 2
-    assert "--seconds" in one_error(capsys, "render") and not out.exists()
-
-
-@pytest.mark.parametrize("name", ["out.mp3", "out", "out.txt", "folder"])
-def test_render_refuses_an_output_it_cannot_write(project, tmp_path, capsys, name):
-    out = tmp_path / name
-    if name == "folder":
-        out.mkdir()
-    before = snapshot(tmp_path)
-    assert main(["render", "-p", str(project), "--at", "0.5,0.5", "-o", str(out)]) == 2
-    line = one_error(capsys, "render")
-    assert ("is a folder" if name == "folder" else "use .wav, .flac or .ogg") in line
-    assert snapshot(tmp_path) == before
-
-
-def test_render_makes_missing_folders_and_refuses_a_name_that_ends_as_a_folder(
-    project, tmp_path, capsys
-):
-    """As ``export`` does, ``render`` makes the output's folders; ``out/a.wav/`` names a
-    folder (it was written as ``out/a.wav``), and a file on the way is not a folder."""
-    render = ["render", "-p", str(project), "--at", "0.5,0.5", "-o"]
-    deep = tmp_path / "new" / "deeper" / "a.wav"
-    assert main([*render, str(deep)]) == 0 and deep.is_file()
-    capsys.readouterr()
-    slash = tmp_path / "out" / "b.wav"
-    assert main([*render, str(slash) + "/"]) == 2
-    assert "is a folder" in one_error(capsys, "render") and not (tmp_path / "out").exists()
-    (tmp_path / "plain").write_text("not a folder")
-    assert main([*render, str(tmp_path / "plain" / "c.wav")]) == 2
-    assert "plain: not a folder" in one_error(capsys, "render")
-
-
-@pytest.mark.parametrize(("suffix", "subtype"), [(".wav", "FLOAT"), (".flac", "PCM_24")])
-def test_render_chooses_the_format_by_suffix(project, tmp_path, suffix, subtype):
-    import soundfile as sf
-
-    out = tmp_path / f"out{suffix}"
-    assert main(["render", "-p", str(project), "--at", "0.5,0.5", "-o", str(out)]) == 0
-    assert sf.info(str(out)).subtype == subtype
-    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
-
-
-@pytest.fixture
-def full_folder(tmp_path):
-    """A folder on a 64 kB tmpfs (root only: mounting needs it)."""
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    # CI runs as root and must run these; elsewhere they are skipped when mounting is refused.
-    give_up = pytest.fail if os.environ.get("LATENTSCAPE_REQUIRE_SERVERS") else pytest.skip
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        give_up("mounting a small tmpfs needs root")
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True
-    )
-    if mounted.returncode != 0:
-        give_up(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=False)
-
-
-def fill(folder: Path) -> None:
-    """Fill the rest of ``folder``'s (tiny) disk with a file named "filler"."""
-    with open(folder / "filler", "wb") as f, contextlib.suppress(OSError):
-        f.write(bytes(1 << 20))
-
-
-def test_render_replaces_an_earlier_render_but_not_a_project_sound_or_other_file(
-    project, tmp_path, capsys
-):
-    argv = ["render", "-p", str(project), "--kind", "frame", "--at", "0.5,0.5", "-o"]
-    sound = next((tmp_path / "sounds").rglob("*.wav"))
-    (tmp_path / "notes.wav").write_text("not audio\n")
-    keep = {p: p.read_bytes() for p in (sound, tmp_path / "notes.wav")}
-    for path, reason in ((sound, "is one of the project's sounds"), (tmp_path / "notes.wav", "")):
-        assert main([*argv, str(path)]) == 2
-        line = one_error(capsys, "render")
-        assert (reason or "exists and is not a sound file") in line and "not replacing" in line
-        assert path.read_bytes() == keep[path]
-    out = tmp_path / "out.wav"
-    assert main([*argv, str(out)]) == 0
-    first = out.read_bytes()
-    assert main([*argv, str(out), "--seconds", "1"]) == 0  # an earlier render is replaced
-    assert out.read_bytes() != first
-
-
-def test_render_on_a_full_disk_keeps_the_previous_file(project, full_folder, capsys):
-    out = full_folder / "keep.wav"
-    argv = ["render", "-p", str(project), "-o", str(out), "--kind", "frame"]
-    assert main([*argv, "--at", "0.5,0.5", "--seconds", "0.5"]) == 0
-    before = out.read_bytes()
-    fill(full_folder)
-    capsys.readouterr()
-    assert main([*argv, "--at", "0.2,0.2", "--seconds", "0.5"]) == 2
-    assert "No space left on device" in one_error(capsys, "render")
-    assert out.read_bytes() == before
-    assert sorted(p.name for p in full_folder.iterdir()) == ["filler", "keep.wav"]
-    deeper = full_folder / "new" / "deeper" / "x.wav"  # folders it made for a failed write go
-    argv = ["render", "-p", str(project), "-o", str(deeper), "--kind", "frame"]
-    assert main([*argv, "--at", "0.2,0.2", "--seconds", "0.5"]) == 2
-    assert sorted(p.name for p in full_folder.iterdir()) == ["filler", "keep.wav"]
-
-
-def test_render_says_what_it_cannot_write_before_decoding(project, tmp_path, capsys):
-    """--seconds belongs to --kind frame (it was ignored for a trajectory), and a folder the
-    user cannot write is named before the decode, not after it."""
-    import tempfile
-
-    from latentscape.commands.render import check_output
-    from support.permissions import as_nobody
-
-    argv = ["render", "-p", str(project), "--at", "0.5,0.5", "-o", str(tmp_path / "t.wav")]
-    assert main([*argv, "--seconds", "10"]) == 2
-    assert "--seconds sets the length of --kind frame" in one_error(capsys, "render")
-    folder = Path(tempfile.mkdtemp(prefix="ls-ro-out-"))
-    try:
-        os.chmod(folder, 0o755)  # root's: an ordinary user cannot write in it
-
-        def check(name: str) -> str:
-            try:
-                check_output(str(folder / name))
-            except Exception as exc:
-                return str(exc)
-            return "writable"
-
-        assert (
-            as_nobody(lambda: check("x.wav")) == f"{folder}: cannot write in it (permission denied)"
-        )
-        assert as_nobody(lambda: check("sub/x.wav")) == (
-            f"{folder}: cannot make a folder in it (permission denied)"
-        )
-        assert check("sub/x.wav") == "writable"  # root may
-    finally:
-        os.rmdir(folder)
 
 
 # -- map (#13, #14) ----------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -19,44 +18,7 @@ from latentscape.engines.audio.offline import render_offline
 from latentscape.engines.paths import ITEM_KIND, read_json
 from latentscape.paths_controller import attach_paths
 from support.app_window import LEFT, wait_ready
-
-STEPS = 30
-
-
-@pytest.fixture
-def paths(opened):
-    """The window with the tiny project open and the paths controller attached."""
-    return attach_paths(opened)
-
-
-def _drag(qtbot, view, a, b, steps: int = STEPS) -> tuple[float, float]:
-    """Press at data point ``a``, move to ``b`` in ``steps`` hand-paced moves, release.
-
-    Returns monotonic clock readings just before the press and just after the release.
-    """
-    vp = view.viewport()
-    start, stop = view.view_pos(*a), view.view_pos(*b)
-    t_press = time.monotonic()
-    qtbot.mousePress(vp, LEFT, pos=start)
-    for k in range(1, steps + 1):
-        qtbot.wait(12)  # pyqtgraph drops moves faster than ~100 Hz
-        qtbot.mouseMove(vp, pos=start + (stop - start) * (k / steps))
-    qtbot.mouseRelease(vp, LEFT, pos=stop)
-    return t_press, time.monotonic()
-
-
-def _record_drag(qtbot, paths, window) -> tuple[str, float, float, np.ndarray, np.ndarray]:
-    """Record one drag across the map's points; returns (id, t_press, t_stop, a, b)."""
-    c, view = window.controller, window.map_view
-    xy = view.positions()
-    a, b = xy.min(axis=0), xy.max(axis=0)
-    c.set_recording(True)
-    assert paths.recording
-    t_press, _ = _drag(qtbot, view, a, b)
-    with qtbot.waitSignal(paths.recorded) as rec:
-        c.set_recording(False)
-    t_stop = time.monotonic()
-    return rec.args[0], t_press, t_stop, a, b
+from support.paths_gui import STEPS, drag, record_drag
 
 
 def _first_nonzero(x: np.ndarray) -> int:
@@ -67,7 +29,7 @@ def _first_nonzero(x: np.ndarray) -> int:
 
 def test_recording_a_drag_makes_a_path_on_the_map_in_the_list_and_the_project(paths, opened, qtbot):
     c, view = opened.controller, opened.map_view
-    pid, t_press, t_stop, a, b = _record_drag(qtbot, paths, opened)
+    pid, t_press, t_stop, a, b = record_drag(qtbot, paths, opened)
     path = paths.library.path(pid)
     # Starts at the press, lasts until the stop: never longer than that span, nor much shorter
     # than the 30 hand-paced moves took.
@@ -91,7 +53,6 @@ def test_recording_a_drag_makes_a_path_on_the_map_in_the_list_and_the_project(pa
 
 
 def test_r_key_and_clicks_record_steps(paths, opened, qtbot):
-    from PySide6 import QtCore
 
     c, view = opened.controller, opened.map_view
     qtbot.keyClick(view, QtCore.Qt.Key.Key_R)
@@ -114,7 +75,7 @@ def test_r_key_and_clicks_record_steps(paths, opened, qtbot):
 
 def test_playing_a_path_streams_what_an_offline_render_gives(paths, opened, qtbot):
     c = opened.controller
-    pid, *_ = _record_drag(qtbot, paths, opened)
+    pid, *_ = record_drag(qtbot, paths, opened)
     path = paths.library.path(pid)
     audio = c.audio.engine
     qtbot.waitUntil(lambda: not c.is_playing(), timeout=5000)  # the scrub has faded out
@@ -153,7 +114,7 @@ def test_playing_a_path_streams_what_an_offline_render_gives(paths, opened, qtbo
 
 
 def test_looped_play_keeps_going_until_stopped(paths, opened, qtbot):
-    pid, *_ = _record_drag(qtbot, paths, opened)
+    pid, *_ = record_drag(qtbot, paths, opened)
     duration = paths.library.path(pid).duration_s
     paths.panel.loop_check.setChecked(True)
     paths.panel.speed.setValue(2.0)
@@ -171,7 +132,7 @@ def test_looped_play_keeps_going_until_stopped(paths, opened, qtbot):
 
 def test_edits_and_undo_show_in_the_panel_and_on_the_map(paths, opened, qtbot):
     c, view, panel = opened.controller, opened.map_view, paths.panel
-    pid, *_ = _record_drag(qtbot, paths, opened)
+    pid, *_ = record_drag(qtbot, paths, opened)
     original = paths.library.path(pid)
     d = original.duration_s
 
@@ -227,7 +188,7 @@ def test_edits_and_undo_show_in_the_panel_and_on_the_map(paths, opened, qtbot):
 
 def test_paths_persist_in_the_project_and_reopen(paths, opened, qtbot, tiny_project):
     c = opened.controller
-    pid, *_ = _record_drag(qtbot, paths, opened)
+    pid, *_ = record_drag(qtbot, paths, opened)
     recorded = paths.library.path(pid)
     paths.panel.table.item(0, 0).setText("gesture")
     qtbot.waitUntil(lambda: opened.map_view.path_names() == ["gesture"], timeout=2000)
@@ -249,7 +210,7 @@ def test_exports_write_files_that_read_back(paths, opened, qtbot, tmp_path):
     from latentscape.engines.paths.render import render_path
 
     c = opened.controller
-    pid, *_ = _record_drag(qtbot, paths, opened)
+    pid, *_ = record_drag(qtbot, paths, opened)
     path = paths.library.path(pid)
     asked: list[tuple[str, str]] = []
 
@@ -337,7 +298,7 @@ def test_osc_messages_arrive_in_order_while_a_path_plays(paths, opened, qtbot):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        pid, *_ = _record_drag(qtbot, paths, opened)
+        pid, *_ = record_drag(qtbot, paths, opened)
         path = paths.library.path(pid)
         target = paths.panel.osc_target
         port = server.server_address[1]
@@ -391,7 +352,7 @@ def test_osc_messages_arrive_in_order_while_a_path_plays(paths, opened, qtbot):
 def test_a_render_under_way_is_written_when_the_window_closes(paths, opened, qtbot, tmp_path):
     import soundfile as sf
 
-    _record_drag(qtbot, paths, opened)
+    record_drag(qtbot, paths, opened)
     paths.ask_save_file = lambda fmt, suggested: str(tmp_path / "closing")
     rate_hz = opened.controller.model.engine.sample_rate_hz
     paths.panel.export_actions["wav"].trigger()
@@ -404,139 +365,8 @@ def test_the_path_being_recorded_is_drawn_as_it_grows(paths, opened, qtbot):
     c, view = opened.controller, opened.map_view
     xy = view.positions()
     c.set_recording(True)
-    _drag(qtbot, view, xy.min(axis=0), xy.max(axis=0))
+    drag(qtbot, view, xy.min(axis=0), xy.max(axis=0))
     qtbot.waitUntil(lambda: "Recording…" in view.path_names(), timeout=2000)
     with qtbot.waitSignal(paths.recorded):
         c.set_recording(False)
     assert view.path_names() == ["Path 1"]
-
-
-def test_esc_ends_a_recording_and_keeps_it(paths, opened, qtbot):
-    """Stop All (Esc) stops everything, the recording too: the drag becomes a path, as
-    pressing R again would make it."""
-    c, view = opened.controller, opened.map_view
-    xy = view.positions()
-    c.set_recording(True)
-    _drag(qtbot, view, xy.min(axis=0), xy.max(axis=0))
-    opened.activateWindow()
-    with qtbot.waitSignal(paths.recorded) as rec:
-        qtbot.keyClick(opened, QtCore.Qt.Key.Key_Escape)
-    assert not c.recording and not paths.recording
-    assert paths.library.path(rec.args[0]).point_count >= 0.8 * STEPS
-    assert [i.name for i in c.store.items(ITEM_KIND)] == ["Path 1"]
-
-
-def test_a_looping_path_goes_on_looping_after_the_audio_restarts(paths, opened, qtbot, nn_model):
-    c = opened.controller
-    pid, *_ = _record_drag(qtbot, paths, opened)
-    paths.play(pid, loop=True, speed=1.0)
-    assert paths.player.is_playing
-    with qtbot.waitSignal(c.audio.started, timeout=30_000):
-        opened.menus.set_block(512)
-    assert paths.player.is_playing and paths.player.loop and paths.player.path_id == pid
-    assert paths.player.handle is not None and c.audio.engine.block_frames == 512
-    with qtbot.waitSignal(c.audio.started, timeout=30_000):  # Esc in the gap: it stays quiet
-        opened.menus.set_block(1024)
-        c.stop_all()
-    assert not paths.player.is_playing
-    paths.play(pid, loop=True, speed=1.0)  # a model of other latents: the loop cannot go on
-    with qtbot.waitSignal(c.errorOccurred, timeout=60_000) as refused:
-        c.load_model(nn_model(sr=16000, hop=64, latent=6))
-    assert "was recorded with another model" in refused.args[0]
-    assert not paths.player.is_playing
-
-
-def test_space_plays_the_path_chosen_in_the_list(paths, opened, qtbot):
-    c = opened.controller
-    pid, *_ = _record_drag(qtbot, paths, opened)
-    c.audition_sound(c.state.ids[1])  # a sound played after the recording
-    qtbot.waitUntil(lambda: not c.is_playing(), timeout=10_000)
-    table = paths.panel.table
-    table.clearSelection()
-    rect = table.visualItemRect(table.item(0, 0))
-    qtbot.mouseClick(table.viewport(), LEFT, pos=rect.center())  # the user picks it
-    assert paths.panel.selected_path() == pid and c.last_played == ("path", pid)
-    qtbot.waitUntil(lambda: not c.is_playing(), timeout=10_000)  # else Space stops, not plays
-    with qtbot.waitSignal(paths.player.started) as started:
-        opened.actions_by_name["play_stop"].trigger()
-    assert started.args == [pid]
-    opened.actions_by_name["play_stop"].trigger()  # Space again: stops it
-    qtbot.waitUntil(lambda: not c.is_playing(), timeout=5000)
-
-
-def test_space_plays_the_path_just_recorded(paths, opened, qtbot):
-    """A new recording is the path chosen in the list: Space plays it (it played nothing, or
-    an older path)."""
-    c = opened.controller
-    first, *_ = _record_drag(qtbot, paths, opened)
-    second, *_ = _record_drag(qtbot, paths, opened)
-    assert paths.panel.selected_path() == second and c.last_played == ("path", second)
-    qtbot.waitUntil(lambda: not c.is_playing(), timeout=10_000)
-    with qtbot.waitSignal(paths.player.started) as started:
-        opened.actions_by_name["play_stop"].trigger()
-    assert started.args == [second] and first != second
-    c.stop_all()
-
-
-def test_paths_of_another_models_map_are_not_drawn_on_this_one(paths, opened, qtbot, tmp_path):
-    """After an import switches the project's model, paths recorded on the first model's map
-    are not drawn on the new map (their places mean nothing there); they stay in the list."""
-    from support.app_projects import write_sounds
-    from support.nn_models import build_nn_model
-
-    c, view = opened.controller, opened.map_view
-    _record_drag(qtbot, paths, opened)
-    assert view.path_names() == ["Path 1"]
-    other = build_nn_model(tmp_path / "other.ts", sr=16000, hop=64, latent=4, streaming=True)
-    c.load_model(other)
-    qtbot.waitUntil(lambda: not c.busy and c.model.path == str(other), timeout=60_000)
-    write_sounds(tmp_path / "more", count=2, seed=8)
-    assert c.import_paths([str(tmp_path / "more")])
-    assert view.path_names() == []
-    assert [row[0] for row in paths.panel.rows()] == ["Path 1"]
-    qtbot.waitUntil(lambda: not c.busy and not c.imports.running, timeout=60_000)
-    _record_drag(qtbot, paths, opened)  # one on the new map is drawn
-    assert view.path_names() == ["Path 2"]
-
-
-def test_a_path_is_not_rendered_through_another_model(paths, opened, qtbot, tmp_path):
-    """Export to audio refuses a model of the same size but another latent space, as Play
-    does: the file would be another model's sound."""
-    from support.nn_models import build_nn_model
-
-    c = opened.controller
-    _record_drag(qtbot, paths, opened)
-    other = build_nn_model(tmp_path / "other.ts", sr=16000, hop=64, latent=4, streaming=True)
-    c.load_model(other)
-    qtbot.waitUntil(lambda: not c.busy and c.model.path == str(other), timeout=60_000)
-    paths.ask_save_file = lambda fmt, suggested: str(tmp_path / "elsewhere")
-    with qtbot.waitSignal(paths.exporter.failed) as failed:
-        paths.panel.export_actions["wav"].trigger()
-    assert "was recorded with another model" in failed.args[0]
-    assert not list(tmp_path.glob("elsewhere*"))
-
-
-@pytest.mark.parametrize("switch", ["open", "new"])
-def test_a_recording_under_way_is_kept_in_its_project_when_another_opens(
-    paths, opened, qtbot, tiny_project, tmp_path, switch
-):
-    """Opening another project (or a new one) while recording: the recording ends and is added
-    to the project it was made in, before that project closes."""
-    import shutil
-
-    from latentscape.project_store import ProjectStore
-
-    c = opened.controller
-    other = tmp_path / "other.lsc"
-    shutil.copy(tiny_project, other)
-    c.set_recording(True)
-    c.audition_position(0.4, 0.4)
-    qtbot.wait(50)
-    c.audition_position(0.6, 0.6)
-    qtbot.wait(50)
-    with qtbot.waitSignal(c.projectOpened, timeout=20_000):
-        c.open_project(other) if switch == "open" else c.new_project()
-    assert not paths.recording
-    with ProjectStore.open(tiny_project) as store:
-        assert [item.name for item in store.items(ITEM_KIND)] == ["Path 1"]
-    assert paths.panel.rows() == [] and c.store.items(ITEM_KIND) == []

@@ -1,0 +1,128 @@
+"""``latentscape render``: the CLI's safety rule for its output (one error line, exit code 2,
+the user's files kept) and how it says what it cannot write, before decoding."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from latentscape.cli import main
+from support.cli_safety import fill, one_error, snapshot
+
+
+@pytest.mark.parametrize("seconds", ["nan", "inf", "0", "-1", "601", "1e12"])
+def test_render_refuses_a_length_out_of_range(project, tmp_path, capsys, seconds):
+    out = tmp_path / "out.wav"
+    argv = ["render", "-p", str(project), "--at", "0.5,0.5", "-o", str(out), "--kind", "frame"]
+    assert main([*argv, "--seconds", seconds]) == 2
+    assert "--seconds" in one_error(capsys, "render") and not out.exists()
+
+
+@pytest.mark.parametrize("name", ["out.mp3", "out", "out.txt", "folder"])
+def test_render_refuses_an_output_it_cannot_write(project, tmp_path, capsys, name):
+    out = tmp_path / name
+    if name == "folder":
+        out.mkdir()
+    before = snapshot(tmp_path)
+    assert main(["render", "-p", str(project), "--at", "0.5,0.5", "-o", str(out)]) == 2
+    line = one_error(capsys, "render")
+    assert ("is a folder" if name == "folder" else "use .wav, .flac or .ogg") in line
+    assert snapshot(tmp_path) == before
+
+
+def test_render_makes_missing_folders_and_refuses_a_name_that_ends_as_a_folder(
+    project, tmp_path, capsys
+):
+    """As ``export`` does, ``render`` makes the output's folders; ``out/a.wav/`` names a
+    folder (it was written as ``out/a.wav``), and a file on the way is not a folder."""
+    render = ["render", "-p", str(project), "--at", "0.5,0.5", "-o"]
+    deep = tmp_path / "new" / "deeper" / "a.wav"
+    assert main([*render, str(deep)]) == 0 and deep.is_file()
+    capsys.readouterr()
+    slash = tmp_path / "out" / "b.wav"
+    assert main([*render, str(slash) + "/"]) == 2
+    assert "is a folder" in one_error(capsys, "render") and not (tmp_path / "out").exists()
+    (tmp_path / "plain").write_text("not a folder")
+    assert main([*render, str(tmp_path / "plain" / "c.wav")]) == 2
+    assert "plain: not a folder" in one_error(capsys, "render")
+
+
+@pytest.mark.parametrize(("suffix", "subtype"), [(".wav", "FLOAT"), (".flac", "PCM_24")])
+def test_render_chooses_the_format_by_suffix(project, tmp_path, suffix, subtype):
+    import soundfile as sf
+
+    out = tmp_path / f"out{suffix}"
+    assert main(["render", "-p", str(project), "--at", "0.5,0.5", "-o", str(out)]) == 0
+    assert sf.info(str(out)).subtype == subtype
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+
+
+def test_render_replaces_an_earlier_render_but_not_a_project_sound_or_other_file(
+    project, tmp_path, capsys
+):
+    argv = ["render", "-p", str(project), "--kind", "frame", "--at", "0.5,0.5", "-o"]
+    sound = next((tmp_path / "sounds").rglob("*.wav"))
+    (tmp_path / "notes.wav").write_text("not audio\n")
+    keep = {p: p.read_bytes() for p in (sound, tmp_path / "notes.wav")}
+    for path, reason in ((sound, "is one of the project's sounds"), (tmp_path / "notes.wav", "")):
+        assert main([*argv, str(path)]) == 2
+        line = one_error(capsys, "render")
+        assert (reason or "exists and is not a sound file") in line and "not replacing" in line
+        assert path.read_bytes() == keep[path]
+    out = tmp_path / "out.wav"
+    assert main([*argv, str(out)]) == 0
+    first = out.read_bytes()
+    assert main([*argv, str(out), "--seconds", "1"]) == 0  # an earlier render is replaced
+    assert out.read_bytes() != first
+
+
+def test_render_on_a_full_disk_keeps_the_previous_file(project, full_folder, capsys):
+    out = full_folder / "keep.wav"
+    argv = ["render", "-p", str(project), "-o", str(out), "--kind", "frame"]
+    assert main([*argv, "--at", "0.5,0.5", "--seconds", "0.5"]) == 0
+    before = out.read_bytes()
+    fill(full_folder)
+    capsys.readouterr()
+    assert main([*argv, "--at", "0.2,0.2", "--seconds", "0.5"]) == 2
+    assert "No space left on device" in one_error(capsys, "render")
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in full_folder.iterdir()) == ["filler", "keep.wav"]
+    deeper = full_folder / "new" / "deeper" / "x.wav"  # folders it made for a failed write go
+    argv = ["render", "-p", str(project), "-o", str(deeper), "--kind", "frame"]
+    assert main([*argv, "--at", "0.2,0.2", "--seconds", "0.5"]) == 2
+    assert sorted(p.name for p in full_folder.iterdir()) == ["filler", "keep.wav"]
+
+
+def test_render_says_what_it_cannot_write_before_decoding(project, tmp_path, capsys):
+    """--seconds belongs to --kind frame (it was ignored for a trajectory), and a folder the
+    user cannot write is named before the decode, not after it."""
+    import tempfile
+
+    from latentscape.commands.render import check_output
+    from support.permissions import as_nobody
+
+    argv = ["render", "-p", str(project), "--at", "0.5,0.5", "-o", str(tmp_path / "t.wav")]
+    assert main([*argv, "--seconds", "10"]) == 2
+    assert "--seconds sets the length of --kind frame" in one_error(capsys, "render")
+    folder = Path(tempfile.mkdtemp(prefix="ls-ro-out-"))
+    try:
+        os.chmod(folder, 0o755)  # root's: an ordinary user cannot write in it
+
+        def check(name: str) -> str:
+            try:
+                check_output(str(folder / name))
+            except Exception as exc:
+                return str(exc)
+            return "writable"
+
+        assert (
+            as_nobody(lambda: check("x.wav")) == f"{folder}: cannot write in it (permission denied)"
+        )
+        assert as_nobody(lambda: check("sub/x.wav")) == (
+            f"{folder}: cannot make a folder in it (permission denied)"
+        )
+        assert check("sub/x.wav") == "writable"  # root may
+    finally:
+        os.rmdir(folder)
