@@ -193,6 +193,8 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
                 text = "The model's own prior"
             elif not self._fits_model(src.prior):
                 text = "Trained for another model: press Train to train it for this one"
+            elif src.kind in TRAINABLE_KINDS and not self.explorer.decodes_project_latents():
+                text = "Trained for the project's model: load it to generate"
             else:
                 report = getattr(src.prior, "report", None)
                 text = "Trained" + (f" ({report.steps} steps)" if report is not None else "")

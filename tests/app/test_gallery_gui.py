@@ -282,6 +282,7 @@ def test_a_model_of_another_space_loaded_cannot_generate_from_the_projects_prior
     qtbot.waitUntil(lambda: not c.busy and c.model.path == str(other), timeout=60_000)
     g.view.set_current_source("GAN")
     assert not g.view.generate_button.isEnabled()
+    assert g.view.status_text() == "Trained for the project's model: load it to generate"
     assert not g.generate("GAN", 2)
 
 
