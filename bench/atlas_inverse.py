@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from itertools import pairwise
 
 import numpy as np
@@ -60,12 +59,16 @@ class Idw(BatchMap):
         return np.einsum("mk,mkl->ml", w, self.anchors[idx]).astype(np.float32)
 
 
+def grid_nodes(g: int) -> np.ndarray:
+    """Centres of a ``g × g`` grid over the unit square, row = y: ``[g * g, 2]``."""
+    axis = (np.arange(g) + 0.5) / g
+    gx, gy = np.meshgrid(axis, axis)
+    return np.column_stack([gx.ravel(), gy.ravel()])
+
+
 class IdwGrid:
     def __init__(self, xy: np.ndarray, anchors: np.ndarray, g: int = 256) -> None:
-        axis = (np.arange(g) + 0.5) / g
-        gx, gy = np.meshgrid(axis, axis)
-        nodes = np.column_stack([gx.ravel(), gy.ravel()])
-        self.grid = Idw(xy, anchors).frames(nodes).reshape(g, g, -1)
+        self.grid = Idw(xy, anchors).frames(grid_nodes(g)).reshape(g, g, -1)
         self.g = g
 
     def frames(self, q: np.ndarray) -> np.ndarray:
@@ -120,10 +123,21 @@ class Mlp(BatchMap):
         return (h * self.sd + self.mu).astype(np.float32)
 
 
-class SmoothingSpline:
+class Ours:
+    def __init__(self, xy: np.ndarray, anchors: np.ndarray, cfg: InverseMapConfig) -> None:
+        self.inv = InverseMap.build(xy, anchors, cfg)
+
+    def frames(self, q: np.ndarray) -> np.ndarray:
+        return self.inv.frames(q)
+
+    def frame(self, x: float, y: float) -> np.ndarray:
+        return self.inv.frame(x, y)
+
+
+class SmoothingSpline(Ours):
     """A thin-plate smoothing spline of the latents over the map (scipy's RBFInterpolator,
     ``smoothing`` s), tabulated on a 256² grid; ``settled``: then our gap settling
-    (grid_field.settle_gaps, default settings) and snap discs, as :class:`Ours` has them.
+    (grid_field.settle_gaps, default settings); with snap discs, as :class:`Ours` has them.
 
     Not a baseline of the issue: a probe of the frontier (bench/atlas.py frontier). Ramps
     between sounds instead of kernel regression's plateaus and cliffs: a lower jump, but a
@@ -134,54 +148,14 @@ class SmoothingSpline:
     def __init__(self, xy: np.ndarray, anchors: np.ndarray, smoothing: float, settled: bool):
         from scipy.interpolate import RBFInterpolator
 
-        from latentscape.engines.atlas.grid_field import settle_gaps
+        from latentscape.engines.atlas.inverse_map import settled as settle
 
-        g = 256
-        axis = (np.arange(g) + 0.5) / g
-        gx, gy = np.meshgrid(axis, axis)
-        nodes = np.column_stack([gx.ravel(), gy.ravel()])
+        cfg = InverseMapConfig(grid_size=256)
         spline = RBFInterpolator(xy, anchors.astype(np.float64), smoothing=smoothing)
-        grid = spline(nodes).reshape(g, g, -1).astype(np.float32)
-        cfg = InverseMapConfig(grid_size=g)
+        grid = spline(grid_nodes(256)).reshape(256, 256, -1).astype(np.float32)
         if settled:
-            grid = settle_gaps(
-                grid,
-                xy,
-                anchors,
-                thin_plate=cfg.thin_plate,
-                data_weight=cfg.data_weight,
-                fit_weight=cfg.fit_weight,
-                softness=cfg.softness,
-                passes=cfg.settle_passes,
-                iterations=cfg.settle_iterations,
-            )
-        built = InverseMap.build(xy, anchors, replace(cfg, settle_passes=0, residual_passes=0))
-        self.inv = InverseMap(
-            grid,
-            built.points,
-            built.anchors,
-            built.snap_radius,
-            built.cell_start,
-            built.cell_points,
-            cfg,
-        )
-
-    def frames(self, q: np.ndarray) -> np.ndarray:
-        return self.inv.frames(q)
-
-    def frame(self, x: float, y: float) -> np.ndarray:
-        return self.inv.frame(x, y)
-
-
-class Ours:
-    def __init__(self, xy: np.ndarray, anchors: np.ndarray, cfg: InverseMapConfig) -> None:
-        self.inv = InverseMap.build(xy, anchors, cfg)
-
-    def frames(self, q: np.ndarray) -> np.ndarray:
-        return self.inv.frames(q)
-
-    def frame(self, x: float, y: float) -> np.ndarray:
-        return self.inv.frame(x, y)
+            grid = settle(grid, xy, anchors, cfg)
+        self.inv = InverseMap.from_grid(grid, xy, anchors, cfg)
 
 
 def latent_sd(anchors: np.ndarray) -> float:

@@ -219,6 +219,23 @@ def chosen_residual_passes(points: np.ndarray, anchors: np.ndarray, cfg) -> int:
     return int(np.argmin(errors))
 
 
+def settled(
+    grid: np.ndarray, points: np.ndarray, anchors: np.ndarray, cfg: InverseMapConfig
+) -> np.ndarray:
+    """:func:`.grid_field.settle_gaps` of ``grid`` ``[G, G, L]`` with ``cfg``'s settings."""
+    return settle_gaps(
+        grid,
+        points,
+        anchors,
+        thin_plate=cfg.thin_plate,
+        data_weight=cfg.data_weight,
+        fit_weight=cfg.fit_weight,
+        softness=cfg.softness,
+        passes=cfg.settle_passes,
+        iterations=cfg.settle_iterations,
+    )
+
+
 def pull_toward_data(grid: np.ndarray, anchors: np.ndarray, cfg: InverseMapConfig) -> np.ndarray:
     """Move each node a fraction ``pull`` toward its soft projection on the anchors
     (:func:`.grid_field.data_targets`, the projection gap settling uses)."""
@@ -268,32 +285,30 @@ class InverseMap:
         n = len(points)
         if cfg.grid_size <= 0:
             cfg = replace(cfg, grid_size=128 if n < 2000 else 256)
-        g = cfg.grid_size
-        from scipy.spatial import cKDTree
-
-        tree = cKDTree(points)
         passes = chosen_residual_passes(points, anchors, cfg) if cfg.residual_select else None
         grid = residual_passes(scale_space_grid(points, anchors, cfg), points, anchors, cfg, passes)
         if cfg.settle_passes > 0 and n > 1:
-            grid = settle_gaps(
-                grid,
-                points,
-                anchors,
-                thin_plate=cfg.thin_plate,
-                data_weight=cfg.data_weight,
-                fit_weight=cfg.fit_weight,
-                softness=cfg.softness,
-                passes=cfg.settle_passes,
-                iterations=cfg.settle_iterations,
-            )
+            grid = settled(grid, points, anchors, cfg)
         if cfg.pull > 0:
             grid = pull_toward_data(grid, anchors, cfg)
+        return cls.from_grid(grid, points, anchors, cfg)
+
+    @classmethod
+    def from_grid(
+        cls, grid: np.ndarray, points: np.ndarray, anchors: np.ndarray, cfg: InverseMapConfig
+    ) -> InverseMap:
+        """Over a finished ``grid`` ``[G, G, L]`` (``cfg.grid_size`` = G), with the snap discs
+        of the sounds at ``points`` ``[n, 2]`` (unit square) with anchors ``[n, L]``."""
+        from scipy.spatial import cKDTree
+
+        points = np.asarray(points, np.float64)
+        n = len(points)
         if n > 1:
-            nn_d = tree.query(points, k=2)[0][:, 1]
+            nn_d = cKDTree(points).query(points, k=2)[0][:, 1]
         else:
             nn_d = np.full(n, np.inf)
         radius = np.minimum(cfg.snap_fraction * nn_d, cfg.snap_max)
-        start, members = _disc_cells(points, radius, g)
+        start, members = _disc_cells(points, radius, grid.shape[0])
         return cls(grid, points, anchors, radius, start, members, cfg)
 
     # -- queries ---------------------------------------------------------------------------------
