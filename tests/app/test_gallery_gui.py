@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile as sf
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore
 
 from latentscape.gallery_controller import GalleryController
 from latentscape.widgets.gallery_view import EMPTY_HINT, UNTRAINED_HINT
 from support.app_projects import make_project
-from support.app_window import LEFT, wait_ready
+from support.app_window import LEFT, drop_on, wait_ready
 
 TRAIN_MS = 60_000
 
@@ -105,15 +105,7 @@ def test_the_locked_seed_drives_generation_and_clicking_a_tile_plays_it(gallery,
 
 
 def _drop_tile(view, widget, qtbot) -> None:
-    mime = widget.mime_data()
-    vp = view.viewport()
-    pos = QtCore.QPoint(60, 60)
-    action = QtCore.Qt.DropAction.CopyAction
-    mods = QtCore.Qt.KeyboardModifier(0)
-    QtCore.QCoreApplication.sendEvent(vp, QtGui.QDragEnterEvent(pos, action, mime, LEFT, mods))
-    QtCore.QCoreApplication.sendEvent(
-        vp, QtGui.QDropEvent(QtCore.QPointF(pos), action, mime, LEFT, mods)
-    )
+    drop_on(view, widget.mime_data(), QtCore.QPoint(60, 60))
 
 
 def test_dropping_a_tile_on_the_map_adds_a_generated_sound(gallery, qtbot):

@@ -9,24 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore
 
 from support.app_projects import write_sounds
-from support.app_window import LEFT
+from support.app_window import LEFT, drop_on
 from support.nn_models import build_nn_model
 
 
 def _drop_paths(view, paths, qtbot) -> None:
     mime = QtCore.QMimeData()
     mime.setUrls([QtCore.QUrl.fromLocalFile(str(p)) for p in paths])
-    vp = view.viewport()
-    pos = QtCore.QPoint(50, 50)
-    action = QtCore.Qt.DropAction.CopyAction
-    mods = QtCore.Qt.KeyboardModifier(0)
-    QtCore.QCoreApplication.sendEvent(vp, QtGui.QDragEnterEvent(pos, action, mime, LEFT, mods))
-    QtCore.QCoreApplication.sendEvent(
-        vp, QtGui.QDropEvent(QtCore.QPointF(pos), action, mime, LEFT, mods)
-    )
+    drop_on(view, mime, QtCore.QPoint(50, 50))
     QtCore.QCoreApplication.processEvents()  # the drop is handled once the event has returned
 
 

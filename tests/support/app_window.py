@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 from support.app_projects import make_project
 
@@ -81,3 +81,15 @@ def empty_spot(window) -> tuple[float, float]:
                 best, best_d = (float(gx), float(gy)), d
     assert best_d > 20, "the tiny map has no empty space"
     return best
+
+
+def drop_on(view, mime: QtCore.QMimeData, pos: QtCore.QPoint) -> None:
+    """Drag ``mime`` over ``view``'s viewport and drop it at ``pos`` (pixels), as a user does:
+    a drag-enter event, then the drop, sent at once."""
+    vp = view.viewport()
+    action = QtCore.Qt.DropAction.CopyAction
+    mods = QtCore.Qt.KeyboardModifier(0)
+    QtCore.QCoreApplication.sendEvent(vp, QtGui.QDragEnterEvent(pos, action, mime, LEFT, mods))
+    QtCore.QCoreApplication.sendEvent(
+        vp, QtGui.QDropEvent(QtCore.QPointF(pos), action, mime, LEFT, mods)
+    )
