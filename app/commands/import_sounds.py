@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     if report.bad:
         print(f"{len(report.bad)} files skipped:")
         for bad in report.bad:
-            print(f"  {_one_line(bad.path)}: {bad.reason}")
+            print(f"  {bad.path}: {bad.reason}")
     if report.cancelled:
         print("import cancelled; the sounds finished so far are saved")
         return 0
@@ -179,12 +179,6 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_NOTHING_IMPORTED
     return 0
-
-
-def _one_line(name: str) -> str:
-    """``name`` with control characters (a newline in a file name) escaped: one entry of the
-    list stays one line."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in name)
 
 
 def _place_on_map(store) -> int:

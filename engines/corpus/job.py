@@ -94,8 +94,10 @@ class JobState(Protocol):
 
 
 def printable_path(path: Path) -> str:
-    """``path`` as text that can be printed and stored (undecodable name bytes as ``\\x..``)."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
+    """``path`` as one line of text that can be printed and stored: undecodable name bytes as
+    ``\\x..``, control characters (a newline in a file name) escaped as Python writes them."""
+    text = os.fsencode(path).decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def sound_key(content_hash: str, segment_index: int, rules: ImportRules) -> str:
