@@ -201,10 +201,7 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
         self.view.set_status(name, text, fraction)
         self.view.set_busy(name, src.training is not None or src.jobs > 0)
         prior = src.prior
-        ready = prior is not None and prior.is_trained and self._fits_model(prior)
-        if src.kind in TRAINABLE_KINDS:  # learned from the project's latents: their model only
-            ready = ready and self.explorer.decodes_project_latents()
-        self.view.set_ready(name, ready)
+        self.view.set_ready(name, prior is not None and prior.is_trained and self._decodes(src))
 
     # -- the project ----------------------------------------------------------------------------
     def _on_project_opened(self, store) -> None:
@@ -280,6 +277,14 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
         engine = self._engine()
         return engine is None or prior.latent_size == engine.latent_size
 
+    def _decodes(self, src: SourceState) -> bool:
+        """Whether the loaded model decodes what ``src``'s prior makes: its latent size, and
+        for a prior learned from the project's latents, their latent space."""
+        trained_here = src.kind in TRAINABLE_KINDS
+        return self._fits_model(src.prior) and (
+            not trained_here or self.explorer.decodes_project_latents()
+        )
+
     # -- generating -----------------------------------------------------------------------------
     def _usable(self, src: SourceState):
         """(prior, engine) ready to make sounds, or None after telling the user why."""
@@ -290,9 +295,7 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
         if src.prior is None or not src.prior.is_trained:
             self.view.set_status(src.name, "Train this prior first (press Train)")
             return None
-        if not self._fits_model(src.prior) or (
-            src.kind in TRAINABLE_KINDS and not self.explorer.decodes_project_latents()
-        ):
+        if not self._decodes(src):
             self._error(f"The {src.name} prior belongs to another model: load that model")
             return None
         return src.prior, engine
