@@ -457,7 +457,11 @@ class ExplorerController(SessionActions, QObject):
         return self.sync.refine()
 
     def _refine_after_import(self, _report: object) -> None:
-        if self.sync.auto_refine and self.imports.imported_ids:
+        """Lay the map out with UMAP after an import, unless it already is a UMAP map: then the
+        new sounds were placed on it (``transform``) and no sound already there moves.
+        Ctrl+R lays out every sound again."""
+        laid_out = self.state.atlas is not None and self.state.atlas.method == "umap"
+        if self.sync.auto_refine and self.imports.imported_ids and not laid_out:
             self.sync.refine()
 
     def set_density_visible(self, visible: bool) -> None:

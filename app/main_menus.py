@@ -268,5 +268,5 @@ class MainMenus(QtCore.QObject):
             "Click a point: hear it\nClick between points: hear what the model finds there\n"
             "Drag: scrub through the map\nRight-drag or Shift-drag: pan · Wheel: zoom\n\n"
             "Space: play / stop\nR: record a path\nEsc: stop all\nD: density overlay\n"
-            "Home: fit the map\nCtrl+R: refine the map (UMAP)\nCtrl+I: import sounds",
+            "Home: fit the map\nCtrl+R: lay out the whole map again (UMAP)\nCtrl+I: import sounds",
         )

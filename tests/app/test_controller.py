@@ -244,6 +244,21 @@ def test_projection_refines_in_place_and_is_saved(window, qtbot, tiny_project):
     )
     assert c.store.atlas().method == "umap"
 
+    # a later import places its sounds on the UMAP map: no sound already there moves
+    from support.app_projects import write_sounds
+
+    before = dict(zip(c.state.ids, c.state.xy_in_map_order().tolist()))
+    write_sounds(tiny_project.parent / "later", count=3, seed=21)
+    assert c.import_paths([str(tiny_project.parent / "later")])
+    qtbot.waitUntil(lambda: len(c.state) == 11 and not c.busy, timeout=60_000)
+    assert c.sync.refine_count == 1 and c.state.atlas.method == "umap"
+    xy = dict(zip(c.state.ids, c.state.xy_in_map_order().tolist()))
+    assert {i: xy[i] for i in before} == before
+    shown = view.positions()
+    assert np.allclose([shown[c.state.index_of(i)] for i in before], list(before.values()))
+    saved = c.store.atlas()
+    assert saved.method == "umap" and set(int(i) for i in saved.sound_ids) == set(c.state.ids)
+
 
 def test_a_file_that_is_not_a_model_is_refused_with_a_clear_message(window, qtbot, tmp_path):
     c = window.controller
