@@ -9,7 +9,8 @@ drags stay smooth). Everything slow runs off the GUI thread (TaskRunner / the au
 Hooks for other features (record/paths, galleries) are signals emitted on the GUI thread:
 ``soundAuditioned``, ``positionAuditioned``, ``scrubStarted``/``scrubMoved``/``scrubEnded``
 (with the latent frame that was sent to the audio engine), ``recordToggled``, ``stoppedAll``,
-``projectOpened`` and ``projectModelChanged`` (an import made the loaded model the project's:
+``projectOpened``, ``projectRenamed`` (Save As: the same store, continued in the copy) and
+``projectModelChanged`` (an import made the loaded model the project's:
 what belongs to a model, such as priors, tiles and paths on the map, is that model's now); and
 the method ``audition_trajectory`` (see below).
 
@@ -71,6 +72,7 @@ class ExplorerController(SessionActions, QObject):
     """The app's state and wiring. See the module docstring for the signals others hook into."""
 
     projectOpened = Signal(object)  # ProjectStore
+    projectRenamed = Signal(object)  # ProjectStore: the same one, saved as another file
     projectModelChanged = Signal(object, str)  # ProjectStore, the content hash of its new model
     replayRequested = Signal(str, object)  # (kind, what): Space, for a kind a feature owns
     stoppedAll = Signal()  # Esc / Stop All: also what waits to play again after an audio restart

@@ -117,6 +117,7 @@ class MainWindow(QtWidgets.QMainWindow):
         c.errorOccurred.connect(self._on_error)
         c.busyChanged.connect(self._busy_label.setText)
         c.projectOpened.connect(self._on_project_opened)
+        c.projectRenamed.connect(self._on_project_opened)  # the title follows the file
         c.audio.statsUpdated.connect(self._on_audio_stats)
         c.audio.restarting.connect(lambda: self._audio_label.setText(AUDIO_STARTING))
         self.map_view.pointHovered.connect(self._on_hovered)

@@ -7,6 +7,14 @@ the same transaction as the version bump, so a crash mid-migration leaves the ol
 
 from __future__ import annotations
 
+import os
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from latentscape.project_records import ProjectError
+
 APPLICATION_ID = 0x4C534350  # "LSCP"
 
 MIGRATIONS: list[str] = [
@@ -85,3 +93,55 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # (a share, an archive, a colleague's) is opened as it is. Schema 1 keyed maps by name alone;
 # its one map per name reads the same through the queries of schema 2.
 READABLE_FROM = 1
+
+
+def migrate(
+    conn: sqlite3.Connection,
+    path: Path,
+    create: bool,
+    transaction: Callable[[], AbstractContextManager[object]],
+) -> None:
+    """Bring ``conn``'s schema up to date inside ``transaction()`` (the store's); a blank file
+    becomes a project only when ``create`` (opening an empty file the user picked must not
+    write into it). ProjectError, with ``conn`` closed, when the file cannot be a project."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if app_id != APPLICATION_ID and (tables or version):
+        conn.close()
+        raise ProjectError(f"{path.name}: an SQLite file, but not a latentscape project")
+    if app_id != APPLICATION_ID and not create:
+        conn.close()
+        raise ProjectError(f"{path.name}: not a latentscape project (an empty file)")
+    if version > SCHEMA_VERSION:
+        conn.close()
+        raise ProjectError(
+            f"{path.name}: made by a newer latentscape (schema {version}, "
+            f"this one reads up to {SCHEMA_VERSION}); update latentscape"
+        )
+    if version == SCHEMA_VERSION:
+        return
+    try:
+        with transaction():
+            for step in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[step].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    except sqlite3.OperationalError as exc:
+        folder = path.absolute().parent
+        if os.access(path, os.W_OK) and os.access(folder, os.W_OK | os.X_OK):
+            raise  # writable: another trouble, said as it is
+        # The file, or its folder (where the rollback journal goes), cannot be written.
+        if app_id == APPLICATION_ID and version >= READABLE_FROM:
+            return  # an older schema that reads the same: opened as it is, read-only
+        conn.close()
+        if app_id != APPLICATION_ID:  # a new project in an empty file
+            raise ProjectError(
+                f"{path.name}: cannot be written ({exc}); choose another place"
+            ) from None
+        raise ProjectError(
+            f"{path.name}: made by an older latentscape and must be upgraded, but "
+            "it cannot be written here: copy it somewhere writable"
+        ) from None

@@ -41,12 +41,7 @@ from latentscape.project_records import (
     rebase_paths,
     unpack_arrays,
 )
-from latentscape.project_schema import (
-    APPLICATION_ID,
-    MIGRATIONS,
-    READABLE_FROM,
-    SCHEMA_VERSION,
-)
+from latentscape.project_schema import SCHEMA_VERSION, migrate
 
 __all__ = [
     "CURRENT_MAP",
@@ -108,7 +103,7 @@ class ProjectStore(ItemsMixin, MapsMixin):
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             store = cls(path, conn)
-            store._migrate(create=create)
+            migrate(conn, path, create, store.transaction)
         except sqlite3.DatabaseError as exc:
             if conn is not None:
                 conn.close()
@@ -118,52 +113,6 @@ class ProjectStore(ItemsMixin, MapsMixin):
                 raise ProjectError(f"{path.name}: in use by another program ({exc})") from None
             raise ProjectError(f"{path.name}: cannot open the project ({exc})") from None
         return store
-
-    def _migrate(self, create: bool) -> None:
-        """Bring the schema up to date; a blank file becomes a project only when ``create``
-        (opening an empty file the user picked must not write into it)."""
-        conn = self._conn
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if app_id != APPLICATION_ID and (tables or version):
-            conn.close()
-            raise ProjectError(f"{self._path.name}: an SQLite file, but not a latentscape project")
-        if app_id != APPLICATION_ID and not create:
-            conn.close()
-            raise ProjectError(f"{self._path.name}: not a latentscape project (an empty file)")
-        if version > SCHEMA_VERSION:
-            conn.close()
-            raise ProjectError(
-                f"{self._path.name}: made by a newer latentscape (schema {version}, "
-                f"this one reads up to {SCHEMA_VERSION}); update latentscape"
-            )
-        if version == SCHEMA_VERSION:
-            return
-        try:
-            with self.transaction():
-                for step in range(version, SCHEMA_VERSION):
-                    for statement in MIGRATIONS[step].split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        except sqlite3.OperationalError as exc:
-            folder = self._path.absolute().parent
-            if os.access(self._path, os.W_OK) and os.access(folder, os.W_OK | os.X_OK):
-                raise  # writable: another trouble, said as it is
-            # The file, or its folder (where the rollback journal goes), cannot be written.
-            if app_id == APPLICATION_ID and version >= READABLE_FROM:
-                return  # an older schema that reads the same: opened as it is, read-only
-            conn.close()
-            if app_id != APPLICATION_ID:  # a new project in an empty file
-                raise ProjectError(
-                    f"{self._path.name}: cannot be written ({exc}); choose another place"
-                ) from None
-            raise ProjectError(
-                f"{self._path.name}: made by an older latentscape and must be upgraded, but "
-                "it cannot be written here: copy it somewhere writable"
-            ) from None
 
     @property
     def path(self) -> Path:
@@ -258,6 +207,22 @@ class ProjectStore(ItemsMixin, MapsMixin):
             finally:
                 dest.close()
         tmp.replace(new_path)
+
+    def continue_as(self, new_path: str | Path) -> None:
+        """Copy the project to ``new_path`` (:meth:`save_as`) and continue in the copy: this
+        store reads and writes the copy from now on, and the original is closed as it was.
+
+        The copy and the switch happen under the store's lock, so every write lands in one of
+        them: a write that began before is in the copy, one that comes after (a worker that
+        holds this store, such as a map save or a prior still training) goes to it. Opening
+        the copy as a new store left such late writes in the original, lost to the user."""
+        with self._lock:
+            if self._depth:
+                raise ProjectError("cannot save a copy inside a transaction")
+            self.save_as(new_path)
+            copy = ProjectStore.open(new_path)
+            self._conn.close()
+            self._conn, self._path = copy._conn, copy._path
 
     # -- model ---------------------------------------------------------------------------------
     def set_model(self, path: str, content_hash: str, info: dict[str, Any]) -> None:

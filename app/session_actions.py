@@ -102,22 +102,22 @@ class SessionActions:
         path = Path(path)
         if self.recording:
             self.set_recording(False)
-        store = self.store
+        store, old_path = self.store, self.store.path
         self.imports.stop_into(store)  # an import under way ends first: the copy holds it all
         self.busyChanged.emit(f"Saving {path.name}…")
         try:
-            copy = wait_painting(lambda: store.save_as(path) or ProjectStore.open(path))
+            wait_painting(lambda: store.continue_as(path))
         except (OSError, sqlite3.Error, LatentscapeError) as exc:
             self.busyChanged.emit("")
             self.errorOccurred.emit(f"could not save the project as {path.name}: {exc}")
             return False
         self.busyChanged.emit("")
-        old, self.store = self.store, copy
         self.settings.add_recent_file(path)
         self.settings.last_project = str(path)
         self.message.emit(f"Saved as {path.name}")
-        self.projectOpened.emit(self.store)  # listeners move to the copy before the old closes
-        self._leave(old)
+        self.projectRenamed.emit(store)  # the same store, now the copy: nothing reloads
+        if not self.imports.running:
+            discard_untitled(old_path)
         return True
 
     def _leave(self, store: ProjectStore) -> None:

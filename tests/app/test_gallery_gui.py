@@ -191,6 +191,28 @@ def test_cancelled_training_keeps_a_usable_prior_more_like_this_and_save_wav(
     np.testing.assert_allclose(audio, np.clip(parent.audio[0], -1, 1), atol=1e-6)
 
 
+def test_save_as_while_a_prior_trains_keeps_training_and_stores_it_in_the_copy(
+    gallery, qtbot, tmp_path
+):
+    from latentscape.project_store import ProjectStore
+
+    g, c = gallery, gallery.explorer
+    g.train_steps, g.train_seconds = None, 60.0
+    g.view.set_current_source("GAN")
+    g.view.train_button.click()
+    qtbot.waitUntil(lambda: "step" in g.view.status_text(), timeout=TRAIN_MS)
+    original, copy = c.store.path, tmp_path / "copy.lsc"
+    assert c.save_project_as(copy)
+    assert g.view.train_button.text() == "Cancel"  # the training goes on
+    with qtbot.waitSignal(g.priorTrained, timeout=TRAIN_MS):
+        g.view.train_button.click()
+    qtbot.waitUntil(lambda: not g.busy, timeout=10_000)
+    with ProjectStore.open(copy) as saved:
+        assert [item.name for item in saved.items("prior", with_payload=False)] == ["gan"]
+    with ProjectStore.open(original) as left:
+        assert not left.items("prior", with_payload=False)
+
+
 def test_a_reopened_project_has_its_priors_and_tiles(gallery, qtbot, tiny_project, settings_file):
     from latentscape.main_window import MainWindow
     from latentscape.settings import AppSettings

@@ -256,6 +256,37 @@ def test_save_as_copies_everything(store, tmp_path):
         assert copy.items("gallery")[0].payload == b"abc"
 
 
+def test_continue_as_takes_every_later_write_into_the_copy(store, tmp_path):
+    """A worker's write that holds the store while Save As waits lands in the copy, and so
+    does every write after the switch; the original keeps only what it had."""
+    import threading
+
+    original = store.path
+    store.put_item("gallery", "before", b"1")
+    holding, release = threading.Event(), threading.Event()
+
+    def worker() -> None:  # e.g. a map save that started just before Save As
+        with store.transaction():
+            holding.set()
+            release.wait(10)
+            store.put_item("gallery", "during", b"2")
+
+    writer = threading.Thread(target=worker)
+    writer.start()
+    holding.wait(10)
+    saver = threading.Thread(target=store.continue_as, args=(tmp_path / "copy.lsc",))
+    saver.start()
+    release.set()
+    writer.join(10)
+    saver.join(10)
+    store.put_item("gallery", "after", b"3")  # e.g. a prior that finished training later
+    assert store.path == tmp_path / "copy.lsc"
+    with ProjectStore.open(tmp_path / "copy.lsc") as copy:
+        assert [i.name for i in copy.items("gallery")] == ["before", "during", "after"]
+    with ProjectStore.open(original) as old:
+        assert [i.name for i in old.items("gallery")] == ["before", "during"]
+
+
 _WRITER = textwrap.dedent(
     """
     import sys, numpy as np
