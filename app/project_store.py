@@ -379,12 +379,13 @@ class ProjectStore(ItemsMixin, MapsMixin):
             raise ProjectError(f"no sound with id {sound_id} in {self._path.name}")
         return self._sound(row)
 
-    def latents(self, sound_id: int) -> np.ndarray | None:
-        """Latent trajectory ``[frames, latent_size]`` float32 for the current model, or None."""
+    def latents(self, sound_id: int, model_hash: str | None = None) -> np.ndarray | None:
+        """Latent trajectory ``[frames, latent_size]`` float32 for the current model (or the
+        model with the content hash ``model_hash``), or None."""
         with self._lock:
             row = self._conn.execute(
                 "SELECT frames, dims, data FROM latents WHERE sound_id = ? AND model_hash = ?",
-                (int(sound_id), self._model_hash()),
+                (int(sound_id), model_hash or self._model_hash()),
             ).fetchone()
         return None if row is None else _blob_latents(*row)
 

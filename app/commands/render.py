@@ -117,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
             )
         where = ""
         if args.sound is not None:
-            x, y, name = sound_position(store, atlas, args.sound)
+            whose = Path(engine.info.path).name if latents_of else "the project's model"
+            x, y, name = sound_position(store, atlas, args.sound, latents_of, whose)
             where = f" (at '{name}')"
         if args.kind == "frame":
             frames = max(1, round(seconds * engine.sample_rate_hz / engine.hop_samples))
@@ -189,11 +190,16 @@ def make_folders(folder: Path) -> list[Path]:
     return missing
 
 
-def sound_position(store, atlas, which: str) -> tuple[float, float, str]:
+def sound_position(
+    store, atlas, which: str, latents_of: str | None = None, whose: str = "the project's model"
+) -> tuple[float, float, str]:
     """Map position (unit square) and name of the sound ``which`` on ``atlas``: ``id:N``,
     ``name:TEXT``, or either (a name, any case, or the file's name; a number is an id). A
     text that is one sound's id and another's name is refused: numbered sample packs name
-    their sounds 1, 2, …"""
+    their sounds 1, 2, …
+
+    ``atlas`` maps the latents of the model with content hash ``latents_of`` (None: the
+    project's model), called ``whose`` in messages."""
     import numpy as np
 
     from latentscape.engines.errors import LatentscapeError
@@ -220,13 +226,19 @@ def sound_position(store, atlas, which: str) -> tuple[float, float, str]:
         )
     where = np.flatnonzero(atlas.sound_ids == chosen[0].id)
     if not where.size:
-        if store.latents(chosen[0].id) is not None:
+        if latents_of is None and store.latents(chosen[0].id) is not None:
             raise LatentscapeError(
                 f"--sound {which}: not placed on the map yet; run 'latentscape map' first"
             )
+        if store.latents(chosen[0].id, latents_of) is not None:
+            raise LatentscapeError(
+                f"--sound {which}: not on {whose}'s map, which was made before it was encoded "
+                f"with {whose}; make {whose} the project's model again (import with it), "
+                "then run 'latentscape map'"
+            )
         raise LatentscapeError(
-            f"--sound {which}: not encoded with the project's model (not on its map); "
-            "import the sound's file with this model"
+            f"--sound {which}: not encoded with {whose} (not on its map); "
+            f"import the sound's file with {whose}"
         )
     x, y = atlas.xy[where[0]]
     return float(x), float(y), chosen[0].name

@@ -70,6 +70,18 @@ def test_render_with_another_model_uses_its_own_map_or_says_whose_latents_it_dec
     argv = ["render", "-p", project, "--at", "0.5,0.5", "--model", str(model_c), "-o"]
     assert main([*argv, str(tmp / "c.wav")]) == 0
     assert "c.ts is not the model the sounds were encoded with" in capsys.readouterr().err
+    # a sound imported with A only is not on B's map: said so, not "run map" (A's map has it)
+    shutil.copy(tmp / "sounds" / "s1.flac", tmp / "late.flac")
+    late = tmp / "late.flac"
+    sf.write(late, sf.read(late)[0][::-1], sf.info(late).samplerate)  # other content
+    main(["import", str(late), "--model", str(model_a), "-p", project, "--quiet"])
+    main(["map", "-p", project, "--method", "pca", "--quiet"])
+    capsys.readouterr()
+    argv = ["render", "-p", project, "--sound", "late", "--model", str(model_b), "-o"]
+    assert main([*argv, str(tmp / "late_b.wav")]) == 2
+    err = capsys.readouterr().err
+    assert "--sound late: not encoded with b.ts (not on its map)" in err and "map'" not in err
+    assert main(["render", "-p", project, "--sound", "late", "-o", str(tmp / "late.wav")]) == 0
 
 
 def test_render_sound_refuses_a_number_that_is_an_id_and_a_name(setup, capsys):
