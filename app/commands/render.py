@@ -165,20 +165,15 @@ def map_for(store, model, info):
 
 
 def check_output(text: str) -> Path:
-    """The output path; LatentscapeError when it names a folder or lies under a file."""
+    """The output path; LatentscapeError when it names a folder, lies under a file or in a
+    folder this process cannot write (said before minutes of decoding)."""
+    from latentscape.engines.atomic_write import check_can_create
     from latentscape.engines.errors import LatentscapeError
 
     out = Path(text)
     if text.endswith(("/", "\\")) or out.is_dir():
         raise LatentscapeError(f"{text}: is a folder; give a file name such as {out / 'out.wav'}")
-    for parent in out.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise LatentscapeError(f"{parent}: not a folder")
-            if not os.access(parent, os.W_OK | os.X_OK):  # before minutes of decoding
-                made = "write in" if parent == out.parent else "make a folder in"
-                raise LatentscapeError(f"{parent}: cannot {made} it (permission denied)")
-            break
+    check_can_create(out)
     return out
 
 
