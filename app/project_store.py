@@ -199,14 +199,19 @@ class ProjectStore(ItemsMixin, MapsMixin):
         new_path = Path(new_path)
         tmp = new_path.with_name(new_path.name + ".partial")
         tmp.unlink(missing_ok=True)
-        with self._lock:
-            dest = sqlite3.connect(str(tmp), isolation_level=None)
-            try:
-                self._conn.backup(dest)
-                rebase_paths(dest, self._path.absolute().parent, new_path.absolute().parent)
-            finally:
-                dest.close()
-        tmp.replace(new_path)
+        try:
+            with self._lock:
+                dest = sqlite3.connect(str(tmp), isolation_level=None)
+                try:
+                    self._conn.backup(dest)
+                    rebase_paths(dest, self._path.absolute().parent, new_path.absolute().parent)
+                finally:
+                    dest.close()
+            tmp.replace(new_path)
+        except BaseException:  # a full disk, say: no part of a copy is left behind
+            for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+                leftover.unlink(missing_ok=True)
+            raise
 
     def continue_as(self, new_path: str | Path) -> None:
         """Copy the project to ``new_path`` (:meth:`save_as`) and continue in the copy: this

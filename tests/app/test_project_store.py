@@ -259,8 +259,6 @@ def test_save_as_copies_everything(store, tmp_path):
 def test_continue_as_takes_every_later_write_into_the_copy(store, tmp_path):
     """A worker's write that holds the store while Save As waits lands in the copy, and so
     does every write after the switch; the original keeps only what it had."""
-    import threading
-
     original = store.path
     store.put_item("gallery", "before", b"1")
     holding, release = threading.Event(), threading.Event()
@@ -285,6 +283,16 @@ def test_continue_as_takes_every_later_write_into_the_copy(store, tmp_path):
         assert [i.name for i in copy.items("gallery")] == ["before", "during", "after"]
     with ProjectStore.open(original) as old:
         assert [i.name for i in old.items("gallery")] == ["before", "during"]
+
+
+def test_save_as_on_a_full_disk_leaves_no_part_and_keeps_the_project(store, full_folder):
+    store.put_item("gallery", "big", bytes(200_000))  # more than the 64 kB disk holds
+    before = sorted(p.name for p in full_folder.iterdir())
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        store.continue_as(full_folder / "copy.lsc")
+    assert sorted(p.name for p in full_folder.iterdir()) == before
+    store.put_item("gallery", "after", b"1")  # still the original, and writable
+    assert store.path.parent != full_folder and len(store.items("gallery")) == 2
 
 
 _WRITER = textwrap.dedent(
