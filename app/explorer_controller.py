@@ -459,11 +459,17 @@ class ExplorerController(SessionActions, QObject):
         return self.sync.refine()
 
     def _refine_after_import(self, _report: object) -> None:
-        """Lay the map out with UMAP after an import, unless it already is a UMAP map: then the
-        new sounds were placed on it (``transform``) and no sound already there moves.
-        Ctrl+R lays out every sound again."""
+        """Lay the map out with UMAP after an import, unless it already is a UMAP map that
+        the import did not outgrow: then the new sounds were placed on it (``transform``) and
+        no sound already there moves. An import that brings more sounds than the map had is
+        laid out anew: a map of a few sounds says little about many others. Ctrl+R lays out
+        every sound again."""
+        arrived = set(self.imports.imported_ids)
+        if not (self.sync.auto_refine and arrived):
+            return
+        kept = len(set(self.state.ids) - arrived)
         laid_out = self.state.atlas is not None and self.state.atlas.method == "umap"
-        if self.sync.auto_refine and self.imports.imported_ids and not laid_out:
+        if not laid_out or len(arrived) > kept:
             self.sync.refine()
 
     def set_density_visible(self, visible: bool) -> None:

@@ -258,6 +258,11 @@ def test_projection_refines_in_place_and_is_saved(window, qtbot, tiny_project):
     assert np.allclose([shown[c.state.index_of(i)] for i in before], list(before.values()))
     saved = c.store.atlas()
     assert saved.method == "umap" and set(int(i) for i in saved.sound_ids) == set(c.state.ids)
+    # an import that brings more sounds than the map had is laid out anew
+    write_sounds(tiny_project.parent / "many", count=12, seed=22)
+    assert c.import_paths([str(tiny_project.parent / "many")])
+    qtbot.waitUntil(lambda: c.sync.refine_count == 2 and not c.busy, timeout=120_000)
+    assert len(c.state) == 23 and len(c.store.atlas().sound_ids) == 23
 
 
 def test_a_file_that_is_not_a_model_is_refused_with_a_clear_message(window, qtbot, tmp_path):
