@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -274,6 +275,7 @@ def test_continue_as_takes_every_later_write_into_the_copy(store, tmp_path):
     holding.wait(10)
     saver = threading.Thread(target=store.continue_as, args=(tmp_path / "copy.lsc",))
     saver.start()
+    time.sleep(0.2)  # the copy waits for the worker's transaction (no timing is asserted)
     release.set()
     writer.join(10)
     saver.join(10)
