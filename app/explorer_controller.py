@@ -471,6 +471,11 @@ class ExplorerController(SessionActions, QObject):
         laid_out = self.state.atlas is not None and self.state.atlas.method == "umap"
         if not laid_out or len(arrived) > kept:
             self.sync.refine()
+        else:
+            self.message.emit(
+                f"{len(arrived)} sounds placed on the map, which stays as it was "
+                "(Ctrl+R lays out every sound again)"
+            )
 
     def set_density_visible(self, visible: bool) -> None:
         self.sync.set_density_visible(visible)

@@ -249,20 +249,26 @@ def test_projection_refines_in_place_and_is_saved(window, qtbot, tiny_project):
 
     before = dict(zip(c.state.ids, c.state.xy_in_map_order().tolist()))
     write_sounds(tiny_project.parent / "later", count=3, seed=21)
+    said: list[str] = []
+    c.message.connect(said.append)
     assert c.import_paths([str(tiny_project.parent / "later")])
     qtbot.waitUntil(lambda: len(c.state) == 11 and not c.busy, timeout=60_000)
+    assert any("3 sounds placed on the map, which stays as it was (Ctrl+R" in m for m in said)
     assert c.sync.refine_count == 1 and c.state.atlas.method == "umap"
     xy = dict(zip(c.state.ids, c.state.xy_in_map_order().tolist()))
     assert {i: xy[i] for i in before} == before
     shown = view.positions()
     assert np.allclose([shown[c.state.index_of(i)] for i in before], list(before.values()))
+    # the atlas with the placed sounds is saved on a worker, after the map shows them
+    qtbot.waitUntil(lambda: len(c.store.atlas().sound_ids) == 11, timeout=30_000)
     saved = c.store.atlas()
     assert saved.method == "umap" and set(int(i) for i in saved.sound_ids) == set(c.state.ids)
     # an import that brings more sounds than the map had is laid out anew
     write_sounds(tiny_project.parent / "many", count=12, seed=22)
     assert c.import_paths([str(tiny_project.parent / "many")])
     qtbot.waitUntil(lambda: c.sync.refine_count == 2 and not c.busy, timeout=120_000)
-    assert len(c.state) == 23 and len(c.store.atlas().sound_ids) == 23
+    assert len(c.state) == 23
+    qtbot.waitUntil(lambda: len(c.store.atlas().sound_ids) == 23, timeout=30_000)
 
 
 def test_a_file_that_is_not_a_model_is_refused_with_a_clear_message(window, qtbot, tmp_path):
