@@ -472,8 +472,9 @@ class ExplorerController(SessionActions, QObject):
         if not laid_out or len(arrived) > kept:
             self.sync.refine()
         else:
+            n = len(arrived)
             self.message.emit(
-                f"{len(arrived)} sounds placed on the map, which stays as it was "
+                f"{n} sound{'s' if n > 1 else ''} placed on the map, which stays as it was "
                 "(Ctrl+R lays out every sound again)"
             )
 
