@@ -196,10 +196,12 @@ class ImportController(QObject):
             return
         self._panel.show_cancelling()
 
-    def stop_into(self, store) -> None:
+    def stop_into(self, store, stays: bool = False) -> None:
         """The window leaves ``store`` (GUI thread, before closing it): an import into it
         stops now, and the sounds it finished are stored in it first. (It went on writing into
         the closed project, failing, and its sounds would have joined the next project's map.)
+        ``stays``: the window goes on with ``store`` (Save As continues in the copy): the
+        sounds stored last join the map, and the import ends as any other (``importFinished``).
         """
         if self._store is not store or not self.running:
             return
@@ -217,10 +219,12 @@ class ImportController(QObject):
             return
         r = _poll_job(job, store, self._reencoded_seen)
         saved = len(self.imported_ids) + len(r.sounds)
+        if stays:
+            self._hand_over(r)
         self._end(
             r.report,
             f"Import stopped: {saved} sounds were saved; import the same files again to finish",
-            announce=False,
+            announce=stays,
         )
 
     def shutdown(self) -> None:
@@ -247,6 +251,14 @@ class ImportController(QObject):
             on_error=lambda exc, tb: self._on_poll_failed(job, exc),
         )
 
+    def _hand_over(self, r: _Polled) -> None:
+        """Stored sounds of a poll go to the map; moved ones take their new files."""
+        if r.sounds:
+            self.imported_ids.extend(s.id for s in r.sounds)
+            self.soundsImported.emit(r.sounds, r.latents)
+        if r.moved_sounds:
+            self.soundsMoved.emit(r.moved_sounds)
+
     def _on_poll_failed(self, job, exc: BaseException) -> None:
         self._polling = False
         if job is self._job:  # a failed write to the project: stop, say why, keep the rest
@@ -259,11 +271,7 @@ class ImportController(QObject):
             return
         self._reencoded_seen += r.reencoded
         self._moved_seen = r.moved
-        if r.sounds:
-            self.imported_ids.extend(s.id for s in r.sounds)
-            self.soundsImported.emit(r.sounds, r.latents)
-        if r.moved_sounds:
-            self.soundsMoved.emit(r.moved_sounds)
+        self._hand_over(r)
         if r.bad:
             self.failures.extend(r.bad)
             self._panel.set_failed_count(len(self.failures))

@@ -103,20 +103,28 @@ class SessionActions:
         if self.recording:
             self.set_recording(False)
         store, old_path = self.store, self.store.path
-        self.imports.stop_into(store)  # an import under way ends first: the copy holds it all
+        # an import under way ends first (the copy holds it all); its sounds join the map
+        self.imports.stop_into(store, stays=True)
         self.busyChanged.emit(f"Saving {path.name}…")
+        elsewhere = path.absolute().parent != old_path.absolute().parent
+
+        def save() -> list:
+            store.continue_as(path)
+            return store.sounds() if elsewhere else []  # relative paths rebased for the copy
+
         try:
-            wait_painting(lambda: store.continue_as(path))
+            rebased = wait_painting(save)
         except (OSError, sqlite3.Error, LatentscapeError) as exc:
             self.busyChanged.emit("")
             self.errorOccurred.emit(f"could not save the project as {path.name}: {exc}")
             return False
         self.busyChanged.emit("")
+        self.sync.update_sounds(rebased)  # the map's sounds find their files from the copy
         self.settings.add_recent_file(path)
         self.settings.last_project = str(path)
         self.message.emit(f"Saved as {path.name}")
         self.projectRenamed.emit(store)  # the same store, now the copy: nothing reloads
-        if not self.imports.running:
+        if not self.imports.running and path.absolute() != old_path.absolute():
             discard_untitled(old_path)
         return True
 

@@ -282,6 +282,37 @@ def test_a_file_that_is_not_a_model_is_refused_with_a_clear_message(window, qtbo
     assert c.model is None
 
 
+def test_save_as_elsewhere_keeps_the_sounds_files_and_onto_itself_keeps_an_untitled_project(
+    opened, qtbot, tmp_path
+):
+    """Sounds imported from the project's own folder are stored relative to it: after Save
+    As into another folder the map's sounds still find their files, as the copy does. An
+    untitled project saved onto its own file stays (its temp file was taken for one to
+    discard)."""
+    from support.app_projects import write_sounds
+
+    c = opened.controller
+    write_sounds(c.store.path.parent / "inside", count=2, seed=31)
+    assert c.import_paths([str(c.store.path.parent / "inside")])
+    qtbot.waitUntil(lambda: len(c.state) == 10 and not c.busy, timeout=30_000)
+    inside = c.state.ids[-1]
+    assert not c.state.sound_at(c.state.index_of(inside)).path.startswith("/")  # relative
+    copy = tmp_path / "elsewhere" / "copy.lsc"
+    copy.parent.mkdir()
+    with qtbot.waitSignal(c.preview.ready, timeout=10_000):
+        c.select_sound(inside)
+    assert c.save_project_as(copy)
+    assert all(c.store.resolve(s.path).is_file() for s in c.state.sounds)
+    qtbot.waitUntil(lambda: c.preview.current is not None and not c.busy, timeout=10_000)
+    assert c.preview.current.original is not None  # "Play original" reads the file
+    c.new_project()
+    qtbot.waitUntil(lambda: not c.busy and len(c.state) == 0, timeout=30_000)
+    untitled = c.store.path
+    assert c.save_project_as(untitled)
+    assert untitled.is_file()
+    c.store.set_setting("still", "writable")
+
+
 def test_save_as_continues_in_the_copy_and_exports_write_files(opened, qtbot, tmp_path):
     import soundfile as sf
 

@@ -349,3 +349,24 @@ def test_opening_another_project_mid_import_stops_it_into_its_own_project(
     with ProjectStore.open(first) as store:
         stored = len(store.sounds())
     assert 8 + 5 <= stored < 8 + 300
+
+
+def test_save_as_during_an_import_puts_every_sound_it_stored_on_the_map(opened, qtbot, tmp_path):
+    """Save As stops an import under way (the copy holds what it stored); the sounds of its
+    last batch join the map, and the import ends as any other."""
+    from latentscape.project_store import ProjectStore
+
+    c = opened.controller
+    write_sounds(tmp_path / "many", count=200, seed=12, duration_s=10.0)
+    finished: list = []
+    c.imports.importFinished.connect(finished.append)
+    assert c.import_paths([str(tmp_path / "many")])
+    qtbot.waitUntil(lambda: bool(c.imports.imported_ids), timeout=60_000)  # a batch stored
+    assert c.imports.running, "the import ended before Save As: give it more to do"
+    copy = tmp_path / "copy.lsc"
+    assert c.save_project_as(copy)
+    qtbot.waitUntil(lambda: not c.imports.running and not c.busy, timeout=60_000)
+    assert len(finished) == 1
+    with ProjectStore.open(copy) as saved:
+        stored = set(saved.latent_ids())
+    assert 8 < len(stored) < 208 and set(c.state.ids) == stored
