@@ -82,6 +82,17 @@ def test_render_with_another_model_uses_its_own_map_or_says_whose_latents_it_dec
     err = capsys.readouterr().err
     assert "--sound late: not encoded with b.ts (not on its map)" in err and "map'" not in err
     assert main(["render", "-p", project, "--sound", "late", "-o", str(tmp / "late.wav")]) == 0
+    # a name two sounds share, only one of them on B's map: that one, not "2 sounds"
+    (tmp / "other").mkdir()
+    sf.write(tmp / "other" / "s3.flac", sf.read(late)[0][::2], sf.info(late).samplerate)
+    main(["import", str(tmp / "other"), "--model", str(model_a), "-p", project, "--quiet"])
+    main(["map", "-p", project, "--method", "pca", "--quiet"])
+    capsys.readouterr()
+    argv = ["render", "-p", project, "--sound", "s3", "--model", str(model_b), "-o"]
+    assert main([*argv, str(again)]) == 0
+    np.testing.assert_array_equal(sf.read(again)[0], sf.read(as_b)[0])
+    assert main(["render", "-p", project, "--sound", "s3", "-o", str(tmp / "s3.wav")]) == 2
+    assert "2 sounds have this name" in capsys.readouterr().err  # both on the project's map
 
 
 def test_render_sound_refuses_a_number_that_is_an_id_and_a_name(setup, capsys):
