@@ -207,7 +207,8 @@ def sound_position(
         by_name = [s for s in sounds if s.name == text]
         by_name = by_name or [s for s in sounds if s.name.casefold() == text.casefold()]
         by_name = by_name or [s for s in sounds if s.path and Path(s.path).name == text]
-        placed = [s for s in by_name if s.id in set(atlas.sound_ids.tolist())]
+        on_map = set(atlas.sound_ids.tolist())
+        placed = [s for s in by_name if s.id in on_map]
         by_name = placed if len(by_name) > 1 and placed else by_name  # this map's own first
     if by_id and by_name and by_name != by_id:
         raise LatentscapeError(
