@@ -4,7 +4,8 @@
   (``show_snapshot``, its saved map), density overlay from the atlas;
 - sounds arrive from an import (or a gallery tile): they are placed on a worker and appended
   (``add_points``), then folded into the atlas, which is saved;
-- files of the map's sounds are found moved: their names and colours follow (``update_sounds``);
+- files of the map's sounds are found moved, or Save As rebased their stored paths: their
+  records follow (``update_sounds``);
 - a refined (UMAP) atlas arrives: every point glides to its new place (``move_points``) and the
   atlas is saved in the project, so reopening shows the refined map at once.
 
@@ -88,8 +89,8 @@ class MapSync(QObject):
         self.updater.place([latents[s.id] for s in fresh], [s.id for s in fresh], current)
 
     def update_sounds(self, sounds: list) -> None:
-        """Sounds of the map got new records (files found moved or renamed): their names,
-        colours and files follow."""
+        """Sounds of the map got new records (files found moved or renamed, or paths rebased
+        by Save As into another folder): their names, colours and files follow."""
         state, view, selected = self._c.state, self._c.views.map_view, self._c.selected_id
         if state.replace_records(sounds):
             p = state.points()
