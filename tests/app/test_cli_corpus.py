@@ -321,7 +321,8 @@ def test_sounds_stored_by_an_interrupted_import_are_placed_by_the_next(setup, ca
 
 def test_a_write_that_fails_mid_import_is_one_clear_error_and_loses_nothing(setup):
     """A full disk (SQLite's max_page_count gives the same SQLITE_FULL) stops the import with
-    one error that says so; what the project held stays whole."""
+    one error that says so; what the project held stays whole. Each poll commits what was ready,
+    so a first small batch may fit before the disk fills: it stays, whole (sound and latents)."""
     from latentscape.engines.loader import load_model
     from latentscape.project_import import ProjectImport
     from latentscape.project_store import ProjectError
@@ -331,6 +332,8 @@ def test_a_write_that_fails_mid_import_is_one_clear_error_and_loses_nothing(setu
     write_sounds(tmp / "many", count=40)
     with ProjectStore.open(tmp / "p.lsc", create=True) as store:
         ProjectImport(store, engine, [str(tmp / "sounds")]).run_to_end()
+        held = {s.id: s for s in store.sounds()}
+        held_latents = store.all_latents()
         pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
         store._conn.execute(f"PRAGMA max_page_count = {pages + 2}")
         job = ProjectImport(store, engine, [str(tmp / "many")])
@@ -338,7 +341,12 @@ def test_a_write_that_fails_mid_import_is_one_clear_error_and_loses_nothing(setu
             job.run_to_end()
         assert job.progress.finished  # the job was stopped and joined, not left running
     with ProjectStore.open(tmp / "p.lsc") as store:
-        assert len(store.sounds()) == 8 and len(store.all_latents()) == 8
+        sounds = {s.id: s for s in store.sounds()}
+        latents = store.all_latents()
+        assert len(held) == 8 and all(sounds[i] == s for i, s in held.items())
+        assert all(np.array_equal(latents[i], z) for i, z in held_latents.items())
+        assert 8 <= len(sounds) < 48  # the import stopped at the full disk
+        assert set(latents) == set(sounds)  # no sound was stored without its latents
         assert store._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
