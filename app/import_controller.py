@@ -13,7 +13,7 @@ Thread: GUI thread only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6 import QtCore
@@ -196,12 +196,22 @@ class ImportController(QObject):
             return
         self._panel.show_cancelling()
 
-    def stop_into(self, store, stays: bool = False) -> None:
+    def prepared(self, store, timeout_ms: int = 30_000) -> bool:
+        """Wait (GUI thread, painting but taking no input) until an import into ``store`` is
+        past its preparation, which reads stored paths (relative to the project's file); True
+        when none is left being prepared. Once running, an import holds only resolved files,
+        so Save As may move its project under it (``ProjectStore.continue_as``)."""
+        waited = QtCore.QDeadlineTimer(timeout_ms)
+        while self._store is store and self._preparing and not waited.hasExpired():
+            QtCore.QCoreApplication.processEvents(
+                QtCore.QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents, 20
+            )
+        return not (self._store is store and self._preparing)
+
+    def stop_into(self, store) -> None:
         """The window leaves ``store`` (GUI thread, before closing it): an import into it
         stops now, and the sounds it finished are stored in it first. (It went on writing into
         the closed project, failing, and its sounds would have joined the next project's map.)
-        ``stays``: the window goes on with ``store`` (Save As continues in the copy): the
-        sounds stored last join the map, and the import ends as any other (``importFinished``).
         """
         if self._store is not store or not self.running:
             return
@@ -219,12 +229,10 @@ class ImportController(QObject):
             return
         r = _poll_job(job, store, self._reencoded_seen)
         saved = len(self.imported_ids) + len(r.sounds)
-        if stays:
-            self._hand_over(r)
         self._end(
             r.report,
             f"Import stopped: {saved} sounds were saved; import the same files again to finish",
-            announce=stays,
+            announce=False,
         )
 
     def shutdown(self) -> None:
@@ -244,10 +252,10 @@ class ImportController(QObject):
         if self._polling:
             return
         self._polling = True
-        seen, moved = self._reencoded_seen, self._moved_seen
+        seen, moved, begun_in = self._reencoded_seen, self._moved_seen, store.path
         self._runner.submit(
             lambda ctx: _poll_job(job, store, seen, moved),
-            on_done=lambda result: self._on_polled(job, result),
+            on_done=lambda result: self._on_polled(job, result, begun_in),
             on_error=lambda exc, tb: self._on_poll_failed(job, exc),
         )
 
@@ -265,10 +273,16 @@ class ImportController(QObject):
             job.cancel()
             self._end(None, f"Import stopped: {exc}")
 
-    def _on_polled(self, job, r: _Polled) -> None:
+    def _on_polled(self, job, r: _Polled, begun_in: Path) -> None:
         self._polling = False
         if job is not self._job:
             return
+        if self._store.path != begun_in:  # Save As moved the project: paths were rebased
+            r = replace(
+                r,
+                sounds=[self._store.sound(s.id) for s in r.sounds],
+                moved_sounds=[self._store.sound(s.id) for s in r.moved_sounds],
+            )
         self._reencoded_seen += r.reencoded
         self._moved_seen = r.moved
         self._hand_over(r)

@@ -47,10 +47,12 @@ class MapSync(QObject):
         self._arrivals: dict[int, tuple[object, np.ndarray]] = {}
         self._refine_when_placed = False
         self._fitted: list | None = None
+        self._saves = 0  # atlas saves still writing on a worker
 
     @property
     def busy(self) -> bool:
-        return self.updater.busy
+        """Placing, consolidating or refining, or a map still being saved."""
+        return self.updater.busy or self._saves > 0
 
     def reset(self) -> None:
         self.updater.reset()
@@ -163,9 +165,19 @@ class MapSync(QObject):
         the project's model is no longer the one whose latents it maps (another program
         switched it: the map is refused, not stored as the other model's)."""
         space = self._c.project_space
+
+        def failed(exc: BaseException) -> None:
+            self._saves -= 1
+            self._c.errorOccurred.emit(f"could not save the map: {exc}")
+
+        def saved(_) -> None:
+            self._saves -= 1
+
+        self._saves += 1
         self._c.runner.submit(
             lambda ctx: store.put_atlas(atlas, space),
-            on_error=lambda exc, tb: self._c.errorOccurred.emit(f"could not save the map: {exc}"),
+            on_done=saved,
+            on_error=lambda exc, tb: failed(exc),
         )
 
     def fit(self, xy: np.ndarray | None = None) -> None:

@@ -95,16 +95,17 @@ class SessionActions:
     def save_project_as(self, path: str | Path) -> bool:
         """Copy the project to ``path`` and continue in the copy (the store saves every change
         as it happens, so "Save" has nothing left to write). A recording under way is finished
-        first, into the project being copied. Returns False, with the error shown, when the
-        copy cannot be written: the current project stays as it was."""
+        first, into the project being copied; an import under way goes on into the copy.
+        Returns False, with the error shown, when the copy cannot be written: the current
+        project stays as it was."""
         if self.store is None:
             return False
         path = Path(path)
         if self.recording:
             self.set_recording(False)
         store, old_path = self.store, self.store.path
-        # an import under way ends first (the copy holds it all); its sounds join the map
-        self.imports.stop_into(store, stays=True)
+        if not self.imports.prepared(store):  # (seconds on a slow share) it cannot follow
+            self.imports.stop_into(store)
         self.busyChanged.emit(f"Saving {path.name}…")
         elsewhere = path.absolute().parent != old_path.absolute().parent
 
@@ -124,7 +125,8 @@ class SessionActions:
         self.settings.last_project = str(path)
         self.message.emit(f"Saved as {path.name}")
         self.projectRenamed.emit(store)  # the same store, now the copy: nothing reloads
-        if not self.imports.running and path.absolute() != old_path.absolute():
+        # an import under way goes on into the copy: nothing reads the file left behind
+        if path.absolute() != old_path.absolute():
             discard_untitled(old_path)
         return True
 

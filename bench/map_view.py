@@ -1,6 +1,6 @@
 """Benchmark the map with 100k points: setting, painting, hover lookup, a glide frame.
 
-Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python tests/widgets/bench_map_view.py``. Prints
+Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python bench/map_view.py``. Prints
 ``name = value unit`` lines; never fails on time.
 """
 

@@ -351,13 +351,15 @@ def test_opening_another_project_mid_import_stops_it_into_its_own_project(
     assert 8 + 5 <= stored < 8 + 300
 
 
-def test_save_as_during_an_import_puts_every_sound_it_stored_on_the_map(opened, qtbot, tmp_path):
-    """Save As stops an import under way (the copy holds what it stored); the sounds of its
-    last batch join the map, and the import ends as any other."""
+def test_an_import_goes_on_into_the_copy_after_save_as(opened, qtbot, tmp_path):
+    """Save As during an import: the copy takes every later write, so the import goes on
+    there and ends as any other, with every sound on the map; the file left behind keeps
+    what was stored before."""
     from latentscape.project_store import ProjectStore
 
     c = opened.controller
-    write_sounds(tmp_path / "many", count=200, seed=12, duration_s=10.0)
+    original = c.store.path
+    write_sounds(tmp_path / "many", count=40, seed=12, duration_s=10.0)
     finished: list = []
     c.imports.importFinished.connect(finished.append)
     assert c.import_paths([str(tmp_path / "many")])
@@ -365,8 +367,41 @@ def test_save_as_during_an_import_puts_every_sound_it_stored_on_the_map(opened, 
     assert c.imports.running, "the import ended before Save As: give it more to do"
     copy = tmp_path / "copy.lsc"
     assert c.save_project_as(copy)
-    qtbot.waitUntil(lambda: not c.imports.running and not c.busy, timeout=60_000)
-    assert len(finished) == 1
+    assert c.imports.running and finished == []  # not stopped
+    qtbot.waitUntil(lambda: not c.imports.running and not c.busy, timeout=120_000)
+    assert len(finished) == 1 and not finished[0].cancelled
     with ProjectStore.open(copy) as saved:
         stored = set(saved.latent_ids())
-    assert 8 < len(stored) < 208 and set(c.state.ids) == stored
+    with ProjectStore.open(original) as left:
+        kept = len(left.latent_ids())
+    assert len(stored) == 48 and set(c.state.ids) == stored
+    assert 8 < kept < 48
+
+
+def test_save_as_of_an_untitled_project_whose_import_is_being_prepared(
+    window, qtbot, tmp_path, nn_model
+):
+    """The import waits out its preparation (which reads the stored paths Save As rebases),
+    then goes on into the copy; the untitled temp folder goes (QA s14 F3: it stayed behind
+    for good, and the import was cancelled)."""
+    from latentscape.project_store import ProjectStore
+
+    c = window.controller
+    c.load_model(nn_model(sr=16000, hop=64, latent=4))
+    qtbot.waitUntil(lambda: not c.busy and c.model is not None, timeout=60_000)
+    with qtbot.waitSignal(c.projectOpened, timeout=20_000):
+        c.new_project()
+    untitled = c.store.path.parent
+    write_sounds(tmp_path / "kit", count=6, seed=4)
+    finished: list = []
+    c.imports.importFinished.connect(finished.append)
+    assert c.import_paths([str(tmp_path / "kit")])
+    assert c.imports.running and not c.imports.imported_ids  # still being prepared
+    copy = tmp_path / "kept.lsc"
+    assert c.save_project_as(copy)
+    assert not untitled.exists()
+    qtbot.waitUntil(lambda: not c.imports.running and not c.busy, timeout=60_000)
+    assert len(finished) == 1 and not finished[0].cancelled
+    with ProjectStore.open(copy) as saved:
+        assert len(saved.latent_ids()) == 6
+    assert len(c.state) == 6 and c.store.path == copy
