@@ -1,8 +1,10 @@
 """Keep the atlas up to date off the GUI thread: place imported sounds, refine PCA → UMAP.
 
-Building an atlas also builds its inverse-map grid and density (0.3-1.7 s; ~4 s for 10k
-sounds), and UMAP takes seconds, so every build runs on a worker; UMAP itself runs in a child
-process (app/umap_process.py), so it cannot hold the GUI's GIL. Jobs take a frozen snapshot
+Building an atlas also builds its inverse-map grid and density (~2.5 s for 1k or 10k
+sounds, most of it choosing the residual pass count; a fold that keeps the count takes
+0.6-0.8 s: bench/atlas.py projection), and UMAP takes seconds, so every build runs on a
+worker; UMAP itself runs in a child process (app/umap_process.py), so it cannot hold the
+GUI's GIL. Jobs take a frozen snapshot
 (the current atlas plus trajectories) and hand back a new immutable ``Atlas``; the GUI swaps it
 in. Placement jobs run one at a time and coalesce: sounds that arrive while one runs go into
 the next.
@@ -39,7 +41,7 @@ def place_job(
 
     While the map is a small PCA preview that the import keeps outgrowing, it is rebuilt from
     everything (positions of all sounds change a little). Otherwise new sounds are only
-    *placed* (microseconds each): rebuilding the inverse map per batch costs 0.3-1.7 s of
+    *placed* (microseconds each): rebuilding the inverse map per batch costs ~2.5 s of
     GIL-heavy work and stalled the window; :func:`consolidate_job` folds them in later.
     """
     n = len(all_ids)

@@ -191,6 +191,25 @@ def _child(n: int, cache: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def fold(atlas, n: int) -> None:
+    """An import's fold of 20 sounds into a map of ``n`` (``Atlas.with_added``, every 2 s
+    while the GUI imports), beside the same inverse map with its residual passes chosen again
+    (what every fold did before the count was kept)."""
+    from latentscape.engines.atlas import InverseMap
+
+    extra = clustered(20, seed=1)
+    t0 = time.perf_counter()
+    grown = atlas.with_added(extra, range(10**6, 10**6 + 20))
+    print(f"projection.fold20.n{n}.with_added_s = {time.perf_counter() - t0:.2f} s")
+    inv = grown.inverse
+    t0 = time.perf_counter()
+    InverseMap.build(inv.points, inv.anchors, inv.config)
+    print(f"projection.fold20.n{n}.inverse_chosen_again_s = {time.perf_counter() - t0:.2f} s")
+    t0 = time.perf_counter()
+    InverseMap.build(inv.points, inv.anchors, inv.config, reuse=atlas.inverse.residual_choice)
+    print(f"projection.fold20.n{n}.inverse_count_kept_s = {time.perf_counter() - t0:.2f} s")
+
+
 def projection(args: argparse.Namespace) -> None:
     from latentscape.engines.atlas import Atlas
 
@@ -198,8 +217,9 @@ def projection(args: argparse.Namespace) -> None:
     for n in sizes:
         trajs = clustered(n)
         t0 = time.perf_counter()
-        Atlas.build(trajs, method="pca")
+        atlas = Atlas.build(trajs, method="pca")
         print(f"projection.pca.n{n}.atlas_s = {time.perf_counter() - t0:.2f} s")
+        fold(atlas, n)
     with tempfile.TemporaryDirectory() as cache:
         cold = _child(1000, cache)
         print(f"projection.umap.cold.import_s = {cold['import_s']:.1f} s")

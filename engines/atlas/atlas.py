@@ -95,9 +95,13 @@ class Atlas:
 
     @classmethod
     def _finish(
-        cls, arrays: dict[str, np.ndarray], anchors: np.ndarray, config: InverseMapConfig | None
+        cls,
+        arrays: dict[str, np.ndarray],
+        anchors: np.ndarray,
+        config: InverseMapConfig | None,
+        reuse: tuple[int, int] | None = None,
     ) -> Atlas:
-        inverse = InverseMap.build(arrays["xy"], anchors, config)
+        inverse = InverseMap.build(arrays["xy"], anchors, config, reuse=reuse)
         arrays.update(inverse.to_arrays())
         arrays["density"] = density_grid(arrays["xy"])
         return cls(arrays)
@@ -123,7 +127,7 @@ class Atlas:
         arrays["xy"] = np.clip(np.concatenate([self.xy, xy_new]), 0.0, 1.0).astype(np.float32)
         arrays["features"] = np.concatenate([self.features, zf])
         anchors = np.concatenate([self.inverse.anchors, anchor_latents(trajectories)])
-        return self._finish(arrays, anchors, self.inverse.config)
+        return self._finish(arrays, anchors, self.inverse.config, self.inverse.residual_choice)
 
     # -- queries (any thread) --------------------------------------------------------------------
     def frame_at(self, x: float, y: float) -> np.ndarray:

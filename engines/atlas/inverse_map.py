@@ -244,8 +244,18 @@ def pull_toward_data(grid: np.ndarray, anchors: np.ndarray, cfg: InverseMapConfi
     return ((1.0 - cfg.pull) * grid + cfg.pull * target).astype(np.float32)
 
 
+# A map that grew by at most this factor since its residual pass count was chosen keeps the
+# count: choosing it (held-out folds) took ~80% of a rebuild, 2.2 of 2.6 s on the demo's 108
+# sounds, and an import folds sounds in every 2 s (bench/atlas.py projection: fold lines).
+REUSE_PASSES_GROWTH = 1.5
+
+
 class InverseMap:
-    """Map positions (unit square) → latent frames. Read-only after :meth:`build`; any thread."""
+    """Map positions (unit square) → latent frames. Read-only after :meth:`build`; any thread.
+
+    ``residual_choice``: (residual passes in the grid, number of sounds they were chosen on),
+    or (-1, 0) when not known (a map saved before it was kept).
+    """
 
     def __init__(
         self,
@@ -256,6 +266,7 @@ class InverseMap:
         cell_start: np.ndarray,
         cell_points: np.ndarray,
         config: InverseMapConfig,
+        residual_choice: tuple[int, int] = (-1, 0),
     ) -> None:
         self.grid = np.ascontiguousarray(grid, np.float32)  # [G, G, L], row = y
         self.points = np.ascontiguousarray(points, np.float64)  # [n, 2]
@@ -264,6 +275,7 @@ class InverseMap:
         self.cell_start = cell_start  # [G*G + 1] CSR over cells (snap discs touching a cell)
         self.cell_points = cell_points
         self.config = config
+        self.residual_choice = (int(residual_choice[0]), int(residual_choice[1]))
         self._g = self.grid.shape[0]
         self._pts = self.points.tolist()
         self._radius = self.snap_radius.tolist()
@@ -276,26 +288,47 @@ class InverseMap:
 
     @classmethod
     def build(
-        cls, points: np.ndarray, anchors: np.ndarray, config: InverseMapConfig | None = None
+        cls,
+        points: np.ndarray,
+        anchors: np.ndarray,
+        config: InverseMapConfig | None = None,
+        *,
+        reuse: tuple[int, int] | None = None,
     ) -> InverseMap:
-        """From map positions ``[n, 2]`` (unit square) and anchors ``[n, L]`` float32."""
+        """From map positions ``[n, 2]`` (unit square) and anchors ``[n, L]`` float32.
+
+        ``reuse``: the ``residual_choice`` of the map these sounds extend (sounds folded into
+        it); its pass count is kept while the map is at most ``REUSE_PASSES_GROWTH`` times the
+        size it was chosen on, else chosen again.
+        """
         cfg = config or InverseMapConfig()
         points = np.asarray(points, np.float64)
         anchors = np.asarray(anchors, np.float32)
         n = len(points)
         if cfg.grid_size <= 0:
             cfg = replace(cfg, grid_size=128 if n < 2000 else 256)
-        passes = chosen_residual_passes(points, anchors, cfg) if cfg.residual_select else None
-        grid = residual_passes(scale_space_grid(points, anchors, cfg), points, anchors, cfg, passes)
+        if not cfg.residual_select:
+            choice = (cfg.residual_passes, n)
+        elif reuse is not None and reuse[0] >= 0 and n <= REUSE_PASSES_GROWTH * reuse[1]:
+            choice = reuse
+        else:
+            choice = (chosen_residual_passes(points, anchors, cfg), n)
+        grid = scale_space_grid(points, anchors, cfg)
+        grid = residual_passes(grid, points, anchors, cfg, choice[0])
         if cfg.settle_passes > 0 and n > 1:
             grid = settled(grid, points, anchors, cfg)
         if cfg.pull > 0:
             grid = pull_toward_data(grid, anchors, cfg)
-        return cls.from_grid(grid, points, anchors, cfg)
+        return cls.from_grid(grid, points, anchors, cfg, choice)
 
     @classmethod
     def from_grid(
-        cls, grid: np.ndarray, points: np.ndarray, anchors: np.ndarray, cfg: InverseMapConfig
+        cls,
+        grid: np.ndarray,
+        points: np.ndarray,
+        anchors: np.ndarray,
+        cfg: InverseMapConfig,
+        residual_choice: tuple[int, int] = (-1, 0),
     ) -> InverseMap:
         """Over a finished ``grid`` ``[G, G, L]`` (``cfg.grid_size`` = G), with the snap discs
         of the sounds at ``points`` ``[n, 2]`` (unit square) with anchors ``[n, L]``."""
@@ -309,7 +342,7 @@ class InverseMap:
             nn_d = np.full(n, np.inf)
         radius = np.minimum(cfg.snap_fraction * nn_d, cfg.snap_max)
         start, members = _disc_cells(points, radius, grid.shape[0])
-        return cls(grid, points, anchors, radius, start, members, cfg)
+        return cls(grid, points, anchors, radius, start, members, cfg, residual_choice)
 
     # -- queries ---------------------------------------------------------------------------------
     def _grid_at(self, x: float, y: float) -> np.ndarray:
@@ -374,6 +407,7 @@ class InverseMap:
             f"{prefix}cell_points": self.cell_points,
             f"{prefix}config": np.array(list(fields.values()), np.float64),
             f"{prefix}config_names": np.array(list(fields), np.str_),
+            f"{prefix}residual_choice": np.array(self.residual_choice, np.int64),
         }
 
     @classmethod
@@ -394,6 +428,7 @@ class InverseMap:
             arrays[f"{prefix}cell_start"],
             arrays[f"{prefix}cell_points"],
             cfg,
+            tuple(arrays.get(f"{prefix}residual_choice", (-1, 0))),
         )
 
 

@@ -193,3 +193,37 @@ def test_drags_stay_closer_to_the_data_than_inverse_distance_weighting():
     w = 1.0 / (np.take_along_axis(d, nearest, axis=1) + 1e-9) ** 2
     idw = np.einsum("mk,mkl->ml", w / w.sum(1, keepdims=True), anchors[nearest])
     assert _off(inv.frames(q), anchors).mean() < 0.9 * _off(idw, anchors).mean()
+
+
+def test_a_map_keeps_its_residual_pass_count_while_sounds_are_folded_in(blobs):
+    """Choosing the pass count (held-out folds) is most of a build: a map extended by a few
+    sounds keeps the count it chose, one grown past ``REUSE_PASSES_GROWTH`` chooses again,
+    and the count is saved with the map (one saved before it was has none)."""
+    from dataclasses import replace
+
+    from latentscape.engines.atlas.inverse_map import REUSE_PASSES_GROWTH
+
+    points, anchors, inv = blobs
+    n = len(points)
+    passes, chosen_on = inv.residual_choice
+    assert chosen_on == n and 0 <= passes <= inv.config.residual_passes
+    rng = np.random.default_rng(5)
+    more = int(n * (REUSE_PASSES_GROWTH - 1))
+    p2 = np.concatenate([points, rng.uniform(0.2, 0.8, (more, 2))])
+    a2 = np.concatenate([anchors, anchors[rng.integers(0, n, more)]])
+    folded = InverseMap.build(p2, a2, inv.config, reuse=inv.residual_choice)
+    assert folded.residual_choice == (passes, n)
+    fixed = replace(inv.config, residual_select=0, residual_passes=passes)
+    q = rng.uniform(0, 1, (200, 2))
+    np.testing.assert_array_equal(folded.frames(q), InverseMap.build(p2, a2, fixed).frames(q))
+    p3, a3 = np.concatenate([p2, points[:2] + 1e-3]), np.concatenate([a2, anchors[:2]])
+    regrown = InverseMap.build(p3, a3, inv.config, reuse=folded.residual_choice)
+    assert regrown.residual_choice[1] == len(p3)  # grown past the limit: chosen again
+    arrays = inv.to_arrays()
+    assert InverseMap.from_arrays(arrays).residual_choice == inv.residual_choice
+    del arrays["inv_residual_choice"]
+    old = InverseMap.from_arrays(arrays)
+    assert old.residual_choice == (-1, 0)
+    assert InverseMap.build(p2, a2, old.config, reuse=old.residual_choice).residual_choice[1] == (
+        len(p2)
+    )
