@@ -4,10 +4,9 @@ Building an atlas also builds its inverse-map grid and density (~2.5 s for 1k or
 sounds, most of it choosing the residual pass count; a fold that keeps the count takes
 0.6-0.8 s: bench/atlas.py projection), and UMAP takes seconds, so every build runs on a
 worker; UMAP itself runs in a child process (app/umap_process.py), so it cannot hold the
-GUI's GIL. Jobs take a frozen snapshot
-(the current atlas plus trajectories) and hand back a new immutable ``Atlas``; the GUI swaps it
-in. Placement jobs run one at a time and coalesce: sounds that arrive while one runs go into
-the next.
+GUI's GIL. Jobs take a frozen snapshot (the current atlas plus trajectories) and hand back a
+new immutable ``Atlas``; the GUI swaps it in. Placement jobs run one at a time and coalesce:
+sounds that arrive while one runs go into the next.
 
 Thread: GUI thread only (the builds themselves run on the ``TaskRunner``'s workers).
 """

@@ -445,10 +445,6 @@ class ProjectStore(ItemsMixin, MapsMixin):
                 "UPDATE sounds SET tags = ? WHERE id = ?", (json.dumps(list(tags)), int(sound_id))
             )
 
-    def delete_sounds(self, ids: Sequence[int]) -> None:
-        with self.transaction() as c:
-            c.executemany("DELETE FROM sounds WHERE id = ?", [(int(i),) for i in ids])
-
     # -- settings ------------------------------------------------------------------------------
     def set_setting(self, key: str, value: Any) -> None:
         with self.transaction() as c:
