@@ -1,8 +1,9 @@
 """The main window's menus, toolbar actions and shortcuts.
 
 File: open model, new/open project, recent files, save/save as, import, export. View: density
-overlay, refine map, fit, docks. Playback: Space = play/stop, R = record, Esc = stop all.
-Audio: output device (queried off the GUI thread), block size.
+overlay, refine map, fit, find a sound (Ctrl+F, the toolbar's search field), docks. Playback:
+Space = play/stop, R = record, Esc = stop all. Audio: output device (queried off the GUI
+thread), block size.
 
 Thread: GUI thread only.
 """
@@ -20,6 +21,7 @@ from latentscape.explorer_controller import MODEL_SUFFIXES
 from latentscape.exports import export_map_csv, export_sound_wav
 from latentscape.project_session import is_untitled
 from latentscape.widgets import theme
+from latentscape.widgets.sound_finder import SoundFinder
 
 if TYPE_CHECKING:
     from latentscape.main_window import MainWindow
@@ -61,6 +63,7 @@ class MainMenus(QtCore.QObject):
         density.setCheckable(True)
         self._act(v, "refine", "&Refine Map (UMAP)", self.c.refine_projection, "Ctrl+R")
         self._act(v, "fit", "&Fit Map", self.c.sync.fit, "Home")
+        self._act(v, "find", "Find &Sound…", self.focus_finder, QtGui.QKeySequence.Find)
         v.addSeparator()
         self.docks_menu = v.addMenu("&Panels")
 
@@ -101,6 +104,15 @@ class MainMenus(QtCore.QObject):
                 f"QToolButton#record_button:checked {{ background: {theme.RECORD};"
                 " color: white; font-weight: bold; }"
             )
+        spacer = QtWidgets.QWidget()
+        spacer.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Preferred
+        )
+        tools.addWidget(spacer)
+        self.finder = SoundFinder(self._finder_entries, lambda: self.c.state.revision)
+        self.finder.setMaximumWidth(320)
+        self.finder.soundChosen.connect(self._on_sound_found)
+        tools.addWidget(self.finder)
         for dock in window.docks.values():
             self.add_dock_toggle(dock)
 
@@ -115,6 +127,23 @@ class MainMenus(QtCore.QObject):
         self.w.addAction(act)
         self.actions[name] = act
         return act
+
+    # -- finding a sound ------------------------------------------------------------------
+    def focus_finder(self) -> None:
+        self.finder.setFocus(QtCore.Qt.FocusReason.ShortcutFocusReason)
+        self.finder.selectAll()
+
+    def _finder_entries(self) -> list[tuple[int, str, str]]:
+        """(id, name, colour group: what the legend shows) of every sound on the map."""
+        state = self.c.state
+        return list(zip(state.ids, state.names(), state.categories()))
+
+    def _on_sound_found(self, sound_id: int) -> None:
+        """Hear the sound found, selected, and show it on the map; keys go to the map again
+        (Space plays, not types)."""
+        self.c.audition_sound(sound_id)
+        self.c.sync.reveal(self.c.state.index_of(sound_id))
+        self.w.map_view.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
 
     def add_dock_toggle(self, dock: QtWidgets.QDockWidget) -> None:
         self.docks_menu.addAction(dock.toggleViewAction())
@@ -268,5 +297,6 @@ class MainMenus(QtCore.QObject):
             "Click a point: hear it\nClick between points: hear what the model finds there\n"
             "Drag: scrub through the map\nRight-drag or Shift-drag: pan · Wheel: zoom\n\n"
             "Space: play / stop\nR: record a path\nEsc: stop all\nD: density overlay\n"
-            "Home: fit the map\nCtrl+R: lay out the whole map again (UMAP)\nCtrl+I: import sounds",
+            "Home: fit the map\nCtrl+F: find a sound by name\n"
+            "Ctrl+R: lay out the whole map again (UMAP)\nCtrl+I: import sounds",
         )

@@ -69,6 +69,7 @@ class MapState:
     atlas: Atlas | None = None
     groups: dict[int, str] = field(default_factory=dict)  # sound id -> colour group override
     _index_of: dict[int, int] = field(default_factory=dict)
+    revision: int = 0  # changes whenever the sounds or their records do (readers cache by it)
 
     # -- contents ------------------------------------------------------------------------
     def reset(self, sounds: Sequence[Sound], trajectories: dict[int, np.ndarray]) -> None:
@@ -78,11 +79,13 @@ class MapState:
         self._index_of = {s.id: i for i, s in enumerate(self.sounds)}
         self.atlas = None
         self.groups = {}
+        self.revision += 1
 
     def adopt(self, other: MapState) -> None:
         """Take over ``other``'s contents (built on a worker); ``other`` must not be used after."""
         self.sounds, self.trajectories = other.sounds, other.trajectories
         self.atlas, self.groups, self._index_of = other.atlas, other.groups, other._index_of
+        self.revision += 1
 
     def points(self) -> MapPoints:
         """Every sound's position, colour group, name and generated flag (any thread that owns
@@ -99,6 +102,7 @@ class MapState:
             self.sounds.append(s)
             self.trajectories[s.id] = trajectories[s.id]
             added.append(s)
+        self.revision += bool(added)
         return added
 
     def replace_records(self, sounds: Sequence[Sound]) -> int:
@@ -110,6 +114,7 @@ class MapState:
             if index is not None:
                 self.sounds[index] = s
                 replaced += 1
+        self.revision += bool(replaced)
         return replaced
 
     def __len__(self) -> int:

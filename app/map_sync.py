@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 GLIDE_MS = 900
 MIN_FIT_HALF_SPAN = 0.1  # map units (the map fills 0..1): two points on a line still get room
+REVEAL_SPAN = 0.25  # map units across the view when a found sound is shown
 
 
 class MapSync(QObject):
@@ -194,6 +195,20 @@ class MapSync(QObject):
         x_range, y_range = (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
         view.setRange(xRange=x_range, yRange=y_range, padding=0)
         self._fitted = view.getViewBox().viewRange()
+
+    def reveal(self, index: int, span: float = REVEAL_SPAN) -> None:
+        """Centre the view on point ``index``, zoomed in (keeping the aspect) until the view
+        is at most ``span`` map units across, so a sound found among thousands stands out."""
+        view = self._c.views.map_view
+        xy = view.positions()
+        if not 0 <= index < len(xy):
+            return
+        (x0, x1), (y0, y1) = view.getViewBox().viewRange()
+        w, h = x1 - x0, y1 - y0
+        scale = min(1.0, span / max(w, h, 1e-9))
+        x, y = (float(v) for v in xy[index])
+        half_w, half_h = w * scale / 2, h * scale / 2
+        view.setRange(xRange=(x - half_w, x + half_w), yRange=(y - half_h, y + half_h), padding=0)
 
     def _all_in_view(self) -> bool:
         xy = self._c.views.map_view.positions()

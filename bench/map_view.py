@@ -1,4 +1,5 @@
-"""Benchmark the map with 100k points: setting, painting, hover lookup, a glide frame.
+"""Benchmark the map with 100k points: setting, painting, hover lookup, a glide frame, and
+the sound finder over 100k names.
 
 Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python bench/map_view.py``. Prints
 ``name = value unit`` lines; never fails on time.
@@ -73,6 +74,26 @@ def main() -> None:
     for _ in range(20):
         view.add_points(rng.normal(size=(50, 2)).astype(np.float32), ["new"] * 50, ["x"] * 50)
     print(f"map_add_points_50_at_100k = {(time.perf_counter() - t) / 20 * 1e3:.1f} ms")
+    finder(names, cats)
+
+
+def finder(names: list[str], cats) -> None:
+    """The toolbar's sound finder over 100k sounds: reading them (once per map change, when it
+    takes focus) and one key typed (matching and listing)."""
+    from latentscape.widgets.sound_finder import SoundFinder
+
+    entries = [(i, name, f"group {c}") for i, (name, c) in enumerate(zip(names, cats))]
+    field = SoundFinder(lambda: entries, lambda: 1)
+    t = time.perf_counter()
+    field.refresh()
+    print(f"finder_read_100k = {(time.perf_counter() - t) * 1e3:.0f} ms")
+    times = []
+    for text in ("s", "so", "sound_9", "sound_99", "sound_999", "group 7"):
+        t = time.perf_counter()
+        field.setText(text)
+        field.textEdited.emit(text)
+        times.append(time.perf_counter() - t)
+    print(f"finder_key_100k = {np.median(times) * 1e3:.0f} ms (median of 6 texts)")
 
 
 if __name__ == "__main__":

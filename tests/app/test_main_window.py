@@ -7,6 +7,7 @@ from PySide6 import QtCore, QtWidgets
 
 from latentscape.gui_main import NO_DEMO_TEXT, _open_start
 from latentscape.main_window import MainWindow
+from latentscape.map_sync import REVEAL_SPAN
 from latentscape.settings import AppSettings
 from support.app_window import wait_ready
 
@@ -361,3 +362,23 @@ def test_open_recent_lists_only_files_that_are_still_there(window, tmp_path):
     names = [a.text() for a in menu.actions() if not a.isSeparator()]
     assert names == ["kept.lsc", "Clear List"]
     assert str(gone.resolve()) in window.settings.recent_files()  # a drive may come back
+
+
+def test_ctrl_f_finds_a_sound_by_name_plays_it_and_shows_it_on_the_map(opened, qtbot):
+    """Among thousands of points a sound is found by typing its name: it is selected and
+    heard, the view zooms in around it, and keys go back to the map."""
+    c, view = opened.controller, opened.map_view
+    target = c.state.sound_at(5)
+    name = c.state.names()[5]
+    finder = opened.menus.finder
+    opened.menus.actions["find"].trigger()
+    qtbot.waitUntil(finder.hasFocus)
+    qtbot.keyClicks(finder, name)
+    with qtbot.waitSignal(c.soundAuditioned) as heard:
+        qtbot.keyClick(finder, QtCore.Qt.Key.Key_Return)
+    assert heard.args == [target.id] and c.selected_id == target.id
+    (x0, x1), (y0, y1) = view.getViewBox().viewRange()
+    x, y = view.positions()[5]
+    assert x0 < x < x1 and y0 < y < y1
+    assert max(x1 - x0, y1 - y0) <= REVEAL_SPAN + 1e-6
+    assert view.hasFocus()

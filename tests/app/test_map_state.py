@@ -90,3 +90,29 @@ def test_a_generated_sound_does_not_undo_the_name_groups_of_a_flat_folder():
     state.reset(sounds, {s.id: np.zeros((2, 3), np.float32) for s in sounds})
     state.groups = groups
     assert state.categories()[-1] == "generated"
+
+
+def test_the_revision_changes_exactly_when_the_sounds_or_their_records_do():
+    """Readers that cache the sounds (the toolbar's finder over 100k names) re-read by it."""
+    z = {i: np.zeros((2, 3), np.float32) for i in (1, 2, 3)}
+    state = MapState()
+    seen = [state.revision]
+
+    def changed() -> bool:
+        seen.append(state.revision)
+        return seen[-1] != seen[-2]
+
+    state.reset([_sound(1), _sound(2)], z)
+    assert changed()
+    state.append([_sound(2)], z)  # already there
+    assert not changed()
+    state.append([_sound(3)], z)
+    assert changed()
+    state.replace_records([_sound(9)])  # not on the map
+    assert not changed()
+    state.replace_records([_sound(3, name="renamed")])
+    assert changed() and state.names()[-1] == "renamed"
+    other = MapState()
+    other.reset([_sound(1)], z)
+    state.adopt(other)
+    assert changed()

@@ -1,0 +1,113 @@
+"""SoundFinder: typing lists the sounds whose name or group holds the text (names that begin
+with it first); a pick or Enter chooses one sound, once; the list follows the map's sounds."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from latentscape.widgets.sound_finder import SoundFinder
+
+SOUNDS = [
+    (10, "big kick.wav", "fx"),
+    (11, "Kick 01.wav", "808"),
+    (12, "kick 02.wav", "909"),
+    (13, "snare.wav", "909"),
+    (14, "kick.wav", "acoustic"),
+    (15, "pad_warm.flac", ""),
+    (16, "kick.wav", "909"),
+]
+
+
+@pytest.fixture
+def finder(qtbot):
+    window = QtWidgets.QWidget()
+    layout = QtWidgets.QVBoxLayout(window)
+    entries = list(SOUNDS)
+    f = SoundFinder(lambda: entries, lambda: len(entries))
+    f.entries = entries  # the test adds sounds to the map through this list
+    layout.addWidget(f)
+    layout.addWidget(QtWidgets.QPushButton("elsewhere"))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    f.setFocus()
+    qtbot.waitUntil(f.hasFocus)
+    yield f  # the window stays referenced until the test ends
+
+
+def chosen_by(finder, qtbot, action) -> list[int]:
+    got: list[int] = []
+    finder.soundChosen.connect(got.append)
+    action()
+    qtbot.wait(50)  # anything a second path would still emit
+    return got
+
+
+def test_typing_lists_every_match_case_insensitively_with_its_group(finder, qtbot):
+    qtbot.keyClicks(finder, "KICK")
+    popup = finder.completer().popup()
+    qtbot.waitUntil(popup.isVisible)
+    shown = [popup.model().index(r, 0).data() for r in range(popup.model().rowCount())]
+    assert shown == [
+        "Kick 01.wav — 808",
+        "kick 02.wav — 909",
+        "kick.wav — 909",
+        "kick.wav — acoustic",
+        "big kick.wav — fx",  # holds it, but does not begin with it: listed after
+    ]
+    assert finder.matching_ids("909") == [12, 16, 13]  # a group finds its sounds too
+    qtbot.keyClicks(finder, "zzz")
+    qtbot.waitUntil(lambda: not popup.isVisible())
+
+
+def test_the_list_stops_at_max_listed(finder, qtbot):
+    from latentscape.widgets.sound_finder import MAX_LISTED
+
+    finder.entries.extend((100 + k, f"tom {k:04d}.wav", "toms") for k in range(MAX_LISTED + 50))
+    finder.clearFocus()
+    finder.setFocus()
+    qtbot.waitUntil(finder.hasFocus)
+    qtbot.keyClicks(finder, "tom")
+    popup = finder.completer().popup()
+    qtbot.waitUntil(popup.isVisible)
+    assert popup.model().rowCount() == MAX_LISTED
+    assert popup.model().index(0, 0).data() == "tom 0000.wav — toms"
+    assert len(finder.matching_ids("tom")) == MAX_LISTED + 50
+
+
+def test_picking_from_the_list_chooses_that_sound_once(finder, qtbot):
+    qtbot.keyClicks(finder, "kick.wav")
+    popup = finder.completer().popup()
+    qtbot.waitUntil(popup.isVisible)
+    popup.setCurrentIndex(popup.model().index(1, 0))  # "kick.wav — acoustic"
+    assert popup.model().index(1, 0).data() == "kick.wav — acoustic"
+
+    def press_enter():
+        qtbot.keyClick(popup, QtCore.Qt.Key.Key_Return)
+
+    assert chosen_by(finder, qtbot, press_enter) == [14]
+    assert finder.text() == "kick.wav — acoustic" and not popup.isVisible()
+
+
+def test_enter_takes_an_exact_name_else_the_first_match(finder, qtbot):
+    finder.setText("snare.wav")
+    assert chosen_by(finder, qtbot, finder.choose_best) == [13]
+    finder.setText("kick 0")
+    assert chosen_by(finder, qtbot, finder.choose_best) == [11]
+    finder.setText("nothing like it")
+    assert chosen_by(finder, qtbot, finder.choose_best) == []
+
+
+def test_sounds_added_to_the_map_are_found_once_the_field_takes_focus(finder, qtbot):
+    finder.entries.append((17, "riser_long.wav", "fx"))
+    assert finder.matching_ids("riser") == [17]
+    finder.clearFocus()
+    finder.entries.append((18, "riser_short.wav", "fx"))
+    finder.setFocus()
+    qtbot.waitUntil(finder.hasFocus)
+    qtbot.keyClicks(finder, "riser")
+    popup = finder.completer().popup()
+    qtbot.waitUntil(popup.isVisible)
+    assert popup.model().rowCount() == 2
