@@ -373,6 +373,9 @@ def test_ctrl_f_finds_a_sound_by_name_plays_it_and_shows_it_on_the_map(opened, q
     finder = opened.menus.finder
     opened.menus.actions["find"].trigger()
     qtbot.waitUntil(finder.hasFocus)
+    qtbot.keyClicks(finder, "Rd ")  # typed, not the shortcuts R (record), D and Space
+    assert finder.text() == "Rd " and not c.recording and not view.density_visible()
+    finder.clear()
     qtbot.keyClicks(finder, name)
     with qtbot.waitSignal(c.soundAuditioned) as heard:
         qtbot.keyClick(finder, QtCore.Qt.Key.Key_Return)
