@@ -74,11 +74,14 @@ class SoundFinder(QtWidgets.QLineEdit):
         revision = self._revision()
         if revision == self._read_at:
             return
-        rows = sorted(self._entries(), key=lambda r: (r[1].casefold(), r[2].casefold(), r[0]))
-        self._ids = [r[0] for r in rows]
-        self._names = [r[1].casefold() for r in rows]
-        self._labels = [entry_label(name, group) for _, name, group in rows]
-        self._folded = [label.casefold() for label in self._labels]
+        rows = self._entries()
+        labels = [entry_label(name, group) for _, name, group in rows]
+        folded = [label.casefold() for label in labels]
+        order = sorted(range(len(rows)), key=folded.__getitem__)  # by name, then group
+        self._ids = [rows[k][0] for k in order]
+        self._names = [rows[k][1].casefold() for k in order]
+        self._labels = [labels[k] for k in order]
+        self._folded = [folded[k] for k in order]
         self._read_at = revision
 
     def matches(self, text: str, limit: int | None = None) -> list[int]:
