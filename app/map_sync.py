@@ -93,7 +93,12 @@ class MapSync(QObject):
 
     def update_sounds(self, sounds: list) -> None:
         """Sounds of the map got new records (files found moved or renamed, or paths rebased
-        by Save As into another folder): their names, colours and files follow."""
+        by Save As into another folder): their names, colours and files follow, also for
+        sounds still being placed."""
+        for s in sounds:
+            pending = self._arrivals.get(s.id)
+            if pending is not None:
+                self._arrivals[s.id] = (s, pending[1])
         state, view, selected = self._c.state, self._c.views.map_view, self._c.selected_id
         if state.replace_records(sounds):
             p = state.points()

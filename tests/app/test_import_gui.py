@@ -406,3 +406,23 @@ def test_save_as_of_an_untitled_project_whose_import_is_being_prepared(
     with ProjectStore.open(copy) as saved:
         assert len(saved.latent_ids()) == 6
     assert len(c.state) == 6 and c.store.path == copy
+
+
+def test_an_import_from_inside_the_project_folder_follows_save_as_elsewhere(
+    opened, qtbot, tmp_path
+):
+    """Sounds inside the project's folder are stored relative to it: every sound the import
+    stores, before or after Save As into another folder, finds its file from the map."""
+    c = opened.controller
+    inside = c.store.path.parent / "inside"
+    write_sounds(inside, count=150, seed=14, duration_s=10.0)
+    assert c.import_paths([str(inside)])
+    qtbot.waitUntil(lambda: bool(c.imports.imported_ids), timeout=60_000)
+    assert c.imports.running, "the import ended before Save As: give it more to do"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert c.save_project_as(elsewhere / "copy.lsc")
+    qtbot.waitUntil(lambda: not c.imports.running and not c.busy, timeout=120_000)
+    assert len(c.state) == 8 + 150
+    assert all(c.store.resolve(s.path).is_file() for s in c.state.sounds)
+    assert {s.id: s.path for s in c.state.sounds} == {s.id: s.path for s in c.store.sounds()}
