@@ -311,8 +311,8 @@ def test_names_of_paths_that_start_at_one_spot_do_not_overlap(view, qtbot):
 
 def test_more_folders_than_colours_each_keep_their_colour_in_few_scatter_items(view, qtbot):
     """A library of many folders: every point is drawn in its folder's colour (the palette
-    cycles), but folders of one colour share one scatter item, each of which costs ~2 ms a
-    repaint (one per folder: 300 folders of 100k points repainted in 69 ms, not 20)."""
+    cycles), but folders of one colour share one scatter item, each of which costs time on
+    every repaint (one per folder: 300 folders of 100k points repainted in 69 ms, not 22)."""
     from latentscape.widgets import theme
 
     def scatters() -> int:
