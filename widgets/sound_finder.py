@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from PySide6 import QtCore, QtWidgets
 
 MAX_LISTED = 200
+LIST_MIN_WIDTH_PX = 380  # the list may be wider than the field (names with their groups)
 
 # (sound id, name, group or "") of every sound on the map
 Entries = Callable[[], Sequence[tuple[int, str, str]]]
@@ -55,6 +56,7 @@ class SoundFinder(QtWidgets.QLineEdit):
         self._folded: list[str] = []  # casefolded labels
         self._shown: list[int] = []  # rows (of the lists above) in the list under the field
         self._just_chosen = False  # Enter on the list emits returnPressed and activated
+        self._highlighted = -1  # the row of the list the user moved to (keys or mouse)
         self._model = QtCore.QStringListModel(self)
         self._completer = QtWidgets.QCompleter(self._model, self)
         self._completer.setCompletionMode(
@@ -62,12 +64,18 @@ class SoundFinder(QtWidgets.QLineEdit):
         )
         self._completer.setMaxVisibleItems(14)
         self._completer.activated[QtCore.QModelIndex].connect(self._on_activated)
-        self.setCompleter(self._completer)
+        self._completer.highlighted[QtCore.QModelIndex].connect(self._on_highlighted)
+        # setWidget, not setCompleter: the field would size the list to its own width
+        self._completer.setWidget(self)
         self.setPlaceholderText("Find a sound…")
         self.setToolTip("Find a sound by name or group (Ctrl+F)")
         self.setClearButtonEnabled(True)
         self.textEdited.connect(self._list_matches)
         self.returnPressed.connect(self.choose_best)
+
+    def list_view(self) -> QtWidgets.QAbstractItemView:
+        """The list under the field (a popup)."""
+        return self._completer.popup()
 
     def refresh(self) -> None:
         """Read the map's sounds again if they changed since they were last read."""
@@ -107,7 +115,11 @@ class SoundFinder(QtWidgets.QLineEdit):
         return [self._ids[k] for k in self.matches(text)]
 
     def choose_best(self) -> None:
-        """Enter: the sound whose list label (or name) is the text, else the first listed."""
+        """Enter: the row the user moved to in the list, else the sound whose list label (or
+        name) is the text, else the first listed."""
+        if self._completer.popup().isVisible() and 0 <= self._highlighted < len(self._shown):
+            self._choose(self._shown[self._highlighted])
+            return
         text = self.text().strip().casefold()
         if not text:
             return
@@ -122,11 +134,17 @@ class SoundFinder(QtWidgets.QLineEdit):
 
     def _list_matches(self, text: str) -> None:
         self._shown = self.matches(text, limit=MAX_LISTED)
+        self._highlighted = -1
         self._model.setStringList([self._labels[k] for k in self._shown])
         if self._shown:
-            self._completer.complete()
+            # the list grows to the left: the field sits at the toolbar's right end
+            width = max(self.width(), LIST_MIN_WIDTH_PX)
+            self._completer.complete(QtCore.QRect(self.width() - width, 0, width, self.height()))
         else:
             self._completer.popup().hide()
+
+    def _on_highlighted(self, index: QtCore.QModelIndex) -> None:
+        self._highlighted = self._completer.completionModel().mapToSource(index).row()
 
     def _on_activated(self, index: QtCore.QModelIndex) -> None:
         row = self._completer.completionModel().mapToSource(index).row()
@@ -138,6 +156,7 @@ class SoundFinder(QtWidgets.QLineEdit):
         if self._just_chosen:
             return
         self.setText(self._labels[row])
+        self.setCursorPosition(0)  # a narrow field shows the name's start, not its group
         self._completer.popup().hide()
         self._just_chosen = True
         QtCore.QTimer.singleShot(0, self._end_choice)

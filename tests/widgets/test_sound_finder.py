@@ -47,7 +47,7 @@ def chosen_by(finder, qtbot, action) -> list[int]:
 
 def test_typing_lists_every_match_case_insensitively_with_its_group(finder, qtbot):
     qtbot.keyClicks(finder, "KICK")
-    popup = finder.completer().popup()
+    popup = finder.list_view()
     qtbot.waitUntil(popup.isVisible)
     shown = [popup.model().index(r, 0).data() for r in range(popup.model().rowCount())]
     assert shown == [
@@ -70,7 +70,7 @@ def test_the_list_stops_at_max_listed(finder, qtbot):
     finder.setFocus()
     qtbot.waitUntil(finder.hasFocus)
     qtbot.keyClicks(finder, "tom")
-    popup = finder.completer().popup()
+    popup = finder.list_view()
     qtbot.waitUntil(popup.isVisible)
     assert popup.model().rowCount() == MAX_LISTED
     assert popup.model().index(0, 0).data() == "tom 0000.wav — toms"
@@ -79,7 +79,7 @@ def test_the_list_stops_at_max_listed(finder, qtbot):
 
 def test_picking_from_the_list_chooses_that_sound_once(finder, qtbot):
     qtbot.keyClicks(finder, "kick.wav")
-    popup = finder.completer().popup()
+    popup = finder.list_view()
     qtbot.waitUntil(popup.isVisible)
     popup.setCurrentIndex(popup.model().index(1, 0))  # "kick.wav — acoustic"
     assert popup.model().index(1, 0).data() == "kick.wav — acoustic"
@@ -108,6 +108,6 @@ def test_sounds_added_to_the_map_are_found_once_the_field_takes_focus(finder, qt
     finder.setFocus()
     qtbot.waitUntil(finder.hasFocus)
     qtbot.keyClicks(finder, "riser")
-    popup = finder.completer().popup()
+    popup = finder.list_view()
     qtbot.waitUntil(popup.isVisible)
     assert popup.model().rowCount() == 2
