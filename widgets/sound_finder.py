@@ -2,11 +2,11 @@
 
 A line edit with a list under it. Typing lists the sounds whose name or group (its folder or
 tag, as the legend shows it) contains the text, case-insensitively: names that begin with it
-first, each part sorted by name, at most ``MAX_LISTED``. Picking one, or Enter (an exact name
-first, else the first listed), emits ``soundChosen``. The sounds are read again when the
-field takes focus and the map changed (``revision``).
+first, each part sorted by name, at most ``MAX_LISTED``. Picking one, or Enter (the row moved
+to, else an exact name, else the first listed), emits ``soundChosen``. The sounds are read
+again when the field takes focus and the map changed (``revision``).
 
-The matching runs in Python over casefolded labels (~15 ms for 100,000 sounds per key), and
+The matching runs in Python over casefolded labels (~20 ms for 100,000 sounds per key), and
 the list holds only what is shown: Qt's own filtering completer took 0.6-1.1 s per key on
 100,000 sounds, with the window frozen.
 

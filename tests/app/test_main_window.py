@@ -385,3 +385,6 @@ def test_ctrl_f_finds_a_sound_by_name_plays_it_and_shows_it_on_the_map(opened, q
     assert x0 < x < x1 and y0 < y < y1
     assert max(x1 - x0, y1 - y0) <= REVEAL_SPAN + 1e-6
     assert view.hasFocus()
+    with qtbot.waitSignal(c.message) as said:  # a sound listed before the map changed
+        finder.soundChosen.emit(10**9)
+    assert said.args == ["That sound is no longer on the map"] and c.selected_id == target.id
