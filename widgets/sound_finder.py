@@ -54,7 +54,9 @@ class SoundFinder(QtWidgets.QLineEdit):
         self._names: list[str] = []  # casefolded
         self._labels: list[str] = []
         self._folded: list[str] = []  # casefolded labels
-        self._shown: list[int] = []  # rows (of the lists above) in the list under the field
+        # (sound id, label) of each row of the list under the field, as it was drawn: a pick
+        # never indexes the lists above, which a refresh may have re-read meanwhile
+        self._shown: list[tuple[int, str]] = []
         self._just_chosen = False  # Enter on the list emits returnPressed and activated
         self._highlighted = -1  # the row of the list the user moved to (keys or mouse)
         self._model = QtCore.QStringListModel(self)
@@ -118,7 +120,7 @@ class SoundFinder(QtWidgets.QLineEdit):
         """Enter: the row the user moved to in the list, else the sound whose list label (or
         name) is the text, else the first listed."""
         if self._completer.popup().isVisible() and 0 <= self._highlighted < len(self._shown):
-            self._choose(self._shown[self._highlighted])
+            self._choose(*self._shown[self._highlighted])
             return
         text = self.text().strip().casefold()
         if not text:
@@ -126,16 +128,17 @@ class SoundFinder(QtWidgets.QLineEdit):
         self.refresh()
         for rows in (self._folded, self._names):
             if text in rows:
-                self._choose(rows.index(text))
+                k = rows.index(text)
+                self._choose(self._ids[k], self._labels[k])
                 return
         found = self.matches(text, limit=1)
         if found:
-            self._choose(found[0])
+            self._choose(self._ids[found[0]], self._labels[found[0]])
 
     def _list_matches(self, text: str) -> None:
-        self._shown = self.matches(text, limit=MAX_LISTED)
+        self._shown = [(self._ids[k], self._labels[k]) for k in self.matches(text, MAX_LISTED)]
         self._highlighted = -1
-        self._model.setStringList([self._labels[k] for k in self._shown])
+        self._model.setStringList([label for _, label in self._shown])
         if self._shown:
             # the list grows to the left: the field sits at the toolbar's right end
             width = max(self.width(), LIST_MIN_WIDTH_PX)
@@ -149,22 +152,23 @@ class SoundFinder(QtWidgets.QLineEdit):
     def _on_activated(self, index: QtCore.QModelIndex) -> None:
         row = self._completer.completionModel().mapToSource(index).row()
         if 0 <= row < len(self._shown):
-            self._choose(self._shown[row])
+            self._choose(*self._shown[row])
 
-    def _choose(self, row: int) -> None:
-        """Choose ``row``, once per key press (whichever of its two signals comes first)."""
+    def _choose(self, sound_id: int, label: str) -> None:
+        """Choose a sound, once per key press (whichever of its two signals comes first)."""
         if self._just_chosen:
             return
-        self.setText(self._labels[row])
+        self.setText(label)
         self.setCursorPosition(0)  # a narrow field shows the name's start, not its group
         self._completer.popup().hide()
         self._just_chosen = True
         QtCore.QTimer.singleShot(0, self._end_choice)
-        self.soundChosen.emit(self._ids[row])
+        self.soundChosen.emit(sound_id)
 
     def _end_choice(self) -> None:
         self._just_chosen = False
 
     def focusInEvent(self, event) -> None:
-        self.refresh()
+        if event.reason() != QtCore.Qt.FocusReason.PopupFocusReason:  # not the list closing
+            self.refresh()
         super().focusInEvent(event)

@@ -111,3 +111,22 @@ def test_sounds_added_to_the_map_are_found_once_the_field_takes_focus(finder, qt
     popup = finder.list_view()
     qtbot.waitUntil(popup.isVisible)
     assert popup.model().rowCount() == 2
+
+
+def test_a_pick_takes_the_sound_shown_even_if_the_map_changed_while_the_list_was_open(
+    finder, qtbot
+):
+    """An import places sounds while the user picks: the row picked is the sound it shows
+    (the lists behind it were re-read on the list's close, and the row pointed elsewhere)."""
+    qtbot.keyClicks(finder, "kick")
+    popup = finder.list_view()
+    qtbot.waitUntil(popup.isVisible)
+    assert popup.model().index(2, 0).data() == "kick.wav — 909"
+    finder.entries.insert(0, (19, "kick 00.wav", "new"))  # sorts before every listed kick
+    rect = popup.visualRect(popup.model().index(2, 0))
+
+    def click() -> None:
+        qtbot.mouseClick(popup.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=rect.center())
+
+    assert chosen_by(finder, qtbot, click) == [16]
+    assert finder.text() == "kick.wav — 909"
