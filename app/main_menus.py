@@ -141,11 +141,12 @@ class MainMenus(QtCore.QObject):
     def _on_sound_found(self, sound_id: int) -> None:
         """Hear the sound found, selected, and show it on the map; keys go to the map again
         (Space plays, not types)."""
-        if self.c.state.index_of(sound_id) < 0:  # the map changed while the list was open
+        index = self.c.state.index_of(sound_id)
+        if index < 0:  # the map changed while the list was open
             self.c.message.emit("That sound is no longer on the map")
             return
         self.c.audition_sound(sound_id)
-        self.c.sync.reveal(self.c.state.index_of(sound_id))
+        self.c.sync.reveal(index)
         self.w.map_view.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
 
     def add_dock_toggle(self, dock: QtWidgets.QDockWidget) -> None:
