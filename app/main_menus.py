@@ -91,7 +91,7 @@ class MainMenus(QtCore.QObject):
         h = bar.addMenu("&Help")
         self._act(h, "shortcuts", "&Keyboard Shortcuts", self.show_shortcuts, "F1")
 
-        tools = window.addToolBar("Transport")
+        tools = self.toolbar = window.addToolBar("Transport")
         tools.setObjectName("toolbar_transport")
         tools.setMovable(False)
         tools.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -130,6 +130,8 @@ class MainMenus(QtCore.QObject):
 
     # -- finding a sound ------------------------------------------------------------------
     def focus_finder(self) -> None:
+        """Ctrl+F: the finder takes the keys; a hidden toolbar is shown for it."""
+        self.toolbar.show()
         self.finder.setFocus(QtCore.Qt.FocusReason.ShortcutFocusReason)
         self.finder.selectAll()
 

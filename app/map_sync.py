@@ -203,9 +203,10 @@ class MapSync(QObject):
 
     def reveal(self, index: int, span: float = REVEAL_SPAN) -> None:
         """Centre the view on point ``index``, zoomed in (keeping the aspect) until the view
-        is at most ``span`` map units across, so a sound found among thousands stands out."""
+        is at most ``span`` map units across, so a sound found among thousands stands out.
+        During a glide, where the point will rest."""
         view = self._c.views.map_view
-        xy = view.positions()
+        xy = view.final_positions()
         if not 0 <= index < len(xy):
             return
         (x0, x1), (y0, y1) = view.getViewBox().viewRange()

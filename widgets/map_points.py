@@ -143,6 +143,11 @@ class ScatterLayers(QtCore.QObject):
         return self._xy
 
     @property
+    def final_xy(self) -> np.ndarray:
+        """Positions [N, 2] float32 the points rest at once a running glide ends."""
+        return self._glide_to if self.is_gliding() else self._xy
+
+    @property
     def labels(self) -> list[str]:
         return list(self._labels)
 

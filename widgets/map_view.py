@@ -199,6 +199,10 @@ class MapView(pg.PlotWidget):
         """On-screen positions [N, 2] float32 (mid-glide positions while gliding)."""
         return self._layers.xy
 
+    def final_positions(self) -> np.ndarray:
+        """Positions [N, 2] float32 the points rest at once a running glide ends."""
+        return self._layers.final_xy
+
     def legend_labels(self) -> list[str]:
         """The legend's entries as the user reads them (largest categories first)."""
         return self._layers.legend_labels()

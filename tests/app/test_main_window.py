@@ -388,3 +388,23 @@ def test_ctrl_f_finds_a_sound_by_name_plays_it_and_shows_it_on_the_map(opened, q
     with qtbot.waitSignal(c.message) as said:  # a sound listed before the map changed
         finder.soundChosen.emit(10**9)
     assert said.args == ["That sound is no longer on the map"] and c.selected_id == target.id
+
+
+def test_ctrl_f_shows_a_hidden_toolbar_and_a_sound_found_mid_glide_is_shown_where_it_lands(
+    opened, qtbot
+):
+    """The finder lives in the toolbar: hiding the toolbar must not make Ctrl+F a dead key.
+    A refined map glides its points for a moment; the view zooms in around where the found
+    sound comes to rest, not where it was passing."""
+    c, view, menus = opened.controller, opened.map_view, opened.menus
+    menus.toolbar.hide()
+    menus.actions["find"].trigger()
+    qtbot.waitUntil(menus.finder.hasFocus)
+    assert menus.toolbar.isVisible()
+    landing = view.positions().copy()
+    landing[5] = (2.0, 2.0)  # far from where it starts, outside every earlier view
+    view.move_points(landing, duration_ms=5000)
+    qtbot.waitUntil(lambda: not np.allclose(view.positions()[5], view.final_positions()[5]))
+    menus.finder.soundChosen.emit(c.state.sound_at(5).id)
+    (x0, x1), (y0, y1) = view.getViewBox().viewRange()
+    assert x0 < 2.0 < x1 and y0 < 2.0 < y1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6 import QtCore, QtWidgets
 
+from latentscape.widgets import sound_finder
 from latentscape.widgets.sound_finder import SoundFinder
 
 SOUNDS = [
@@ -130,3 +131,25 @@ def test_a_pick_takes_the_sound_shown_even_if_the_map_changed_while_the_list_was
 
     assert chosen_by(finder, qtbot, click) == [16]
     assert finder.text() == "kick.wav — 909"
+
+
+def test_while_typing_the_sounds_are_read_again_at_most_once_per_interval(
+    finder, qtbot, monkeypatch
+):
+    """An import changes the map every poll; re-reading 100,000 sounds on every key froze
+    the window for ~250 ms per key. A changed map is read again only once the last read is
+    ``REREAD_WHILE_TYPING_S`` old."""
+    reads = []
+    entries = finder._entries
+    monkeypatch.setattr(finder, "_entries", lambda: reads.append(1) or entries())
+    finder.entries.append((17, "kick_new.wav", "fx"))
+    finder.matching_ids("kick")  # read now: the map changed
+    assert len(reads) == 1
+    for k in range(5):
+        finder.entries.append((20 + k, f"kick_{k}.wav", "fx"))
+        qtbot.keyClicks(finder, "k")
+    assert len(reads) == 1
+    monkeypatch.setattr(sound_finder, "REREAD_WHILE_TYPING_S", 0.0)
+    qtbot.keyClicks(finder, "i")
+    assert len(reads) == 2
+    assert 24 in finder.matching_ids("kick_4")
