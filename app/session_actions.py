@@ -104,9 +104,13 @@ class SessionActions:
         if self.recording:
             self.set_recording(False)
         store, old_path = self.store, self.store.path
+        self.busyChanged.emit(f"Saving {path.name}…")  # shown while an import is prepared
         if not self.imports.prepared(store):  # (seconds on a slow share) it cannot follow
             self.imports.stop_into(store)
-        self.busyChanged.emit(f"Saving {path.name}…")
+            self.errorOccurred.emit(
+                "The import was still reading its files, so it stops here; import the same"
+                f" files again into {path.name} to finish it"
+            )
         elsewhere = path.absolute().parent != old_path.absolute().parent
 
         def save() -> list:

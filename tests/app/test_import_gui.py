@@ -408,6 +408,32 @@ def test_save_as_of_an_untitled_project_whose_import_is_being_prepared(
     assert len(c.state) == 6 and c.store.path == copy
 
 
+def test_save_as_says_so_when_an_import_still_being_prepared_has_to_stop(
+    window, qtbot, tmp_path, nn_model
+):
+    """Save As waits for an import's preparation at most so long; when the wait runs out the
+    import stops, and the user is told why and how to finish it (it used to be silent)."""
+    c = window.controller
+    c.load_model(nn_model(sr=16000, hop=64, latent=4))
+    qtbot.waitUntil(lambda: not c.busy and c.model is not None, timeout=60_000)
+    with qtbot.waitSignal(c.projectOpened, timeout=20_000):
+        c.new_project()
+    write_sounds(tmp_path / "kit", count=6, seed=4)
+    imports, prepared = c.imports, type(c.imports).prepared
+    imports.prepared = lambda store: prepared(imports, store, timeout_ms=0)
+    finished: list = []
+    imports.importFinished.connect(finished.append)
+    errors: list[str] = []
+    c.errorOccurred.connect(errors.append)
+    assert c.import_paths([str(tmp_path / "kit")])
+    copy = tmp_path / "kept.lsc"
+    assert c.save_project_as(copy)
+    assert len(errors) == 1 and "import the same files again into kept.lsc" in errors[0]
+    qtbot.waitUntil(lambda: not imports.running and not c.busy, timeout=60_000)
+    assert finished == [None]  # ended before it began: no report
+    assert c.store.path == copy and len(c.state) == 0
+
+
 def test_an_import_from_inside_the_project_folder_follows_save_as_elsewhere(
     opened, qtbot, tmp_path
 ):
