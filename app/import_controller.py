@@ -37,6 +37,7 @@ class _Polled:
     sounds: list
     latents: dict
     bad: list
+    noted: list  # (path, note) of files imported with a remark (cut short)
     progress: object
     report: object
     reencoded: int
@@ -61,6 +62,7 @@ def _poll_job(job, store, reencoded_seen: int, moved_seen: int = 0) -> _Polled:
             sounds.append(store.sound(sid))
             latents[sid] = z
     bad = _bad_pairs(job.bad_files())
+    noted = _bad_pairs(job.noted_files())
     missing = int(getattr(job, "missing_count", 0))
     changed = len(getattr(job, "changed_files", ()))
     return _Polled(
@@ -68,6 +70,7 @@ def _poll_job(job, store, reencoded_seen: int, moved_seen: int = 0) -> _Polled:
         sounds,
         latents,
         bad,
+        noted,
         job.progress,
         job.report,
         len(reencoded),
@@ -117,6 +120,7 @@ class ImportController(QObject):
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._on_poll)
         self.failures: list[tuple[str, str]] = []
+        self.noted: list[tuple[str, str]] = []  # imported with a remark (cut short)
         self.imported_ids: list[int] = []
         self._reencoded_seen = 0
         self._moved_seen = 0
@@ -144,7 +148,7 @@ class ImportController(QObject):
         if self.running:
             self.message.emit("An import is already running: wait for it or cancel it")
             return False
-        self.failures = []
+        self.failures, self.noted = [], []
         self.imported_ids = []
         self._reencoded_seen = self._moved_seen = 0
         self.failuresChanged.emit([])
@@ -286,9 +290,11 @@ class ImportController(QObject):
         self._reencoded_seen += r.reencoded
         self._moved_seen = r.moved
         self._hand_over(r)
-        if r.bad:
+        if r.bad or r.noted:
             self.failures.extend(r.bad)
-            self._panel.set_failed_count(len(self.failures))
+            self.noted.extend(r.noted)
+            self._panel.set_failed_count(len(self.failures), len(self.noted))
+        if r.bad:
             self.failuresChanged.emit(list(self.failures))
         p = r.progress
         self._panel.set_progress(p.files_done, p.files_total, Path(p.current).name)
@@ -298,6 +304,8 @@ class ImportController(QObject):
             what = "cancelled" if report is not None and report.cancelled else "done"
             again = f", {self._reencoded_seen} encoded again" if self._reencoded_seen else ""
             failed = f", {len(self.failures)} failed" if self.failures else ""
+            if self.noted:
+                failed += f", {len(self.noted)} cut short"
             # Sounds of a model change not encoded again (cancelled, or their files gone) are
             # off the map until they are: say how many, and what brings them back.
             left = (
@@ -335,7 +343,7 @@ class ImportController(QObject):
         """Open the failed-files dialog (the status bar's "N failed" link)."""
         if self._dialog is None:
             self._dialog = FailedFilesDialog(self._dialog_parent)
-        self._dialog.set_failures(self.failures)
+        self._dialog.set_failures(self.failures, self.noted)
         self._dialog.show()
         self._dialog.raise_()
 

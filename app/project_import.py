@@ -198,6 +198,10 @@ class ProjectImport:
         """Bad files reported since the last call (``BadFile(path, reason)``)."""
         return self._job.take_bad()
 
+    def noted_files(self) -> list:
+        """Files imported with a remark since the last call (``BadFile(path, reason)``)."""
+        return self._job.take_notes()
+
     def poll(self) -> list[int]:
         """Store the sounds finished since the last call; returns the new sounds' ids."""
         results = self._job.take_results()

@@ -1,4 +1,5 @@
-"""Import feedback: a status-bar progress widget with cancel, and the list of files that failed."""
+"""Import feedback: a status-bar progress widget with cancel, and the list of files that failed
+(or were imported cut short)."""
 
 from __future__ import annotations
 
@@ -64,10 +65,12 @@ class ImportProgress(QtWidgets.QWidget):
         self._bar.show()
         self.show()
 
-    def set_failed_count(self, count: int) -> None:
-        """Show "N failed" (clickable) when ``count`` > 0."""
-        self.failures_button.setText(f"{count} failed")
-        self.failures_button.setVisible(count > 0)
+    def set_failed_count(self, count: int, cut_short: int = 0) -> None:
+        """Show "N failed · M cut short" (clickable) when either count is > 0."""
+        parts = [f"{count} failed"] if count else []
+        parts += [f"{cut_short} cut short"] if cut_short else []
+        self.failures_button.setText(" · ".join(parts))
+        self.failures_button.setVisible(bool(parts))
 
     def finish(self, text: str = "") -> None:
         """Import over: show ``text`` (e.g. "Imported 80 sounds") or hide when empty.
@@ -145,7 +148,7 @@ class FailedFilesDialog(QtWidgets.QDialog):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Files that could not be imported")
+        self.setWindowTitle("Files not imported, or cut short")
         self.resize(640, 360)
         self._summary = QtWidgets.QLabel()
         self._summary.setWordWrap(True)
@@ -161,13 +164,25 @@ class FailedFilesDialog(QtWidgets.QDialog):
         layout.addWidget(self.list, 1)
         layout.addWidget(buttons)
 
-    def set_failures(self, failures: Sequence[tuple[str, str]]) -> None:
-        n = len(failures)
-        self._summary.setText(
+    def set_failures(
+        self, failures: Sequence[tuple[str, str]], noted: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        """``failures``: (path, reason) of files not imported; ``noted``: (path, note) of
+        files imported with a remark (cut short), listed after them."""
+        n, m = len(failures), len(noted)
+        text = (
             f"{n} file{'s' if n != 1 else ''} could not be imported. The rest of the import "
             "went ahead; nothing else was changed."
+            if n
+            else ""
         )
-        self.list.set_failures(failures)
+        if m:
+            text += (
+                f" {m} file{'s' if m != 1 else ''} ended before {'their' if m != 1 else 'its'}"
+                " header said: what was there was imported."
+            )
+        self._summary.setText(text.strip())
+        self.list.set_failures([*failures, *((p, f"imported, but {r}") for p, r in noted)])
 
     def _on_copy_clicked(self) -> None:
         QtGui.QGuiApplication.clipboard().setText(self.list.as_text())

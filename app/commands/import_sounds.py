@@ -162,6 +162,10 @@ def run(args: argparse.Namespace) -> int:
             f"note: {importer.generated_without_latents} generated sounds have no latents "
             "for this model"
         )
+    if report.notes:
+        print(f"{len(report.notes)} files imported with a note:")
+        for note in report.notes:
+            print(f"  {note.path}: {note.reason}")
     if report.bad:
         print(f"{len(report.bad)} files skipped:")
         for bad in report.bad:

@@ -10,13 +10,14 @@ from .job import (
     run_import,
     sound_key,
 )
-from .reader import BadAudioError, Segment, check_file, read_segments
+from .reader import BadAudioError, FileSounds, Segment, check_file, read_segments
 from .rules import AUDIO_EXTENSIONS, ImportRules, scan_paths
 
 __all__ = [
     "AUDIO_EXTENSIONS",
     "BadAudioError",
     "BadFile",
+    "FileSounds",
     "ImportJob",
     "ImportProgress",
     "ImportReport",

@@ -77,6 +77,7 @@ class ImportReport:
     audio_s: float
     files: int
     unchanged: int = 0  # files passed over unread: ``skip_file`` knew them
+    notes: tuple[BadFile, ...] = ()  # files imported with a remark (cut short)
 
 
 class JobState(Protocol):
@@ -89,6 +90,9 @@ class JobState(Protocol):
     def add_result(self, sound: ImportedSound) -> None: ...
 
     def add_bad(self, bad: BadFile) -> None: ...
+
+    def add_note(self, note: BadFile) -> None:
+        """A file imported with a remark (``reason``: e.g. cut short)."""
 
     def is_interruption_requested(self) -> bool: ...
 
@@ -129,6 +133,7 @@ def run_import(
     n_sounds = n_reused = 0
     audio_s = 0.0
     bad: list[BadFile] = []
+    notes: list[BadFile] = []
     cancelled = False
     unchanged = 0
     for done, path in enumerate(files):
@@ -141,11 +146,11 @@ def run_import(
             continue
         state.set_status(str(path))
         try:
-            segments, _ = read_segments(path, engine.sample_rate_hz, engine.channels, rules)
+            read = read_segments(path, engine.sample_rate_hz, engine.channels, rules)
             st = os.stat(path)  # what the file was when read: a later import may pass it over
             content_hash = file_sha256(path)
             results = []
-            for seg in segments:
+            for seg in read.segments:
                 key = sound_key(content_hash, seg.index, rules)
                 latents = encoded.get(key)
                 reused = key in known_keys
@@ -182,6 +187,9 @@ def run_import(
                 n_sounds += 1
                 n_reused += r.reused
                 audio_s += r.duration_s
+            if read.note:
+                notes.append(BadFile(printable_path(path), read.note))
+                state.add_note(notes[-1])
         state.set_progress(done + 1, len(files))
     return ImportReport(
         sounds=n_sounds,
@@ -192,6 +200,7 @@ def run_import(
         audio_s=audio_s,
         files=len(files),
         unchanged=unchanged,
+        notes=tuple(notes),
     )
 
 
@@ -205,6 +214,7 @@ class _ThreadState:
     progress: ImportProgress = field(default_factory=ImportProgress)
     results: list[ImportedSound] = field(default_factory=list)
     bad: list[BadFile] = field(default_factory=list)
+    notes: list[BadFile] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
 
     def _update(self, **changes: object) -> None:
@@ -230,6 +240,10 @@ class _ThreadState:
         with self.lock:
             self.bad.append(bad)
             self.progress = replace(self.progress, bad=self.progress.bad + 1)
+
+    def add_note(self, note: BadFile) -> None:
+        with self.lock:
+            self.notes.append(note)
 
     def is_interruption_requested(self) -> bool:
         return self.cancel_event.is_set()
@@ -299,6 +313,12 @@ class ImportJob:
     def take_bad(self) -> list[BadFile]:
         with self._state.lock:
             out, self._state.bad = self._state.bad, []
+        return out
+
+    def take_notes(self) -> list[BadFile]:
+        """Files imported with a remark since the last call (``reason``: e.g. cut short)."""
+        with self._state.lock:
+            out, self._state.notes = self._state.notes, []
         return out
 
     def cancel(self) -> None:

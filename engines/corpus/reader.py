@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,11 @@ from ..errors import LatentscapeError
 from .rules import ImportRules
 
 _WINDOW_S = 0.01
+_CUT_SHORT_SHARE = 0.99  # fewer samples than the header promised: a truncated file
+_CUT_SHORT_ESTIMATE_SHARE = 0.9  # … when the header's count is an estimate (MP3)
+_UNKNOWN_DATA_SIZE = 0xFFFFFF00  # a data size at least this large means "unknown" (streamed)
+# libsndfile's note on a WAV's "data" or an AIFF's "SSND" chunk longer than the file holds
+_DATA_SHOULD_BE = re.compile(r"^\s*(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.M)
 
 
 class BadAudioError(LatentscapeError):
@@ -41,6 +47,16 @@ class Segment:
     @property
     def samples(self) -> int:
         return int(self.audio.shape[1])
+
+
+@dataclass(frozen=True)
+class FileSounds:
+    """What :func:`read_segments` makes of one file: its sounds, the file's duration (s),
+    and ``note``: "" or a one-line remark on a file imported anyway (cut short)."""
+
+    segments: list[Segment]
+    duration_s: float
+    note: str = ""
 
 
 def _clock(seconds: float) -> str:
@@ -173,10 +189,33 @@ def _trim(audio: np.ndarray, rate_hz: int, rules: ImportRules) -> tuple[np.ndarr
     return audio[:, first:last], first
 
 
-def read_segments(
-    path: str | Path, rate_hz: int, channels: int, rules: ImportRules
-) -> tuple[list[Segment], float]:
-    """Read ``path`` into sounds at ``rate_hz`` with ``channels``; also the file's duration (s).
+def _cut_short(info: sf._SoundFileInfo, frames_read: int) -> str:
+    """A note when the file holds less audio than its header promises (a copy or download
+    that stopped early): libsndfile reads what is there without complaint. "" otherwise.
+
+    WAV/AIFF: the header's data size against the file's (libsndfile's "… (should be …)" in
+    ``extra_info``; a streamed file's "unknown" size, 0 or 0xFFFFFFFF, is no promise). MP3
+    and others: the frames decoded against the header's count, which for an MP3 without a
+    Xing header is an estimate: hence the looser share.
+    """
+    promised_s = info.frames / info.samplerate
+    share = _CUT_SHORT_ESTIMATE_SHARE
+    found = _DATA_SHOULD_BE.search(info.extra_info or "")
+    if found is not None:
+        declared, present = int(found.group(1)), int(found.group(2))
+        if not 0 < present < declared < _UNKNOWN_DATA_SIZE:
+            return ""
+        promised_s *= declared / present
+        share = _CUT_SHORT_SHARE
+    got_s = frames_read / info.samplerate
+    if got_s >= share * promised_s:
+        return ""
+    return f"cut short (a truncated file?): only {got_s:.2f} s of {promised_s:.2f} s are there"
+
+
+def read_segments(path: str | Path, rate_hz: int, channels: int, rules: ImportRules) -> FileSounds:
+    """Read ``path`` into sounds at ``rate_hz`` with ``channels``, with the file's duration
+    and a note when it is cut short.
 
     Raises :class:`BadAudioError` with the reason when the file cannot be used.
     """
@@ -195,6 +234,7 @@ def read_segments(
         bad_rows = np.flatnonzero(~np.isfinite(data).all(axis=1))
         at = int(bad_rows[0]) / file_rate
         raise BadAudioError(f"contains NaN or infinite samples (first at {at:.3f} s)")
+    note = _cut_short(info, data.shape[0])
     if file_rate != rate_hz:
         data = soxr.resample(data, file_rate, rate_hz, quality="HQ").astype(np.float32, copy=False)
     audio = _to_channels(data, channels)
@@ -217,7 +257,7 @@ def read_segments(
         Segment(i, (offset + bounds[i]) / rate_hz, np.ascontiguousarray(audio[:, a:b]))
         for i, (a, b) in enumerate(itertools.pairwise(bounds))
     ]
-    return segments, float(info.duration)
+    return FileSounds(segments, float(info.duration), note)
 
 
 def _ms(samples: int, rate_hz: int) -> str:

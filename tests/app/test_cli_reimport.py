@@ -229,3 +229,21 @@ def test_importing_again_with_other_cutting_rules_says_the_old_cuts_stay(setup, 
     assert "other cutting rules" not in capsys.readouterr().out
     with ProjectStore.open(project) as store:
         assert len(store.sounds()) == 16
+
+
+def test_a_file_cut_short_is_imported_and_named_with_a_note(setup, capsys):
+    """A truncated download is still sound worth having, but the user must learn that it is
+    not the whole file (it used to be imported shorter without a word)."""
+    tmp, model = setup
+    folder = tmp / "partial"
+    folder.mkdir()
+    audio, rate = sf.read(tmp / "sounds" / "s1.flac", dtype="float32")
+    sf.write(folder / "whole.wav", audio, rate)
+    cut = (folder / "whole.wav").read_bytes()
+    (folder / "half.wav").write_bytes(cut[: len(cut) // 2 + 1000])
+    project = str(tmp / "p.lsc")
+    assert main(["import", str(folder), "--model", str(model), "-p", project, "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "imported 2 sounds" in out
+    listed = out.split("1 files imported with a note:\n")[1].splitlines()
+    assert listed[0].startswith(f"  {folder / 'half.wav'}: cut short (a truncated file?):")

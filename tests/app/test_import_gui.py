@@ -134,25 +134,33 @@ def test_an_import_into_a_new_project_ends_on_a_umap_map_of_every_sound(
 
 
 def test_files_that_fail_to_import_are_listed_with_reasons(opened, qtbot, tmp_path):
+    """Files refused are listed with their reasons; a file cut short (a truncated copy) is
+    imported, and listed too, saying so (it used to come in shorter without a word)."""
     w = opened
     c, view = w.controller, w.map_view
     folder = tmp_path / "mixed"
-    write_sounds(folder, count=2, seed=3)
+    tones = write_sounds(folder, count=2, seed=3)
     (folder / "notes.wav").write_text("this is not audio")
     (folder / "empty.flac").write_bytes(b"")
+    whole = tones[0].read_bytes()
+    (folder / "partial.wav").write_bytes(whole[: len(whole) * 2 // 3])
     before = view.point_count()
     _drop_paths(view, [folder], qtbot)
     qtbot.waitUntil(lambda: not c.imports.running and not c.busy, timeout=30_000)
-    assert view.point_count() == before + 2  # the good files still came in
+    assert view.point_count() == before + 3  # the good files still came in, the cut one too
     failed = dict(c.imports.failures)
     assert set(failed) == {str(folder / "notes.wav"), str(folder / "empty.flac")}
     assert all(reason for reason in failed.values())
+    assert [p for p, _ in c.imports.noted] == [str(folder / "partial.wav")]
     assert w.import_progress.failures_button.isVisible()
-    assert w.import_progress.failures_button.text() == "2 failed"
+    assert w.import_progress.failures_button.text() == "2 failed · 1 cut short"
+    assert "2 failed, 1 cut short" in w.import_progress.text()
     w.import_progress.failures_button.click()
     dialog = c.imports.dialog
     assert dialog is not None and dialog.isVisible()
-    assert sorted(p for p, _ in dialog.list.failures()) == sorted(failed)
+    listed = dict(dialog.list.failures())
+    assert listed.keys() == {*failed, str(folder / "partial.wav")}
+    assert listed[str(folder / "partial.wav")].startswith("imported, but cut short")
     dialog.close()
     c.open_project(c.store.path)  # another project (here: this one again): the outcome goes
     qtbot.waitUntil(lambda: not c.busy, timeout=30_000)

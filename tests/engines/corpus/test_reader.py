@@ -40,7 +40,9 @@ def _tone(rate: int, seconds: float, channels: int = 1, hz: float = 440.0) -> np
 def test_any_format_rate_and_channels_becomes_model_audio(tmp_path, name, rate, channels, subtype):
     path = tmp_path / name
     sf.write(path, _tone(rate, 0.5, channels), rate, subtype=subtype)
-    (seg,), duration_s = read_segments(path, 16000, 1, RULES)
+    read = read_segments(path, 16000, 1, RULES)
+    (seg,), duration_s = read.segments, read.duration_s
+    assert read.note == ""  # a whole file: nothing to remark
     assert seg.audio.dtype == np.float32 and seg.audio.shape[0] == 1
     assert duration_s == pytest.approx(0.5, abs=0.06)  # mp3 adds encoder delay
     assert seg.samples == pytest.approx(16000 * 0.5, rel=0.12)
@@ -48,7 +50,7 @@ def test_any_format_rate_and_channels_becomes_model_audio(tmp_path, name, rate, 
     spectrum = np.abs(np.fft.rfft(seg.audio[0]))
     peak_hz = np.argmax(spectrum) * 16000 / seg.samples
     assert peak_hz == pytest.approx(440.0, abs=5.0)
-    stereo, _ = read_segments(path, 16000, 2, RULES)
+    stereo = read_segments(path, 16000, 2, RULES).segments
     assert stereo[0].audio.shape[0] == 2
 
 
@@ -57,7 +59,8 @@ def test_silence_is_trimmed_and_long_sounds_are_split(tmp_path):
     quiet = np.zeros((rate, 1), np.float32)
     x = np.concatenate([quiet, _tone(rate, 25.0), quiet])  # 1 s silence, 25 s tone, 1 s silence
     sf.write(tmp_path / "long.wav", x, rate)
-    segs, duration_s = read_segments(tmp_path / "long.wav", rate, 1, RULES)
+    read = read_segments(tmp_path / "long.wav", rate, 1, RULES)
+    segs, duration_s = read.segments, read.duration_s
     assert duration_s == pytest.approx(27.0)
     # 25 s (+2 × 10 ms pad) in the fewest equal pieces of at most 10 s: three of ~8.34 s
     assert [s.index for s in segs] == [0, 1, 2]
@@ -123,7 +126,7 @@ def test_bad_files_are_refused_with_reasons(tmp_path):
         with pytest.raises(BadAudioError, match=re.escape(reason)):
             read_segments(tmp_path / name, rate, 1, RULES)
     # a header followed by random bytes decodes as (loud) noise: usable, not lost
-    assert read_segments(tmp_path / "corrupt.wav", rate, 1, RULES)[0]
+    assert read_segments(tmp_path / "corrupt.wav", rate, 1, RULES).segments
 
 
 def _reason(path) -> str:
@@ -200,7 +203,7 @@ def test_silence_around_an_asymmetric_sound_is_trimmed_as_before(tmp_path, kind)
         sound_s = 1.5
     sf.write(tmp_path / "x.wav", x, rate, subtype="FLOAT")
     rules = ImportRules(min_sound_s=0.001)
-    (segment,), _ = read_segments(tmp_path / "x.wav", rate, 1, rules)
+    (segment,) = read_segments(tmp_path / "x.wav", rate, 1, rules).segments
     assert 0.9 < segment.start_s < 1.0 and segment.samples < (sound_s + 0.2) * rate
 
 
@@ -216,3 +219,21 @@ def test_scan_keeps_a_file_rather_than_a_link_to_it(tmp_path):
     (tmp_path.parent / f"{tmp_path.name}-linked").symlink_to(tmp_path)  # ~/Music -> /mnt/music
     linked = [p.name for p in scan_paths([tmp_path.parent / f"{tmp_path.name}-linked"])]
     assert linked == ["real.wav", "other.wav"]
+
+
+@pytest.mark.parametrize("name", ["cut.wav", "cut.aiff", "cut.mp3"])
+def test_a_file_cut_short_is_imported_with_a_note_saying_how_much_is_there(tmp_path, name):
+    """A copy or download that stopped early: libsndfile reads what is there without a word,
+    and the user would never learn that the sound is not the whole file."""
+    rate = 32000
+    whole = tmp_path / f"whole{Path(name).suffix}"
+    sf.write(whole, _tone(rate, 3.0), rate)
+    data = whole.read_bytes()
+    (tmp_path / name).write_bytes(data[: len(data) // 2])
+    read = read_segments(tmp_path / name, 16000, 1, RULES)
+    assert read.segments
+    got = sum(seg.samples for seg in read.segments) / 16000
+    assert 1.0 < got < 2.0
+    assert read.note.startswith("cut short (a truncated file?)")
+    assert "of 3.00 s are there" in read.note or name.endswith(".mp3")
+    assert read_segments(whole, 16000, 1, RULES).note == ""
