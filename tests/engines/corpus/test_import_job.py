@@ -32,7 +32,7 @@ class _CountingEngine:
 
 class _ListState:
     def __init__(self) -> None:
-        self.results, self.bad, self.progress, self.status = [], [], [], []
+        self.results, self.bad, self.notes, self.progress, self.status = [], [], [], [], []
 
     def set_status(self, text):
         self.status.append(text)
@@ -45,6 +45,9 @@ class _ListState:
 
     def add_bad(self, bad):
         self.bad.append(bad)
+
+    def add_note(self, note):
+        self.notes.append(note)
 
     def is_interruption_requested(self):
         return False
