@@ -2,8 +2,10 @@
 
 Opening a device (a PortAudio query in a subprocess) and warming a model take from 0.1 s to a
 few seconds, so :class:`AudioSession` does both on its own single worker thread and swaps the
-ready engine in on the GUI thread. While a (re)start runs, :attr:`engine` is None and the app
-simply does not play; nothing blocks the window.
+ready engine in on the GUI thread. While a start for a new model runs, :attr:`engine` is None
+and the app simply does not play; nothing blocks the window. Another device or block size
+keeps the running engine playing until its successor is ready (make before break: 1.2-4.5 s
+of silence before), unless the device cannot be opened twice: then it is let go first.
 
 Thread: create and call on the GUI thread.
 """
@@ -64,9 +66,11 @@ class AudioSession(QObject):
     Signals
     -------
     restarting()
-        The engine was let go and a new one is being started (nothing plays meanwhile).
+        A new engine is being started. For a new model the engine was let go (nothing plays
+        meanwhile); for another device or block size it plays on until ``started``.
     started(AudioEngine)
-        A (re)started engine is ready; ``status_reason`` says whether it is silent.
+        A (re)started engine is ready; ``status_reason`` says whether it is silent. (The
+        engine that played on, when its successor failed to start: ``last_error`` says why.)
     statusChanged(str)
         The engine's ``status_reason`` changed ("" = playing on a device).
     statsUpdated(AudioStats)
@@ -120,10 +124,23 @@ class AudioSession(QObject):
         self.start(model)
 
     def set_device(self, device: str | None, block_frames: int | None = None) -> None:
+        """Play on ``device`` with ``block_frames``: the engine playing now goes on until the
+        new one is ready."""
         self.device = device
         if block_frames:
             self.block_frames = int(block_frames)
-        self._restart()
+        if self.engine is None:
+            self._restart()
+            return
+        self._want_current()
+        self.restarting.emit()
+        if not self._starting:
+            self._launch()
+
+    def _want_current(self) -> None:
+        self._wanted = AudioConfig(
+            self._model, self.device, self.block_frames, self.player, self.seed, self.transform
+        )
 
     def _restart(self) -> None:
         """Let the engine go and start one with the current settings. Requests made while a
@@ -133,9 +150,7 @@ class AudioSession(QObject):
             self._retired.append(self.engine)
             self.engine = None
         self._timer.stop()
-        self._wanted = AudioConfig(
-            self._model, self.device, self.block_frames, self.player, self.seed, self.transform
-        )
+        self._want_current()
         self.restarting.emit()
         if not self._starting:
             self._launch()
@@ -158,9 +173,20 @@ class AudioSession(QObject):
             self._retired.append(audio)
             self._launch()
             return
+        old = self.engine
+        if old is not None and audio.status_reason and not old.status_reason:
+            # the device plays for the old engine but would not open for the new one: busy
+            # (an ALSA hw device opens once). Let the old one go, then start again.
+            self._retired += [audio, old]
+            self.engine = None
+            self._timer.stop()
+            self._launch()
+            return
         audio.set_seed(self.seed)  # set while it started (the config kept the earlier ones)
         audio.set_latent_transform(self.transform)
         self.engine = audio
+        if old is not None:  # it played until now; its successor is ready
+            self._runner.submit(lambda ctx: old.stop(wait=False))
         self._timer.start()
         self._on_poll()
         self.started.emit(audio)
@@ -171,6 +197,9 @@ class AudioSession(QObject):
             self._launch()
             return
         self.last_error = str(exc)
+        if self.engine is not None:  # the engine of the earlier settings plays on
+            self.started.emit(self.engine)
+            return
         self.statusChanged.emit(f"audio engine failed to start: {exc}")
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
