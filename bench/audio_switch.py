@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import threading
 import time
+from itertools import pairwise
 
 from audio_bench_support import jack_server, model_path
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
@@ -75,7 +76,7 @@ def _one_switch(session: AudioSession, make_before_break: bool) -> tuple[float, 
         time.sleep(0.005)
     done.set()
     sampler.join()
-    gaps = [b - a for a, b in zip(marks, marks[1:])]
+    gaps = [b - a for a, b in pairwise(marks)]
     return max(gaps), handover
 
 
