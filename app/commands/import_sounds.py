@@ -56,6 +56,7 @@ def _project_model(project: Path) -> str:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from latentscape.commands.native_stderr import quiet_decoder_chatter
     from latentscape.engines.corpus import ImportRules, scan_paths
     from latentscape.engines.errors import LatentscapeError
     from latentscape.engines.loader import load_model
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     rules = ImportRules(
         max_file_s=args.max_file_s, segment_s=args.segment_s, trim_silence=not args.no_trim
     )
-    with ProjectStore.open(project, create=True) as store:
+    with quiet_decoder_chatter(), ProjectStore.open(project, create=True) as store:
         before = store.model()
         importer = ProjectImport(store, engine, args.paths, rules=rules)
         bar = tqdm(total=0, unit="file", disable=args.quiet, file=sys.stderr, leave=False)

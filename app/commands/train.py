@@ -79,6 +79,7 @@ def _semitones(text: str) -> tuple[float, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from latentscape.commands.native_stderr import quiet_decoder_chatter
     from latentscape.engines.vae.train_checks import check_resumed_latent_size
     from latentscape.engines.vae.trainer import TrainOptions, train
 
@@ -110,5 +111,6 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         command="latentscape " + shlex.join(sys.argv[1:]),
     )
-    train(options)
+    with quiet_decoder_chatter():  # a damaged MP3 in the folder: no notes over the bar
+        train(options)
     return 0

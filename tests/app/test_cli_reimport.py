@@ -247,3 +247,26 @@ def test_a_file_cut_short_is_imported_and_named_with_a_note(setup, capsys):
     assert "imported 2 sounds" in out
     listed = out.split("1 files imported with a note:\n")[1].splitlines()
     assert listed[0].startswith(f"  {folder / 'half.wav'}: cut short (a truncated file?):")
+
+
+def test_a_damaged_mp3_does_not_print_the_decoders_notes_over_the_progress_bar(setup, capfd):
+    """libmpg123 writes "Note: Illegal Audio-MPEG-Header …" to fd 2 while it resyncs over
+    damage; that broke the progress line. The notes are dropped, everything else on stderr
+    (the command's own lines) still shows."""
+    tmp, model = setup
+    folder = tmp / "mp3s"
+    folder.mkdir()
+    audio, rate = sf.read(tmp / "sounds" / "s1.flac", dtype="float32")
+    sf.write(folder / "fine.mp3", np.tile(audio, 4), rate)
+    data = bytearray((folder / "fine.mp3").read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 400] = bytes(400)
+    (folder / "damaged.mp3").write_bytes(bytes(data))
+    sf.read(folder / "damaged.mp3")  # the decoder's notes, as they look without the filter
+    assert "Illegal Audio-MPEG-Header" in capfd.readouterr().err
+    project = str(tmp / "p.lsc")
+    assert main(["import", str(folder), "--model", str(model), "-p", project]) == 0
+    out, err = capfd.readouterr()
+    assert "imported 2 sounds" in out
+    assert "MPEG" not in err and "resync" not in err
+    os.write(2, b"a native line that is not the decoder's\n")  # fd 2 is back as it was
+    assert capfd.readouterr().err == "a native line that is not the decoder's\n"

@@ -1,0 +1,71 @@
+"""Keep a native decoder's chatter off the terminal while a command draws its progress bar.
+
+libmpg123 (inside libsndfile) prints notes such as "Note: Illegal Audio-MPEG-Header …" straight
+to file descriptor 2 while it reads a damaged MP3; they break the progress line, and the import
+already says what became of the file. :func:`quiet_decoder_chatter` points fd 2 at a pipe for
+a while: a thread forwards every line of it to the terminal except the decoder's notes, and
+Python's own ``sys.stderr`` (the progress bar, messages) writes to the terminal directly.
+
+Thread: enter and leave on the command's main thread; the forwarder is a daemon thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import sys
+import threading
+from collections.abc import Iterator
+
+# What libmpg123 says while it resyncs over damage or checks a Xing header.
+DECODER_CHATTER = re.compile(
+    r"^(Note: (Illegal Audio-MPEG-Header|Trying to resync|Skipped \d+ bytes)"
+    r"|Warning: (Xing stream size|Encountered error while decoding|.*MPEG)"
+    r"|\[src/libmpg123/)"
+)
+
+
+def _forward(source: int, target: int) -> None:
+    """Copy lines from ``source`` to ``target`` but the decoder's notes; closes both."""
+    try:
+        with open(source, "rb", closefd=True) as lines:
+            for line in lines:
+                if not DECODER_CHATTER.match(line.decode("utf-8", "replace")):
+                    os.write(target, line)
+    finally:
+        os.close(target)
+
+
+@contextlib.contextmanager
+def quiet_decoder_chatter() -> Iterator[None]:
+    """For the ``with`` body: native writes to fd 2 pass through a filter that drops the
+    decoder's notes; ``sys.stderr`` is a text stream on the terminal's stderr."""
+    try:
+        sys.stderr.flush()
+        terminal = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no fd 2 to redirect (embedded, closed)
+        yield
+        return
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    forwarder = threading.Thread(target=_forward, args=(read_end, os.dup(terminal)), daemon=True)
+    forwarder.start()
+    python_stderr = sys.stderr
+    sys.stderr = quiet = io.TextIOWrapper(
+        open(terminal, "wb", buffering=0, closefd=False),  # noqa: SIM115 (closed below)
+        encoding=getattr(python_stderr, "encoding", None) or "utf-8",
+        errors="backslashreplace",
+        line_buffering=True,
+        write_through=True,
+    )
+    try:
+        yield
+    finally:
+        quiet.close()  # flushes; fd ``terminal`` stays open (closefd=False)
+        sys.stderr = python_stderr
+        os.dup2(terminal, 2)  # the pipe's last writer closes: the forwarder reads its end
+        forwarder.join(2.0)
+        os.close(terminal)
