@@ -7,15 +7,22 @@ the event loop. Read ``max_stall_ms`` after the work you want to judge (goal: < 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
 
 
 class StallMonitor(QObject):
-    """Create and read on the GUI thread."""
+    """Create and read on the GUI thread. ``clock``: seconds, monotonic (tests script it)."""
 
-    def __init__(self, interval_ms: int = 10, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        interval_ms: int = 10,
+        parent: QObject | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         super().__init__(parent)
+        self._clock = clock
         self._interval_s = interval_ms / 1000.0
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -33,13 +40,13 @@ class StallMonitor(QObject):
         self._timer.stop()
 
     def reset(self) -> None:
-        self._last = time.perf_counter()
+        self._last = self._clock()
         self.max_stall_ms = 0.0
         self.stalls_over_100ms = 0
         self.ticks = 0
 
     def _on_tick(self) -> None:
-        now = time.perf_counter()
+        now = self._clock()
         stall_ms = 1000.0 * (now - self._last - self._interval_s)
         self._last = now
         self.ticks += 1

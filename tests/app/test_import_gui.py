@@ -297,6 +297,8 @@ def test_a_stale_consolidation_does_not_replace_a_refined_map(opened, qtbot, tmp
     original, release, started = au.consolidate_job, threading.Event(), threading.Event()
 
     def held(atlas, trajs, ids):
+        if len(ids) < 12:  # the import came in two polls: an earlier batch's fold goes by
+            return original(atlas, trajs, ids)
         started.set()
         release.wait(60)  # until the refine has been applied
         return original(atlas, trajs, ids)

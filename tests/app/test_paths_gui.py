@@ -283,7 +283,7 @@ def test_a_corrupt_or_future_json_is_refused_with_a_clear_message(window, qtbot,
 
 def test_osc_messages_arrive_in_order_while_a_path_plays(paths, opened, qtbot):
     from pythonosc.dispatcher import Dispatcher
-    from pythonosc.osc_server import ThreadingOSCUDPServer
+    from pythonosc.osc_server import BlockingOSCUDPServer
 
     got: list[tuple] = []
     lock = threading.Lock()
@@ -294,7 +294,9 @@ def test_osc_messages_arrive_in_order_while_a_path_plays(paths, opened, qtbot):
 
     dispatcher = Dispatcher()
     dispatcher.set_default_handler(on_message)
-    server = ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+    # one thread handles the datagrams in arrival order (a thread per datagram, as the
+    # Threading server does, may append them out of the order they were sent)
+    server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

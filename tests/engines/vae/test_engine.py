@@ -165,11 +165,16 @@ def test_a_stream_decode_on_a_worker_lets_other_threads_run(tiny_checkpoint):
     engine = load_model(tiny_checkpoint)
     decoder = engine.stream_decoder(seed=0)
     frames = _latents(4000, engine.latent_size)
-    started = threading.Event()
+    started, seen = threading.Event(), threading.Event()
 
     def decode() -> None:
         started.set()
-        decoder.decode(frames)
+        # decode again and again until this thread has run: a window as long as the test
+        # thread may wait for a CPU on a busy machine (one decode is tens of ms)
+        for _ in range(200):
+            if seen.is_set():
+                return
+            decoder.decode(frames)
 
     worker = threading.Thread(target=decode)
     interval = sys.getswitchinterval()
@@ -178,6 +183,7 @@ def test_a_stream_decode_on_a_worker_lets_other_threads_run(tiny_checkpoint):
         worker.start()  # waits for the worker to start: it takes the GIL and starts decoding
         started.wait()  # this thread holds the GIL again: the worker let go of it, or ended
         decoding = worker.is_alive()
+        seen.set()
     finally:
         sys.setswitchinterval(interval)
         worker.join()
