@@ -16,6 +16,30 @@ from support.app_window import LEFT, drop_on
 from support.nn_models import build_nn_model
 
 
+@pytest.fixture
+def import_gate(monkeypatch):
+    """An import reads ``GATE_AFTER`` files, then waits until the test sets the returned
+    event (at most 60 s): what happens "during an import" happens during it, on any machine."""
+    import threading
+
+    import latentscape.engines.corpus.job as job_module
+
+    gate, reads, real = threading.Event(), [0], job_module.read_segments
+
+    def gated(*args, **kwargs):
+        reads[0] += 1
+        if reads[0] > GATE_AFTER:
+            gate.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(job_module, "read_segments", gated)
+    yield gate
+    gate.set()
+
+
+GATE_AFTER = 20
+
+
 def _drop_paths(view, paths, qtbot) -> None:
     mime = QtCore.QMimeData()
     mime.setUrls([QtCore.QUrl.fromLocalFile(str(p)) for p in paths])
@@ -361,7 +385,7 @@ def test_opening_another_project_mid_import_stops_it_into_its_own_project(
     assert 8 + 5 <= stored < 8 + 300
 
 
-def test_an_import_goes_on_into_the_copy_after_save_as(opened, qtbot, tmp_path):
+def test_an_import_goes_on_into_the_copy_after_save_as(opened, qtbot, tmp_path, import_gate):
     """Save As during an import: the copy takes every later write, so the import goes on
     there and ends as any other, with every sound on the map; the file left behind keeps
     what was stored before."""
@@ -369,16 +393,16 @@ def test_an_import_goes_on_into_the_copy_after_save_as(opened, qtbot, tmp_path):
 
     c = opened.controller
     original = c.store.path
-    count = 150  # ~5 s of import on the 2-core machine: Save As comes early in it
-    write_sounds(tmp_path / "many", count=count, seed=12, duration_s=10.0)
+    count = 3 * GATE_AFTER
+    write_sounds(tmp_path / "many", count=count, seed=12, duration_s=1.0)
     finished: list = []
     c.imports.importFinished.connect(finished.append)
     assert c.import_paths([str(tmp_path / "many")])
     qtbot.waitUntil(lambda: bool(c.imports.imported_ids), timeout=60_000)  # a batch stored
-    assert c.imports.running, "the import ended before Save As: give it more to do"
     copy = tmp_path / "copy.lsc"
     assert c.save_project_as(copy)
     assert c.imports.running and finished == []  # not stopped
+    import_gate.set()
     qtbot.waitUntil(lambda: not c.imports.running and not c.busy, timeout=120_000)
     assert len(finished) == 1 and not finished[0].cancelled
     with ProjectStore.open(copy) as saved:
@@ -445,20 +469,22 @@ def test_save_as_says_so_when_an_import_still_being_prepared_has_to_stop(
 
 
 def test_an_import_from_inside_the_project_folder_follows_save_as_elsewhere(
-    opened, qtbot, tmp_path
+    opened, qtbot, tmp_path, import_gate
 ):
     """Sounds inside the project's folder are stored relative to it: every sound the import
     stores, before or after Save As into another folder, finds its file from the map."""
     c = opened.controller
     inside = c.store.path.parent / "inside"
-    write_sounds(inside, count=150, seed=14, duration_s=10.0)
+    count = 3 * GATE_AFTER
+    write_sounds(inside, count=count, seed=14, duration_s=1.0)
     assert c.import_paths([str(inside)])
     qtbot.waitUntil(lambda: bool(c.imports.imported_ids), timeout=60_000)
-    assert c.imports.running, "the import ended before Save As: give it more to do"
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     assert c.save_project_as(elsewhere / "copy.lsc")
+    assert c.imports.running
+    import_gate.set()
     qtbot.waitUntil(lambda: not c.imports.running and not c.busy, timeout=120_000)
-    assert len(c.state) == 8 + 150
+    assert len(c.state) == 8 + count
     assert all(c.store.resolve(s.path).is_file() for s in c.state.sounds)
     assert {s.id: s.path for s in c.state.sounds} == {s.id: s.path for s in c.store.sounds()}
