@@ -38,10 +38,19 @@ def _forward(source: int, target: int) -> None:
         os.close(target)
 
 
+def _writes_to_fd_2(stream: object) -> bool:
+    try:
+        return stream.fileno() == 2  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):  # a StringIO, a test's capture
+        return False
+
+
 @contextlib.contextmanager
 def quiet_decoder_chatter() -> Iterator[None]:
     """For the ``with`` body: native writes to fd 2 pass through a filter that drops the
-    decoder's notes; ``sys.stderr`` is a text stream on the terminal's stderr."""
+    decoder's notes. A ``sys.stderr`` on fd 2 is replaced by a text stream on the terminal's
+    stderr (the filter reads whole lines: a progress bar redrawn with ``\\r`` would stall);
+    one redirected elsewhere (a caller's capture) is left as it is."""
     try:
         sys.stderr.flush()
         terminal = os.dup(2)
@@ -54,18 +63,21 @@ def quiet_decoder_chatter() -> Iterator[None]:
     forwarder = threading.Thread(target=_forward, args=(read_end, os.dup(terminal)), daemon=True)
     forwarder.start()
     python_stderr = sys.stderr
-    sys.stderr = quiet = io.TextIOWrapper(
-        open(terminal, "wb", buffering=0, closefd=False),  # noqa: SIM115 (closed below)
-        encoding=getattr(python_stderr, "encoding", None) or "utf-8",
-        errors="backslashreplace",
-        line_buffering=True,
-        write_through=True,
-    )
+    quiet = None
+    if _writes_to_fd_2(python_stderr):  # else it was redirected already: leave it be
+        sys.stderr = quiet = io.TextIOWrapper(
+            open(terminal, "wb", buffering=0, closefd=False),  # noqa: SIM115 (closed below)
+            encoding=getattr(python_stderr, "encoding", None) or "utf-8",
+            errors="backslashreplace",
+            line_buffering=True,
+            write_through=True,
+        )
     try:
         yield
     finally:
-        quiet.close()  # flushes; fd ``terminal`` stays open (closefd=False)
-        sys.stderr = python_stderr
+        if quiet is not None:
+            quiet.close()  # flushes; fd ``terminal`` stays open (closefd=False)
+            sys.stderr = python_stderr
         os.dup2(terminal, 2)  # the pipe's last writer closes: the forwarder reads its end
         forwarder.join(2.0)
         os.close(terminal)
