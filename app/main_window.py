@@ -27,6 +27,7 @@ from latentscape.widgets.tile_mime import local_paths
 
 APP_NAME = "latentscape"
 AUDIO_STARTING = "audio: starting…"
+AUDIO_SWITCHING = "audio: switching…"  # the engine of the earlier setting plays meanwhile
 OUTPUT_MIN_WIDTH = 150  # px: the live spectrogram stays readable on a 1024 px screen
 Area = QtCore.Qt.DockWidgetArea
 
@@ -119,7 +120,11 @@ class MainWindow(QtWidgets.QMainWindow):
         c.projectOpened.connect(self._on_project_opened)
         c.projectRenamed.connect(self._on_project_opened)  # the title follows the file
         c.audio.statsUpdated.connect(self._on_audio_stats)
-        c.audio.restarting.connect(lambda: self._audio_label.setText(AUDIO_STARTING))
+        c.audio.restarting.connect(
+            lambda: self._audio_label.setText(
+                AUDIO_SWITCHING if c.audio.engine is not None else AUDIO_STARTING
+            )
+        )
         self.map_view.pointHovered.connect(self._on_hovered)
         self.setAcceptDrops(True)  # files dropped anywhere on the window import too
         self.menus = MainMenus(self)

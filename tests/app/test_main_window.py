@@ -210,7 +210,7 @@ def test_block_sizes_chosen_in_a_row_start_the_audio_once_after_the_last(
     opened, qtbot, monkeypatch
 ):
     """Stepping through the Block Size menu while a start runs does not queue one start per
-    step: requests are merged, and the status bar says the audio is starting meanwhile."""
+    step: requests are merged, and the status bar says the audio is switching meanwhile."""
     from latentscape import audio_session
 
     c, w = opened.controller, opened
@@ -225,11 +225,11 @@ def test_block_sizes_chosen_in_a_row_start_the_audio_once_after_the_last(
     with qtbot.waitSignal(c.audio.started, timeout=30_000) as started:
         for frames in (256, 512, 2048, 512):
             w.menus.set_block(frames)
-        assert w._audio_label.text() == "audio: starting…"
+        assert w._audio_label.text() == "audio: switching…"  # the old engine plays on
     qtbot.waitUntil(lambda: not c.audio.starting, timeout=30_000)
     assert started.args[0] is c.audio.engine and c.audio.engine.block_frames == 512
     assert starts[0] == 256 and starts[-1] == 512 and len(starts) <= 2
-    qtbot.waitUntil(lambda: w._audio_label.text() != "audio: starting…", timeout=5000)
+    qtbot.waitUntil(lambda: w._audio_label.text() != "audio: switching…", timeout=5000)
 
 
 def test_another_model_of_as_many_dims_does_not_play_the_projects_sounds(
