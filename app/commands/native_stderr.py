@@ -19,12 +19,11 @@ import sys
 import threading
 from collections.abc import Iterator
 
-# What libmpg123 says while it resyncs over damage or checks a Xing header.
-DECODER_CHATTER = re.compile(
-    r"^(Note: (Illegal Audio-MPEG-Header|Trying to resync|Skipped \d+ bytes)"
-    r"|Warning: (Xing stream size|Encountered error while decoding|.*MPEG)"
-    r"|\[src/libmpg123/)"
-)
+# What libmpg123 says while it resyncs over damage or checks a Xing header ("Note: Illegal
+# Audio-MPEG-Header …", "Note: Hit end of (available) data during resync.", "Warning: Xing
+# stream size off …", "[src/libmpg123/parse.c:…] error: …"). Python's own warnings never pass
+# here: they go to ``sys.stderr``.
+DECODER_CHATTER = re.compile(r"^(Note: |Warning: |\[src/libmpg123/)")
 
 
 def _forward(source: int, target: int) -> None:

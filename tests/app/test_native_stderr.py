@@ -14,12 +14,14 @@ def test_only_the_decoders_notes_are_dropped_from_fd_2(capfd):
     with quiet_decoder_chatter():
         os.write(2, b"Note: Illegal Audio-MPEG-Header 0x00000000 at offset 6720.\n")
         os.write(2, b"Note: Trying to resync...\n")
+        os.write(2, b"Note: Hit end of (available) data during resync.\n")
+        os.write(2, b"[src/libmpg123/parse.c:1012] error: Giving up resync after 1024 bytes\n")
         os.write(2, b"Warning: Xing stream size off by more than 1%, fuzzy seeking...\n")
         os.write(2, b"a native error the user must see\n")
-        print("progress 50%", file=sys.stderr)
-    err = capfd.readouterr().err
-    assert err.count("\n") == 2
-    assert "a native error the user must see\n" in err and "progress 50%\n" in err
+    assert capfd.readouterr().err == "a native error the user must see\n"
+    with quiet_decoder_chatter():
+        print("progress 50%", file=sys.stderr)  # Python's stderr: not through the filter
+    assert capfd.readouterr().err == "progress 50%\n"
     os.write(2, b"Note: Trying to resync...\n")  # after the block fd 2 is as it was
     assert capfd.readouterr().err == "Note: Trying to resync...\n"
 
