@@ -120,6 +120,8 @@ def inverse(args: argparse.Namespace) -> None:
         "ours_smoothest": InverseMapConfig(data_weight=0.0, thin_plate=1000.0),  # thin plate only
         "ours_pull1": InverseMapConfig(pull=1.0),
         "ours_g512": InverseMapConfig(grid_size=512, finest_width=1.0 / 1024),  # 4x memory
+        "ours_step_cap4": InverseMapConfig(step_cap=4.0),  # cliffs to ramps (grid_ops)
+        "ours_step_cap2.5": InverseMapConfig(step_cap=2.5),
     }
     for corpus, sounds, xy, anchors in mapped_sets(args):
         rows = [evaluate(n, f, xy, anchors) for n, f in baselines().items()]

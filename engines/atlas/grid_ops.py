@@ -74,6 +74,41 @@ def bilinear(grid: np.ndarray, xy: np.ndarray) -> np.ndarray:
     return top * (1 - t[:, 1]) + bot * t[:, 1]
 
 
+def mean_step(grid: np.ndarray) -> float:
+    """Mean latent distance between side-by-side nodes of ``grid`` ``[G, G, L]``."""
+    return float(np.mean([np.linalg.norm(np.diff(grid, axis=a), axis=2).mean() for a in (0, 1)]))
+
+
+# (slices of the first node, slices of the second, length in cells) of each neighbour pair
+_NEIGHBOURS = (
+    ((slice(None, -1),), (slice(1, None),), 1.0),
+    ((slice(None), slice(None, -1)), (slice(None), slice(1, None)), 1.0),
+    ((slice(None, -1), slice(None, -1)), (slice(1, None), slice(1, None)), 2.0**0.5),
+    ((slice(None, -1), slice(1, None)), (slice(1, None), slice(None, -1)), 2.0**0.5),
+)
+
+
+def limit_steps(grid: np.ndarray, cap: float, iterations: int = 25) -> np.ndarray:
+    """``grid`` ``[G, G, L]`` relaxed toward no two neighbouring nodes (sides and diagonals)
+    differing by more than ``cap`` latent units per cell: in each of ``iterations`` sweeps,
+    each pair that does moves toward each other by the excess. The steepest step approaches
+    the cap (a cliff 10 caps high ends within 15 % of it after 25 sweeps). A copy, float32.
+
+    A gradient limiter: cliffs become ramps of the largest slope allowed, gentler detail is
+    left as it is. Drags over the map then take more even steps (bench/atlas.py inverse,
+    ``ours_step_cap…``) at some cost in held-out error.
+    """
+    out = np.array(grid, np.float32)
+    for _ in range(iterations):
+        for first, second, cells in _NEIGHBOURS:
+            d = out[second] - out[first]
+            n = np.linalg.norm(d, axis=2, keepdims=True)
+            move = 0.5 * np.maximum(0.0, 1.0 - cap * cells / np.maximum(n, 1e-12)) * d
+            out[first] += move
+            out[second] -= move
+    return out
+
+
 def latent_spacing(anchors: np.ndarray) -> np.ndarray:
     """Each anchor's distance to its nearest other anchor in latent space ``[n]``."""
     n = len(anchors)

@@ -227,3 +227,37 @@ def test_a_map_keeps_its_residual_pass_count_while_sounds_are_folded_in(blobs):
     assert InverseMap.build(p2, a2, old.config, reuse=old.residual_choice).residual_choice[1] == (
         len(p2)
     )
+
+
+def test_a_step_cap_turns_cliffs_into_ramps_and_leaves_the_sounds_exact():
+    """``limit_steps`` bounds every step between neighbouring nodes (sides and diagonals)
+    and leaves gentle slopes alone; a map built with ``step_cap`` still answers a sound's own
+    latent on the sound, and its cliffs are lower."""
+    from latentscape.engines.atlas.grid_ops import limit_steps, mean_step
+
+    g = 32
+    ramp = np.linspace(0.0, 1.0, g, dtype=np.float32)
+    gentle = np.repeat(ramp[None, :, None], g, axis=0)  # 1/31 per cell, along x
+    np.testing.assert_array_equal(limit_steps(gentle, cap=0.1), gentle)
+    cliff = np.zeros((g, g, 2), np.float32)
+    cliff[:, g // 2 :] = (3.0, 4.0)  # a step of 5 between two columns
+    steepest = np.linalg.norm(np.diff(limit_steps(cliff, cap=0.5), axis=1), axis=2).max()
+    assert steepest <= 0.5 * 1.15  # 25 sweeps: near the cap; more sweeps reach it
+    limited = limit_steps(cliff, cap=0.5, iterations=200)
+    for axis in (0, 1):
+        assert np.linalg.norm(np.diff(limited, axis=axis), axis=2).max() <= 0.5 * 1.001
+    diag = limited[1:, 1:] - limited[:-1, :-1]
+    assert np.linalg.norm(diag, axis=2).max() <= 0.5 * 2**0.5 * 1.001
+    np.testing.assert_allclose(limited[:, 0], 0.0, atol=1e-6)  # far from the cliff: as it was
+    np.testing.assert_allclose(limited[:, -1] - (3.0, 4.0), 0.0, atol=1e-6)
+
+    points, anchors = _two_blobs()
+    plain = InverseMap.build(points, anchors)
+    capped = InverseMap.build(points, anchors, InverseMapConfig(step_cap=2.0))
+
+    def steepest(grid):
+        return np.linalg.norm(np.diff(grid, axis=1), axis=2).max() / mean_step(plain.grid)
+
+    assert steepest(capped.grid) < 0.5 * steepest(plain.grid)
+    for i in (0, 7, len(points) - 1):
+        np.testing.assert_array_equal(capped.frame(*points[i]), anchors[i])
