@@ -75,12 +75,17 @@ class AudioSession(QObject):
         The engine's ``status_reason`` changed ("" = playing on a device).
     statsUpdated(AudioStats)
         Every 250 ms while an engine runs.
+    switchFailed(str)
+        Another device or block size could not be started: the engine of the earlier setting
+        plays on, :attr:`device` and :attr:`block_frames` are back to its values, and the
+        text says why.
     """
 
     restarting = Signal()
     started = Signal(object)
     statusChanged = Signal(str)
     statsUpdated = Signal(object)
+    switchFailed = Signal(str)
 
     def __init__(
         self,
@@ -100,6 +105,7 @@ class AudioSession(QObject):
         self._model: object | None = None
         self._runner = TaskRunner(max_threads=1, parent=self)  # one start at a time
         self._wanted: AudioConfig | None = None  # the newest request
+        self._playing: AudioConfig | None = None  # the settings of :attr:`engine`
         self._starting = False  # a start runs on the worker
         self._retired: list[AudioEngine] = []  # let go, to be stopped by the next start
         self._last_reason: str | None = None
@@ -148,7 +154,7 @@ class AudioSession(QObject):
         block sizes waits for one start after the last, not one per step)."""
         if self.engine is not None:
             self._retired.append(self.engine)
-            self.engine = None
+            self.engine = self._playing = None
         self._timer.stop()
         self._want_current()
         self.restarting.emit()
@@ -178,13 +184,14 @@ class AudioSession(QObject):
             # the device plays for the old engine but would not open for the new one: busy
             # (an ALSA hw device opens once). Let the old one go, then start again.
             self._retired += [audio, old]
-            self.engine = None
+            self.engine = self._playing = None
             self._timer.stop()
+            self.restarting.emit()  # nothing plays now
             self._launch()
             return
         audio.set_seed(self.seed)  # set while it started (the config kept the earlier ones)
         audio.set_latent_transform(self.transform)
-        self.engine = audio
+        self.engine, self._playing = audio, cfg
         if old is not None:  # it played until now; its successor is ready
             self._runner.submit(lambda ctx: old.stop(wait=False))
         self._timer.start()
@@ -196,8 +203,15 @@ class AudioSession(QObject):
         if not self._closed and cfg is not self._wanted:
             self._launch()
             return
+        if self._closed:  # shutting down: nothing is to start again
+            return
         self.last_error = str(exc)
-        if self.engine is not None:  # the engine of the earlier settings plays on
+        if self.engine is not None and self._playing is not None:
+            # the engine of the earlier settings plays on: so do its settings
+            self.device, self.block_frames = self._playing.device, self._playing.block_frames
+            self.switchFailed.emit(
+                f"could not switch the audio output ({exc}); it plays on as before"
+            )
             self.started.emit(self.engine)
             return
         self.statusChanged.emit(f"audio engine failed to start: {exc}")
@@ -211,7 +225,7 @@ class AudioSession(QObject):
         for audio in [*self._retired, self.engine]:
             if audio is not None:
                 audio.stop()
-        self._retired, self.engine = [], None
+        self._retired, self.engine, self._playing = [], None, None
 
     def wait_idle(self, timeout_ms: int = -1) -> bool:
         return self._runner.wait(timeout_ms)

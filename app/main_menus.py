@@ -81,12 +81,14 @@ class MainMenus(QtCore.QObject):
         self._device_group = QtGui.QActionGroup(self)
         block = a.addMenu("&Block Size")
         group = QtGui.QActionGroup(self)
+        self._block_actions: dict[int, QtGui.QAction] = {}
         for frames in BLOCK_SIZES:
-            act = block.addAction(f"{frames} frames")
+            act = self._block_actions[frames] = block.addAction(f"{frames} frames")
             act.setCheckable(True)
             act.setChecked(frames == window.settings.block_frames)
             act.triggered.connect(lambda _=False, n=frames: self.set_block(n))
             group.addAction(act)
+        self.c.audio.switchFailed.connect(self._on_switch_failed)
 
         h = bar.addMenu("&Help")
         self._act(h, "shortcuts", "&Keyboard Shortcuts", self.show_shortcuts, "F1")
@@ -295,6 +297,16 @@ class MainMenus(QtCore.QObject):
     def set_block(self, frames: int) -> None:
         self.w.settings.block_frames = frames
         self.c.audio.set_device(self.c.audio.device, frames)
+
+    def _on_switch_failed(self, reason: str) -> None:
+        """The audio plays on with its earlier device and block size: so do the menus and the
+        settings kept for the next run."""
+        audio = self.c.audio
+        self.w.settings.audio_device = audio.device
+        self.w.settings.block_frames = audio.block_frames
+        if audio.block_frames in self._block_actions:
+            self._block_actions[audio.block_frames].setChecked(True)
+        self.c.errorOccurred.emit(reason)
 
     def show_shortcuts(self) -> None:
         QtWidgets.QMessageBox.information(

@@ -167,10 +167,16 @@ class PathsController(QObject):
 
     def _on_audio_restarting(self) -> None:
         """The engine is being replaced (another device or block size): a looping path will
-        go on looping on the new one (from its start); a path played once ends here."""
+        go on looping on the new one (from its start), and until then on the engine that
+        plays on, if it does; a path played once ends here."""
         player = self.player
+        plays_on = self.c.audio.engine is not None
         if player.is_playing and player.loop:
             self._resume_loop = (player.path_id, player.path, player.speed)
+            if plays_on:
+                return  # followed until ``started``
+        if plays_on:
+            player.stop()  # silent on the engine that plays on, as the panel shows
         player.forget_engine()
 
     def _on_audio_started(self, engine) -> None:

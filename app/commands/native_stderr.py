@@ -12,6 +12,7 @@ Thread: enter and leave on the command's main thread; the forwarder is a daemon 
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import io
 import os
 import re
@@ -44,12 +45,44 @@ def _writes_to_fd_2(stream: object) -> bool:
         return False
 
 
+class _TerminalStderr(io.TextIOBase):
+    """``sys.stderr`` while the filter runs: text written straight to ``fd`` (the terminal's
+    stderr, duplicated), then to fd 2 once it is the terminal again, so that anything that
+    kept this stream (a logging handler made meanwhile) goes on writing."""
+
+    def __init__(self, fd: int, encoding: str) -> None:
+        super().__init__()
+        self.fd = fd
+        self._encoding = encoding
+
+    @property
+    def encoding(self) -> str:
+        return self._encoding
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        data = text.encode(self._encoding, "backslashreplace")
+        while data:
+            data = data[os.write(self.fd, data) :]
+        return len(text)
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self.fd)
+
+
 @contextlib.contextmanager
 def quiet_decoder_chatter() -> Iterator[None]:
     """For the ``with`` body: native writes to fd 2 pass through a filter that drops the
-    decoder's notes. A ``sys.stderr`` on fd 2 is replaced by a text stream on the terminal's
+    decoder's notes. A ``sys.stderr`` on fd 2 is replaced by a stream on the terminal's
     stderr (the filter reads whole lines: a progress bar redrawn with ``\\r`` would stall);
-    one redirected elsewhere (a caller's capture) is left as it is."""
+    one redirected elsewhere (a caller's capture) is left as it is. A crash meanwhile still
+    shows its traceback (faulthandler writes to the terminal); a C library's last words
+    before an abort can be lost in the pipe."""
     try:
         sys.stderr.flush()
         terminal = os.dup(2)
@@ -64,19 +97,21 @@ def quiet_decoder_chatter() -> Iterator[None]:
     python_stderr = sys.stderr
     quiet = None
     if _writes_to_fd_2(python_stderr):  # else it was redirected already: leave it be
-        sys.stderr = quiet = io.TextIOWrapper(
-            open(terminal, "wb", buffering=0, closefd=False),  # noqa: SIM115 (closed below)
-            encoding=getattr(python_stderr, "encoding", None) or "utf-8",
-            errors="backslashreplace",
-            line_buffering=True,
-            write_through=True,
-        )
+        encoding = getattr(python_stderr, "encoding", None) or "utf-8"
+        sys.stderr = quiet = _TerminalStderr(terminal, encoding)
+    was_enabled = faulthandler.is_enabled()
+    faulthandler.enable(file=terminal)
     try:
         yield
     finally:
+        if was_enabled:
+            faulthandler.enable(file=2)
+        else:
+            faulthandler.disable()
         if quiet is not None:
-            quiet.close()  # flushes; fd ``terminal`` stays open (closefd=False)
             sys.stderr = python_stderr
         os.dup2(terminal, 2)  # the pipe's last writer closes: the forwarder reads its end
+        if quiet is not None:
+            quiet.fd = 2  # anything that kept it writes to the terminal, through fd 2
         forwarder.join(2.0)
         os.close(terminal)

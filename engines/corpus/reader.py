@@ -26,8 +26,11 @@ from .rules import ImportRules
 
 _WINDOW_S = 0.01
 _CUT_SHORT_SHARE = 0.99  # fewer samples than the header promised: a truncated file
-_CUT_SHORT_ESTIMATE_SHARE = 0.9  # … when the header's count is an estimate (MP3)
-_UNKNOWN_DATA_SIZE = 0xFFFFFF00  # a data size at least this large means "unknown" (streamed)
+_CUT_SHORT_ESTIMATE_SHARE = 0.9  # … by a decoder's count (an MP3's VBR header, Ogg, …)
+# A data size this large means "unknown" (streamed): sox writes 0x7ffff000, arecord
+# 0x7fffffff, others 0xffffffff. (A WAV that long is far past the longest file imported.)
+_UNKNOWN_DATA_SIZE = 0x7FFF0000
+_MP3_LENGTH_HEADERS = (b"Xing", b"Info", b"VBRI")
 # libsndfile's note on a WAV's "data" or an AIFF's "SSND" chunk longer than the file holds
 _DATA_SHOULD_BE = re.compile(r"^\s*(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.M)
 
@@ -189,14 +192,30 @@ def _trim(audio: np.ndarray, rate_hz: int, rules: ImportRules) -> tuple[np.ndarr
     return audio[:, first:last], first
 
 
-def _cut_short(info: sf._SoundFileInfo, frames_read: int) -> str:
+def _mp3_has_length_header(path: Path) -> bool:
+    """Whether the MP3's first frame carries its length (a Xing, Info or VBRI header).
+    Without one the decoder estimates the length from the file's size, which a cover-art
+    tag inflates: a whole file would look cut short."""
+    with open(path, "rb") as f:
+        head = f.read(10)
+        start = 0
+        if len(head) == 10 and head[:3] == b"ID3":  # skip an ID3v2 tag (syncsafe size)
+            size = (head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14
+            size |= (head[8] & 0x7F) << 7 | head[9] & 0x7F
+            start = 10 + size + (10 if head[5] & 0x10 else 0)  # and its footer
+        f.seek(start)
+        first = f.read(2048)
+    return any(mark in first for mark in _MP3_LENGTH_HEADERS)
+
+
+def _cut_short(info: sf._SoundFileInfo, frames_read: int, path: Path) -> str:
     """A note when the file holds less audio than its header promises (a copy or download
     that stopped early): libsndfile reads what is there without complaint. "" otherwise.
 
     WAV/AIFF: the header's data size against the file's (libsndfile's "… (should be …)" in
-    ``extra_info``; a streamed file's "unknown" size, 0 or 0xFFFFFFFF, is no promise). MP3
-    and others: the frames decoded against the header's count, which for an MP3 without a
-    Xing header is an estimate: hence the looser share.
+    ``extra_info``; a streamed file's "unknown" size is no promise). MP3: the frames decoded
+    against the count in its Xing/Info/VBRI header; without one, no judgement. Others: the
+    frames decoded against the header's count.
     """
     promised_s = info.frames / info.samplerate
     share = _CUT_SHORT_ESTIMATE_SHARE
@@ -207,6 +226,8 @@ def _cut_short(info: sf._SoundFileInfo, frames_read: int) -> str:
             return ""
         promised_s *= declared / present
         share = _CUT_SHORT_SHARE
+    elif info.format == "MP3" and not _mp3_has_length_header(path):
+        return ""
     got_s = frames_read / info.samplerate
     if got_s >= share * promised_s:
         return ""
@@ -234,7 +255,7 @@ def read_segments(path: str | Path, rate_hz: int, channels: int, rules: ImportRu
         bad_rows = np.flatnonzero(~np.isfinite(data).all(axis=1))
         at = int(bad_rows[0]) / file_rate
         raise BadAudioError(f"contains NaN or infinite samples (first at {at:.3f} s)")
-    note = _cut_short(info, data.shape[0])
+    note = _cut_short(info, data.shape[0], path)
     if file_rate != rate_hz:
         data = soxr.resample(data, file_rate, rate_hz, quality="HQ").astype(np.float32, copy=False)
     audio = _to_channels(data, channels)

@@ -229,7 +229,30 @@ def test_block_sizes_chosen_in_a_row_start_the_audio_once_after_the_last(
     qtbot.waitUntil(lambda: not c.audio.starting, timeout=30_000)
     assert started.args[0] is c.audio.engine and c.audio.engine.block_frames == 512
     assert starts[0] == 256 and starts[-1] == 512 and len(starts) <= 2
-    qtbot.waitUntil(lambda: w._audio_label.text() != "audio: switching…", timeout=5000)
+    qtbot.waitUntil(lambda: "switching" not in w._audio_label.text(), timeout=5000)
+
+
+def test_a_block_size_that_fails_to_start_leaves_the_audio_menu_and_settings_as_they_play(
+    opened, qtbot, monkeypatch
+):
+    """The engine of the earlier block size plays on when its successor fails to start: the
+    user is told, and the menu and the settings kept for the next run show what plays."""
+    from latentscape import audio_session
+
+    c, w = opened.controller, opened
+    qtbot.waitUntil(lambda: c.audio.engine is not None and not c.audio.starting, timeout=30_000)
+    old, before = c.audio.engine, c.audio.block_frames
+
+    def failing(cfg, retired):
+        raise RuntimeError("the device refused that block size")
+
+    monkeypatch.setattr(audio_session, "_start_engine", failing)
+    with qtbot.waitSignal(c.errorOccurred, timeout=30_000) as said:
+        w.menus.set_block(256)
+    assert "could not switch the audio output (the device refused" in said.args[0]
+    assert c.audio.engine is old and c.audio.block_frames == before
+    assert w.settings.block_frames == before and w.menus._block_actions[before].isChecked()
+    qtbot.waitUntil(lambda: "switching" not in w._audio_label.text(), timeout=5000)
 
 
 def test_another_model_of_as_many_dims_does_not_play_the_projects_sounds(

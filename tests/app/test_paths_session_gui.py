@@ -46,6 +46,24 @@ def test_a_looping_path_goes_on_looping_after_the_audio_restarts(paths, opened, 
     assert not paths.player.is_playing
 
 
+def test_a_path_played_once_stops_when_the_block_size_changes(paths, opened, qtbot):
+    """The engine plays on while the new block size starts: a path played once ends at the
+    request, on that engine too, as the panel shows (it went on sounding, out of reach of
+    the Stop button)."""
+    c = opened.controller
+    pid, *_ = record_drag(qtbot, paths, opened)
+    paths.play(pid, loop=False, speed=0.25)
+    old = c.audio.engine
+    qtbot.waitUntil(lambda: old.stats().voices >= 1, timeout=5000)
+    swapped: list = []
+    c.audio.started.connect(swapped.append)
+    opened.menus.set_block(512)
+    assert not paths.player.is_playing
+    qtbot.waitUntil(lambda: old.stats().voices == 0 or bool(swapped), timeout=5000)
+    assert not swapped  # silent on the engine that played on, before the new one took over
+    qtbot.waitUntil(lambda: bool(swapped), timeout=30_000)
+
+
 def test_space_plays_the_path_chosen_in_the_list(paths, opened, qtbot):
     c = opened.controller
     pid, *_ = record_drag(qtbot, paths, opened)

@@ -237,3 +237,36 @@ def test_a_file_cut_short_is_imported_with_a_note_saying_how_much_is_there(tmp_p
     assert read.note.startswith("cut short (a truncated file?)")
     assert "of 3.00 s are there" in read.note or name.endswith(".mp3")
     assert read_segments(whole, 16000, 1, RULES).note == ""
+
+
+def _syncsafe_tag(payload_bytes: int) -> bytes:
+    """An ID3v2.3 tag holding a picture of ``payload_bytes`` (cover art)."""
+    frame = b"\0image/jpeg\0\x03\0" + bytes(payload_bytes)
+    frame = b"APIC" + struct.pack(">I", len(frame)) + b"\0\0" + frame
+    n = len(frame)
+    size = bytes([(n >> 21) & 0x7F, (n >> 14) & 0x7F, (n >> 7) & 0x7F, n & 0x7F])
+    return b"ID3\x03\x00\x00" + size + frame
+
+
+def test_whole_files_without_an_exact_length_are_not_called_cut_short(tmp_path):
+    """No false alarms: an MP3 without a Xing/Info header behind a cover-art tag (the decoder
+    estimates its length from the file's size, tag included), and WAVs written to a pipe,
+    whose data size is a placeholder for "unknown" (sox 0x7ffff000, arecord 0x7fffffff)."""
+    rate = 32000
+    sf.write(tmp_path / "cbr.mp3", _tone(rate, 3.0), rate, bitrate_mode="CONSTANT")
+    data = (tmp_path / "cbr.mp3").read_bytes()
+    header_at = min(data.find(m) for m in (b"Xing", b"Info") if m in data)
+    first = data.rindex(b"\xff", 0, header_at)  # the first frame holds the length header
+    second = data.index(data[first : first + 2], first + 4)
+    bare = data[:first] + data[second:]
+    (tmp_path / "art.mp3").write_bytes(_syncsafe_tag(60_000) + bare)
+    assert sf.info(str(tmp_path / "art.mp3")).duration > 3.5  # the decoder's guess: too long
+    assert read_segments(tmp_path / "art.mp3", 16000, 1, RULES).note == ""
+    sf.write(tmp_path / "whole.wav", _tone(rate, 3.0), rate, subtype="PCM_16")
+    wav = bytearray((tmp_path / "whole.wav").read_bytes())
+    at = wav.index(b"data") + 4
+    for placeholder in (0x7FFFF000, 0x7FFFFFFF, 0xFFFFFFFF):
+        wav[at : at + 4] = struct.pack("<I", placeholder)
+        (tmp_path / "piped.wav").write_bytes(bytes(wav))
+        read = read_segments(tmp_path / "piped.wav", 16000, 1, RULES)
+        assert read.note == "" and sum(s.samples for s in read.segments) > 2.9 * 16000
