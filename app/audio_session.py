@@ -69,8 +69,8 @@ class AudioSession(QObject):
         A new engine is being started. For a new model the engine was let go (nothing plays
         meanwhile); for another device or block size it plays on until ``started``.
     started(AudioEngine)
-        A (re)started engine is ready; ``status_reason`` says whether it is silent. (The
-        engine that played on, when its successor failed to start: ``last_error`` says why.)
+        A (re)started engine is ready; ``status_reason`` says whether it is silent. (Or the
+        engine that played on, when its successor failed to start: after ``switchFailed``.)
     statusChanged(str)
         The engine's ``status_reason`` changed ("" = playing on a device).
     statsUpdated(AudioStats)
