@@ -135,31 +135,27 @@ class AudioSession(QObject):
         self.device = device
         if block_frames:
             self.block_frames = int(block_frames)
-        if self.engine is None:
-            self._restart()
-            return
-        self._want_current()
-        self.restarting.emit()
-        if not self._starting:
-            self._launch()
-
-    def _want_current(self) -> None:
-        self._wanted = AudioConfig(
-            self._model, self.device, self.block_frames, self.player, self.seed, self.transform
-        )
+        self._request_start()
 
     def _restart(self) -> None:
-        """Let the engine go and start one with the current settings. Requests made while a
-        start runs are merged: only the newest is started next (a user stepping through the
-        block sizes waits for one start after the last, not one per step)."""
+        """Let the engine go, then start one with the current settings."""
         if self.engine is not None:
             self._retired.append(self.engine)
             self.engine = self._playing = None
         self._timer.stop()
-        self._want_current()
-        self.restarting.emit()
+        self._request_start()
+
+    def _request_start(self) -> None:
+        """Start an engine with the current settings; one that plays meanwhile goes on until
+        it is ready. Requests made while a start runs are merged: only the newest is started
+        next (a user stepping through the block sizes waits for one start after the last,
+        not one per step)."""
+        self._wanted = AudioConfig(
+            self._model, self.device, self.block_frames, self.player, self.seed, self.transform
+        )
         if not self._starting:
             self._launch()
+        self.restarting.emit()  # with :attr:`starting` set
 
     def _launch(self) -> None:
         cfg, retired, self._retired = self._wanted, self._retired, []
@@ -183,11 +179,8 @@ class AudioSession(QObject):
         if old is not None and audio.status_reason and not old.status_reason:
             # the device plays for the old engine but would not open for the new one: busy
             # (an ALSA hw device opens once). Let the old one go, then start again.
-            self._retired += [audio, old]
-            self.engine = self._playing = None
-            self._timer.stop()
-            self.restarting.emit()  # nothing plays now
-            self._launch()
+            self._retired.append(audio)
+            self._restart()
             return
         audio.set_seed(self.seed)  # set while it started (the config kept the earlier ones)
         audio.set_latent_transform(self.transform)

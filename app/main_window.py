@@ -120,9 +120,7 @@ class MainWindow(QtWidgets.QMainWindow):
         c.projectOpened.connect(self._on_project_opened)
         c.projectRenamed.connect(self._on_project_opened)  # the title follows the file
         c.audio.statsUpdated.connect(self._on_audio_stats)
-        self._audio_switching = False  # the engine of the earlier setting plays meanwhile
         c.audio.restarting.connect(self._on_audio_restarting)
-        c.audio.started.connect(self._on_audio_started)
         self.map_view.pointHovered.connect(self._on_hovered)
         self.setAcceptDrops(True)  # files dropped anywhere on the window import too
         self.menus = MainMenus(self)
@@ -277,12 +275,13 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_hovered(self, index: int) -> None:
         self._hover_label.setText(self.map_view.name_of(index) if index >= 0 else "")
 
-    def _on_audio_restarting(self) -> None:
-        self._audio_switching = self.controller.audio.engine is not None
-        self._audio_label.setText(AUDIO_SWITCHING if self._audio_switching else AUDIO_STARTING)
+    def _audio_switching(self) -> bool:
+        """A new engine starts while the one of the earlier setting plays on."""
+        audio = self.controller.audio
+        return audio.engine is not None and audio.starting
 
-    def _on_audio_started(self, _engine) -> None:
-        self._audio_switching = False
+    def _on_audio_restarting(self) -> None:
+        self._audio_label.setText(AUDIO_SWITCHING if self._audio_switching() else AUDIO_STARTING)
 
     def _on_audio_stats(self, st) -> None:
         if st.status_reason:
@@ -291,6 +290,6 @@ class MainWindow(QtWidgets.QMainWindow):
             text = f"{st.device} · {st.sample_rate_hz / 1000:g} kHz · {st.block_frames} frames"
         if st.underruns:
             text += f" · {st.underruns} underrun{'s' if st.underruns != 1 else ''}"
-        if self._audio_switching:  # the stats are the earlier setting's, still playing
+        if self._audio_switching():  # the stats are the earlier setting's, still playing
             text += " · switching…"
         self._audio_label.setText(text)
