@@ -163,14 +163,11 @@ def run(args: argparse.Namespace) -> int:
             f"note: {importer.generated_without_latents} generated sounds have no latents "
             "for this model"
         )
-    if report.notes:
-        print(f"{len(report.notes)} files imported with a note:")
-        for note in report.notes:
-            print(f"  {note.path}: {note.reason}")
-    if report.bad:
-        print(f"{len(report.bad)} files skipped:")
-        for bad in report.bad:
-            print(f"  {bad.path}: {bad.reason}")
+    for files, what in ((report.notes, "imported with a note"), (report.bad, "skipped")):
+        if files:
+            print(f"{len(files)} files {what}:")
+            for file in files:
+                print(f"  {file.path}: {file.reason}")
     if report.cancelled:
         print("import cancelled; the sounds finished so far are saved")
         return 0
