@@ -15,6 +15,8 @@ from support.app_projects import write_sounds
 from support.app_window import LEFT, drop_on
 from support.nn_models import build_nn_model
 
+GATE_AFTER = 20
+
 
 @pytest.fixture
 def import_gate(monkeypatch):
@@ -35,9 +37,6 @@ def import_gate(monkeypatch):
     monkeypatch.setattr(job_module, "read_segments", gated)
     yield gate
     gate.set()
-
-
-GATE_AFTER = 20
 
 
 def _drop_paths(view, paths, qtbot) -> None:
