@@ -156,6 +156,9 @@ class SessionActions:
         self.store = snap.store
         self.read_project_space()
         self.selected_id = -1
+        # ids start at 1 in every project: what Space would replay names another sound here
+        self.last_played = None
+        self.views.map_view.hide_cursor()  # the last click's position, on the old map
         self.preview.clear()
         self.views.banner.clear("error")
         if not self.imports.running:  # the last import's outcome was about another project

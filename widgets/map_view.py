@@ -146,9 +146,8 @@ class MapView(pg.PlotWidget):
         """
         xy, generated = check_points(xy, categories, names, generated)
         self._names = [str(n) for n in names]
-        self._hovered = -1
+        self._set_hovered(-1)  # also tells listeners: a name shown for the old points goes
         self._selected_index = -1
-        self._clear_hover()
         self._selected.clear()
         self._layers.set_points(xy, categories, generated)
         self._index.set_points(xy)

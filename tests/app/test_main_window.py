@@ -9,7 +9,7 @@ from latentscape.gui_main import NO_DEMO_TEXT, _open_start
 from latentscape.main_window import MainWindow
 from latentscape.map_sync import REVEAL_SPAN
 from latentscape.settings import AppSettings
-from support.app_window import wait_ready
+from support.app_window import empty_spot, wait_ready
 
 Area = QtCore.Qt.DockWidgetArea
 
@@ -144,6 +144,27 @@ def test_hovering_a_point_shows_its_name(opened, qtbot):
     qtbot.waitUntil(lambda: view.hovered_index() == 2, timeout=3000)
     assert view.hover_text() == opened.controller.state.sound_at(2).name
     assert opened._hover_label.text() == view.hover_text()
+
+
+def test_another_project_forgets_the_hovered_name_the_crosshair_and_what_space_replays(
+    opened, qtbot, tiny_project
+):
+    """Sound ids start at 1 in every project: Space after a switch must not play (and select)
+    the new project's sound that happens to carry the id last played in the old one; the old
+    map's crosshair and hovered name go with it."""
+    c, view = opened.controller, opened.map_view
+    xy = view.positions()
+    qtbot.mouseMove(view.viewport(), pos=view.view_pos(*xy[2]) + QtCore.QPoint(2, 1))
+    qtbot.waitUntil(lambda: opened._hover_label.text() != "", timeout=3000)
+    c.audition_position(*empty_spot(opened))
+    c.audition_sound(c.state.ids[3])
+    assert view.cursor_position() is not None and c.last_played == ("sound", c.state.ids[3])
+    with qtbot.waitSignal(c.projectOpened, timeout=20_000):
+        c.open_project(tiny_project)  # the same sounds under the same ids: a worst case
+    assert opened._hover_label.text() == "" and view.cursor_position() is None
+    qtbot.waitUntil(lambda: not c.busy and not c.is_playing(), timeout=20_000)
+    opened.actions_by_name["play_stop"].trigger()  # Space
+    assert c.selected_id == -1 and c.last_played is None
 
 
 def test_the_window_renders(opened, qtbot):
