@@ -1,6 +1,7 @@
 """The main window's menus, toolbar actions and shortcuts.
 
-File: open model, new/open project, recent files, save/save as, import, export. View: density
+File: open model, new/open project, recent files, save/save as, import, export. Edit: Undo
+(Ctrl+Z), which the features that can undo take over (paths). View: density
 overlay, refine map, fit, find a sound (Ctrl+F, the toolbar's search field), docks. Playback:
 Space = play/stop, R = record, Esc = stop all. Audio: output device (queried off the GUI
 thread), block size.
@@ -57,6 +58,9 @@ class MainMenus(QtCore.QObject):
         self._act(export, "export_map", "Map as &CSV…", self.export_map)
         f.addSeparator()
         self._act(f, "quit", "&Quit", window.close, QtGui.QKeySequence.Quit)
+
+        e = bar.addMenu("&Edit")  # what can be undone comes from the features (paths)
+        self._act(e, "undo", "&Undo", lambda: None, QtGui.QKeySequence.Undo).setEnabled(False)
 
         v = bar.addMenu("&View")
         density = self._act(v, "density", "&Density Overlay", self.c.set_density_visible, "D")
@@ -315,6 +319,7 @@ class MainMenus(QtCore.QObject):
             "Click a point: hear it\nClick between points: hear what the model finds there\n"
             "Drag: scrub through the map\nRight-drag or Shift-drag: pan · Wheel: zoom\n\n"
             "Space: play / stop\nR: record a path\nEsc: stop all\nD: density overlay\n"
+            "Ctrl+Z: undo the last path edit or deletion\n"
             "Home: fit the map\nCtrl+F: find a sound by name\n"
             "Ctrl+R: lay out the whole map again (UMAP)\nCtrl+I: import sounds",
         )

@@ -59,6 +59,7 @@ class PathsController(QObject):
     recorded = Signal(str)
     exportFinished = Signal(str)
     exportFailed = Signal(str)
+    undoAvailable = Signal(bool)  # the library holds a change to undo
 
     def __init__(self, explorer, panel: PathsPanel, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -418,6 +419,7 @@ class PathsController(QObject):
         if select is not None and select in self.library:
             self.panel.select_path(select)
         self.panel.set_undo_available(self.library.can_undo)
+        self.undoAvailable.emit(self.library.can_undo)
         self._draw_map()
         self.pathsChanged.emit()
 
@@ -452,6 +454,10 @@ def attach_paths(window) -> PathsController:
     panel = PathsPanel()
     window.install_paths_panel(panel)
     controller = PathsController(window.controller, panel, parent=window)
+    undo = window.actions_by_name["undo"]  # Edit → Undo, Ctrl+Z
+    undo.setText("&Undo Path Edit")
+    undo.triggered.connect(controller.undo)
+    controller.undoAvailable.connect(undo.setEnabled)
     window.closing.connect(controller.shutdown)
     window.paths = controller
     return controller

@@ -179,11 +179,16 @@ def test_edits_and_undo_show_in_the_panel_and_on_the_map(paths, opened, qtbot):
 
     assert path_from_item(stored).equals(original)
 
+    undo = opened.actions_by_name["undo"]  # Edit → Undo
+    assert not undo.isEnabled()
     panel.delete_button.click()
     assert panel.rows() == [] and view.path_names() == [] and c.store.items(ITEM_KIND) == []
-    panel.undo_button.click()
+    assert undo.isEnabled()
+    view.setFocus()
+    qtbot.keyClick(view, QtCore.Qt.Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
     assert view.path_names() == ["Path 1"]
     assert [i.name for i in c.store.items(ITEM_KIND)] == ["Path 1"]
+    assert not undo.isEnabled()
 
 
 def test_paths_persist_in_the_project_and_reopen(paths, opened, qtbot, tiny_project):
