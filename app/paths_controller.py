@@ -183,8 +183,13 @@ class PathsController(QObject):
     def _on_audio_started(self, engine) -> None:
         self.player.forget_engine()
         resume, self._resume_loop = self._resume_loop, None
-        if resume is not None and resume[0] in self.library:
-            self.play(resume[0], loop=True, speed=resume[2])  # checks the model still fits
+        if resume is None or resume[0] not in self.library:
+            return
+        path, model = self.library.path(resume[0]), self.c.model
+        if model is None or not path.plays_with(model.info):  # the user loaded another model:
+            self.c.message.emit(f"'{path.name}' stopped: it was recorded with another model")
+            return  # no error, nothing failed
+        self.play(resume[0], loop=True, speed=resume[2])
 
     def _capture(self, x: float, y: float, latent, kind: str) -> None:
         if self.recorder.is_recording:
