@@ -5,7 +5,8 @@ Mouse
 - left click on a point: ``pointClicked(index)``; on empty space: ``emptyClicked(x, y)``;
 - left press-and-drag: ``scrubStarted(x, y)``, a continuous series of ``scrubMoved(x, y)``,
   then ``scrubEnded()``;
-- pan: right- or middle-drag, or Shift + left-drag; zoom: the wheel;
+- pan: right- or middle-drag, or Shift + left-drag; zoom: the wheel (both bounded by the
+  points' extent: ``MapViewBox.limit_to``);
 - hover: the nearest point (within 8 px) is ringed and named, throttled to ~30 Hz.
 
 Drops: local files/folders emit ``filesDropped(paths)``; a gallery tile
@@ -152,6 +153,7 @@ class MapView(pg.PlotWidget):
         self._layers.set_points(xy, categories, generated)
         self._index.set_points(xy)
         self._hint.setVisible(len(xy) == 0)
+        self._vb.limit_to(xy)
         self._vb.enableAutoRange()
 
     def add_points(
@@ -171,12 +173,14 @@ class MapView(pg.PlotWidget):
         else:  # searchable at once, without rebuilding the tree for each batch
             self._index.add_points(xy)
         self._hint.setVisible(self.point_count() == 0)
+        self._vb.limit_to(self._layers.final_xy)
 
     def move_points(self, xy: np.ndarray, duration_ms: int = 500) -> None:
         """Glide every point to ``xy`` [N, 2] float32 (e.g. preview → refined map).
 
         Clicks and hover use the final positions as soon as the glide ends.
         """
+        self._vb.limit_to(np.concatenate([self._layers.xy, xy]))  # the glide's start and end
         self._layers.glide_to(xy, duration_ms)
 
     def clear_points(self) -> None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
+
+ZOOM_IN_LIMIT = 1e-3  # the narrowest view, as a share of the points' extent
+ZOOM_OUT_LIMIT = 4.0  # the widest view, in extents: the map never shrinks to a dot
+PAN_MARGIN = 1.0  # how far past the points the view may be panned, in extents
 
 
 class MapViewBox(pg.ViewBox):
@@ -14,6 +19,29 @@ class MapViewBox(pg.ViewBox):
 
     def __init__(self) -> None:
         super().__init__(enableMenu=False)
+
+    def limit_to(self, xy: np.ndarray) -> None:
+        """Bound zoom and pan to points ``xy`` [N, 2] (map units): the wheel stops before the
+        points are lost to a view a millionth of the map wide, or shrink to one dot.
+
+        An empty map has no bounds; a single point (no extent) is bounded as a unit map.
+        """
+        if len(xy) == 0:
+            self.setLimits(
+                xMin=None, xMax=None, yMin=None, yMax=None,
+                minXRange=None, maxXRange=None, minYRange=None, maxYRange=None,
+            )  # fmt: skip
+            return
+        lo, hi = xy.min(axis=0).astype(float), xy.max(axis=0).astype(float)
+        extent = float((hi - lo).max())
+        if not extent > 1e-9:
+            extent = 1.0
+        margin = PAN_MARGIN * extent
+        self.setLimits(
+            xMin=lo[0] - margin, xMax=hi[0] + margin, yMin=lo[1] - margin, yMax=hi[1] + margin,
+            minXRange=ZOOM_IN_LIMIT * extent, maxXRange=ZOOM_OUT_LIMIT * extent,
+            minYRange=ZOOM_IN_LIMIT * extent, maxYRange=ZOOM_OUT_LIMIT * extent,
+        )  # fmt: skip
 
     def mouseClickEvent(self, ev) -> None:
         ev.accept()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from latentscape.widgets.map_view import MapView
 from latentscape.widgets.tile_mime import tile_mime_data
@@ -339,3 +339,40 @@ def test_more_folders_than_colours_each_keep_their_colour_in_few_scatter_items(v
         checked.append(k)
     assert len(checked) >= 20 and max(checked) >= 2 * len(theme.CATEGORY_COLORS)
     assert len(view.legend_labels()) == 13 and view.legend_labels()[-1] == "+28 more"
+
+
+def wheel(view: MapView, at: QtCore.QPoint, notches: int) -> None:
+    """Turn the mouse wheel over ``at`` (pixels) by ``notches`` (positive: zoom in)."""
+    pos = QtCore.QPointF(at)
+    for _ in range(abs(notches)):
+        event = QtGui.QWheelEvent(
+            pos,
+            QtCore.QPointF(view.viewport().mapToGlobal(at)),
+            QtCore.QPoint(),
+            QtCore.QPoint(0, 120 if notches > 0 else -120),
+            QtCore.Qt.MouseButton.NoButton,
+            QtCore.Qt.KeyboardModifier.NoModifier,
+            QtCore.Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
+        QtWidgets.QApplication.sendEvent(view.viewport(), event)
+
+
+def test_the_wheel_zooms_in_and_out_only_as_far_as_the_points_are_still_there(view, qtbot):
+    """Sixty notches either way: the view stays wider than a thousandth of the points' extent
+    (no empty field of a point lost millions of pixels away) and never shrinks them to a dot."""
+    xy = show_grid(view, qtbot)
+    extent = float(np.ptp(xy, axis=0).max())
+    centre = view.view_pos(*xy[12])
+    wheel(view, centre, 3)
+    (x0, x1), _ = view.getViewBox().viewRange()
+    assert x1 - x0 < 0.9 * extent  # the wheel zooms
+    wheel(view, centre, 60)
+    (x0, x1), (y0, y1) = view.getViewBox().viewRange()
+    assert min(x1 - x0, y1 - y0) >= 0.99e-3 * extent
+    assert x0 <= xy[12, 0] <= x1 and y0 <= xy[12, 1] <= y1  # still on the point zoomed at
+    wheel(view, centre, -120)
+    (x0, x1), (y0, y1) = view.getViewBox().viewRange()
+    assert max(x1 - x0, y1 - y0) <= 4.01 * extent
+    view.clear_points()
+    wheel(view, centre, 5)  # an empty map has no bounds to keep
