@@ -76,7 +76,7 @@ class MainMenus(QtCore.QObject):
         record = self._act(p, "record", "&Record Path", self.c.set_recording, "R")
         record.setCheckable(True)
         self.c.recordToggled.connect(record.setChecked)
-        self._act(p, "stop_all", "&Stop All", self.c.stop_all, "Esc")
+        self._act(p, "stop_all", "&Stop All", self.stop_all, "Esc")
 
         a = bar.addMenu("&Audio")
         self.device_menu = a.addMenu("Output &Device")
@@ -118,6 +118,9 @@ class MainMenus(QtCore.QObject):
         self.finder = SoundFinder(self._finder_entries, lambda: self.c.state.revision)
         self.finder.setMaximumWidth(320)
         self.finder.soundChosen.connect(self._on_sound_found)
+        self.finder.nothingFound.connect(
+            lambda text: self.c.message.emit(f"No sound matches “{text}”")
+        )
         tools.addWidget(self.finder)
         for dock in window.docks.values():
             self.add_dock_toggle(dock)
@@ -140,6 +143,14 @@ class MainMenus(QtCore.QObject):
         self.toolbar.show()
         self.finder.setFocus(QtCore.Qt.FocusReason.ShortcutFocusReason)
         self.finder.selectAll()
+
+    def stop_all(self) -> None:
+        """Esc, the panic key, wherever the keys are; in the finder it also clears the field
+        and gives the keys back to the map (Space plays again, not types)."""
+        if self.finder.hasFocus():
+            self.finder.clear()
+            self.w.map_view.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+        self.c.stop_all()
 
     def _finder_entries(self) -> list[tuple[int, str, str]]:
         """(id, name, colour group: what the legend shows) of every sound on the map."""

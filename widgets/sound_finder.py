@@ -6,7 +6,8 @@ first, each part sorted by name, at most ``MAX_LISTED``. Picking one, or Enter (
 to, else an exact name, else the first listed), emits ``soundChosen``. The sounds are read
 again when the field takes focus and the map changed (``revision``); while the user types, at
 most once per ``REREAD_WHILE_TYPING_S`` (an import changes the map every poll, and a re-read
-of 100,000 sounds takes 70-170 ms).
+of 100,000 sounds takes 70-170 ms). Text that no sound holds turns red while typed, and Enter on
+it emits ``nothingFound``.
 
 The matching runs in Python over casefolded labels (~20 ms for 100,000 sounds per key), and
 the list holds only what is shown: Qt's own filtering completer took 0.6-1.1 s per key on
@@ -21,6 +22,8 @@ import time
 from collections.abc import Callable, Sequence
 
 from PySide6 import QtCore, QtWidgets
+
+from . import theme
 
 MAX_LISTED = 200
 LIST_MIN_WIDTH_PX = 380  # the list may be wider than the field (names with their groups)
@@ -40,10 +43,11 @@ def entry_label(name: str, group: str) -> str:
 class SoundFinder(QtWidgets.QLineEdit):
     """``entries`` gives the map's sounds; ``revision`` changes whenever they do.
 
-    Signals: ``soundChosen(int sound_id)``.
+    Signals: ``soundChosen(int sound_id)``, ``nothingFound(str text)``.
     """
 
     soundChosen = QtCore.Signal(int)
+    nothingFound = QtCore.Signal(str)  # Enter on text that no sound's name or group holds
 
     def __init__(
         self,
@@ -79,6 +83,7 @@ class SoundFinder(QtWidgets.QLineEdit):
         self.setToolTip("Find a sound by name or group (Ctrl+F)")
         self.setClearButtonEnabled(True)
         self.textEdited.connect(self._list_matches)
+        self.textChanged.connect(lambda text: text or self._show_no_match(False))
         self.returnPressed.connect(self.choose_best)
 
     def list_view(self) -> QtWidgets.QAbstractItemView:
@@ -146,17 +151,26 @@ class SoundFinder(QtWidgets.QLineEdit):
         found = self.matches(text, limit=1)
         if found:
             self._choose(self._ids[found[0]], self._labels[found[0]])
+        else:
+            self.nothingFound.emit(self.text().strip())
 
     def _list_matches(self, text: str) -> None:
         self._shown = [(self._ids[k], self._labels[k]) for k in self.matches(text, MAX_LISTED)]
         self._highlighted = -1
         self._model.setStringList([label for _, label in self._shown])
+        self._show_no_match(bool(text.strip()) and not self._shown)
         if self._shown:
             # the list grows to the left: the field sits at the toolbar's right end
             width = max(self.width(), LIST_MIN_WIDTH_PX)
             self._completer.complete(QtCore.QRect(self.width() - width, 0, width, self.height()))
         else:
             self._completer.popup().hide()
+
+    def _show_no_match(self, on: bool) -> None:
+        self.setStyleSheet(f"color: {theme.ERROR};" if on else "")
+
+    def no_match_shown(self) -> bool:
+        return bool(self.styleSheet())
 
     def _on_highlighted(self, index: QtCore.QModelIndex) -> None:
         self._highlighted = self._completer.completionModel().mapToSource(index).row()
@@ -171,6 +185,7 @@ class SoundFinder(QtWidgets.QLineEdit):
         if self._just_chosen:
             return
         self.setText(label)
+        self._show_no_match(False)
         self.setCursorPosition(0)  # a narrow field shows the name's start, not its group
         self._completer.popup().hide()
         self._just_chosen = True

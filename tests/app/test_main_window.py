@@ -432,6 +432,15 @@ def test_ctrl_f_finds_a_sound_by_name_plays_it_and_shows_it_on_the_map(opened, q
     with qtbot.waitSignal(c.message) as said:  # a sound listed before the map changed
         finder.soundChosen.emit(10**9)
     assert said.args == ["That sound is no longer on the map"] and c.selected_id == target.id
+    opened.menus.actions["find"].trigger()  # Esc in the field: the keys go back to the map
+    qtbot.waitUntil(finder.hasFocus)
+    qtbot.keyClicks(finder, "zzzz")
+    with qtbot.waitSignal(c.message) as said:
+        qtbot.keyClick(finder, QtCore.Qt.Key.Key_Return)
+    assert said.args == ["No sound matches “zzzz”"]
+    with qtbot.waitSignal(c.stoppedAll):
+        qtbot.keyClick(finder, QtCore.Qt.Key.Key_Escape)
+    assert finder.text() == "" and view.hasFocus()
 
 
 def test_ctrl_f_shows_a_hidden_toolbar_and_a_sound_found_mid_glide_is_shown_where_it_lands(

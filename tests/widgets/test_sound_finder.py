@@ -98,7 +98,21 @@ def test_enter_takes_an_exact_name_else_the_first_match(finder, qtbot):
     finder.setText("kick 0")
     assert chosen_by(finder, qtbot, finder.choose_best) == [11]
     finder.setText("nothing like it")
-    assert chosen_by(finder, qtbot, finder.choose_best) == []
+    with qtbot.waitSignal(finder.nothingFound) as told:
+        assert chosen_by(finder, qtbot, finder.choose_best) == []
+    assert told.args == ["nothing like it"]
+
+
+def test_text_no_sound_holds_turns_red_while_typed(finder, qtbot):
+    qtbot.keyClicks(finder, "kic")
+    assert not finder.no_match_shown()
+    qtbot.keyClicks(finder, "z")
+    assert finder.no_match_shown()
+    qtbot.keyClick(finder, QtCore.Qt.Key.Key_Backspace)
+    assert not finder.no_match_shown()
+    qtbot.keyClicks(finder, "z")
+    finder.clear()  # Esc in the window clears it this way
+    assert not finder.no_match_shown()
 
 
 def test_sounds_added_to_the_map_are_found_once_the_field_takes_focus(finder, qtbot):
