@@ -11,6 +11,7 @@ Thread: GUI thread only.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from latentscape.engines.errors import LatentscapeError
 from latentscape.engines.sound_files import with_suffix
 from latentscape.explorer_controller import MODEL_SUFFIXES
 from latentscape.exports import export_map_csv, export_sound_wav
-from latentscape.project_session import is_untitled
+from latentscape.project_session import folder_label, is_untitled
 from latentscape.widgets import theme
 from latentscape.widgets.sound_finder import SoundFinder
 
@@ -192,10 +193,13 @@ class MainMenus(QtCore.QObject):
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for kind, opener in (("projects", self.c.open_project), ("models", self.c.load_model)):
-            for path in self.w.settings.recent_files(kind):
-                if not Path(path).exists():  # moved or deleted (kept: a drive may come back)
-                    continue
-                act = self.recent_menu.addAction(Path(path).name)
+            # moved or deleted files are left out (and kept: a drive may come back)
+            paths = [p for p in self.w.settings.recent_files(kind) if Path(p).exists()]
+            names = Counter(Path(p).name for p in paths)
+            for path in paths:
+                name = Path(path).name
+                label = f"{name} ({folder_label(path)})" if names[name] > 1 else name
+                act = self.recent_menu.addAction(label)
                 act.setToolTip(path)
                 act.triggered.connect(lambda _=False, p=path, o=opener: o(p))
             self.recent_menu.addSeparator()

@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from latentscape.explorer_controller import ExplorerController, ExplorerViews
 from latentscape.main_menus import MainMenus
+from latentscape.project_session import folder_label, is_untitled
 from latentscape.settings import AppSettings
 from latentscape.widgets.banner import Banner
 from latentscape.widgets.import_panel import ImportProgress
@@ -265,8 +266,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- status ------------------------------------------------------------------------------
     def _on_project_opened(self, store) -> None:
+        """The title names the project and its folder (two projects may share a name); an
+        untitled one's temp folder tells the user nothing."""
         name = Path(store.path).name
-        self.setWindowTitle(f"{name} — {APP_NAME}")
+        where = "" if is_untitled(store.path) else f" ({folder_label(store.path)})"
+        self.setWindowTitle(f"{name}{where} — {APP_NAME}")
 
     def _on_error(self, text: str) -> None:
         self.statusBar().showMessage(text, 10_000)

@@ -35,6 +35,17 @@ def is_untitled(path: str | Path) -> bool:
     return p.name == UNTITLED and p.parent.name.startswith(UNTITLED_FOLDER_PREFIX)
 
 
+def folder_label(path: str | Path) -> str:
+    """The folder ``path`` lies in, as a user reads it: "~/sounds/kits" under the home folder,
+    else the absolute path (tells apart two projects of one name)."""
+    folder, home = Path(path).absolute().parent, Path.home()
+    if folder == home:
+        return "~"
+    if folder.is_relative_to(home):
+        return f"~/{folder.relative_to(home)}"
+    return str(folder)
+
+
 def discard_untitled(path: str | Path) -> None:
     """Remove an untitled project and its private temp folder once it is closed and left
     (saved elsewhere or let go): each New Project left one behind, latents and all (MBs

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
@@ -154,7 +156,9 @@ def test_another_project_forgets_the_hovered_name_the_crosshair_and_what_space_r
     map's crosshair and hovered name go with it."""
     c, view = opened.controller, opened.map_view
     xy = view.positions()
-    qtbot.mouseMove(view.viewport(), pos=view.view_pos(*xy[2]) + QtCore.QPoint(2, 1))
+    qtbot.mouseMove(view.viewport(), pos=QtCore.QPoint(1, 1))  # a move, wherever it was left
+    qtbot.wait(20)  # pyqtgraph drops moves faster than ~100 Hz
+    qtbot.mouseMove(view.viewport(), pos=view.view_pos(*xy[2]) + QtCore.QPoint(1, 2))
     qtbot.waitUntil(lambda: opened._hover_label.text() != "", timeout=3000)
     c.audition_position(*empty_spot(opened))
     c.audition_sound(c.state.ids[3])
@@ -406,6 +410,28 @@ def test_open_recent_lists_only_files_that_are_still_there(window, tmp_path):
     names = [a.text() for a in menu.actions() if not a.isSeparator()]
     assert names == ["kept.lsc", "Clear List"]
     assert str(gone.resolve()) in window.settings.recent_files()  # a drive may come back
+    (tmp_path / "b").mkdir()
+    twin = tmp_path / "b" / "kept.lsc"  # the same name in another folder: both show theirs
+    twin.write_bytes(b"")
+    window.settings.add_recent_file(twin)
+    menu.aboutToShow.emit()
+    names = [a.text() for a in menu.actions() if not a.isSeparator()]
+    assert names == [
+        f"kept.lsc ({tmp_path.resolve() / 'b'})",
+        f"kept.lsc ({tmp_path.resolve()})",
+        "Clear List",
+    ]
+
+
+def test_the_title_names_the_projects_folder_but_not_an_untitled_ones(opened, qtbot, tmp_path):
+    from latentscape.project_session import folder_label
+
+    c = opened.controller
+    assert opened.windowTitle() == f"tiny.lsc ({folder_label(c.store.path)}) — latentscape"
+    with qtbot.waitSignal(c.projectOpened, timeout=20_000):
+        c.new_project()
+    assert opened.windowTitle() == "untitled.lsc — latentscape"
+    assert folder_label(Path.home() / "kits" / "a.lsc") == "~/kits"
 
 
 def test_ctrl_f_finds_a_sound_by_name_plays_it_and_shows_it_on_the_map(opened, qtbot):
