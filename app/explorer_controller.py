@@ -119,6 +119,7 @@ class ExplorerController(SessionActions, QObject):
         self._pending_model: str | None = None
         self._project_busy = False
         self._model_busy = False
+        self._model_after_draw: str | Path | None = None  # loaded once the map is drawn
         self._closed = False
 
         self.audio = AudioSession(
@@ -156,6 +157,7 @@ class ExplorerController(SessionActions, QObject):
         mv.scrubStarted.connect(self.scrub_begin)
         mv.scrubMoved.connect(self.scrub_move)
         mv.scrubEnded.connect(self.scrub_end)
+        mv.pointsDrawn.connect(self._on_points_drawn)
         # queued: a question (save the untitled project?) must not open inside the drop event,
         # which holds the file manager's drag until it returns
         mv.filesDropped.connect(self.open_dropped, Qt.ConnectionType.QueuedConnection)

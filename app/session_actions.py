@@ -149,6 +149,9 @@ class SessionActions:
             snap.store.close()
             return
         self.busyChanged.emit("")
+        if self._model_after_draw is not None:  # the last project's model, waiting for its map
+            self._model_after_draw = None
+            self._model_busy = False
         if self.recording:  # a recording belongs to the project it was made in: finish it
             self.set_recording(False)  # there, before that project closes
         if self.store is not None and self.store is not snap.store:
@@ -182,9 +185,28 @@ class SessionActions:
         model = self._pending_model or snap.model_path
         self._pending_model = None
         if model and (self.model is None or Path(self.model.path) != Path(model)):
-            self.load_model(model)
+            self._load_model_once_drawn(model)
         elif self.model is None and not self.audio.starting and self.audio.engine is None:
             self.start_audio()
+
+    def _load_model_once_drawn(self, path: str | Path) -> None:
+        """Load ``path`` once the map is on screen. A big map is drawn over several event-loop
+        turns, and the model's speed measurement (Python decoding on a worker) took the GIL
+        from those paints. Opening a 100,000-sound project (``bench/gui_stalls.py --open``):
+        the longest stall 275 ms at once, 90 ms with the model waiting; the map is drawn 0.3 s
+        sooner, the audio plays 0.5 s later."""
+        view = self.views.map_view
+        if view.drawn_count() >= view.point_count():
+            self.load_model(path)
+            return
+        self._model_after_draw = path
+        self._model_busy = True
+        self.busyChanged.emit(f"Loading model {Path(path).name}…")
+
+    def _on_points_drawn(self) -> None:
+        path, self._model_after_draw = self._model_after_draw, None
+        if path is not None and not self._closed:
+            self.load_model(path)
 
     def _on_project_error(self, exc: BaseException, tb: str) -> None:
         self._project_busy = False

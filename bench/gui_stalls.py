@@ -14,8 +14,14 @@ other, e.g. the demo VAE) and a folder of synthetic sounds. Phases:
 3. click-to-sound: click points, time from the click to the first output frame of the voice;
 4. big map: refine a synthetic 10,000-sound map (UMAP runs in a child process, as for every map).
 
-Usage: ``.venv/bin/python bench/gui_stalls.py [--sounds 300] [--model PATH]``. Prints
-``name = value unit`` lines; never fails on time.
+``--open PROJECT`` measures only opening a saved project (e.g. one of 100,000 sounds) in a fresh
+window, from the open until its map is drawn and its model plays: the app's way (the model
+loads once the map is drawn) and, side by side, the model loading as soon as the project is
+read; ``--trials`` times each, alternating.
+
+Usage: ``.venv/bin/python bench/gui_stalls.py [--sounds 300] [--model PATH]`` or
+``... --open PROJECT.lsc [--trials 3]``. Prints ``name = value unit`` lines; never fails on
+time.
 """
 
 from __future__ import annotations
@@ -49,7 +55,14 @@ def main() -> int:
     parser.add_argument(
         "--big-map", type=int, default=10000, help="also refine a synthetic map this big (0: skip)"
     )
+    parser.add_argument("--open", help="only measure opening this project (see above)")
+    parser.add_argument("--trials", type=int, default=3)
+    parser.add_argument("--open-mode", choices=("after_draw", "at_once"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.open and args.open_mode:
+        return _open_one(args.open, args.open_mode)
+    if args.open:
+        return _open_big(args.open, args.trials)
 
     from PySide6 import QtCore, QtWidgets
     from PySide6.QtTest import QTest
@@ -171,6 +184,71 @@ def _big_map(app, c, n: int, monitor) -> None:
     print(f"big_map_projection_wall = {wall:.1f} s (umap in a process, {n} sounds)")
     print(f"gui_max_stall_big_map_projection_ms = {monitor.max_stall_ms:.1f} ms")
     print(f"gui_stalls_over_100ms_big_map_projection = {monitor.stalls_over_100ms} count")
+
+
+def _open_big(project: str, trials: int) -> int:
+    """Stalls while a saved project opens: the model loaded once the map is drawn (the app)
+    against the model loaded at once, each open in a fresh process (a fresh window with no
+    model yet), alternating."""
+    import json
+    import subprocess
+
+    results: dict[str, list[dict]] = {"after_draw": [], "at_once": []}
+    for trial in range(trials):
+        for mode in ("after_draw", "at_once") if trial % 2 == 0 else ("at_once", "after_draw"):
+            out = subprocess.run(
+                [sys.executable, __file__, "--open", project, "--open-mode", mode],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            results[mode].append(json.loads(out.strip().splitlines()[-1]))
+            print(f"# trial {trial} {mode}: {results[mode][-1]}", file=sys.stderr)
+    print(f"open_sounds = {results['at_once'][0]['sounds']} sounds")
+    for mode, rows in results.items():
+        for key, unit in (("stall_ms", "ms"), ("drawn_s", "s"), ("plays_s", "s")):
+            value = sorted(r[key] for r in rows)[len(rows) // 2]
+            print(
+                f"open_{key.rsplit('_', 1)[0]}_{mode} = {value:.3g} {unit} (median of {len(rows)})"
+            )
+    return 0
+
+
+def _open_one(project: str, mode: str) -> int:
+    """One open in this process; prints a JSON line: the longest stall from the open until the
+    model plays, and when the map was drawn and the model played (s after the open)."""
+    import json
+
+    from PySide6 import QtWidgets
+
+    from latentscape.main_window import MainWindow
+    from latentscape.settings import AppSettings
+    from latentscape.stall_monitor import StallMonitor
+    from latentscape.warmup import preload_modules
+    from latentscape.widgets.theme import apply_theme
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    apply_theme(app)
+    preload_modules()
+    tmp = Path(tempfile.mkdtemp(prefix="ls-gui-bench-"))
+    window = MainWindow(AppSettings(tmp / "settings.ini"), player="silent")
+    window.resize(1400, 900)
+    window.show()
+    c, view = window.controller, window.map_view
+    c.sync.auto_refine = False
+    if mode == "at_once":
+        c._load_model_once_drawn = c.load_model
+    _spin(app, lambda: not c.busy, 120)  # the warm-up, before anything opens
+    monitor = StallMonitor()
+    monitor.start()
+    c.open_project(project)
+    drawn = _spin(app, lambda: len(c.state) and view.drawn_count() == len(c.state), 300)
+    plays = drawn + _spin(app, lambda: c.model and c.audio.engine and not c.busy, 300)
+    monitor.stop()
+    row = {"stall_ms": monitor.max_stall_ms, "drawn_s": drawn, "plays_s": plays}
+    print(json.dumps({**row, "sounds": len(c.state)}))
+    window.close()
+    return 0
 
 
 if __name__ == "__main__":

@@ -102,6 +102,7 @@ class ScatterLayers(QtCore.QObject):
     """
 
     glideFinished = QtCore.Signal()
+    allDrawn = QtCore.Signal()  # the last queued chunk is on screen
 
     def __init__(
         self, plot: pg.PlotItem, legend: pg.LegendItem, parent: QtCore.QObject | None = None
@@ -228,6 +229,8 @@ class ScatterLayers(QtCore.QObject):
         self._refresh_legend()
         if self._drawn < len(self._xy):
             self._draw_timer.start()
+        else:
+            self.allDrawn.emit()
 
     def glide_to(self, xy: np.ndarray, duration_ms: int) -> None:
         """Animate every point from where it is to ``xy`` [N, 2] over ``duration_ms``."""

@@ -42,6 +42,7 @@ class MapView(pg.PlotWidget):
 
     pointClicked = QtCore.Signal(int)
     pointHovered = QtCore.Signal(int)  # -1 when the pointer leaves every point
+    pointsDrawn = QtCore.Signal()  # every point set or added is on screen (big sets take turns)
     emptyClicked = QtCore.Signal(float, float)
     scrubStarted = QtCore.Signal(float, float)
     scrubMoved = QtCore.Signal(float, float)
@@ -75,6 +76,7 @@ class MapView(pg.PlotWidget):
         self._legend.mouseDragEvent = lambda event: event.ignore()
         self._layers = ScatterLayers(plot, self._legend, parent=self)
         self._layers.glideFinished.connect(self._on_glide_finished)
+        self._layers.allDrawn.connect(self.pointsDrawn)
         self._index = PointIndex()
         self._names: list[str] = []
 

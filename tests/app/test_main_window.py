@@ -148,6 +148,29 @@ def test_hovering_a_point_shows_its_name(opened, qtbot):
     assert opened._hover_label.text() == view.hover_text()
 
 
+def test_a_projects_model_loads_once_its_map_is_drawn(window, qtbot, tiny_project, monkeypatch):
+    """A big map is drawn over several event-loop turns; the model's load and speed measure
+    (Python on a worker, holding the GIL) wait for the last of them instead of stalling the
+    paints. Here 8 sounds drawn 3 at a time stand in for 100,000 drawn 8,000 at a time."""
+    from latentscape.widgets import map_points
+
+    monkeypatch.setattr(map_points, "DRAW_CHUNK", 3)
+    c, view = window.controller, window.map_view
+    c.sync.auto_refine = False
+    drawn_at_load: list[tuple[int, int]] = []
+    load = c.load_model
+    monkeypatch.setattr(
+        c,
+        "load_model",
+        lambda p: drawn_at_load.append((view.drawn_count(), len(c.state))) or load(p),
+    )
+    with qtbot.waitSignal(c.projectOpened, timeout=20_000):
+        c.open_project(tiny_project)
+    assert view.drawn_count() < 8 and c.busy  # the model waits, and says it is coming
+    wait_ready(qtbot, c, points=8)
+    assert drawn_at_load == [(8, 8)] and c.model is not None
+
+
 def test_another_project_forgets_the_hovered_name_the_crosshair_and_what_space_replays(
     opened, qtbot, tiny_project
 ):
