@@ -237,6 +237,7 @@ def _prepare_out_folder(out: Path) -> None:
 def run_sample(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from latentscape.commands.replace_guard import check_latents_output, check_sound_output
     from latentscape.engines.atomic_write import write_bytes_atomic
     from latentscape.engines.loader import load_model
     from latentscape.engines.priors import PriorError, prior_items
@@ -267,16 +268,20 @@ def run_sample(args: argparse.Namespace) -> int:
         else:
             model_hash = ref.content_hash
         source = _load_source(store, args.kind, engine, model_hash, args.window_frames)
+        digits = max(2, len(str(args.count - 1)))
+        names = [out / f"{args.kind}-seed{args.seed}-{i:0{digits}d}.wav" for i in range(args.count)]
+        latents_path = out / f"{args.kind}-seed{args.seed}-latents.npy"
+        for path in names:  # before anything is written: all of them, or none
+            check_sound_output(store, path)
+        check_latents_output(latents_path)
     _prepare_out_folder(out)  # only once there is something to write into it
     samples = source.sample(args.count, temperature=args.temperature, seed=args.seed)
-    digits = max(2, len(str(len(samples) - 1)))
-    for i, window in enumerate(samples.windows):
+    for i, (window, path) in enumerate(zip(samples.windows, names, strict=True)):
         audio = engine.decode(window, seed=call_seed(args.seed, i))  # [channels, samples]
-        path = out / f"{args.kind}-seed{args.seed}-{i:0{digits}d}.wav"  # sorts in order
         write_sound(path, np.clip(audio.T, -1.0, 1.0), engine.sample_rate_hz, "WAV", "PCM_16")
     latents = io.BytesIO()
     np.save(latents, samples.windows)
-    write_bytes_atomic(out / f"{args.kind}-seed{args.seed}-latents.npy", latents.getbuffer())
+    write_bytes_atomic(latents_path, latents.getbuffer())
     print(f"wrote {len(samples)} sounds ({args.kind} prior, seed {args.seed}) to {out}")
     return 0
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
-import os
 import sys
 from pathlib import Path
 
@@ -85,18 +84,18 @@ def check_seconds(seconds: float | None, kind: str = "frame") -> float:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from latentscape.commands.replace_guard import check_sound_output
     from latentscape.engines.errors import LatentscapeError
     from latentscape.engines.loader import load_model
-    from latentscape.engines.sound_files import check_replaceable, sound_format, write_sound
+    from latentscape.engines.sound_files import sound_format, write_sound
     from latentscape.project_store import ProjectStore
 
     x, y = parse_position(args.at) if args.at is not None else (math.nan, math.nan)
     seconds = check_seconds(args.seconds, args.kind)
     out = check_output(args.output)
     fmt, subtype = sound_format(out)
-    check_replaceable(out)
     with ProjectStore.open(args.project) as store:
-        _refuse_project_sound(store, out)
+        check_sound_output(store, out)
         model = store.model()
         if model is None:
             raise LatentscapeError(f"{args.project}: no map yet; run 'latentscape map' first")
@@ -240,20 +239,6 @@ def sound_position(
         )
     x, y = atlas.xy[where[0]]
     return float(x), float(y), chosen[0].name
-
-
-def _refuse_project_sound(store, out: Path) -> None:
-    """LatentscapeError when ``out`` is the file of one of the project's sounds."""
-    from latentscape.engines.errors import LatentscapeError
-
-    if not out.exists():
-        return
-    for stored in store.sound_paths():
-        path = store.resolve(stored)
-        if path.name == out.name and path.exists() and os.path.samefile(path, out):
-            raise LatentscapeError(
-                f"{out}: is one of the project's sounds; not replacing it (give another name)"
-            )
 
 
 def _ids(sounds) -> str:

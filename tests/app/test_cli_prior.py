@@ -119,6 +119,46 @@ def test_model_prior_samples_without_training(project, tmp_path):
     assert names[0] == "model-seed0-000.wav" and names[-1] == "model-seed0-119.wav"
 
 
+def test_sampling_replaces_only_earlier_samples(tmp_path, nn_model, capsys):
+    """ "No command replaces a file it did not write itself": not one of the project's sounds,
+    not a document named like a sample, not a latents file that is not ours; and a refusal
+    comes before anything is written. Earlier samples are replaced."""
+    model_path = nn_model(latent=4, hop=HOP, sr=SR, prior=True)
+    project = tmp_path / "p.lsc"
+    engine = make_project(project, model_path)
+    kit = tmp_path / "kit"
+    kit.mkdir()
+    mine = kit / "model-seed0-01.wav"  # a sound of the project, named as a sample would be
+    tone = (0.5 * np.sin(np.arange(HOP * 30) * 0.05)).astype(np.float32)
+    sf.write(mine, tone, SR)
+    with ProjectStore.open(project) as store:
+        z = engine.encode(tone[None], seed=0)
+        store.add_sounds([NewSound(str(mine), "hmine", len(tone) / SR, z, name="mine")])
+    before = mine.read_bytes()
+    cmd = ["prior", "sample", "-p", str(project), "--kind", "model", "-n", "2"]
+    cmd += ["--window-frames", "8", "-o"]
+    capsys.readouterr()
+    assert main([*cmd, str(kit)]) == 2
+    assert "is one of the project's sounds" in capsys.readouterr().err
+    assert mine.read_bytes() == before and sorted(p.name for p in kit.iterdir()) == [mine.name]
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "model-seed0-00.wav").write_text("my notes")
+    assert main([*cmd, str(notes)]) == 2
+    assert "is not a sound file" in capsys.readouterr().err
+    (notes / "model-seed0-00.wav").unlink()
+    (notes / "model-seed0-latents.npy").write_text("not an array")
+    assert main([*cmd, str(notes)]) == 2
+    assert "is not latents written by 'prior sample'" in capsys.readouterr().err
+    assert sorted(p.name for p in notes.iterdir()) == ["model-seed0-latents.npy"]
+
+    fresh = tmp_path / "fresh"
+    assert main([*cmd, str(fresh)]) == 0
+    assert main([*cmd, str(fresh)]) == 0  # its own earlier samples: replaced
+    assert len(list(fresh.iterdir())) == 3
+
+
 def test_sampling_an_untrained_kind_is_a_one_line_user_error(project, tmp_path, capsys):
     cmd = ["prior", "sample", "-p", str(project), "--kind", "gan", "-o", str(tmp_path / "x")]
     assert main(cmd) == 2
