@@ -113,6 +113,9 @@ def migrate(
     if app_id != APPLICATION_ID and not create:
         conn.close()
         raise ProjectError(f"{path.name}: not a latentscape project (an empty file)")
+    if version < 0:
+        conn.close()
+        raise ProjectError(f"{path.name}: a damaged project (schema version {version})")
     if version > SCHEMA_VERSION:
         conn.close()
         raise ProjectError(
@@ -123,6 +126,9 @@ def migrate(
         return
     try:
         with transaction():
+            # read again under the write lock: another process (a second import of the same
+            # new project) may have migrated the file since the read above
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
             for step in range(version, SCHEMA_VERSION):
                 for statement in MIGRATIONS[step].split(";"):
                     if statement.strip():

@@ -183,6 +183,38 @@ def test_a_read_only_version_1_project_opens_as_it_is(tmp_path):
         shutil.rmtree(folder)
 
 
+def test_two_programs_creating_one_new_project_at_once_both_open_it(tmp_path):
+    """Two imports into the same new project started together (a script): the second must find
+    the schema the first made, not run the migrations again ("table model already exists")."""
+    failures = []
+    for trial in range(12):
+        path = tmp_path / f"new{trial}.lsc"
+        barrier = threading.Barrier(2)
+
+        def open_it(path=path, barrier=barrier) -> None:
+            barrier.wait()
+            try:
+                ProjectStore.open(path, create=True).close()
+            except ProjectError as exc:
+                failures.append(str(exc))
+
+        threads = [threading.Thread(target=open_it) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert failures == []
+
+
+def test_a_negative_schema_version_is_called_damaged(tmp_path):
+    path = tmp_path / "odd.lsc"
+    ProjectStore.create(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version=-1")
+    with pytest.raises(ProjectError, match="a damaged project"):
+        ProjectStore.open(path)
+
+
 def test_generic_items_for_other_features(store):
     payload = pack_arrays({"t_s": np.arange(3.0), "latents": _traj(3)})
     a = store.put_item("path", "drag 1", payload, {"loop": True})
