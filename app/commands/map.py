@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
             raise LatentscapeError(
                 f"{args.project}: no encoded sounds; run 'latentscape import' first"
             )
+        store.check_writable()  # before the layout is computed, not when it is saved
         ids = list(latents)
         trajectories = [latents[i] for i in ids]
         refine = args.method == "umap" and len(ids) >= 4

@@ -122,6 +122,43 @@ def test_render_sound_refuses_a_number_that_is_an_id_and_a_name(setup, capsys):
     assert "(at '10')" in capsys.readouterr().out
 
 
+def test_map_refuses_a_project_it_cannot_write_before_computing_the_layout(setup, capsys):
+    """A read-only project (a share, an archive): ``map`` says so at once, as ``prior train``
+    does, instead of laying out the whole map (minutes of UMAP) and failing at the save."""
+    import contextlib
+    import io
+    import tempfile
+
+    import latentscape.engines.atlas  # noqa: F401 (imported here: 'nobody' cannot read /root)
+    from support.permissions import as_nobody
+
+    tmp, model = setup
+    assert (
+        main(["import", str(tmp / "sounds"), "--model", str(model), "-p", str(tmp / "p.lsc")]) == 0
+    )
+    folder = Path(tempfile.mkdtemp(prefix="ls-ro-"))  # pytest's folders are root's alone
+    try:
+        os.chmod(folder, 0o755)
+        path = folder / "p.lsc"
+        shutil.copyfile(tmp / "p.lsc", path)
+        os.chmod(path, 0o644)  # readable by all, writable by root only
+        capsys.readouterr()
+
+        def run_map() -> str:
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()) as out:
+                rc = main(["map", "-p", str(path), "--method", "pca", "--quiet"])
+            return f"{rc}|{out.getvalue()}|{err.getvalue()}"
+
+        got = as_nobody(run_map)
+        assert got.count("|") == 2, got  # "": the child failed before it could say
+        rc, out, err = got.split("|")
+        assert rc == "2" and "pca map" not in out
+        assert "p.lsc: cannot be written (attempt to write a readonly database)" in err
+    finally:
+        shutil.rmtree(folder)
+
+
 def test_a_umap_map_of_too_few_sounds_says_it_is_pca(setup, capsys):
     tmp, model = setup
     project = str(tmp / "p.lsc")
