@@ -44,6 +44,7 @@ def is_checkpoint_archive(path: Path) -> bool:
         return False
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"  # the first bytes of every SQLite file (a .lsc project)
 # In a TorchScript export of our VAE (``torch.jit.save`` extra file): the content hash of the
 # checkpoint it was made from, whose latent space it shares (ModelInfo.latent_space).
 LATENT_SPACE_FILE = "latentscape.json"
@@ -157,6 +158,12 @@ def load_model(path: str | Path, **options: Any) -> ModelEngine:
     path = Path(path)
     check_model_file(path)
     content_hash = file_sha256(path)
+    with open(path, "rb") as f:
+        if f.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:  # its stored blobs can look like a zip
+            raise ModelLoadError(
+                f"{path.name}: a project (an SQLite database), not a model file; a project "
+                "is given with -p"
+            )
     if not zipfile.is_zipfile(path):
         with open(path, "rb") as f:
             head = f.read(2)

@@ -44,6 +44,19 @@ def test_random_bytes(tmp_path):
         load_model(tmp_path / "noise.ts")
 
 
+def test_a_project_given_as_the_model_is_named_a_project(tmp_path):
+    """The shipped demo project holds an npz blob that looks like a zip archive to zipfile:
+    it was called a damaged model file (a checksum mismatch)."""
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo" / "demo.lsc"
+    with pytest.raises(ModelLoadError) as exc:
+        load_model(demo)
+    assert _one_line(exc) == (
+        "demo.lsc: a project (an SQLite database), not a model file; a project is given with -p"
+    )
+
+
 def test_truncated_torchscript(nn_model, tmp_path):
     data = nn_model().read_bytes()
     (tmp_path / "cut.ts").write_bytes(data[: len(data) // 2])
