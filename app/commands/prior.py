@@ -150,6 +150,8 @@ def run_train(args: argparse.Namespace) -> int:
         last = [0.0]
 
         def progress(step: int, total: int, loss: float) -> None:
+            if step == 0:  # stopped before the first step: no loss to show
+                return
             now = time.monotonic()
             if now - last[0] >= MIN_PROGRESS_INTERVAL_S or step == total:
                 last[0] = now
@@ -173,8 +175,9 @@ def run_train(args: argparse.Namespace) -> int:
             if main_thread:
                 signal.signal(signal.SIGINT, previous)
                 signal.signal(signal.SIGTERM, previous_term)
-        if report.steps == 0:
-            raise PriorError("training was interrupted before its first step; nothing stored")
+        if report.steps == 0:  # only a stop (Ctrl-C, SIGTERM) ends training this early
+            print("stopped before the first step; nothing stored", file=sys.stderr)
+            raise KeyboardInterrupt
         earlier = prior_items(store, args.kind, ref.content_hash)
         item_id = save_prior(store, prior, ref.content_hash, {"seed": args.seed})
     if earlier:
@@ -185,6 +188,8 @@ def run_train(args: argparse.Namespace) -> int:
         f"{' (stopped early)' if report.cancelled else ''}, "
         f"loss {report.loss:.4f}; stored in {Path(args.project).name} (item {item_id})"
     )
+    if report.cancelled:  # what was learned is kept; the exit code says it was a stop (130)
+        raise KeyboardInterrupt
     return 0
 
 
