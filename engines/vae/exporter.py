@@ -108,21 +108,30 @@ def _check_output(model_path: Path, output: Path) -> None:
         if same:
             raise ExportError(
                 f"{output}: is the checkpoint being exported; give another name such as "
-                f"{model_path.with_suffix('.ts').name}"
+                f"{free_name(model_path)}"
             )
         if not output.is_file():
             raise ExportError(f"{output}: not a regular file; give a file name such as model.ts")
         if is_checkpoint_archive(output):  # a model to train or export from: never replace it
             raise ExportError(
                 f"{output}: is a checkpoint, not a TorchScript export; not replacing it "
-                f"(give a name such as {output.with_suffix('.ts').name})"
+                f"(give a name such as {free_name(output)})"
             )
         if not _is_our_export(output):  # a project, a sound, someone's RAVE model: keep it
             raise ExportError(
                 f"{output}: exists and is not an export of a latentscape model; not replacing "
-                f"it (give a new name such as {output.with_suffix('.ts').name})"
+                f"it (give a new name such as {free_name(output)})"
             )
     check_can_create(output, ExportError)
+
+
+def free_name(path: Path) -> str:
+    """A ``.ts`` name beside ``path`` that no file has yet: ``model.ts``, else ``model-2.ts``…
+    (what a refusal suggests; never the very name it refused)."""
+    candidates = (
+        path.with_name(f"{path.stem}{tail}.ts") for tail in ("", *(f"-{k}" for k in range(2, 1000)))
+    )
+    return next(c.name for c in candidates if not c.exists())
 
 
 def _is_our_export(path: Path) -> bool:

@@ -96,9 +96,9 @@ def test_export_replaces_an_earlier_export_and_nothing_else(checkpoint, tmp_path
         assert path.read_bytes() == data
     foreign = foreign_torchscript(tmp_path / "rave.ts")
     assert main(["export", str(checkpoint), "-o", str(tmp_path / "rave.ts")]) == 2
-    assert "rave.ts: exists and is not an export of a latentscape model" in one_error(
-        capsys, "export"
-    )
+    said = one_error(capsys, "export")
+    assert "rave.ts: exists and is not an export of a latentscape model" in said
+    assert said.endswith("(give a new name such as rave-2.ts)")  # not the name it refused
     assert (tmp_path / "rave.ts").read_bytes() == foreign
     out = tmp_path / "model.ts"
     earlier = earlier_export(out)
