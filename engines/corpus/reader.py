@@ -33,6 +33,16 @@ _UNKNOWN_DATA_SIZE = 0x7FFF0000
 _MP3_LENGTH_HEADERS = (b"Xing", b"Info", b"VBRI")
 # libsndfile's note on a WAV's "data" or an AIFF's "SSND" chunk longer than the file holds
 _DATA_SHOULD_BE = re.compile(r"^\s*(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.M)
+# … on a W64's "riff" size (its "data" line does not say it)
+_W64_SHOULD_BE = re.compile(r"^\s*riff\s*:\s*(\d+)\s*\(should be (\d+)\)", re.M)
+# … on an RF64 (a broadcast recorder's WAV over 4 GB): the frame count its ds64 chunk promised
+_RF64_COUNT = re.compile(
+    r"Calculated frame count (\d+) does not match value from 'ds64' chunk of (\d+)"
+)
+# … on an Ogg (Vorbis, Opus, FLAC) whose last page is missing or cut: it states no length
+_OGG_CUT = re.compile(
+    r"without an End-Of-Stream flag|lacks an end-of-stream bit|Junk after the last page"
+)
 
 
 class BadAudioError(LatentscapeError):
@@ -146,6 +156,10 @@ def check_file(path: Path, rules: ImportRules) -> sf._SoundFileInfo:
             detail = f"damaged, or not really {path.suffix.lstrip('.').upper() or 'audio'} data"
         raise BadAudioError(f"not a readable audio file ({detail})") from None
     if info.frames <= 0 or info.samplerate <= 0:
+        if info.format == "OGG" and _OGG_CUT.search(info.extra_info or ""):
+            raise BadAudioError(
+                "cut short (a truncated file?): none of it can be read without its end"
+            )
         raise BadAudioError("no audio in it (zero-length)")
     if info.duration > rules.max_file_s:
         raise BadAudioError(
@@ -212,23 +226,34 @@ def _cut_short(info: sf._SoundFileInfo, frames_read: int, path: Path) -> str:
     """A note when the file holds less audio than its header promises (a copy or download
     that stopped early): libsndfile reads what is there without complaint. "" otherwise.
 
-    WAV/AIFF: the header's data size against the file's (libsndfile's "… (should be …)" in
-    ``extra_info``; a streamed file's "unknown" size is no promise). MP3: the frames decoded
-    against the count in its Xing/Info/VBRI header; without one, no judgement. Others: the
-    frames decoded against the header's count.
+    WAV/AIFF/W64: the header's data size against the file's (libsndfile's "… (should be …)"
+    in ``extra_info``; a streamed file's "unknown" size is no promise). RF64: the frames read
+    against its ds64 chunk's count. Ogg: no length is stated, but a whole stream ends with a
+    marked last page. MP3: the frames decoded against the count in its Xing/Info/VBRI header;
+    without one, no judgement. Others: the frames decoded against the header's count.
     """
+    extra = info.extra_info or ""
+    got_s = frames_read / info.samplerate
+    if info.format == "OGG":
+        if _OGG_CUT.search(extra) is None:
+            return ""
+        return f"cut short (a truncated file?): the stream stops after {got_s:.2f} s, unfinished"
     promised_s = info.frames / info.samplerate
     share = _CUT_SHORT_ESTIMATE_SHARE
-    found = _DATA_SHOULD_BE.search(info.extra_info or "")
+    found = _DATA_SHOULD_BE.search(extra) or (
+        _W64_SHOULD_BE.search(extra) if info.format == "W64" else None
+    )
+    counted = _RF64_COUNT.search(extra)
     if found is not None:
         declared, present = int(found.group(1)), int(found.group(2))
         if not 0 < present < declared < _UNKNOWN_DATA_SIZE:
             return ""
         promised_s *= declared / present
         share = _CUT_SHORT_SHARE
+    elif counted is not None:
+        promised_s, share = int(counted.group(2)) / info.samplerate, _CUT_SHORT_SHARE
     elif info.format == "MP3" and not _mp3_has_length_header(path):
         return ""
-    got_s = frames_read / info.samplerate
     if got_s >= share * promised_s:
         return ""
     return f"cut short (a truncated file?): only {got_s:.2f} s of {promised_s:.2f} s are there"

@@ -221,13 +221,16 @@ def test_scan_keeps_a_file_rather_than_a_link_to_it(tmp_path):
     assert linked == ["real.wav", "other.wav"]
 
 
-@pytest.mark.parametrize("name", ["cut.wav", "cut.aiff", "cut.mp3"])
+@pytest.mark.parametrize("name", ["cut.wav", "cut.aiff", "cut.mp3", "cut.w64", "rf64/cut.wav"])
 def test_a_file_cut_short_is_imported_with_a_note_saying_how_much_is_there(tmp_path, name):
     """A copy or download that stopped early: libsndfile reads what is there without a word,
-    and the user would never learn that the sound is not the whole file."""
+    and the user would never learn that the sound is not the whole file. (An RF64, a
+    broadcast recorder's WAV, states its length in a ds64 chunk.)"""
     rate = 32000
     whole = tmp_path / f"whole{Path(name).suffix}"
-    sf.write(whole, _tone(rate, 3.0), rate)
+    rf64 = name.startswith("rf64/")
+    sf.write(whole, _tone(rate, 3.0), rate, format="RF64" if rf64 else None)
+    (tmp_path / name).parent.mkdir(exist_ok=True)
     data = whole.read_bytes()
     (tmp_path / name).write_bytes(data[: len(data) // 2])
     read = read_segments(tmp_path / name, 16000, 1, RULES)
@@ -237,6 +240,29 @@ def test_a_file_cut_short_is_imported_with_a_note_saying_how_much_is_there(tmp_p
     assert read.note.startswith("cut short (a truncated file?)")
     assert "of 3.00 s are there" in read.note or name.endswith(".mp3")
     assert read_segments(whole, 16000, 1, RULES).note == ""
+
+
+@pytest.mark.parametrize("codec", ["VORBIS", "OPUS"])
+def test_an_ogg_cut_short_is_named_so(tmp_path, codec):
+    """An Ogg states no length, but a whole stream ends with a marked last page: a cut one is
+    imported with a note (Opus), or refused as cut short when the decoder reads none of it
+    without its end (Vorbis), not as "zero-length"."""
+    rate = 48000
+    whole = tmp_path / "whole.ogg"
+    sf.write(whole, _tone(rate, 3.0), rate, format="OGG", subtype=codec)
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.ogg"
+    cut.write_bytes(data[: len(data) // 2])
+    assert read_segments(whole, 16000, 1, RULES).note == ""
+    if codec == "OPUS":
+        read = read_segments(cut, 16000, 1, RULES)
+        got = sum(seg.samples for seg in read.segments) / 16000
+        assert 0.5 < got < 2.0
+        pattern = r"cut short \(a truncated file\?\): the stream stops after \d\.\d\d s, unfinished"
+        assert re.fullmatch(pattern, read.note)
+    else:
+        with pytest.raises(BadAudioError, match=r"^cut short \(a truncated file\?\): none of it"):
+            read_segments(cut, 16000, 1, RULES)
 
 
 def _syncsafe_tag(payload_bytes: int) -> bytes:
