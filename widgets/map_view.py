@@ -61,7 +61,7 @@ class MapView(pg.PlotWidget):
         plot.showGrid(x=False, y=False)
         self._vb.setBackgroundColor(theme.BACKGROUND)
         self.setAcceptDrops(True)
-        self.setMinimumSize(320, 240)
+        self.setMinimumSize(320, 160)  # the window fits a 1024 × 600 screen
 
         self._legend = pg.LegendItem(
             offset=(10, 10),

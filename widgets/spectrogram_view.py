@@ -243,7 +243,7 @@ class SpectrogramPairView(QtWidgets.QWidget):
         self._title.setProperty("role", "title")
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setBackground(theme.BACKGROUND)
-        self._graphics.setMinimumHeight(150)
+        self._graphics.setMinimumHeight(110)
         self._plots: list[pg.PlotItem] = []
         self._images: list[pg.ImageItem] = []
         for col, caption in enumerate(("Original", "Reconstruction")):

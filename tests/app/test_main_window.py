@@ -107,6 +107,18 @@ def test_settings_are_remembered_between_runs(qtbot, settings_file, tiny_project
     second.close()
 
 
+def test_the_whole_window_fits_a_1024_by_600_screen(window, qtbot):
+    """With every panel the app adds (paths, gallery), the window can be made small enough
+    for a 1024 × 600 netbook or a half-screen tile: a taskbar and a title bar take ~70 px."""
+    from latentscape.gui_main import attach_features
+
+    attach_features(window)
+    window.finish_setup()
+    qtbot.wait(10)
+    smallest = window.minimumSizeHint()
+    assert smallest.width() <= 1024 and smallest.height() <= 530
+
+
 def test_recent_files_keep_the_newest_first_without_duplicates(settings_file, tmp_path):
     s = AppSettings(settings_file)
     paths = [tmp_path / f"p{i}.lsc" for i in range(10)]
