@@ -39,10 +39,10 @@ _W64_SHOULD_BE = re.compile(r"^\s*riff\s*:\s*(\d+)\s*\(should be (\d+)\)", re.M)
 _RF64_COUNT = re.compile(
     r"Calculated frame count (\d+) does not match value from 'ds64' chunk of (\d+)"
 )
-# … on an Ogg (Vorbis, Opus, FLAC) whose last page is missing or cut: it states no length
-_OGG_CUT = re.compile(
-    r"without an End-Of-Stream flag|lacks an end-of-stream bit|Junk after the last page"
-)
+# … on an Ogg (Vorbis, Opus) that may be cut (see _ogg_cut)
+_OGG_NO_END = "lacks an end-of-stream bit"
+_OGG_JUNK = "Junk after the last page"
+_OGG_MAX_PAGE = 27 + 255 + 255 * 255  # header, segment table, body (bytes)
 
 
 class BadAudioError(LatentscapeError):
@@ -156,7 +156,7 @@ def check_file(path: Path, rules: ImportRules) -> sf._SoundFileInfo:
             detail = f"damaged, or not really {path.suffix.lstrip('.').upper() or 'audio'} data"
         raise BadAudioError(f"not a readable audio file ({detail})") from None
     if info.frames <= 0 or info.samplerate <= 0:
-        if info.format == "OGG" and _OGG_CUT.search(info.extra_info or ""):
+        if info.format == "OGG" and _ogg_cut(info, path):
             raise BadAudioError(
                 "cut short (a truncated file?): none of it can be read without its end"
             )
@@ -222,20 +222,46 @@ def _mp3_has_length_header(path: Path) -> bool:
     return any(mark in first for mark in _MP3_LENGTH_HEADERS)
 
 
+def _ogg_cut(info: sf._SoundFileInfo, path: Path) -> bool:
+    """Whether an Ogg stream stops unfinished: the file ends inside a page, or its last page
+    does not end a stream. libsndfile's notes only say where to look: it also says "lacks an
+    end-of-stream bit" and "Junk after the last page" of a whole file with a tag or padding
+    appended."""
+    extra = info.extra_info or ""
+    if _OGG_NO_END not in extra and _OGG_JUNK not in extra:
+        return False
+    with open(path, "rb") as f:
+        f.seek(0, 2)
+        size = f.tell()
+        f.seek(max(0, size - _OGG_MAX_PAGE - 27))
+        tail = f.read()
+    at = tail.rfind(b"OggS")
+    while at >= 0:  # the last page header that is one (version 0, known flags)
+        header = tail[at : at + 27]
+        if len(header) < 27:
+            return True  # the file ends inside a page header
+        if header[4] == 0 and header[5] <= 7:
+            segments = tail[at + 27 : at + 27 + header[26]]
+            end = at + 27 + len(segments) + sum(segments)
+            return len(segments) < header[26] or end > len(tail) or not header[5] & 4
+        at = tail.rfind(b"OggS", 0, at)
+    return False
+
+
 def _cut_short(info: sf._SoundFileInfo, frames_read: int, path: Path) -> str:
     """A note when the file holds less audio than its header promises (a copy or download
     that stopped early): libsndfile reads what is there without complaint. "" otherwise.
 
     WAV/AIFF/W64: the header's data size against the file's (libsndfile's "… (should be …)"
     in ``extra_info``; a streamed file's "unknown" size is no promise). RF64: the frames read
-    against its ds64 chunk's count. Ogg: no length is stated, but a whole stream ends with a
-    marked last page. MP3: the frames decoded against the count in its Xing/Info/VBRI header;
+    against its ds64 chunk's count (libsndfile prints counts past 2**31 wrapped: no note
+    then). Ogg: no length is stated, but a whole stream ends with a marked last page. MP3: the frames decoded against the count in its Xing/Info/VBRI header;
     without one, no judgement. Others: the frames decoded against the header's count.
     """
     extra = info.extra_info or ""
     got_s = frames_read / info.samplerate
     if info.format == "OGG":
-        if _OGG_CUT.search(extra) is None:
+        if not _ogg_cut(info, path):
             return ""
         return f"cut short (a truncated file?): the stream stops after {got_s:.2f} s, unfinished"
     promised_s = info.frames / info.samplerate
@@ -246,7 +272,8 @@ def _cut_short(info: sf._SoundFileInfo, frames_read: int, path: Path) -> str:
     counted = _RF64_COUNT.search(extra)
     if found is not None:
         declared, present = int(found.group(1)), int(found.group(2))
-        if not 0 < present < declared < _UNKNOWN_DATA_SIZE:
+        unknown = _UNKNOWN_DATA_SIZE if info.format != "W64" else float("inf")  # 64-bit sizes
+        if not 0 < present < declared < unknown:
             return ""
         promised_s *= declared / present
         share = _CUT_SHORT_SHARE

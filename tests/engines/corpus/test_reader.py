@@ -246,7 +246,7 @@ def test_a_file_cut_short_is_imported_with_a_note_saying_how_much_is_there(tmp_p
 def test_an_ogg_cut_short_is_named_so(tmp_path, codec):
     """An Ogg states no length, but a whole stream ends with a marked last page: a cut one is
     imported with a note (Opus), or refused as cut short when the decoder reads none of it
-    without its end (Vorbis), not as "zero-length"."""
+    without its end (Vorbis), not as "zero-length". A tag or padding after the end is no cut."""
     rate = 48000
     whole = tmp_path / "whole.ogg"
     sf.write(whole, _tone(rate, 3.0), rate, format="OGG", subtype=codec)
@@ -254,6 +254,10 @@ def test_an_ogg_cut_short_is_named_so(tmp_path, codec):
     cut = tmp_path / "cut.ogg"
     cut.write_bytes(data[: len(data) // 2])
     assert read_segments(whole, 16000, 1, RULES).note == ""
+    appended = {"id3v1": b"TAG" + bytes(125), "padding": bytes(3000), "chained": data}
+    for name, tail in appended.items():  # whole files that libsndfile says "junk" of
+        (tmp_path / f"{name}.ogg").write_bytes(data + tail)
+        assert read_segments(tmp_path / f"{name}.ogg", 16000, 1, RULES).note == "", name
     if codec == "OPUS":
         read = read_segments(cut, 16000, 1, RULES)
         got = sum(seg.samples for seg in read.segments) / 16000
