@@ -194,6 +194,7 @@ class ExplorerController(SessionActions, QObject):
             self._project_busy
             or self._warming
             or self._model_busy
+            or self._model_after_draw is not None
             or self.audio.starting
             or self.sync.busy
             or self.imports.running

@@ -149,9 +149,7 @@ class SessionActions:
             snap.store.close()
             return
         self.busyChanged.emit("")
-        if self._model_after_draw is not None:  # the last project's model, waiting for its map
-            self._model_after_draw = None
-            self._model_busy = False
+        self._model_after_draw = None  # the last project's model, waiting for its map
         if self.recording:  # a recording belongs to the project it was made in: finish it
             self.set_recording(False)  # there, before that project closes
         if self.store is not None and self.store is not snap.store:
@@ -199,8 +197,7 @@ class SessionActions:
         if view.drawn_count() >= view.point_count():
             self.load_model(path)
             return
-        self._model_after_draw = path
-        self._model_busy = True
+        self._model_after_draw = path  # counts as busy
         self.busyChanged.emit(f"Loading model {Path(path).name}…")
 
     def _on_points_drawn(self) -> None:
@@ -228,7 +225,9 @@ class SessionActions:
 
     # -- models ---------------------------------------------------------------------------
     def load_model(self, path: str | Path) -> None:
-        """Load and measure any model on a worker, then restart audio with it."""
+        """Load and measure any model on a worker, then restart audio with it. A model the
+        user asks for replaces the one a project was waiting to load."""
+        self._model_after_draw = None
         self._model_busy = True
         self.busyChanged.emit(f"Loading model {Path(path).name}…")
         self.runner.submit(

@@ -183,6 +183,27 @@ def test_a_projects_model_loads_once_its_map_is_drawn(window, qtbot, tiny_projec
     assert drawn_at_load == [(8, 8)] and c.model is not None
 
 
+def test_a_model_the_user_loads_while_the_projects_waits_for_its_map_is_kept(
+    window, qtbot, tiny_project, nn_model, monkeypatch
+):
+    """The project's model waits for its map to be drawn; a model the user picks meanwhile
+    (File → Open Model, a dropped .ts) is the one that plays, not replaced once drawn."""
+    from latentscape.widgets import map_points
+
+    monkeypatch.setattr(map_points, "DRAW_CHUNK", 3)
+    c, view = window.controller, window.map_view
+    c.sync.auto_refine = False
+    mine = nn_model(sr=16000, hop=64, latent=4)
+    with qtbot.waitSignal(c.projectOpened, timeout=20_000):
+        c.open_project(tiny_project)
+    assert view.drawn_count() < 8
+    c.load_model(mine)
+    wait_ready(qtbot, c, points=8)
+    qtbot.wait(200)  # a load the drawn map would start: it would be under way by now
+    qtbot.waitUntil(lambda: not c.busy, timeout=30_000)
+    assert Path(c.model.path) == Path(mine)
+
+
 def test_another_project_forgets_the_hovered_name_the_crosshair_and_what_space_replays(
     opened, qtbot, tiny_project
 ):
