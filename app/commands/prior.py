@@ -242,7 +242,7 @@ def _prepare_out_folder(out: Path) -> None:
 def run_sample(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from latentscape.commands.replace_guard import check_latents_output, check_sound_output
+    from latentscape.commands.replace_guard import check_latents_output, check_sound_outputs
     from latentscape.engines.atomic_write import write_bytes_atomic
     from latentscape.engines.loader import load_model
     from latentscape.engines.priors import PriorError, prior_items
@@ -276,8 +276,8 @@ def run_sample(args: argparse.Namespace) -> int:
         digits = max(2, len(str(args.count - 1)))
         names = [out / f"{args.kind}-seed{args.seed}-{i:0{digits}d}.wav" for i in range(args.count)]
         latents_path = out / f"{args.kind}-seed{args.seed}-latents.npy"
-        for path in names:  # before anything is written: all of them, or none
-            check_sound_output(store, path)
+        # before anything is written: all of them, or none
+        check_sound_outputs(store, names, (engine.sample_rate_hz, engine.channels, "PCM_16"))
         check_latents_output(latents_path)
     _prepare_out_folder(out)  # only once there is something to write into it
     samples = source.sample(args.count, temperature=args.temperature, seed=args.seed)

@@ -84,7 +84,7 @@ def check_seconds(seconds: float | None, kind: str = "frame") -> float:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from latentscape.commands.replace_guard import check_sound_output
+    from latentscape.commands.replace_guard import check_sound_outputs
     from latentscape.engines.errors import LatentscapeError
     from latentscape.engines.loader import load_model
     from latentscape.engines.sound_files import sound_format, write_sound
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     out = check_output(args.output)
     fmt, subtype = sound_format(out)
     with ProjectStore.open(args.project) as store:
-        check_sound_output(store, out)
+        check_sound_outputs(store, [out])
         model = store.model()
         if model is None:
             raise LatentscapeError(f"{args.project}: no map yet; run 'latentscape map' first")

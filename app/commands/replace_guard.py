@@ -1,46 +1,69 @@
 """What a command's output file may replace: "no command replaces a file it did not write
 itself" (README). ``render`` and ``prior sample`` write sound files (an earlier render or
-sample may be replaced, nothing else) and ``prior sample`` a latents ``.npy``."""
+sample may be replaced, not the project's sounds nor other files) and ``prior sample`` a
+latents ``.npy``."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from collections.abc import Sequence
+from pathlib import Path, PurePath
 
 from latentscape.engines.errors import LatentscapeError
 from latentscape.engines.sound_files import check_replaceable
 
 
-def refuse_project_sound(store, out: Path) -> None:
-    """LatentscapeError when ``out`` is the file of one of the project's sounds."""
-    if not out.exists():
+def refuse_project_sounds(store, outs: Sequence[Path]) -> None:
+    """LatentscapeError when one of ``outs`` (existing files) is the file of one of the
+    project's sounds. One pass over the project's paths, whatever the number of ``outs``."""
+    by_name: dict[str, list[Path]] = {}
+    for out in outs:
+        by_name.setdefault(out.name, []).append(out)
+    if not by_name:
         return
     for stored in store.sound_paths():
-        path = store.resolve(stored)
-        if path.name == out.name and path.exists() and os.path.samefile(path, out):
-            raise LatentscapeError(
-                f"{out}: is one of the project's sounds; not replacing it (give another name)"
-            )
+        for out in by_name.get(PurePath(stored).name, ()):  # resolved only when names match
+            path = store.resolve(stored)
+            if path.exists() and os.path.samefile(path, out):
+                raise LatentscapeError(
+                    f"{out}: is one of the project's sounds; not replacing it (give another name)"
+                )
 
 
-def check_sound_output(store, out: Path) -> None:
-    """A sound file ``out`` may be written: it is new, or a sound file that is not one of the
-    project's sounds (an earlier render or sample). LatentscapeError otherwise."""
-    check_replaceable(out)
-    refuse_project_sound(store, out)
+def check_sound_outputs(
+    store, outs: Sequence[Path], written_as: tuple[int, int, str] | None = None
+) -> None:
+    """Sound files ``outs`` may be written: each is new, or a sound file that is not one of
+    the project's sounds (an earlier render or sample). With ``written_as`` (rate in Hz,
+    channels, libsndfile subtype), an existing file must also be of the kind the command
+    writes: a user's own sound that only bears the name is kept. LatentscapeError otherwise."""
+    import soundfile as sf
+
+    existing = [out for out in outs if out.exists()]
+    for out in existing:
+        check_replaceable(out)
+        if written_as is not None:
+            info = sf.info(str(out))
+            if (info.samplerate, info.channels, info.subtype) != written_as:
+                raise LatentscapeError(
+                    f"{out}: exists and is not a sound this command wrote ({info.samplerate} Hz,"
+                    f" {info.channels} ch, {info.subtype}); not replacing it (give another "
+                    "folder or --seed)"
+                )
+    refuse_project_sounds(store, existing)
 
 
 def check_latents_output(out: Path) -> None:
-    """A latents file ``out`` (``np.save`` of ``[count, frames, dims]``) may be written: it is
-    new, or an earlier one (a float array of 3 dimensions). LatentscapeError otherwise."""
+    """A latents file ``out`` (``np.save`` of float32 ``[count, frames, dims]``) may be
+    written: it is new, or an earlier one. LatentscapeError otherwise."""
     import numpy as np
 
     if not out.exists():
         return
     try:
         old = np.load(out, mmap_mode="r", allow_pickle=False)
-        earlier = old.ndim == 3 and old.dtype.kind == "f"
-    except (OSError, ValueError):
+        earlier = old.ndim == 3 and old.dtype == np.float32
+    except Exception:  # not an .npy at all: empty (EOFError), text (ValueError), unreadable
         earlier = False
     if not earlier:
         raise LatentscapeError(

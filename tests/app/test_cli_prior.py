@@ -119,6 +119,13 @@ def test_model_prior_samples_without_training(project, tmp_path):
     assert names[0] == "model-seed0-000.wav" and names[-1] == "model-seed0-119.wav"
 
 
+def one_line(capsys) -> str:
+    """The command's only stderr line (a refusal, not a traceback)."""
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
 def test_sampling_replaces_only_earlier_samples(tmp_path, nn_model, capsys):
     """ "No command replaces a file it did not write itself": not one of the project's sounds,
     not a document named like a sample, not a latents file that is not ours; and a refusal
@@ -148,10 +155,16 @@ def test_sampling_replaces_only_earlier_samples(tmp_path, nn_model, capsys):
     assert main([*cmd, str(notes)]) == 2
     assert "is not a sound file" in capsys.readouterr().err
     (notes / "model-seed0-00.wav").unlink()
-    (notes / "model-seed0-latents.npy").write_text("not an array")
-    assert main([*cmd, str(notes)]) == 2
-    assert "is not latents written by 'prior sample'" in capsys.readouterr().err
+    for text in ("not an array", ""):  # an empty file too (numpy: EOFError)
+        (notes / "model-seed0-latents.npy").write_text(text)
+        assert main([*cmd, str(notes)]) == 2
+        assert "is not latents written by 'prior sample'" in one_line(capsys)
     assert sorted(p.name for p in notes.iterdir()) == ["model-seed0-latents.npy"]
+    theirs = tmp_path / "theirs"  # a user's own take, named as a sample would be
+    theirs.mkdir()
+    sf.write(theirs / "model-seed0-00.wav", tone, 44100)
+    assert main([*cmd, str(theirs)]) == 2
+    assert "is not a sound this command wrote (44100 Hz" in one_line(capsys)
 
     fresh = tmp_path / "fresh"
     assert main([*cmd, str(fresh)]) == 0
