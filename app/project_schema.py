@@ -95,6 +95,13 @@ SCHEMA_VERSION = len(MIGRATIONS)
 READABLE_FROM = 1
 
 
+def _newer(path: Path, version: int) -> ProjectError:
+    return ProjectError(
+        f"{path.name}: made by a newer latentscape (schema {version}, "
+        f"this one reads up to {SCHEMA_VERSION}); update latentscape"
+    )
+
+
 def migrate(
     conn: sqlite3.Connection,
     path: Path,
@@ -118,23 +125,25 @@ def migrate(
         raise ProjectError(f"{path.name}: a damaged project (schema version {version})")
     if version > SCHEMA_VERSION:
         conn.close()
-        raise ProjectError(
-            f"{path.name}: made by a newer latentscape (schema {version}, "
-            f"this one reads up to {SCHEMA_VERSION}); update latentscape"
-        )
+        raise _newer(path, version)
     if version == SCHEMA_VERSION:
         return
     try:
         with transaction():
-            # read again under the write lock: another process (a second import of the same
-            # new project) may have migrated the file since the read above
+            # read again under the write lock: another program (a second import of the same
+            # new project, a newer latentscape) may have made the file since the read above
+            done = conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            for step in range(version, SCHEMA_VERSION):
-                for statement in MIGRATIONS[step].split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            if not (done and version >= SCHEMA_VERSION):
+                for step in range(version, SCHEMA_VERSION):
+                    for statement in MIGRATIONS[step].split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        if version > SCHEMA_VERSION:  # left as it was
+            conn.close()
+            raise _newer(path, version)
     except sqlite3.OperationalError as exc:
         folder = path.absolute().parent
         if os.access(path, os.W_OK) and os.access(folder, os.W_OK | os.X_OK):

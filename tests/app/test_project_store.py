@@ -206,6 +206,40 @@ def test_two_programs_creating_one_new_project_at_once_both_open_it(tmp_path):
     assert failures == []
 
 
+def test_a_newer_program_that_made_the_project_meanwhile_keeps_its_schema(tmp_path):
+    """Between migrate's first look and its write lock, a newer latentscape makes the file:
+    its schema version must not be written back down (it would then take its own file for an
+    old one), and this one says it is too old."""
+    import contextlib
+
+    from latentscape.project_schema import APPLICATION_ID, migrate
+
+    path = tmp_path / "new.lsc"
+    conn = sqlite3.connect(path, isolation_level=None)
+
+    @contextlib.contextmanager
+    def transaction():
+        newer = sqlite3.connect(path, isolation_level=None)  # before this one takes the lock
+        newer.execute("CREATE TABLE newer_stuff (x)")
+        newer.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        newer.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+        newer.close()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    with pytest.raises(ProjectError, match="made by a newer latentscape"):
+        migrate(conn, path, True, transaction)
+    with sqlite3.connect(path) as check:
+        assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+        tables = {r[0] for r in check.execute("SELECT name FROM sqlite_master")}
+    assert tables == {"newer_stuff"}
+
+
 def test_a_negative_schema_version_is_called_damaged(tmp_path):
     path = tmp_path / "odd.lsc"
     ProjectStore.create(path).close()
