@@ -339,6 +339,7 @@ class MapView(pg.PlotWidget):
         self._set_hovered(self._index.nearest(p.x(), p.y(), self._vb.viewPixelSize()))
 
     def _on_glide_finished(self) -> None:
+        self._vb.limit_to(self._layers.final_xy)  # the glide's start no longer counts
         self._index.set_points(self._layers.xy)
         if self._selected_index >= 0:
             self.set_selected(self._selected_index)

@@ -8,7 +8,13 @@ from PySide6 import QtCore
 
 ZOOM_IN_LIMIT = 1e-3  # the narrowest view, as a share of the points' extent
 ZOOM_OUT_LIMIT = 4.0  # the widest view, in extents: the map never shrinks to a dot
-PAN_MARGIN = 1.0  # how far past the points the view may be panned, in extents
+# How far past the points the view may be panned, in extents: past the top of a fit that
+# keeps the points clear of a legend covering half the map (MapSync.fit: up to 1.32).
+PAN_MARGIN = 1.5
+# Points closer than this (map units; maps are laid out in the unit square) are bounded as if
+# this far apart: a sound imported twice, or a lone one, can still be seen with room around
+# it (MapSync.fit shows at least 0.2 units).
+MIN_EXTENT = 0.25
 
 
 class MapViewBox(pg.ViewBox):
@@ -24,7 +30,7 @@ class MapViewBox(pg.ViewBox):
         """Bound zoom and pan to points ``xy`` [N, 2] (map units): the wheel stops before the
         points are lost to a view a millionth of the map wide, or shrink to one dot.
 
-        An empty map has no bounds; a single point (no extent) is bounded as a unit map.
+        An empty map has no bounds; points closer than ``MIN_EXTENT`` count as that far apart.
         """
         if len(xy) == 0:
             self.setLimits(
@@ -33,9 +39,7 @@ class MapViewBox(pg.ViewBox):
             )  # fmt: skip
             return
         lo, hi = xy.min(axis=0).astype(float), xy.max(axis=0).astype(float)
-        extent = float((hi - lo).max())
-        if not extent > 1e-9:
-            extent = 1.0
+        extent = max(float((hi - lo).max()), MIN_EXTENT)
         margin = PAN_MARGIN * extent
         self.setLimits(
             xMin=lo[0] - margin, xMax=hi[0] + margin, yMin=lo[1] - margin, yMax=hi[1] + margin,

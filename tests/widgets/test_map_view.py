@@ -374,5 +374,10 @@ def test_the_wheel_zooms_in_and_out_only_as_far_as_the_points_are_still_there(vi
     wheel(view, centre, -120)
     (x0, x1), (y0, y1) = view.getViewBox().viewRange()
     assert max(x1 - x0, y1 - y0) <= 4.01 * extent
+    view.move_points(xy * 0.1, duration_ms=50)  # a glide to a smaller map: bounds follow
+    qtbot.waitUntil(lambda: not view._layers.is_gliding())
+    wheel(view, centre, -120)
+    (x0, x1), (y0, y1) = view.getViewBox().viewRange()
+    assert max(x1 - x0, y1 - y0) <= 4.01 * 0.1 * extent
     view.clear_points()
-    wheel(view, centre, 5)  # an empty map has no bounds to keep
+    assert view.getViewBox().state["limits"]["xRange"] == [None, None]  # an empty map: none
