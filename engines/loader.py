@@ -157,13 +157,13 @@ def load_model(path: str | Path, **options: Any) -> ModelEngine:
     """
     path = Path(path)
     check_model_file(path)
-    content_hash = file_sha256(path)
     with open(path, "rb") as f:
         if f.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:  # its stored blobs can look like a zip
             raise ModelLoadError(
                 f"{path.name}: a project (an SQLite database), not a model file; a project "
                 "is given with -p"
             )
+    content_hash = file_sha256(path)
     if not zipfile.is_zipfile(path):
         with open(path, "rb") as f:
             head = f.read(2)

@@ -128,10 +128,9 @@ def _check_output(model_path: Path, output: Path) -> None:
 def free_name(path: Path) -> str:
     """A ``.ts`` name beside ``path`` that no file has yet: ``model.ts``, else ``model-2.ts``…
     (what a refusal suggests; never the very name it refused)."""
-    candidates = (
-        path.with_name(f"{path.stem}{tail}.ts") for tail in ("", *(f"-{k}" for k in range(2, 1000)))
-    )
-    return next(c.name for c in candidates if not c.exists())
+    tails = ("", *(f"-{k}" for k in range(2, 1000)))
+    names = (path.with_name(f"{path.stem}{tail}.ts") for tail in tails)
+    return next((n.name for n in names if not n.exists()), f"{path.stem}-new.ts")
 
 
 def _is_our_export(path: Path) -> bool:
