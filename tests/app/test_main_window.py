@@ -178,7 +178,8 @@ def test_a_projects_model_loads_once_its_map_is_drawn(window, qtbot, tiny_projec
     )
     with qtbot.waitSignal(c.projectOpened, timeout=20_000):
         c.open_project(tiny_project)
-    assert view.drawn_count() < 8 and c.busy  # the model waits, and says it is coming
+    assert view.drawn_count() < 8 and c.model is None  # the model waits, and says it comes
+    assert window._busy_label.text().startswith("Loading model")
     wait_ready(qtbot, c, points=8)
     assert drawn_at_load == [(8, 8)] and c.model is not None
 
