@@ -85,6 +85,7 @@ class ProjectImport:
         if current is None or current.space != info.space:
             store.set_model(store.relative(info.path), info.content_hash, info.to_dict())
         self._store = store
+        self._space = info.space  # the latent space this import's latents are of
         self._skipped = 0  # results already in the project (same path, same content)
         self._unchanged_sounds = 0  # sounds of files passed over unread (job thread)
         self.added_ids: list[int] = []
@@ -210,6 +211,7 @@ class ProjectImport:
         new: list[NewSound] = []
         idents: list[tuple[str, str]] = []  # of ``new``
         with self._store.transaction():
+            self._check_model()
             for r in results:
                 latents = r.latents
                 if latents is None:
@@ -252,6 +254,18 @@ class ProjectImport:
             self._present[ident] = sound_id
         self.added_ids.extend(ids)
         return ids
+
+    def _check_model(self) -> None:
+        """ProjectError when another program gave the project a model of another latent space
+        since this import began: its latents would be filed under that model's (inside the
+        write transaction of :meth:`poll`)."""
+        model = self._store.model()
+        if model is None or model.space != self._space:
+            raise ProjectError(
+                f"{self._store.path.name}: its model changed meanwhile (in another program?); "
+                "this import stopped, and the sounds it had encoded with the earlier model "
+                "were not stored"
+            )
 
     def _moved_here(self, r: ImportedSound, ident: tuple[str, str], latents: np.ndarray) -> bool:
         """Give ``r``'s file to a sound of the same content whose own file is gone (a moved or
@@ -346,7 +360,7 @@ class ProjectImport:
             ) from None
         except BaseException:
             self._stop_job()
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(sqlite3.Error, ProjectError):
                 self.poll()
             raise
         if on_progress is not None:

@@ -356,6 +356,27 @@ def test_sounds_stored_by_an_interrupted_import_are_placed_by_the_next(setup, ca
         assert set(store.atlas().sound_ids.tolist()) == set(store.all_latents())
 
 
+def test_an_import_stops_when_another_program_gives_the_project_another_model(setup, nn_model):
+    """The window imports with model A while ``latentscape import --model C`` switches the
+    project to C: the window's sounds, of A's latents, must not be filed as C's."""
+    from latentscape.engines.loader import load_model
+    from latentscape.project_import import ProjectImport
+    from latentscape.project_store import ProjectError
+
+    tmp, model = setup
+    other = load_model(nn_model(latent=6)).info
+    with ProjectStore.open(tmp / "p.lsc", create=True) as store:
+        job = ProjectImport(store, load_model(model), [str(tmp / "sounds")])
+        job.start()
+        with ProjectStore.open(tmp / "p.lsc") as cli:  # the other program
+            cli.set_model(other.path, other.content_hash, other.to_dict())
+        with pytest.raises(ProjectError, match="its model changed meanwhile"):
+            job.run_to_end()
+        assert job.progress.finished
+        assert store.model().content_hash == other.content_hash
+        assert store.all_latents() == {}  # nothing filed under the other model
+
+
 def test_a_write_that_fails_mid_import_is_one_clear_error_and_loses_nothing(setup):
     """A full disk (SQLite's max_page_count gives the same SQLITE_FULL) stops the import with
     one error that says so; what the project held stays whole. Each poll commits what was ready,
