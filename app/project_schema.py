@@ -111,9 +111,14 @@ def migrate(
     """Bring ``conn``'s schema up to date inside ``transaction()`` (the store's); a blank file
     becomes a project only when ``create`` (opening an empty file the user picked must not
     write into it). ProjectError, with ``conn`` closed, when the file cannot be a project."""
-    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    conn.execute("BEGIN")  # one read transaction: the three as one program last left them
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
     if app_id != APPLICATION_ID and (tables or version):
         conn.close()
         raise ProjectError(f"{path.name}: an SQLite file, but not a latentscape project")

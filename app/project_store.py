@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from latentscape.engines.atomic_write import NAME_MAX
 from latentscape.project_items import ItemsMixin
 from latentscape.project_maps import CURRENT_MAP, MapsMixin
 from latentscape.project_records import (
@@ -42,6 +43,10 @@ from latentscape.project_records import (
     unpack_arrays,
 )
 from latentscape.project_schema import SCHEMA_VERSION, migrate
+
+# SQLite keeps its journal beside a project (NAME-journal), and Save As writes NAME.partial
+# first: the project's own name must leave room for both.
+PROJECT_NAME_MAX = NAME_MAX - len(".partial-journal")
 
 __all__ = [
     "CURRENT_MAP",
@@ -94,6 +99,7 @@ class ProjectStore(ItemsMixin, MapsMixin):
             raise ProjectError(f"{path}: no such project file")
         if not path.parent.exists():
             raise ProjectError(f"{path.parent}: no such folder")
+        check_project_name(path)
         conn = None
         try:
             conn = sqlite3.connect(
@@ -197,6 +203,7 @@ class ProjectStore(ItemsMixin, MapsMixin):
         still finds its files (e.g. the shipped demo copied to a user folder before editing).
         """
         new_path = Path(new_path)
+        check_project_name(new_path)
         tmp = new_path.with_name(new_path.name + ".partial")
         tmp.unlink(missing_ok=True)
         try:
@@ -454,3 +461,12 @@ class ProjectStore(ItemsMixin, MapsMixin):
         with self._lock:
             row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return default if row is None else json.loads(row[0])
+
+
+def check_project_name(path: Path) -> None:
+    """ProjectError when ``path``'s name is too long for a project (``PROJECT_NAME_MAX``)."""
+    if len(path.name.encode()) > PROJECT_NAME_MAX:
+        raise ProjectError(
+            f"{path.name[:32]}…: a project's name may have at most {PROJECT_NAME_MAX} bytes "
+            "(SQLite keeps a journal file beside it, named after it); choose a shorter name"
+        )

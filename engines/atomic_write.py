@@ -7,12 +7,16 @@ as it was, and no temporary file behind. Any thread.
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from .errors import LatentscapeError
+
+NAME_MAX = 255  # bytes in one file name (Linux, macOS, Windows)
 
 
 def check_can_create(out: str | Path, error: type[LatentscapeError] = LatentscapeError) -> None:
@@ -43,7 +47,7 @@ def write_atomic(
     if not out.parent.is_dir():
         raise error(f"{out}: folder {out.parent} does not exist")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(out), suffix=".tmp", dir=out.parent)
     except OSError as exc:
         raise error(f"{out}: cannot write ({exc.strerror or exc})") from None
     os.close(fd)
@@ -59,6 +63,25 @@ def write_atomic(
     finally:
         tmp.unlink(missing_ok=True)
     return out
+
+
+def _temp_prefix(out: Path) -> str:
+    """``.NAME.``: the temporary file is named after its target, shortened so that the name
+    (with mkstemp's 8 characters and ".tmp") stays within the 255 bytes a file name may have:
+    any name the file system takes can be written."""
+    room = NAME_MAX - len(".") - len(".") - 8 - len(".tmp")
+    name = out.name.encode()[:room].decode(errors="ignore")
+    return f".{name}."
+
+
+def remove_stale_temps(out: str | Path) -> None:
+    """Remove temporary files that a killed writer of ``out`` left beside it (a write that
+    ends normally leaves none). Only for outputs one program writes at a time."""
+    out = Path(out)
+    with contextlib.suppress(OSError):
+        for stale in out.parent.glob(f"{glob.escape(_temp_prefix(out))}????????.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
 
 
 def write_bytes_atomic(

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
+from ..atomic_write import remove_stale_temps
 from ..audio_metrics import Reconstruction
 from ..torch_runtime import pick_device
 from .analysis import analyse_controls, noise_weight
@@ -242,10 +243,14 @@ def train(options: TrainOptions) -> dict[str, Any]:
     """Run a training; returns the final model file's ``training`` and ``metrics`` dicts."""
     replaced_steps = check_options(options)
     ddp = _Distributed(options.device)
+    if ddp.rank == 0:
+        for out in (options.output, resume_path(options.output)):  # left by a killed run
+            remove_stale_temps(out)
     if replaced_steps is not None and not options.resume and ddp.rank == 0:
+        can_resume = resume_path(options.output).is_file()
         _say(
-            f"note: replacing {options.output.name}, a model trained {replaced_steps} steps "
-            "(--resume would continue it)",
+            f"note: replacing {options.output.name}, a model trained {replaced_steps} steps"
+            + (" (--resume would continue it)" if can_resume else ""),
             True,
         )
     try:
@@ -390,12 +395,13 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
         data.update(pca_mean=mean, pca_components=comps, pca_variance=var)
         if metrics is not None:
             data["metrics"] = {k: round(float(v), 4) for k, v in vars(metrics).items()}
-        save_atomic(data, opt.output)
-        data["optimizer"] = _on_cpu(optimizer.state_dict())
+        resume = dict(data, optimizer=_on_cpu(optimizer.state_dict()))
         if average is not None:  # training resumes from the raw weights, and the average
-            data["state_dict"] = weights()
-            data["weight_average"] = _on_cpu(average.state_dict())
-        save_atomic(data, resume_path(opt.output))
+            resume.update(state_dict=weights(), weight_average=_on_cpu(average.state_dict()))
+        # the resume file first: a kill between the two writes leaves one to continue from
+        # (with the model of the checkpoint before), never a model that cannot be resumed
+        save_atomic(resume, resume_path(opt.output))
+        save_atomic(data, opt.output)
 
     total = max_steps if max_steps else int(budget_s)
     bar = tqdm(total=total, desc="training", unit="step" if max_steps else "s", disable=not talk)

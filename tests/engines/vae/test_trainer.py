@@ -87,7 +87,41 @@ def test_training_over_a_model_without_resume_says_what_it_replaces(tmp_path, so
     train(_options(sound_folder, out, steps=2))
     assert "replacing" not in capsys.readouterr().out
     train(_options(sound_folder, out, steps=1))
-    assert "note: replacing model.pt, a model trained 2 steps" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "note: replacing model.pt, a model trained 2 steps (--resume would continue it)" in said
+    resume_path(out).unlink()  # without its resume file, --resume cannot continue it
+    train(_options(sound_folder, out, steps=1))
+    said = capsys.readouterr().out
+    assert "note: replacing model.pt, a model trained 1 steps" in said and "--resume" not in said
+
+
+def test_a_kill_between_a_checkpoints_two_files_leaves_one_to_resume_from(
+    tmp_path, sound_folder, monkeypatch
+):
+    """A checkpoint writes the resume file and the model file, one after the other. Killed
+    between them (here: the second write never happens), --resume must still work; the
+    temporary file the kill left is removed by the next run."""
+    from latentscape.engines.vae import trainer
+
+    save = trainer.save_atomic
+    writes: list[str] = []
+
+    def killed_after_the_first(data, path):
+        if writes:
+            raise SystemExit("killed")
+        writes.append(str(path))
+        save(data, path)
+
+    monkeypatch.setattr(trainer, "save_atomic", killed_after_the_first)
+    out = tmp_path / "model.pt"
+    with pytest.raises(SystemExit):
+        train(_options(sound_folder, out, steps=3))
+    assert writes == [str(resume_path(out))] and not out.exists()
+    monkeypatch.setattr(trainer, "save_atomic", save)
+    left = tmp_path / ".model.pt.x1y2z3w4.tmp"  # what a kill during a write leaves
+    left.write_bytes(b"part of a model")
+    assert train(_options(sound_folder, out, steps=5, resume=True))["step"] == 5
+    assert not left.exists()
 
 
 def test_ctrl_c_keeps_the_steps_done_and_resume_goes_on_from_there(

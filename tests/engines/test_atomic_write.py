@@ -1,0 +1,30 @@
+"""Files written whole or not at all, under any name the file system takes."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from latentscape.engines.atomic_write import NAME_MAX, remove_stale_temps, write_bytes_atomic
+
+
+@pytest.mark.parametrize("stem", ["a" * (NAME_MAX - 4), "é" * ((NAME_MAX - 4) // 2)])
+def test_a_name_of_the_longest_length_is_written(tmp_path, stem):
+    """The temporary file beside the target is named after it, shortened: a name of 242-255
+    bytes failed with "File name too long" about a name the file system takes."""
+    out = tmp_path / f"{stem}.wav"
+    assert len(out.name.encode()) <= NAME_MAX
+    write_bytes_atomic(out, b"sound")
+    assert out.read_bytes() == b"sound" and os.listdir(tmp_path) == [out.name]
+
+
+def test_temporary_files_a_killed_writer_left_are_removed_and_no_others(tmp_path):
+    out = tmp_path / "model.pt"
+    left = tmp_path / ".model.pt.k3j2h1g0.tmp"
+    left.write_bytes(b"half a model")
+    theirs = [tmp_path / ".model.pt.notes.txt", tmp_path / ".model.pt.resume.k3j2h1g0.tmp"]
+    for path in theirs:
+        path.write_bytes(b"x")
+    remove_stale_temps(out)
+    assert not left.exists() and all(p.exists() for p in theirs)
