@@ -33,6 +33,7 @@ from latentscape.import_controller import ImportController
 from latentscape.live_spectrum import LiveSpectrumFeed
 from latentscape.map_state import MapState
 from latentscape.map_sync import MapSync
+from latentscape.outside_changes import OutsideChanges
 from latentscape.project_session import LoadedModel
 from latentscape.project_session import new_project as make_new_project
 from latentscape.session_actions import SessionActions
@@ -140,6 +141,8 @@ class ExplorerController(SessionActions, QObject):
         self.imports.mapReread.connect(self._on_map_reread)
         self.imports.importFinished.connect(self._refine_after_import)
         self.imports.importFinished.connect(lambda _report: self.read_project_space())
+        self.outside = OutsideChanges(self, parent=self)  # `latentscape import` from a shell
+        self.outside.changed.connect(self._on_outside_change)
 
         self._scrub_rest = QTimer(self)  # a drag that stops on a dot plays that sound
         self._scrub_rest.setSingleShot(True)

@@ -359,6 +359,12 @@ class ProjectStore(ItemsMixin, MapsMixin):
             frames=row[11],
         )
 
+    def data_version(self) -> int:
+        """A number that changes when another connection (another program) commits to the
+        project; this store's own writes leave it as it is (SQLite's ``data_version``)."""
+        with self._lock:
+            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
     def has_content(self) -> bool:
         """True when the project holds any sound or item (paths, priors, galleries)."""
         with self._lock:

@@ -205,6 +205,29 @@ class SessionActions:
         if path is not None and not self._closed:
             self.load_model(path)
 
+    def _on_outside_change(self, snap: ProjectSnapshot) -> None:
+        """Another program changed the open project (sounds imported, a map made): show the
+        project as it is now; the selected sound stays selected if it is still there."""
+        if snap.store is not self.store:
+            return
+        box = self.views.map_view.getViewBox()
+        (x0, x1), (y0, y1) = box.viewRange()
+        self.read_project_space()
+        self.sync.show_snapshot(snap)
+        box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)  # where the user looks
+        if self.model is not None and self._project_model_differs():
+            self.views.banner.show_message(OTHER_MODEL_NOTE, "info")
+        index = self.state.index_of(self.selected_id) if self.selected_id >= 0 else -1
+        if index >= 0:
+            self.views.map_view.set_selected(index)
+        else:
+            self.selected_id = -1
+            self.preview.clear()
+        self.message.emit(
+            f"{snap.store.path.name} changed in another program: read again "
+            f"({len(snap.map)} sounds on the map)"
+        )
+
     def _on_project_error(self, exc: BaseException, tb: str) -> None:
         self._project_busy = False
         self.busyChanged.emit("")

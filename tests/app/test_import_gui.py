@@ -487,3 +487,24 @@ def test_an_import_from_inside_the_project_folder_follows_save_as_elsewhere(
     assert len(c.state) == 8 + count
     assert all(c.store.resolve(s.path).is_file() for s in c.state.sounds)
     assert {s.id: s.path for s in c.state.sounds} == {s.id: s.path for s in c.store.sounds()}
+
+
+def test_sounds_another_program_imports_appear_and_stay_on_the_windows_map(opened, qtbot, tmp_path):
+    """``latentscape import`` from a shell while the window shows the project: the window reads
+    the project again and shows them, and its next map save keeps them (it used to save the
+    map it had over the CLI's: the CLI's sounds fell off the map)."""
+    from latentscape.cli import main
+
+    c, view = opened.controller, opened.map_view
+    c.outside.timer.setInterval(100)
+    qtbot.waitUntil(c.outside.watching)
+    write_sounds(tmp_path / "shell", count=3, seed=7)
+    told = lambda m: "changed in another program" in m  # noqa: E731
+    with qtbot.waitSignal(c.message, timeout=20_000, check_params_cb=told):
+        assert main(["import", str(tmp_path / "shell"), "-p", str(c.store.path), "--quiet"]) == 0
+    assert len(c.state) == 11 and view.point_count() == 11
+    refined = c.sync.refine_count
+    assert c.refine_projection()
+    qtbot.waitUntil(lambda: c.sync.refine_count > refined and not c.busy, timeout=120_000)
+    assert sorted(c.store.atlas().sound_ids.tolist()) == sorted(c.state.ids)
+    assert len(c.state) == 11
