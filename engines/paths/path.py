@@ -111,13 +111,15 @@ class LatentPath:
         if latents.ndim != 2 or latents.shape[0] != n or latents.shape[1] == 0:
             raise PathError(f"path latents: expected shape ({n}, latent_size), got {latents.shape}")
         if times[0] != 0.0:
-            raise PathError(f"path times: must start at 0 s, starts at {times[0]!r} s")
+            raise PathError(f"path times: must start at 0 s, starts at {float(times[0]):g} s")
         if np.any(np.diff(times) < 0):
             raise PathError("path times: must never decrease")
         if self.seed is not None and (
-            isinstance(self.seed, bool) or not isinstance(self.seed, int)
+            isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0
         ):
-            raise PathError(f"path seed: expected an integer or None, got {self.seed!r}")
+            raise PathError(
+                f"path seed: expected an integer of 0 or more, or None, got {self.seed!r}"
+            )
         object.__setattr__(self, "times_s", times)
         object.__setattr__(self, "xy", xy)
         object.__setattr__(self, "latents", latents)

@@ -33,7 +33,7 @@ def test_arrays_are_typed_read_only_copies():
         ([], np.zeros((0, 2)), np.zeros((0, 2)), "non-empty"),
         ([0.0, 1.0], [[0, 0]], [[0.0], [1.0]], "xy"),
         ([0.0, 1.0], [[0, 0], [1, 1]], [[0.0]], "latents"),
-        ([0.1, 1.0], [[0, 0], [1, 1]], [[0.0], [1.0]], "start at 0"),
+        ([0.1, 1.0], [[0, 0], [1, 1]], [[0.0], [1.0]], r"start at 0 s, starts at 0\.1 s$"),
         ([0.0, 1.0, 0.5], [[0, 0]] * 3, [[0.0]] * 3, "never decrease"),
         ([0.0, np.nan], [[0, 0]] * 2, [[0.0]] * 2, "NaN"),
         ([0.0, 1.0], [[0, 0]] * 2, [[0.0], [np.inf]], "NaN or infinite"),
@@ -43,6 +43,12 @@ def test_bad_arrays_are_refused_with_one_line(times, xy, latents, message):
     with pytest.raises(PathError, match=message) as info:
         LatentPath(times, xy, latents)
     assert isinstance(info.value, LatentscapeError) and "\n" not in str(info.value)
+
+
+def test_a_negative_seed_is_refused_when_the_path_is_made_not_when_it_renders():
+    with pytest.raises(PathError, match="path seed: expected an integer of 0 or more"):
+        LatentPath([0.0, 1.0], [[0, 0], [1, 1]], [[0.0], [1.0]], seed=-1)
+    assert LatentPath([0.0], [[0, 0]], [[0.0]], seed=2**40).seed == 2**40
 
 
 def test_sample_interpolates_linearly_and_holds_the_ends():
