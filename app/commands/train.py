@@ -27,7 +27,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("folder", type=Path, help="folder of audio files (searched recursively)")
     p.add_argument("-o", "--output", type=Path, required=True, help="model file to write (.pt)")
     p.add_argument("--minutes", type=float, default=None, help="wall-clock training budget")
-    p.add_argument("--steps", type=int, default=None, help="training step budget")
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="steps to train in all (a resumed run counts the steps done before)",
+    )
     p.add_argument("--resume", action="store_true", help="continue from OUTPUT.resume")
     for flag, name, kind, text in (
         ("--seed", "seed", int, "random seed"),

@@ -341,6 +341,8 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
 
     budget_s = opt.minutes * 60.0 if opt.minutes is not None else math.inf
     max_steps = opt.steps if opt.steps is not None else None
+    if max_steps is not None and step >= max_steps:  # --steps counts the resumed steps too
+        _say(f"note: already at step {step}, --steps {max_steps}: nothing left to train", True)
 
     def progress_fraction() -> float:
         parts = [elapsed / budget_s if budget_s < math.inf else 0.0]

@@ -74,12 +74,15 @@ def test_trains_on_every_readable_file_and_writes_a_safe_checkpoint(tmp_path, so
     assert np.isfinite(engine.decode(np.zeros((5, 8), np.float32))).all()
 
 
-def test_resume_continues_from_the_last_step(tmp_path, sound_folder):
+def test_resume_continues_from_the_last_step(tmp_path, sound_folder, capsys):
     out = tmp_path / "model.pt"
     train(_options(sound_folder, out, steps=2))
     result = train(_options(sound_folder, out, steps=4, resume=True))
     assert result["step"] == 4
     assert torch.load(out, weights_only=True)["training"]["step"] == 4
+    capsys.readouterr()
+    assert train(_options(sound_folder, out, steps=3, resume=True))["step"] == 4
+    assert "note: already at step 4, --steps 3: nothing left to train" in capsys.readouterr().out
 
 
 def test_training_over_a_model_without_resume_says_what_it_replaces(tmp_path, sound_folder, capsys):
