@@ -32,6 +32,7 @@ from latentscape.engines.paths import (
     smooth,
     trim,
 )
+from latentscape.engines.paths.midi_export import DEFAULT_LATENT_CCS, corpus_range
 from latentscape.paths_export import FILTERS, PathExporter, default_file_name
 from latentscape.paths_library import PathLibrary
 from latentscape.paths_player import OSC_DEFAULT_HOST, OSC_DEFAULT_PORT, PathPlayer
@@ -40,6 +41,7 @@ from latentscape.widgets.paths_panel import PathsPanel
 SMOOTH_WINDOW_S = 0.25
 LIVE_DRAW_MS = 100  # how often the path being recorded is redrawn on the map
 RECORDING_LABEL = "Recording…"
+MIDI_RANGE_SOUNDS = 500  # sounds sampled for the MIDI lanes' range (corpus_range)
 IMPORT_FILTER = "latentscape paths (*.json);;CSV paths (*.csv);;All files (*)"
 
 
@@ -295,14 +297,25 @@ class PathsController(QObject):
         """
         if path_id not in self.library:
             return False
-        model = self.c.model
+        model, path = self.c.model, self.library.path(path_id)
         return self.exporter.export(
-            self.library.path(path_id),
+            path,
             fmt,
             out,
             engine=model.engine if model is not None else None,
             transform=self.c.audio.transform,
+            latent_range=self._midi_range(path) if fmt == "midi" else None,
         )
+
+    def _midi_range(self, path) -> np.ndarray | None:
+        """The MIDI latent lanes' range: what the map's sounds span (``corpus_range``), for a
+        path of their latent space; None (the default range) otherwise."""
+        trajectories = list(self.c.state.trajectories.values())
+        if not trajectories or trajectories[0].shape[1] != path.latent_size:
+            return None
+        step = max(1, len(trajectories) // MIDI_RANGE_SOUNDS)  # a few hundred sounds say it
+        ccs = self.exporter.midi_options.get("latent_ccs", DEFAULT_LATENT_CCS)
+        return corpus_range(np.concatenate(trajectories[::step]))[: len(ccs)]
 
     def import_file(self, file: str | Path) -> str:
         """Add the path in a JSON (or CSV) file; returns its id ("" on a refused file)."""

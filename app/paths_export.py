@@ -77,15 +77,20 @@ class PathExporter(QObject):
         *,
         engine=None,
         transform=None,
+        latent_range=None,
     ) -> bool:
         """Write ``path`` to ``out``; audio formats need ``engine`` and run in the background.
+        ``latent_range``: the MIDI latent lanes' range (per dim pairs), unless ``midi_options``
+        sets one.
 
         Returns True when the export was written (automation) or started (audio).
         """
         out = with_suffix(out, fmt)
         if fmt not in AUDIO_FORMATS:
             try:
-                options = self.midi_options if fmt == "midi" else {}
+                options = dict(self.midi_options) if fmt == "midi" else {}
+                if fmt == "midi" and latent_range is not None:
+                    options.setdefault("latent_range", latent_range)
                 file = export_path(path, fmt, out, **options)
             except (LatentscapeError, OSError) as exc:
                 self.failed.emit(one_line(exc))

@@ -211,7 +211,7 @@ def test_exports_write_files_that_read_back(paths, opened, qtbot, tmp_path):
     import soundfile as sf
 
     from latentscape.engines.paths.csv_format import read_csv
-    from latentscape.engines.paths.midi_export import cc_lanes
+    from latentscape.engines.paths.midi_export import cc_lanes, corpus_range
     from latentscape.engines.paths.render import render_path
 
     c = opened.controller
@@ -243,8 +243,11 @@ def test_exports_write_files_that_read_back(paths, opened, qtbot, tmp_path):
         t += msg.time
         if msg.type == "control_change":
             got.setdefault(msg.control, []).append((t, msg.value))
-    lanes = cc_lanes(path)
+    # latent lanes span what the map's sounds span (not a fixed ±3 that pins a wide VAE)
+    spread = corpus_range(np.concatenate(list(c.state.trajectories.values())))[:4]
+    lanes = cc_lanes(path, latent_range=spread)
     assert sorted(got) == [16, 17, 18, 19, 20, 21]  # x, y, the 4 latent dims
+    assert [(lane.lo, lane.hi) for lane in lanes[2:]] == [tuple(r) for r in spread]
     for lane in lanes:
         assert [v for _, v in got[lane.cc]] == lane.values.tolist()
     # CC 16 is x in 0..127: each value is the path's x at that moment, to the tick (1/1920 s):
