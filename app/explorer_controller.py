@@ -175,6 +175,7 @@ class ExplorerController(SessionActions, QObject):
     def shutdown(self) -> None:
         """Stop imports, background jobs and the audio engine; close the project (blocking)."""
         self._closed = True
+        self.outside.timer.stop()
         self.imports.shutdown()
         self.sync.reset()
         self.preview.clear()

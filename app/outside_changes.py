@@ -30,7 +30,7 @@ class OutsideChanges(QObject):
         super().__init__(parent)
         self._c = explorer
         self._store = None  # the project the version below is of
-        self._version: int | None = None  # its data_version when last checked
+        self._version: tuple[int, int] | None = None  # (connection, data_version) last seen
         self._stale = False  # it changed, and was not shown yet (the window was busy)
         self._reading = False
         self.timer = QTimer(self)
@@ -47,16 +47,20 @@ class OutsideChanges(QObject):
 
     def _check(self) -> None:
         store = self._c.store
-        if store is None or self._reading:
+        if store is None or self._reading or self._c._closed:
             return
-        if store is not self._store:  # another project: its version now is the baseline
+        if store is not self._store:  # another project
             self._store, self._version, self._stale = store, None, False
         known, stale, idle = self._version, self._stale, not self._c.busy
 
         def read(ctx):
-            version = store.data_version()
-            changed = stale or (known is not None and version != known)
-            return version, changed, snapshot_of(store) if changed and idle else None
+            connection, now, at_open = store.data_version()
+            if known is None or known[0] != connection:  # new here, or a new file (Save As)
+                base = at_open  # what the window read came after this
+            else:
+                base = known[1]
+            changed = stale or now != base
+            return (connection, now), changed, snapshot_of(store) if changed and idle else None
 
         self._reading = True
         self._c.runner.submit(
@@ -65,9 +69,9 @@ class OutsideChanges(QObject):
             on_error=lambda exc, tb: setattr(self, "_reading", False),
         )
 
-    def _on_checked(self, store, version: int, changed: bool, snap) -> None:
+    def _on_checked(self, store, version: tuple[int, int], changed: bool, snap) -> None:
         self._reading = False
-        if store is not self._c.store:
+        if store is not self._c.store or self._c._closed:
             return
         self._version = version
         if not changed:

@@ -309,9 +309,12 @@ class PathsController(QObject):
 
     def _midi_range(self, path) -> np.ndarray | None:
         """The MIDI latent lanes' range: what the map's sounds span (``corpus_range``), for a
-        path of their latent space; None (the default range) otherwise."""
-        trajectories = list(self.c.state.trajectories.values())
-        if not trajectories or trajectories[0].shape[1] != path.latent_size:
+        path of their latent space (the loaded model's, the project's); None (the default
+        range) otherwise."""
+        model, trajectories = self.c.model, list(self.c.state.trajectories.values())
+        if model is None or not trajectories or not path.plays_with(model.info):
+            return None  # a path of another model: the map's sounds say nothing of its range
+        if self.c.project_space != model.info.space:
             return None
         step = max(1, len(trajectories) // MIDI_RANGE_SOUNDS)  # a few hundred sounds say it
         ccs = self.exporter.midi_options.get("latent_ccs", DEFAULT_LATENT_CCS)

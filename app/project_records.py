@@ -11,7 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from latentscape.engines.atomic_write import NAME_MAX
 from latentscape.engines.errors import LatentscapeError
+
+# SQLite keeps its journal beside a project (NAME-journal), and Save As writes NAME.partial
+# first: the project's own name must leave room for both.
+PROJECT_NAME_MAX = NAME_MAX - len(".partial-journal")
 
 
 class ProjectError(LatentscapeError):
@@ -129,3 +134,12 @@ def rebase_paths(conn: sqlite3.Connection, old_dir: Path, new_dir: Path) -> None
     for (path,) in conn.execute("SELECT path FROM model").fetchall():
         conn.execute("UPDATE model SET path = ?", (moved(path),))
     conn.execute("COMMIT")
+
+
+def check_project_name(path: Path) -> None:
+    """ProjectError when ``path``'s name is too long for a project (``PROJECT_NAME_MAX``)."""
+    if len(path.name.encode()) > PROJECT_NAME_MAX:
+        raise ProjectError(
+            f"{path.name[:32]}…: a project's name may have at most {PROJECT_NAME_MAX} bytes "
+            "(SQLite keeps a journal file beside it, named after it); choose a shorter name"
+        )

@@ -194,16 +194,17 @@ def snapshot_of(store: ProjectStore) -> ProjectSnapshot:
 
 
 def _snapshot(store: ProjectStore, t0: float) -> ProjectSnapshot:
-    ref = store.model()
+    with store.read_transaction():  # one state, while another program may be writing
+        ref = store.model()
+        trajectories = store.all_latents()
+        every = store.sounds()
+        atlas = store.atlas()
     model_path = (
         resolve_model_path(ref.path, store.path, str(ref.info.get("path", "")))
         if ref is not None
         else None
     )
-    trajectories = store.all_latents()
-    every = store.sounds()
     sounds = [s for s in every if s.id in trajectories]
-    atlas = store.atlas()
     saved = atlas is not None
     if atlas is not None:
         known = set(int(i) for i in atlas.sound_ids)

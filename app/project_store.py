@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 
-from latentscape.engines.atomic_write import NAME_MAX
 from latentscape.project_items import ItemsMixin
 from latentscape.project_maps import CURRENT_MAP, MapsMixin
 from latentscape.project_records import (
@@ -38,15 +37,12 @@ from latentscape.project_records import (
     Sound,
     _blob_latents,
     _latent_blob,
+    check_project_name,
     pack_arrays,
     rebase_paths,
     unpack_arrays,
 )
 from latentscape.project_schema import SCHEMA_VERSION, migrate
-
-# SQLite keeps its journal beside a project (NAME-journal), and Save As writes NAME.partial
-# first: the project's own name must leave room for both.
-PROJECT_NAME_MAX = NAME_MAX - len(".partial-journal")
 
 __all__ = [
     "CURRENT_MAP",
@@ -75,12 +71,15 @@ class ProjectStore(ItemsMixin, MapsMixin):
         self._conn = conn
         self._lock = threading.RLock()
         self._depth = 0
+        self._connection = 0  # counts the connections this store had (Save As makes one)
+        self._version_at_open = int(conn.execute("PRAGMA data_version").fetchone()[0])
 
     # -- opening -------------------------------------------------------------------------------
     @classmethod
     def create(cls, path: str | Path, *, overwrite: bool = False) -> ProjectStore:
         """Create a new, empty project at ``path`` (ProjectError if it exists, unless overwrite)."""
         path = Path(path)
+        check_project_name(path)  # before an existing file is replaced
         if path.exists():
             if not overwrite:
                 raise ProjectError(f"{path}: already exists (choose another name)")
@@ -99,7 +98,8 @@ class ProjectStore(ItemsMixin, MapsMixin):
             raise ProjectError(f"{path}: no such project file")
         if not path.parent.exists():
             raise ProjectError(f"{path.parent}: no such folder")
-        check_project_name(path)
+        if not path.exists():
+            check_project_name(path)  # a new one; an existing one opens (a write may fail)
         conn = None
         try:
             conn = sqlite3.connect(
@@ -235,6 +235,8 @@ class ProjectStore(ItemsMixin, MapsMixin):
             copy = ProjectStore.open(new_path)
             self._conn.close()
             self._conn, self._path = copy._conn, copy._path
+            self._connection += 1
+            self._version_at_open = copy._version_at_open
 
     # -- model ---------------------------------------------------------------------------------
     def set_model(self, path: str, content_hash: str, info: dict[str, Any]) -> None:
@@ -359,11 +361,25 @@ class ProjectStore(ItemsMixin, MapsMixin):
             frames=row[11],
         )
 
-    def data_version(self) -> int:
-        """A number that changes when another connection (another program) commits to the
-        project; this store's own writes leave it as it is (SQLite's ``data_version``)."""
+    @contextlib.contextmanager
+    def read_transaction(self) -> Iterator[None]:
+        """Reads that see one state of the project, whatever other programs commit meanwhile
+        (a deferred transaction; writes inside it are not allowed)."""
         with self._lock:
-            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+            self._conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._conn.execute("COMMIT")
+
+    def data_version(self) -> tuple[int, int, int]:
+        """``(connection, now, at_open)``: SQLite's ``data_version`` now and when this
+        connection was opened. It changes when another connection (another program) commits
+        to the project; this store's own writes leave it as it is. It counts per connection,
+        and Save As gives the store a new one: compare only numbers of one ``connection``."""
+        with self._lock:
+            now = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+            return self._connection, now, self._version_at_open
 
     def has_content(self) -> bool:
         """True when the project holds any sound or item (paths, priors, galleries)."""
@@ -467,12 +483,3 @@ class ProjectStore(ItemsMixin, MapsMixin):
         with self._lock:
             row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return default if row is None else json.loads(row[0])
-
-
-def check_project_name(path: Path) -> None:
-    """ProjectError when ``path``'s name is too long for a project (``PROJECT_NAME_MAX``)."""
-    if len(path.name.encode()) > PROJECT_NAME_MAX:
-        raise ProjectError(
-            f"{path.name[:32]}…: a project's name may have at most {PROJECT_NAME_MAX} bytes "
-            "(SQLite keeps a journal file beside it, named after it); choose a shorter name"
-        )

@@ -208,13 +208,17 @@ class SessionActions:
     def _on_outside_change(self, snap: ProjectSnapshot) -> None:
         """Another program changed the open project (sounds imported, a map made): show the
         project as it is now; the selected sound stays selected if it is still there."""
-        if snap.store is not self.store:
+        if snap.store is not self.store or self._closed:
             return
         box = self.views.map_view.getViewBox()
         (x0, x1), (y0, y1) = box.viewRange()
+        space = self.project_space
         self.read_project_space()
         self.sync.show_snapshot(snap)
         box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)  # where the user looks
+        if self.project_space != space:  # the other program switched the project's model
+            model = snap.store.model()
+            self.projectModelChanged.emit(self.store, model.content_hash if model else "")
         if self.model is not None and self._project_model_differs():
             self.views.banner.show_message(OTHER_MODEL_NOTE, "info")
         index = self.state.index_of(self.selected_id) if self.selected_id >= 0 else -1

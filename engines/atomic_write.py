@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable
@@ -66,12 +67,16 @@ def write_atomic(
 
 
 def _temp_prefix(out: Path) -> str:
-    """``.NAME.``: the temporary file is named after its target, shortened so that the name
-    (with mkstemp's 8 characters and ".tmp") stays within the 255 bytes a file name may have:
-    any name the file system takes can be written."""
-    room = NAME_MAX - len(".") - len(".") - 8 - len(".tmp")
-    name = out.name.encode()[:room].decode(errors="ignore")
-    return f".{name}."
+    """``.NAME.``: the temporary file is named after its target, so that the name (with
+    mkstemp's 8 characters and ".tmp") stays within the 255 bytes a file name may have: any
+    name the file system takes can be written. A longer name is shortened, and marked with a
+    hash of the whole name (two long names that begin alike keep their own temporary files)."""
+    room = NAME_MAX - len("..") - 8 - len(".tmp")
+    name = out.name.encode()
+    if len(name) > room:
+        mark = hashlib.sha1(name).hexdigest()[:8]
+        name = name[: room - 9].decode(errors="ignore").encode() + f"~{mark}".encode()
+    return f".{name.decode()}."
 
 
 def remove_stale_temps(out: str | Path) -> None:

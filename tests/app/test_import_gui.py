@@ -508,3 +508,31 @@ def test_sounds_another_program_imports_appear_and_stay_on_the_windows_map(opene
     qtbot.waitUntil(lambda: c.sync.refine_count > refined and not c.busy, timeout=120_000)
     assert sorted(c.store.atlas().sound_ids.tolist()) == sorted(c.state.ids)
     assert len(c.state) == 11
+
+
+def test_after_save_as_the_copy_is_watched_for_other_programs_changes(opened, qtbot, tmp_path):
+    """SQLite counts commits per connection, and Save As gives the window a new one: a change
+    to the copy is still seen, and the copy is not "changed" by the switch itself."""
+    from latentscape.cli import main
+    from latentscape.project_store import ProjectStore
+
+    c, view = opened.controller, opened.map_view
+    c.outside.timer.setInterval(100)
+    qtbot.waitUntil(c.outside.watching)
+    told = lambda m: "changed in another program" in m  # noqa: E731
+    with (
+        qtbot.waitSignal(c.message, timeout=20_000, check_params_cb=told),
+        ProjectStore.open(c.store.path) as other,
+    ):
+        other.set_setting("from", "elsewhere")  # one commit to the original
+    copy = tmp_path / "copy" / "copy.lsc"
+    copy.parent.mkdir()
+    assert c.save_project_as(copy)
+    said: list[str] = []
+    c.message.connect(said.append)
+    qtbot.wait(600)  # several checks of the copy
+    assert not [m for m in said if told(m)]  # the switch itself is no outside change
+    write_sounds(tmp_path / "shell", count=2, seed=9)
+    with qtbot.waitSignal(c.message, timeout=20_000, check_params_cb=told):
+        assert main(["import", str(tmp_path / "shell"), "-p", str(copy), "--quiet"]) == 0
+    assert len(c.state) == 10 and view.point_count() == 10

@@ -478,11 +478,15 @@ def test_a_relative_model_path_is_found_from_the_project_not_the_working_directo
 
 
 def test_a_project_name_without_room_for_its_journal_is_refused_in_words(tmp_path):
-    from latentscape.project_store import PROJECT_NAME_MAX
+    from latentscape.project_records import PROJECT_NAME_MAX
 
     too_long = tmp_path / ("p" * (PROJECT_NAME_MAX - 3) + ".lsc")
     with pytest.raises(ProjectError, match=r"a project's name may have at most 239 bytes"):
         ProjectStore.create(too_long)
+    too_long.write_bytes(b"the user's")  # refused before anything there is replaced
+    with pytest.raises(ProjectError, match=r"a project's name may have at most 239 bytes"):
+        ProjectStore.create(too_long, overwrite=True)
+    assert too_long.read_bytes() == b"the user's"
     longest = tmp_path / ("p" * (PROJECT_NAME_MAX - 4) + ".lsc")
     with ProjectStore.create(longest) as store:
         store.set_setting("k", "v")  # a write: the journal beside it has room

@@ -6,7 +6,12 @@ import os
 
 import pytest
 
-from latentscape.engines.atomic_write import NAME_MAX, remove_stale_temps, write_bytes_atomic
+from latentscape.engines.atomic_write import (
+    NAME_MAX,
+    _temp_prefix,
+    remove_stale_temps,
+    write_bytes_atomic,
+)
 
 
 @pytest.mark.parametrize("stem", ["a" * (NAME_MAX - 4), "é" * ((NAME_MAX - 4) // 2)])
@@ -28,3 +33,14 @@ def test_temporary_files_a_killed_writer_left_are_removed_and_no_others(tmp_path
         path.write_bytes(b"x")
     remove_stale_temps(out)
     assert not left.exists() and all(p.exists() for p in theirs)
+
+
+def test_long_names_that_begin_alike_keep_their_own_temporary_files(tmp_path):
+    first, second = (tmp_path / ("x" * 245 + tail) for tail in ("1.pt", "2.pt"))
+    removed = tmp_path / f"{_temp_prefix(first)}abcdefgh.tmp"
+    kept = tmp_path / f"{_temp_prefix(second)}abcdefgh.tmp"
+    for path in (removed, kept):
+        path.write_bytes(b"x")
+        assert len(path.name.encode()) <= NAME_MAX
+    remove_stale_temps(first)
+    assert not removed.exists() and kept.exists()
