@@ -9,7 +9,6 @@ from PySide6 import QtCore, QtWidgets
 
 from latentscape.gui_main import NO_DEMO_TEXT, _open_start
 from latentscape.main_window import MainWindow
-from latentscape.map_sync import REVEAL_SPAN
 from latentscape.settings import AppSettings
 from support.app_window import empty_spot, wait_ready
 
@@ -489,58 +488,3 @@ def test_the_title_names_the_projects_folder_but_not_an_untitled_ones(opened, qt
         c.new_project()
     assert opened.windowTitle() == "untitled.lsc — latentscape"
     assert folder_label(Path.home() / "kits" / "a.lsc") == "~/kits"
-
-
-def test_ctrl_f_finds_a_sound_by_name_plays_it_and_shows_it_on_the_map(opened, qtbot):
-    """Among thousands of points a sound is found by typing its name: it is selected and
-    heard, the view zooms in around it, and keys go back to the map."""
-    c, view = opened.controller, opened.map_view
-    target = c.state.sound_at(5)
-    name = c.state.names()[5]
-    finder = opened.menus.finder
-    opened.menus.actions["find"].trigger()
-    qtbot.waitUntil(finder.hasFocus)
-    qtbot.keyClicks(finder, "Rd ")  # typed, not the shortcuts R (record), D and Space
-    assert finder.text() == "Rd " and not c.recording and not view.density_visible()
-    finder.clear()
-    qtbot.keyClicks(finder, name)
-    with qtbot.waitSignal(c.soundAuditioned) as heard:
-        qtbot.keyClick(finder, QtCore.Qt.Key.Key_Return)
-    assert heard.args == [target.id] and c.selected_id == target.id
-    (x0, x1), (y0, y1) = view.getViewBox().viewRange()
-    x, y = view.positions()[5]
-    assert x0 < x < x1 and y0 < y < y1
-    assert max(x1 - x0, y1 - y0) <= REVEAL_SPAN + 1e-6
-    assert view.hasFocus()
-    with qtbot.waitSignal(c.message) as said:  # a sound listed before the map changed
-        finder.soundChosen.emit(10**9)
-    assert said.args == ["That sound is no longer on the map"] and c.selected_id == target.id
-    opened.menus.actions["find"].trigger()  # Esc in the field: the keys go back to the map
-    qtbot.waitUntil(finder.hasFocus)
-    qtbot.keyClicks(finder, "zzzz")
-    with qtbot.waitSignal(c.message) as said:
-        qtbot.keyClick(finder, QtCore.Qt.Key.Key_Return)
-    assert said.args == ["No sound matches “zzzz”"]
-    with qtbot.waitSignal(c.stoppedAll):
-        qtbot.keyClick(finder, QtCore.Qt.Key.Key_Escape)
-    assert finder.text() == "" and view.hasFocus()
-
-
-def test_ctrl_f_shows_a_hidden_toolbar_and_a_sound_found_mid_glide_is_shown_where_it_lands(
-    opened, qtbot
-):
-    """The finder lives in the toolbar: hiding the toolbar must not make Ctrl+F a dead key.
-    A refined map glides its points for a moment; the view zooms in around where the found
-    sound comes to rest, not where it was passing."""
-    c, view, menus = opened.controller, opened.map_view, opened.menus
-    menus.toolbar.hide()
-    menus.actions["find"].trigger()
-    qtbot.waitUntil(menus.finder.hasFocus)
-    assert menus.toolbar.isVisible()
-    landing = view.positions().copy()
-    landing[5] = (2.0, 2.0)  # far from where it starts, outside every earlier view
-    view.move_points(landing, duration_ms=5000)
-    qtbot.waitUntil(lambda: not np.allclose(view.positions()[5], view.final_positions()[5]))
-    menus.finder.soundChosen.emit(c.state.sound_at(5).id)
-    (x0, x1), (y0, y1) = view.getViewBox().viewRange()
-    assert x0 < 2.0 < x1 and y0 < 2.0 < y1

@@ -1,0 +1,70 @@
+"""The window and another program on one project (``latentscape import``/``map`` from a shell
+while the window shows it): the window shows what the other program did and never saves over
+it (app/outside_changes.py, the model guards of map saves)."""
+
+from __future__ import annotations
+
+from support.app_projects import write_sounds
+
+
+def test_a_map_refined_after_another_program_switched_the_model_is_not_saved(opened, qtbot):
+    """The CLI gave the open project another model: the window's refined map (of the first
+    model's latents) is refused, not stored as the new model's map."""
+    from latentscape.project_store import ProjectStore
+
+    c = opened.controller
+    with ProjectStore.open(c.store.path) as other_program:
+        other_program.set_model("/elsewhere/b.ts", "hash-b", {"latent_size": 4})
+    with qtbot.waitSignal(c.errorOccurred, timeout=60_000) as refused:
+        assert c.refine_projection()
+    assert "its model changed meanwhile" in refused.args[0]
+    assert c.store.atlas() is None  # nothing stored as b's map
+
+
+def test_sounds_another_program_imports_appear_and_stay_on_the_windows_map(opened, qtbot, tmp_path):
+    """``latentscape import`` from a shell while the window shows the project: the window reads
+    the project again and shows them, and its next map save keeps them (it used to save the
+    map it had over the CLI's: the CLI's sounds fell off the map)."""
+    from latentscape.cli import main
+
+    c, view = opened.controller, opened.map_view
+    c.outside.timer.setInterval(100)
+    qtbot.waitUntil(c.outside.watching)
+    write_sounds(tmp_path / "shell", count=3, seed=7)
+    told = lambda m: "changed in another program" in m  # noqa: E731
+    with qtbot.waitSignal(c.message, timeout=20_000, check_params_cb=told):
+        assert main(["import", str(tmp_path / "shell"), "-p", str(c.store.path), "--quiet"]) == 0
+    assert len(c.state) == 11 and view.point_count() == 11
+    refined = c.sync.refine_count
+    assert c.refine_projection()
+    qtbot.waitUntil(lambda: c.sync.refine_count > refined and not c.busy, timeout=120_000)
+    assert sorted(c.store.atlas().sound_ids.tolist()) == sorted(c.state.ids)
+    assert len(c.state) == 11
+
+
+def test_after_save_as_the_copy_is_watched_for_other_programs_changes(opened, qtbot, tmp_path):
+    """SQLite counts commits per connection, and Save As gives the window a new one: a change
+    to the copy is still seen, and the copy is not "changed" by the switch itself."""
+    from latentscape.cli import main
+    from latentscape.project_store import ProjectStore
+
+    c, view = opened.controller, opened.map_view
+    c.outside.timer.setInterval(100)
+    qtbot.waitUntil(c.outside.watching)
+    told = lambda m: "changed in another program" in m  # noqa: E731
+    with (
+        qtbot.waitSignal(c.message, timeout=20_000, check_params_cb=told),
+        ProjectStore.open(c.store.path) as other,
+    ):
+        other.set_setting("from", "elsewhere")  # one commit to the original
+    copy = tmp_path / "copy" / "copy.lsc"
+    copy.parent.mkdir()
+    assert c.save_project_as(copy)
+    said: list[str] = []
+    c.message.connect(said.append)
+    qtbot.wait(600)  # several checks of the copy
+    assert not [m for m in said if told(m)]  # the switch itself is no outside change
+    write_sounds(tmp_path / "shell", count=2, seed=9)
+    with qtbot.waitSignal(c.message, timeout=20_000, check_params_cb=told):
+        assert main(["import", str(tmp_path / "shell"), "-p", str(copy), "--quiet"]) == 0
+    assert len(c.state) == 10 and view.point_count() == 10
