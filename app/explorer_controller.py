@@ -220,8 +220,8 @@ class ExplorerController(SessionActions, QObject):
         return space is None or (self.model is not None and space == self.model.info.space)
 
     def read_project_space(self) -> None:
-        """Read :attr:`project_space` from the project (GUI thread: when it opens, and when an
-        import, which may give it another model, ends)."""
+        """Read :attr:`project_space` from the project (GUI thread: when an import, which may
+        give it another model, ends; an opened or re-read project brings it in its snapshot)."""
         try:
             ref = self.store.model() if self.store is not None else None
         except sqlite3.Error:  # locked by another program just now: keep what was known
@@ -443,7 +443,7 @@ class ExplorerController(SessionActions, QObject):
         it and its saved map (the rest arrive as they are encoded), and tell the features."""
         if snap.store is not self.store or self.model is None:
             return
-        self.read_project_space()
+        self.project_space = snap.space
         self.selected_id = -1
         self.preview.clear()
         self.views.banner.clear("info")

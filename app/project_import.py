@@ -211,7 +211,11 @@ class ProjectImport:
         new: list[NewSound] = []
         idents: list[tuple[str, str]] = []  # of ``new``
         with self._store.transaction():
-            self._check_model()
+            self._store.check_space(
+                self._space,
+                "this import stopped, and the sounds it had encoded with the earlier model "
+                "were not stored",
+            )
             for r in results:
                 latents = r.latents
                 if latents is None:
@@ -254,18 +258,6 @@ class ProjectImport:
             self._present[ident] = sound_id
         self.added_ids.extend(ids)
         return ids
-
-    def _check_model(self) -> None:
-        """ProjectError when another program gave the project a model of another latent space
-        since this import began: its latents would be filed under that model's (inside the
-        write transaction of :meth:`poll`)."""
-        model = self._store.model()
-        if model is None or model.space != self._space:
-            raise ProjectError(
-                f"{self._store.path.name}: its model changed meanwhile (in another program?); "
-                "this import stopped, and the sounds it had encoded with the earlier model "
-                "were not stored"
-            )
 
     def _moved_here(self, r: ImportedSound, ident: tuple[str, str], latents: np.ndarray) -> bool:
         """Give ``r``'s file to a sound of the same content whose own file is gone (a moved or

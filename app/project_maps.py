@@ -63,13 +63,19 @@ class MapsMixin:
         latents came from), a ProjectError instead when the project's model has another one
         now (another program switched it meanwhile)."""
         with self.transaction():
-            model = self.model()
-            if space is not None and (model is None or model.space != space):
-                raise ProjectError(
-                    f"{self._path.name}: its model changed meanwhile (in another program?); "
-                    "this map of the earlier model's latents was not saved"
-                )
+            if space is not None:
+                self.check_space(space, "this map of the earlier model's latents was not saved")
             self.put_map(CURRENT_MAP, atlas.to_arrays(), {"method": atlas.method})
+
+    def check_space(self, space: str, lost: str) -> None:
+        """ProjectError saying ``lost`` unless the project's model still has latent space
+        ``space`` (another program may have switched it since a map or an import began). Call
+        it inside the transaction that writes what depends on it."""
+        model = self.model()
+        if model is None or model.space != space:
+            raise ProjectError(
+                f"{self._path.name}: its model changed meanwhile (in another program?); {lost}"
+            )
 
     def atlas(self, model_hash: str | None = None) -> Atlas | None:
         """The current model's map (or ``model_hash``'s) as an Atlas, or None."""

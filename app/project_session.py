@@ -21,6 +21,7 @@ from latentscape.engines.atlas.atlas import Atlas
 from latentscape.engines.errors import LatentscapeError
 from latentscape.engines.hashing import file_sha256
 from latentscape.map_state import MapPoints, MapState, category_of
+from latentscape.project_records import ModelRef
 from latentscape.project_store import ProjectError, ProjectStore, Sound
 
 DEMO_PROJECT = "demo.lsc"
@@ -80,6 +81,12 @@ class ProjectSnapshot:
     map: MapState  # the encoded sounds (current model only), in map order
     points: MapPoints
     unencoded: int = 0  # imported sounds without latents for the project's model: off the map
+    model: ModelRef | None = None  # the project's model, read with the rest
+
+    @property
+    def space(self) -> str | None:
+        """The latent space of the project's latents (``ModelRef.space``), or None."""
+        return self.model.space if self.model is not None else None
 
 
 @dataclass(frozen=True)
@@ -225,6 +232,7 @@ def _snapshot(store: ProjectStore, t0: float) -> ProjectSnapshot:
         model_path=model_path,
         load_s=time.perf_counter() - t0,
         unencoded=sum(1 for s in every if s.id not in trajectories and not s.generated),
+        model=ref,
     )
 
 

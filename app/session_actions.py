@@ -155,7 +155,7 @@ class SessionActions:
         if self.store is not None and self.store is not snap.store:
             self._leave(self.store)
         self.store = snap.store
-        self.read_project_space()
+        self.project_space = snap.space
         self.selected_id = -1
         # ids start at 1 in every project: what Space would replay names another sound here
         self.last_played = None
@@ -212,13 +212,12 @@ class SessionActions:
             return
         box = self.views.map_view.getViewBox()
         (x0, x1), (y0, y1) = box.viewRange()
-        space = self.project_space
-        self.read_project_space()
+        switched = snap.space != self.project_space  # the other program gave it another model
+        self.project_space = snap.space
         self.sync.show_snapshot(snap)
         box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)  # where the user looks
-        if self.project_space != space:  # the other program switched the project's model
-            model = snap.store.model()
-            self.projectModelChanged.emit(self.store, model.content_hash if model else "")
+        if switched:
+            self.projectModelChanged.emit(self.store, snap.model.content_hash if snap.model else "")
         if self.model is not None and self._project_model_differs():
             self.views.banner.show_message(OTHER_MODEL_NOTE, "info")
         index = self.state.index_of(self.selected_id) if self.selected_id >= 0 else -1

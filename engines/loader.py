@@ -66,7 +66,8 @@ def exported_latent_space(path: Path) -> str:
 
 
 def check_model_file(path: Path) -> None:
-    """Raise :class:`ModelLoadError` unless ``path`` is a regular, readable, non-empty file.
+    """Raise :class:`ModelLoadError` unless ``path`` is a regular, readable, non-empty file
+    that is not a project (an SQLite file: its stored blobs can look like a zip archive).
 
     The type is checked before the file is opened: opening a FIFO blocks until someone
     writes to it.
@@ -85,13 +86,18 @@ def check_model_file(path: Path) -> None:
         raise ModelLoadError(f"{path}: not a regular file (a pipe, socket or device), not a model")
     try:
         with open(path, "rb") as f:
-            head = f.read(1)
+            head = f.read(len(SQLITE_MAGIC))
     except PermissionError:
         raise ModelLoadError(f"{path}: permission denied") from None
     except OSError as exc:
         raise ModelLoadError(f"{path}: cannot read ({exc.strerror})") from None
     if not head:
         raise ModelLoadError(f"{path}: empty file")
+    if head == SQLITE_MAGIC:
+        raise ModelLoadError(
+            f"{path.name}: a project (an SQLite database), not a model file; a project is "
+            "given with -p"
+        )
 
 
 def check_archive_intact(path: Path) -> None:
@@ -157,12 +163,6 @@ def load_model(path: str | Path, **options: Any) -> ModelEngine:
     """
     path = Path(path)
     check_model_file(path)
-    with open(path, "rb") as f:
-        if f.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:  # its stored blobs can look like a zip
-            raise ModelLoadError(
-                f"{path.name}: a project (an SQLite database), not a model file; a project "
-                "is given with -p"
-            )
     content_hash = file_sha256(path)
     if not zipfile.is_zipfile(path):
         with open(path, "rb") as f:

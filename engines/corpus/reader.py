@@ -255,8 +255,9 @@ def _cut_short(info: sf._SoundFileInfo, frames_read: int, path: Path) -> str:
     WAV/AIFF/W64: the header's data size against the file's (libsndfile's "… (should be …)"
     in ``extra_info``; a streamed file's "unknown" size is no promise). RF64: the frames read
     against its ds64 chunk's count (libsndfile prints counts past 2**31 wrapped: no note
-    then). Ogg: no length is stated, but a whole stream ends with a marked last page. MP3: the frames decoded against the count in its Xing/Info/VBRI header;
-    without one, no judgement. Others: the frames decoded against the header's count.
+    then). Ogg: no length is stated, but a whole stream ends with a marked last page. MP3:
+    the frames decoded against the count in its Xing/Info/VBRI header; without one, no
+    judgement. Others: the frames decoded against the header's count.
     """
     extra = info.extra_info or ""
     got_s = frames_read / info.samplerate

@@ -246,13 +246,13 @@ def train(options: TrainOptions) -> dict[str, Any]:
     if ddp.rank == 0:
         for out in (options.output, resume_path(options.output)):  # left by a killed run
             remove_stale_temps(out)
-    if replaced_steps is not None and not options.resume and ddp.rank == 0:
-        can_resume = resume_path(options.output).is_file()
-        _say(
-            f"note: replacing {options.output.name}, a model trained {replaced_steps} steps"
-            + (" (--resume would continue it)" if can_resume else ""),
-            True,
-        )
+        if replaced_steps is not None and not options.resume:
+            can_resume = resume_path(options.output).is_file()
+            _say(
+                f"note: replacing {options.output.name}, a model trained {replaced_steps} steps"
+                + (" (--resume would continue it)" if can_resume else ""),
+                True,
+            )
     try:
         return _train(options, ddp)
     finally:
