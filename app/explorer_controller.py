@@ -11,8 +11,9 @@ Hooks for other features (record/paths, galleries) are signals emitted on the GU
 (with the latent frame that was sent to the audio engine), ``recordToggled``, ``stoppedAll``,
 ``projectOpened``, ``projectRenamed`` (Save As: the same store, continued in the copy) and
 ``projectModelChanged`` (an import made the loaded model the project's:
-what belongs to a model, such as priors, tiles and paths on the map, is that model's now); and
-the method ``audition_trajectory`` (see below).
+what belongs to a model, such as priors, tiles and paths on the map, is that model's now),
+``projectReadAgain`` (another program changed the project, its model stayed: what a feature
+keeps in the project, such as priors, may have changed too); and the method ``audition_trajectory`` (see below).
 
 Thread: GUI thread only.
 """
@@ -75,6 +76,7 @@ class ExplorerController(SessionActions, QObject):
     projectOpened = Signal(object)  # ProjectStore
     projectRenamed = Signal(object)  # ProjectStore: the same one, saved as another file
     projectModelChanged = Signal(object, str)  # ProjectStore, the content hash of its new model
+    projectReadAgain = Signal(object)  # ProjectStore, after another program's change
     replayRequested = Signal(str, object)  # (kind, what): Space, for a kind a feature owns
     stoppedAll = Signal()  # Esc / Stop All: also what waits to play again after an audio restart
     modelLoaded = Signal(object)  # ModelInfo

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from latentscape.engines.priors import TRAINABLE_KINDS, ModelPrior, window_plan
 from latentscape.gallery_jobs import (
@@ -39,6 +39,7 @@ from latentscape.tasks import TaskHandle, TaskRunner
 from latentscape.widgets.gallery_view import GalleryView
 
 TRAIN_SECONDS = 120.0
+READ_AGAIN_RETRY_MS = 2000  # the gallery was busy when another program changed the project
 
 
 @dataclass
@@ -98,6 +99,8 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
         explorer.projectOpened.connect(self._on_project_opened)
         # an import gave the project another model: its priors and tiles are that model's
         explorer.projectModelChanged.connect(self._reload)
+        # another program (`latentscape prior train`) may have trained a prior for it
+        explorer.projectReadAgain.connect(self._on_read_again)
         explorer.modelLoaded.connect(lambda _info: self._update_sources())
         self._update_sources()
         if explorer.store is not None:
@@ -207,10 +210,33 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
     def _on_project_opened(self, store) -> None:
         self._reload(store, self._model_hash())
 
-    def _reload(self, store, model_hash: str) -> None:
+    def _on_read_again(self, store) -> None:
+        """Another program changed the open project: read its priors and tiles again, once
+        nothing of the gallery's own runs (a retry every ``READ_AGAIN_RETRY_MS`` until then)."""
+        if store is not self.explorer.store or self._closed:
+            return
+        if self.busy:
+            QTimer.singleShot(READ_AGAIN_RETRY_MS, lambda: self._on_read_again(store))
+            return
+        self._reload(store, self._model_hash(), keep_view=True)
+
+    def _reload(self, store, model_hash: str, keep_view: bool = False) -> None:
         """Show ``store``'s priors and tiles of model ``model_hash``; whatever runs for the
-        project or model shown so far is dropped."""
+        project or model shown so far is dropped. ``keep_view``: the same project and model,
+        idle: what is shown stays until the new read replaces it."""
         self._epoch += 1
+        if not keep_view:
+            self._clear()
+        epoch = self._epoch
+        self._loading = True
+        self.runner.submit(
+            lambda ctx: load_project_priors(store, model_hash),
+            on_done=lambda found: self._on_restored(epoch, found),
+            on_error=lambda exc, tb: self._on_restore_failed(epoch, exc),
+        )
+
+    def _clear(self) -> None:
+        """Forget the priors, tiles and jobs shown (another project or model comes)."""
         for src in self._sources.values():
             if src.training is not None:
                 src.training.cancel()
@@ -224,13 +250,6 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
         self._update_sources()
         for name in self.view.sources():
             self.view.set_tiles(name, [])
-        epoch = self._epoch
-        self._loading = True
-        self.runner.submit(
-            lambda ctx: load_project_priors(store, model_hash),
-            on_done=lambda found: self._on_restored(epoch, found),
-            on_error=lambda exc, tb: self._on_restore_failed(epoch, exc),
-        )
 
     def _on_restored(self, epoch: int, found) -> None:
         if epoch != self._epoch or self._closed:

@@ -218,6 +218,8 @@ class SessionActions:
         box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)  # where the user looks
         if switched:
             self.projectModelChanged.emit(self.store, snap.model.content_hash if snap.model else "")
+        else:
+            self.projectReadAgain.emit(self.store)
         if self.model is not None and self._project_model_differs():
             self.views.banner.show_message(OTHER_MODEL_NOTE, "info")
         index = self.state.index_of(self.selected_id) if self.selected_id >= 0 else -1

@@ -68,3 +68,25 @@ def test_after_save_as_the_copy_is_watched_for_other_programs_changes(opened, qt
     with qtbot.waitSignal(c.message, timeout=20_000, check_params_cb=told):
         assert main(["import", str(tmp_path / "shell"), "-p", str(copy), "--quiet"]) == 0
     assert len(c.state) == 10 and view.point_count() == 10
+
+
+def test_a_prior_another_program_trains_appears_in_the_windows_gallery(opened, qtbot):
+    """``latentscape prior train`` from a shell while the window shows the project: the gallery
+    reads the project's priors again, so Generate uses it (it said "Not trained yet", and a
+    Train from the window would have trained a second one)."""
+    from latentscape.cli import main
+    from latentscape.gallery_controller import GalleryController
+
+    c = opened.controller
+    g = GalleryController.attach(opened)
+    qtbot.waitUntil(lambda: not g.busy, timeout=10_000)
+    g.view.set_current_source("GAN")
+    assert g.prior("GAN") is None and not g.view.generate_button.isEnabled()
+    c.outside.timer.setInterval(100)
+    qtbot.waitUntil(c.outside.watching)
+    train = ["prior", "train", "-p", str(c.store.path), "--kind", "gan", "--steps", "3"]
+    assert main(train) == 0
+    qtbot.waitUntil(lambda: g.prior("GAN") is not None and not g.busy, timeout=20_000)
+    assert g.prior("GAN").is_trained and g.prior("GAN").report.steps == 3
+    assert g.view.generate_button.isEnabled() and "Trained (3 steps)" in g.view.status_text()
+    assert g.prior("Diffusion") is None  # only what the other program trained
