@@ -98,11 +98,16 @@ def _set_xy_in_place(item: pg.ScatterPlotItem, x: np.ndarray, y: np.ndarray) -> 
 class ScatterLayers(QtCore.QObject):
     """All points of the map, grouped by category into scatter items on ``plot``.
 
+    A click on a category's legend entry hides its points (pyqtgraph's legend shows the entry
+    crossed out) and a second click shows them again; hidden categories stay hidden while
+    sounds arrive, and are forgotten when other points are set.
+
     Called on the GUI thread only. ``xy`` arrays are [N, 2] float32 in map (data) units.
     """
 
     glideFinished = QtCore.Signal()
     allDrawn = QtCore.Signal()  # the last queued chunk is on screen
+    hiddenChanged = QtCore.Signal()  # a category was hidden or shown again
 
     def __init__(
         self, plot: pg.PlotItem, legend: pg.LegendItem, parent: QtCore.QObject | None = None
@@ -117,6 +122,8 @@ class ScatterLayers(QtCore.QObject):
         self._xy = np.zeros((0, 2), dtype=np.float32)
         self._items: list[pg.ScatterPlotItem] = []  # per colour (category code % colours)
         self._members: list[np.ndarray] = []  # per item: global indices, in item order
+        self._hidden: set[str] = set()  # category labels whose points are not drawn
+        self._legend_samples: dict[str, PassiveScatter] = {}  # label -> its entry's stand-in
         self._ring = PassiveScatter(
             symbol="o", brush=None, pen=pg.mkPen("#ffffff", width=1.5), pxMode=True
         )
@@ -166,6 +173,34 @@ class ScatterLayers(QtCore.QObject):
         """The legend's entries, in order, as the user reads them."""
         return [label.text for _, label in self._legend.items]
 
+    def hidden_labels(self) -> set[str]:
+        return set(self._hidden)
+
+    def is_shown(self, index: int) -> bool:
+        """Whether point ``index``'s category is shown."""
+        return self._labels[int(self._codes[index])] not in self._hidden
+
+    def hidden_mask(self) -> np.ndarray | None:
+        """bool [N]: the points of hidden categories; None while none is hidden."""
+        if not self._hidden:
+            return None
+        hidden_codes = [i for i, label in enumerate(self._labels) if label in self._hidden]
+        return np.isin(self._codes, hidden_codes)
+
+    def set_hidden(self, label: str, hidden: bool) -> None:
+        """Hide (or show again) the points of category ``label``."""
+        if (label in self._hidden) == hidden:
+            return
+        if hidden:
+            self._hidden.add(label)
+        else:
+            self._hidden.discard(label)
+        self._redraw_visible()
+        sample = self._legend_samples.get(label)
+        if sample is not None:  # the entry is crossed out while hidden (no rebuild: a click
+            sample.setVisible(not hidden)  # on it may be what called this)
+        self.hiddenChanged.emit()
+
     # -- updates -------------------------------------------------------------------------
     def set_points(
         self, xy: np.ndarray, categories: Sequence[str] | np.ndarray, generated: np.ndarray
@@ -178,6 +213,7 @@ class ScatterLayers(QtCore.QObject):
         self._codes = np.zeros(0, dtype=np.int64)
         self._generated = np.zeros(0, dtype=bool)
         self._ring.clear()
+        self._hidden.clear()
         self._legend_key = ()
         self._drawn = 0
         self._draw_timer.stop()
@@ -216,10 +252,17 @@ class ScatterLayers(QtCore.QObject):
         """How many points are on screen (the rest are queued for the next event-loop turns)."""
         return self._drawn
 
+    def shown_count(self) -> int:
+        """How many drawn points are of shown categories."""
+        return sum(len(members) for members in self._members)
+
     def _draw_chunk(self) -> None:
         start, stop = self._drawn, min(len(self._xy), self._drawn + DRAW_CHUNK)
         new_idx = np.arange(start, stop, dtype=np.int64)
-        slots = self._codes[start:stop] % len(theme.CATEGORY_COLORS)
+        hidden = self.hidden_mask()
+        if hidden is not None:
+            new_idx = new_idx[~hidden[start:stop]]
+        slots = self._codes[new_idx] % len(theme.CATEGORY_COLORS)
         for slot in np.unique(slots):
             sel = new_idx[slots == slot]
             self._members[slot] = np.concatenate([self._members[slot], sel])
@@ -260,13 +303,34 @@ class ScatterLayers(QtCore.QObject):
         for item, members in zip(self._items, self._members):
             if len(members):
                 _set_xy_in_place(item, self._xy[members, 0], self._xy[members, 1])
-        gen = np.flatnonzero(self._generated[: self._drawn])
+        gen = self._visible_generated()
         if len(gen):
             _set_xy_in_place(self._ring, self._xy[gen, 0], self._xy[gen, 1])
 
+    def _visible_generated(self) -> np.ndarray:
+        """Indices of the drawn, generated points whose category is shown."""
+        gen = self._generated[: self._drawn].copy()
+        hidden = self.hidden_mask()
+        if hidden is not None:
+            gen &= ~hidden[: self._drawn]
+        return np.flatnonzero(gen)
+
     def _refresh_ring(self, size: float) -> None:
-        gen = np.flatnonzero(self._generated[: self._drawn])
+        gen = self._visible_generated()
         self._ring.setData(x=self._xy[gen, 0], y=self._xy[gen, 1], size=size + 5)
+
+    def _redraw_visible(self) -> None:
+        """Rebuild every item from the drawn points of shown categories."""
+        drawn = np.arange(self._drawn, dtype=np.int64)
+        hidden = self.hidden_mask()
+        if hidden is not None:
+            drawn = drawn[~hidden[: self._drawn]]
+        slots = self._codes[drawn] % len(theme.CATEGORY_COLORS)
+        for slot, item in enumerate(self._items):
+            members = drawn[slots == slot]
+            self._members[slot] = members
+            item.setData(x=self._xy[members, 0], y=self._xy[members, 1])
+        self._refresh_ring(point_size_px(len(self._xy)))
 
     def _refresh_legend(self) -> None:
         counts = np.bincount(self._codes[: self._drawn], minlength=len(self._labels))
@@ -280,12 +344,24 @@ class ScatterLayers(QtCore.QObject):
             return
         self._legend_key = key
         self._legend.clear()
+        self._legend_samples = {}
         for code in shown:  # a stand-in of fixed size: dots of a 100k map are 2 px
+            label = self._labels[code]
             brush = self._items[code % len(theme.CATEGORY_COLORS)].opts["brush"]
             sample = PassiveScatter(symbol="o", size=LEGEND_DOT_PX, pen=None, brush=brush)
-            self._legend.addItem(sample, self._labels[code])
+            sample.setVisible(label not in self._hidden)  # the legend crosses hidden ones out
+            self._legend.addItem(sample, label)
+            self._legend_samples[label] = sample
+            entry = self._legend.items[-1][0]  # pyqtgraph's ItemSample: a click toggles
+            entry.sigClicked.connect(lambda item, label=label: self._on_entry(label, item))
+            entry.setToolTip(f"{label}: click to hide or show these sounds")
         if hidden > 0:
             self._legend.addItem(PassiveScatter(pen=None, brush=None), f"+{hidden} more")
+            self._legend.items[-1][0].mouseClickEvent = lambda ev: ev.ignore()
         if has_generated and GENERATED_LABEL not in (self._labels[c] for c in shown):
             self._legend.addItem(self._ring, GENERATED_LABEL)
         self._legend.setVisible(bool(self._legend.items))  # no empty frame on an empty map
+
+    def _on_entry(self, label: str, item: pg.ScatterPlotItem) -> None:
+        """A legend entry was clicked: pyqtgraph toggled its stand-in's visibility."""
+        self.set_hidden(label, not item.isVisible())

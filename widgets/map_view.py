@@ -75,6 +75,7 @@ class MapView(pg.PlotWidget):
         # (pyqtgraph's legend moves with the drag, and was dragged off the view).
         self._legend.mouseDragEvent = lambda event: event.ignore()
         self._layers = ScatterLayers(plot, self._legend, parent=self)
+        self._layers.hiddenChanged.connect(self._on_hidden_changed)
         self._layers.glideFinished.connect(self._on_glide_finished)
         self._layers.allDrawn.connect(self.pointsDrawn)
         self._index = PointIndex()
@@ -154,6 +155,7 @@ class MapView(pg.PlotWidget):
         self._selected.clear()
         self._layers.set_points(xy, categories, generated)
         self._index.set_points(xy)
+        self._index.set_hidden(None)
         self._hint.setVisible(len(xy) == 0)
         self._vb.limit_to(xy)
         self._vb.enableAutoRange()
@@ -174,6 +176,7 @@ class MapView(pg.PlotWidget):
             self._index.set_points(self._layers.xy)
         else:  # searchable at once, without rebuilding the tree for each batch
             self._index.add_points(xy)
+        self._index.set_hidden(self._layers.hidden_mask())  # arrivals of hidden groups too
         self._hint.setVisible(self.point_count() == 0)
         self._vb.limit_to(self._layers.final_xy)
 
@@ -197,6 +200,10 @@ class MapView(pg.PlotWidget):
         """Points already on screen; large sets are drawn over a few event-loop turns."""
         return self._layers.drawn_count()
 
+    def shown_count(self) -> int:
+        """Points on screen, less those of groups hidden in the legend."""
+        return self._layers.shown_count()
+
     def name_of(self, index: int) -> str:
         return self._names[index]
 
@@ -211,6 +218,21 @@ class MapView(pg.PlotWidget):
     def legend_labels(self) -> list[str]:
         """The legend's entries as the user reads them (largest categories first)."""
         return self._layers.legend_labels()
+
+    def legend_entry_pos(self, label: str) -> QtCore.QPoint:
+        """Where the dot of legend entry ``label`` is, in ``viewport()`` pixels."""
+        for sample, text in self._legend.items:
+            if text.text == label:
+                return self.mapFromScene(sample.sceneBoundingRect().center())
+        raise KeyError(label)
+
+    def hidden_groups(self) -> set[str]:
+        """The categories hidden by a click on their legend entry."""
+        return self._layers.hidden_labels()
+
+    def set_group_hidden(self, label: str, hidden: bool) -> None:
+        """Hide (or show again) the points of category ``label``, as its legend entry does."""
+        self._layers.set_hidden(label, hidden)
 
     def set_selected(self, index: int) -> None:
         """Ring the sound at ``index`` as the selection (-1: none)."""
@@ -337,6 +359,12 @@ class MapView(pg.PlotWidget):
             return
         p = self._vb.mapSceneToView(pos)
         self._set_hovered(self._index.nearest(p.x(), p.y(), self._vb.viewPixelSize()))
+
+    def _on_hidden_changed(self) -> None:
+        """A legend click hid or showed a group: its points are neither hovered nor clicked."""
+        self._index.set_hidden(self._layers.hidden_mask())
+        if self._hovered >= 0 and not self._layers.is_shown(self._hovered):
+            self._set_hovered(-1)
 
     def _on_glide_finished(self) -> None:
         self._vb.limit_to(self._layers.final_xy)  # the glide's start no longer counts

@@ -22,6 +22,7 @@ class PointIndex:
         self._xy = np.zeros((0, 2), dtype=np.float64)
         self._tree: cKDTree | None = None
         self._tree_count = 0
+        self._hidden: np.ndarray | None = None  # bool: points never found (hidden groups)
 
     def __len__(self) -> int:
         return len(self._xy)
@@ -31,6 +32,11 @@ class PointIndex:
         self._xy = np.array(xy, dtype=np.float64, copy=True).reshape(-1, 2)
         self._tree = None
         self._tree_count = 0
+
+    def set_hidden(self, mask: np.ndarray | None) -> None:
+        """bool [N]: points ``nearest`` passes over (None: none); points added later count
+        as shown until the next call."""
+        self._hidden = None if mask is None else np.asarray(mask, dtype=bool).copy()
 
     def add_points(self, xy: np.ndarray) -> None:
         """Append points [M, 2]; they are searchable at once (brute force until the next build)."""
@@ -62,6 +68,9 @@ class PointIndex:
         idx = np.asarray(candidates, dtype=np.int64)
         if self._tree_count < n:
             idx = np.concatenate([idx, np.arange(self._tree_count, n, dtype=np.int64)])
+        if self._hidden is not None:
+            known = idx < len(self._hidden)
+            idx = idx[~known | ~self._hidden[np.where(known, idx, 0)]]
         if idx.size == 0:
             return -1
         d = self._xy[idx]

@@ -381,3 +381,26 @@ def test_the_wheel_zooms_in_and_out_only_as_far_as_the_points_are_still_there(vi
     assert max(x1 - x0, y1 - y0) <= 4.01 * 0.1 * extent
     view.clear_points()
     assert view.getViewBox().state["limits"]["xRange"] == [None, None]  # an empty map: none
+
+
+def test_a_click_on_a_legend_entry_hides_its_group_and_a_second_shows_it(view, qtbot):
+    """The legend's entries are switches: a hidden group's points leave the map and can be
+    neither hovered nor clicked (a click there is a click on empty space); the points that
+    arrive for it while it is hidden stay hidden too."""
+    xy = show_grid(view, qtbot)
+    drum = 3  # i % 3 == 0: a "drums" point
+    qtbot.mouseClick(view.viewport(), LEFT, pos=view.legend_entry_pos("drums"))
+    assert view.hidden_groups() == {"drums"}
+    assert view.shown_count() == 16  # the pads only
+    with qtbot.assertNotEmitted(view.pointClicked), qtbot.waitSignal(view.emptyClicked):
+        qtbot.mouseClick(view.viewport(), LEFT, pos=view.view_pos(*xy[drum]))
+    view.add_points(np.array([[5.0, 5.0]], np.float32), ["drums"], ["late drum"])
+    assert view.shown_count() == 16 and view.point_count() == 26
+    assert view.legend_labels() == ["pads", "drums"]  # still listed, to be shown again
+    qtbot.mouseClick(view.viewport(), LEFT, pos=view.legend_entry_pos("drums"))
+    assert view.hidden_groups() == set() and view.shown_count() == 26
+    with qtbot.waitSignal(view.pointClicked) as clicked:
+        qtbot.mouseClick(view.viewport(), LEFT, pos=view.view_pos(*xy[drum]))
+    assert clicked.args == [drum]
+    view.set_points(xy, ["drums"] * len(xy), [f"s{i}" for i in range(len(xy))])
+    assert view.hidden_groups() == set()  # other points: nothing hidden
