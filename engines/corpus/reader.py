@@ -110,6 +110,9 @@ def check_file(path: Path, rules: ImportRules) -> sf._SoundFileInfo:
     try:
         st = os.stat(path)
     except FileNotFoundError:
+        if os.path.islink(path):
+            target = os.readlink(path)
+            raise BadAudioError(f"a link to a missing file ({target})") from None
         raise BadAudioError("no such file") from None
     except PermissionError:
         raise BadAudioError("permission denied (cannot reach the file)") from None

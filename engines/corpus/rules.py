@@ -46,21 +46,40 @@ class ImportRules:
 def _walk(folder: Path) -> Iterator[Path]:
     """Audio files under ``folder`` (audio extension, not hidden). A folder that cannot be
     listed is yielded itself, so that the import lists it as bad with the reason instead of
-    passing over its files in silence."""
+    passing over its files in silence.
+
+    Links to folders are followed (favourites folders and packs on another drive are made of
+    them), except a link back into a folder the walk is already inside (a loop).
+    """
     unlisted: list[Path] = []
+    inside = {str(folder): frozenset({os.path.realpath(folder)})}  # folder -> real ancestors
 
     def note(exc: OSError) -> None:
         if not Path(exc.filename).name.startswith("."):  # hidden, like hidden files: skipped
             unlisted.append(Path(exc.filename))
 
-    for root, dirs, files in os.walk(folder, onerror=note, followlinks=False):
-        dirs.sort()
+    for root, dirs, files in os.walk(folder, onerror=note, followlinks=True):
+        chain = inside.pop(root)
+        kept = []
+        for name in sorted(dirs):
+            real = os.path.realpath(os.path.join(root, name))
+            if real not in chain:
+                kept.append(name)
+                inside[os.path.join(root, name)] = chain | {real}
+        dirs[:] = kept
         yield from unlisted
         unlisted.clear()
         for name in sorted(files):
             if Path(name).suffix.lower() in AUDIO_EXTENSIONS and not name.startswith("."):
                 yield Path(root) / name
     yield from unlisted
+
+
+def _links_on_the_way(path: Path) -> int:
+    """2 when ``path`` is a symbolic link, 1 when a folder on it is one, else 0."""
+    if os.path.islink(path):
+        return 2
+    return int(os.path.realpath(path) != os.path.normpath(os.path.abspath(path)))
 
 
 def scan_paths(paths: Sequence[str | Path]) -> list[Path]:
@@ -83,8 +102,8 @@ def scan_paths(paths: Sequence[str | Path]) -> list[Path]:
             if key not in place:
                 place[key] = len(out)
                 out.append(f)
-            elif os.path.islink(out[place[key]]) and not os.path.islink(f):
-                # the file itself (even in a linked folder) beats a link to it that sorted
-                # first: deleting the link later must not orphan the sound
+            elif _links_on_the_way(f) < _links_on_the_way(out[place[key]]):
+                # the file's own path beats one through a link (to it, or to a folder above
+                # it) that sorted first: deleting the link later must not orphan the sound
                 out[place[key]] = f
     return out

@@ -221,6 +221,31 @@ def test_scan_keeps_a_file_rather_than_a_link_to_it(tmp_path):
     assert linked == ["real.wav", "other.wav"]
 
 
+def test_scan_follows_links_to_folders_but_not_loops(tmp_path):
+    """A favourites folder made of links to sample packs brings the packs' sounds (they were
+    passed over without a word); a link back up the tree is not walked round and round; a
+    pack reached both directly and through a link is taken once, under its own path."""
+    pack = tmp_path / "packs" / "Brass"
+    pack.mkdir(parents=True)
+    (pack / "horn.wav").write_bytes(b"x")
+    favs = tmp_path / "MyFavs"
+    favs.mkdir()
+    (favs / "brass_pack").symlink_to(pack)
+    (favs / "loop").symlink_to(tmp_path)  # a link to a folder the walk is inside
+    (favs / "gone.wav").symlink_to(tmp_path / "nowhere.wav")
+    # "loop" is walked once, down to packs/ (MyFavs inside it is where the walk is: left
+    # out); its horn.wav is the pack's, already taken
+    found = [p.relative_to(favs).as_posix() for p in scan_paths([favs])]
+    assert found == ["gone.wav", "brass_pack/horn.wav"]
+    both = scan_paths([tmp_path])
+    assert [p.relative_to(tmp_path).as_posix() for p in both] == [
+        "MyFavs/gone.wav",
+        "packs/Brass/horn.wav",
+    ]
+    with pytest.raises(BadAudioError, match="a link to a missing file"):
+        check_file(favs / "gone.wav", RULES)
+
+
 @pytest.mark.parametrize("name", ["cut.wav", "cut.aiff", "cut.mp3", "cut.w64", "rf64/cut.wav"])
 def test_a_file_cut_short_is_imported_with_a_note_saying_how_much_is_there(tmp_path, name):
     """A copy or download that stopped early: libsndfile reads what is there without a word,
