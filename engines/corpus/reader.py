@@ -22,7 +22,7 @@ import soundfile as sf
 import soxr
 
 from ..errors import LatentscapeError
-from .rules import ImportRules
+from .rules import MIN_AUDIBLE_S, ImportRules
 
 _WINDOW_S = 0.01
 _CUT_SHORT_SHARE = 0.99  # fewer samples than the header promised: a truncated file
@@ -167,7 +167,7 @@ def check_file(path: Path, rules: ImportRules) -> sf._SoundFileInfo:
     if info.duration > rules.max_file_s:
         raise BadAudioError(
             f"too long: {_clock(info.duration)} (limit {_clock(rules.max_file_s)}); "
-            "split it first or raise the limit"
+            "split it first, or import it with `latentscape import --max-file-s`"
         )
     return info
 
@@ -316,18 +316,16 @@ def read_segments(path: str | Path, rate_hz: int, channels: int, rules: ImportRu
         data = soxr.resample(data, file_rate, rate_hz, quality="HQ").astype(np.float32, copy=False)
     audio = _to_channels(data, channels)
     offset = 0
-    length = audio.shape[1]
     if rules.trim_silence:
         audio, offset = _trim(audio, rate_hz, rules)
     total = audio.shape[1]
-    if total < rules.min_sound_s * rate_hz:
-        minimum = f"minimum {1000.0 * rules.min_sound_s:.0f} ms"
-        if total < length:  # trimming took the rest: say what the file holds, and what was left
-            raise BadAudioError(
-                f"too short: {_ms(total, rate_hz)} ms after trimming silence from "
-                f"{_ms(length, rate_hz)} ms ({minimum})"
-            )
-        raise BadAudioError(f"too short: {_ms(length, rate_hz)} ms ({minimum})")
+    if total < MIN_AUDIBLE_S * rate_hz:  # (trimming keeps pad_s around a sound: its own length)
+        minimum = f"minimum {1000.0 * MIN_AUDIBLE_S:.0f} ms"
+        raise BadAudioError(f"too short: {_ms(total, rate_hz)} ms ({minimum})")
+    shortest = int(np.ceil(rules.min_sound_s * rate_hz))
+    if total < shortest:  # a click, a tick: the model hears it followed by silence
+        audio = np.pad(audio, ((0, 0), (0, shortest - total)))
+        total = shortest
     pieces = max(1, int(np.ceil(total / (rules.segment_s * rate_hz) - 1e-9)))
     bounds = np.linspace(0, total, pieces + 1).round().astype(int)
     segments = [

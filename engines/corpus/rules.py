@@ -3,12 +3,13 @@
 The long-file rule (documented for users):
 
 - A file longer than ``max_file_s`` (default 10 minutes) is refused without being read, with the
-  reason "too long"; split it with an editor first, or raise the limit.
+  reason "too long"; split it with an editor first, or raise the limit (``import --max-file-s``).
 - Leading and trailing silence (every 10 ms window below ``silence_db`` dBFS RMS) is trimmed,
   keeping ``pad_s`` around the sound. A file that is silence throughout is refused.
 - What remains, if longer than ``segment_s`` (default 10 s), is split into the fewest equal pieces
   no longer than ``segment_s``; each piece is its own sound (``segment_index`` 0, 1, …,
-  ``start_s`` its offset in the file). A sound shorter than ``min_sound_s`` is refused.
+  ``start_s`` its offset in the file). A sound shorter than ``min_sound_s`` (a click, a hi-hat
+  tick) is padded with silence to that length; one shorter than ``MIN_AUDIBLE_S`` is refused.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from pathlib import Path
 AUDIO_EXTENSIONS = frozenset(
     {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".aif", ".aiff", ".aifc", ".mp3", ".w64"}
 )
+
+MIN_AUDIBLE_S = 0.001  # shorter sounds are refused: too short to be heard as anything
 
 
 @dataclass(frozen=True)
