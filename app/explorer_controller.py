@@ -394,7 +394,7 @@ class ExplorerController(SessionActions, QObject):
         if p is None or audio is None:
             return
         if p.original is None:
-            self.message.emit("This sound has no original file")
+            self.message.emit(f"Original {p.missing}")
             return
         self.last_voice = audio.audition(audio=p.original, audio_rate_hz=p.sample_rate_hz)
 

@@ -7,6 +7,7 @@ user has already left (newest wins).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -27,7 +28,8 @@ class Preview:
     """Arrays for one sound, all at ``sample_rate_hz``.
 
     ``original`` / ``reconstruction``: mono ``[samples]`` float32 (original None when the sound
-    has no file, e.g. generated); ``*_db``: ``[T, N_FFT // 2 + 1]`` float32 dB.
+    has no file, e.g. generated, or it cannot be read: ``missing`` says which);
+    ``*_db``: ``[T, N_FFT // 2 + 1]`` float32 dB (``original_db`` None without an original).
     """
 
     sound_id: int
@@ -35,8 +37,9 @@ class Preview:
     sample_rate_hz: int
     original: np.ndarray | None
     reconstruction: np.ndarray
-    original_db: np.ndarray
+    original_db: np.ndarray | None
     reconstruction_db: np.ndarray
+    missing: str = ""
 
 
 def read_original(path: str, start_s: float, duration_s: float, rate_hz: int) -> np.ndarray:
@@ -66,19 +69,22 @@ def compute_preview(
     rate = int(engine.sample_rate_hz)
     recon = np.asarray(engine.decode(trajectory, seed=seed), np.float32)
     recon = recon.mean(axis=0) if recon.ndim == 2 else recon
-    original = None
+    original, missing = None, "generated: a prior made it, there is no file"
     if sound.path:
+        path = str(resolve(sound.path)) if resolve is not None else sound.path
         try:
-            path = str(resolve(sound.path)) if resolve is not None else sound.path
-            original = read_original(path, sound.start_s, sound.duration_s, rate)
-        except Exception:  # moved or unreadable: show the reconstruction alone
-            original = None
+            original, missing = read_original(path, sound.start_s, sound.duration_s, rate), ""
+        except Exception as exc:  # moved or unreadable now: show the reconstruction alone
+            missing = (
+                f"cannot be read: {path} ({exc})"
+                if os.path.lexists(path)
+                else f"not found: {path} (moved or renamed, or its drive is not mounted? "
+                "Import its new place and the sound takes the file again)"
+            )
     recon_db = magnitude_db(recon, N_FFT, HOP)
-    orig_db = magnitude_db(original, N_FFT, HOP) if original is not None else recon_db
+    orig_db = magnitude_db(original, N_FFT, HOP) if original is not None else None
     name = sound.name or (PurePath(sound.path).name if sound.path else f"sound {sound.id}")
-    if original is None:
-        name += "  (no original file: reconstruction shown twice)"
-    return Preview(sound.id, name, rate, original, recon, orig_db, recon_db)
+    return Preview(sound.id, name, rate, original, recon, orig_db, recon_db, missing)
 
 
 class SoundPreview(QObject):
@@ -132,6 +138,7 @@ class SoundPreview(QObject):
                 preview.title,
                 frame_rate_hz=rate / HOP,
                 nyquist_hz=rate / 2.0,
+                missing=preview.missing,
             )
             self.ready.emit(preview)
         self._pump()

@@ -223,6 +223,12 @@ class LiveSpectrogramView(pg.PlotWidget):
         self._image.setImage(self.visible_frames(), autoLevels=False, levels=self._levels)
 
 
+ORIGINAL_TIP = (
+    "The sound as the model hears it: mixed to the model's channels and resampled to its rate, "
+    "silence trimmed"
+)
+
+
 class SpectrogramPairView(QtWidgets.QWidget):
     """A selected sound's original and reconstruction side by side, each with a play button.
 
@@ -260,10 +266,7 @@ class SpectrogramPairView(QtWidgets.QWidget):
         self._plots[1].getAxis("left").setStyle(showValues=False)
         self._plots[1].getAxis("left").setWidth(8)
         self.play_original_button = QtWidgets.QPushButton("▶  Play original")
-        self.play_original_button.setToolTip(
-            "The sound as the model hears it: mixed to the model's channels and resampled to "
-            "its rate, silence trimmed"
-        )
+        self.play_original_button.setToolTip(ORIGINAL_TIP)
         self.play_reconstruction_button = QtWidgets.QPushButton("▶  Play reconstruction")
         self.play_reconstruction_button.setToolTip("What the model makes of it: decode(encode)")
         self.play_original_button.clicked.connect(self.playOriginal)
@@ -281,20 +284,23 @@ class SpectrogramPairView(QtWidgets.QWidget):
 
     def set_pair(
         self,
-        orig_db: np.ndarray,
+        orig_db: np.ndarray | None,
         recon_db: np.ndarray,
         title: str,
         frame_rate_hz: float = 44100 / 256,
         nyquist_hz: float = 22050.0,
         log_frequency: bool = True,
+        missing: str = "",
     ) -> None:
         """Show two spectrograms, each [T, F] float32 dB (their T may differ; F must match).
 
         Both share one colour scale: the brightest value of either sits at the top and the
-        scale spans 80 dB below it, so a quieter reconstruction looks quieter.
+        scale spans 80 dB below it, so a quieter reconstruction looks quieter. ``orig_db``
+        None: the sound has no original to show; ``missing`` says why (the original's
+        caption and its disabled play button's tooltip).
         """
-        a = np.ascontiguousarray(orig_db, dtype=np.float32)
         b = np.ascontiguousarray(recon_db, dtype=np.float32)
+        a = b if orig_db is None else np.ascontiguousarray(orig_db, dtype=np.float32)
         if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or a.size == 0 or b.size == 0:
             raise ValueError(
                 f"set_pair needs two non-empty [T, F] spectrograms with equal F, "
@@ -306,14 +312,23 @@ class SpectrogramPairView(QtWidgets.QWidget):
         for image, spec in zip(self._images, (a, b)):
             image.setImage(scale.apply(spec), autoLevels=False, levels=self.levels_db)
             place_image(image, 1.0 / frame_rate_hz, scale.row_height)
+        if orig_db is None:
+            self._images[0].clear()
+        self._show_original_state(orig_db is not None, missing)
         scale.style_axis(self._plots[0].getAxis("left"))
         scale.style_axis(self._plots[1].getAxis("left"))
         self._plots[1].getAxis("left").setLabel("")
         duration_s = max(len(a), len(b)) / frame_rate_hz
         self._plots[0].setRange(xRange=(0, duration_s), yRange=(0, scale.y_top), padding=0)
         self._title.setText(title)
-        self.play_original_button.setEnabled(True)
         self.play_reconstruction_button.setEnabled(True)
+
+    def _show_original_state(self, present: bool, missing: str) -> None:
+        caption = "Original" if present else f"Original: {missing.split(':')[0] or 'none'}"
+        color = theme.TEXT_DIM if present else theme.WARNING
+        self._plots[0].setTitle(caption, color=color, size="10pt")
+        self.play_original_button.setEnabled(present)
+        self.play_original_button.setToolTip(ORIGINAL_TIP if present else missing)
 
     def clear_pair(self) -> None:
         """Back to the empty state: no sound selected, play buttons disabled."""
@@ -322,8 +337,13 @@ class SpectrogramPairView(QtWidgets.QWidget):
         self._plots[0].getAxis("left").setTicks([[], []])  # no frequency scale without a sound
         self._plots[0].setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0)
         self._title.setText("Select a sound on the map")
+        self._show_original_state(True, "")
         self.play_original_button.setEnabled(False)
         self.play_reconstruction_button.setEnabled(False)
+
+    def original_caption(self) -> str:
+        """The caption over the original's spectrogram (it says when there is none)."""
+        return self._plots[0].titleLabel.text
 
     def title(self) -> str:
         return self._title.text()

@@ -332,3 +332,28 @@ def test_save_as_continues_in_the_copy_and_exports_write_files(opened, qtbot, tm
     assert len(audio) == len(c.state.trajectory(sid)) * c.model.engine.hop_samples
     rows = export_map_csv(c.state, tmp_path / "map.csv").read_text().splitlines()
     assert len(rows) == 1 + len(c.state) and rows[0].startswith("sound_id,name,category,x,y")
+
+
+def test_a_sound_whose_file_moved_says_where_it_was_looked_for(opened, qtbot):
+    """The sample folder moved (or its drive is not mounted): the pair view shows the
+    reconstruction alone, the original's caption says "not found", and Play original is off,
+    its tooltip naming the path looked at and the cure. It showed the reconstruction under
+    "Original" and said only "This sound has no original file"."""
+    c, pair = opened.controller, opened.controller.views.pair_view
+    sound = c.state.sound_at(0)
+    path = c.store.resolve(sound.path)
+    path.rename(path.with_name("elsewhere.wav"))
+    with qtbot.waitSignal(c.preview.ready, timeout=10_000) as ready:
+        c.select_sound(sound.id)
+    preview = ready.args[0]
+    assert preview.original is None and preview.original_db is None
+    assert pair.original_caption() == "Original: not found"
+    assert not pair.play_original_button.isEnabled() and pair.play_reconstruction_button.isEnabled()
+    assert str(path) in pair.play_original_button.toolTip()
+    assert "Import its new place" in pair.play_original_button.toolTip()
+    original, reconstruction = pair.images()
+    assert original is None and reconstruction is not None
+    path.with_name("elsewhere.wav").rename(path)
+    with qtbot.waitSignal(c.preview.ready, timeout=10_000):
+        c.select_sound(c.state.sound_at(1).id)
+    assert pair.original_caption() == "Original" and pair.play_original_button.isEnabled()
