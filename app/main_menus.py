@@ -11,6 +11,7 @@ Thread: GUI thread only.
 
 from __future__ import annotations
 
+import posixpath
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -153,10 +154,12 @@ class MainMenus(QtCore.QObject):
             self.w.map_view.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
         self.c.stop_all()
 
-    def _finder_entries(self) -> list[tuple[int, str, str]]:
-        """(id, name, colour group: what the legend shows) of every sound on the map."""
+    def _finder_entries(self) -> list[tuple[int, str, str, str]]:
+        """(id, name, colour group: what the legend shows, folder as stored) of every sound
+        on the map."""
         state = self.c.state
-        return list(zip(state.ids, state.names(), state.categories()))
+        folders = [posixpath.dirname(s.path) for s in state.sounds]
+        return list(zip(state.ids, state.names(), state.categories(), folders))
 
     def _on_sound_found(self, sound_id: int) -> None:
         """Hear the sound found, selected, and show it on the map; keys go to the map again

@@ -1,7 +1,8 @@
 """``SoundFinder``: find a sound of the map by name.
 
-A line edit with a list under it. Typing lists the sounds whose name or group (its folder or
-tag, as the legend shows it) contains the text, case-insensitively: names that begin with it
+A line edit with a list under it. Typing lists the sounds whose name, group (its folder or
+tag, as the legend shows it) or folder path contains the text, case-insensitively and whatever
+the Unicode form (a name from macOS stores "é" as "e" and an accent): names that begin with it
 first, each part sorted by name, at most ``MAX_LISTED``. Picking one, or Enter (the row moved
 to, else an exact name, else the first listed), emits ``soundChosen``. The sounds are read
 again when the field takes focus and the map changed (``revision``); while the user types, at
@@ -19,6 +20,7 @@ Thread: GUI thread only.
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable, Sequence
 
 from PySide6 import QtCore, QtWidgets
@@ -30,8 +32,13 @@ LIST_MIN_WIDTH_PX = 380  # the list may be wider than the field (names with thei
 REREAD_WHILE_TYPING_S = 3.0
 clock = time.monotonic  # seconds (tests script it)
 
-# (sound id, name, group or "") of every sound on the map
-Entries = Callable[[], Sequence[tuple[int, str, str]]]
+# (sound id, name, group or "", folder path or "") of every sound on the map
+Entries = Callable[[], Sequence[tuple[int, str, str, str]]]
+
+
+def fold(text: str) -> str:
+    """``text`` as matched: composed Unicode (NFC), casefolded."""
+    return unicodedata.normalize("NFC", text).casefold()
 
 
 def entry_label(name: str, group: str) -> str:
@@ -63,7 +70,8 @@ class SoundFinder(QtWidgets.QLineEdit):
         self._ids: list[int] = []
         self._names: list[str] = []  # casefolded
         self._labels: list[str] = []
-        self._folded: list[str] = []  # casefolded labels
+        self._folded: list[str] = []  # folded labels
+        self._searched: list[str] = []  # folded labels, each with its folder path
         # (sound id, label) of each row of the list under the field, as it was drawn: a pick
         # never indexes the lists above, which a refresh may have re-read meanwhile
         self._shown: list[tuple[int, str]] = []
@@ -99,13 +107,14 @@ class SoundFinder(QtWidgets.QLineEdit):
         if revision == self._read_at:
             return
         rows = self._entries()
-        labels = [entry_label(name, group) for _, name, group in rows]
-        folded = [label.casefold() for label in labels]
+        labels = [entry_label(name, group) for _, name, group, _ in rows]
+        folded = [fold(label) for label in labels]
         order = sorted(range(len(rows)), key=folded.__getitem__)  # by name, then group
         self._ids = [rows[k][0] for k in order]
-        self._names = [rows[k][1].casefold() for k in order]
+        self._names = [fold(rows[k][1]) for k in order]
         self._labels = [labels[k] for k in order]
         self._folded = [folded[k] for k in order]
+        self._searched = [f"{folded[k]}\n{fold(rows[k][3])}" for k in order]  # with the folder
         self._read_at = revision
         self._read_clock = clock()
 
@@ -114,12 +123,12 @@ class SoundFinder(QtWidgets.QLineEdit):
         first, then the others that hold it; at most ``limit``. Reads the sounds as typing
         does (:meth:`refresh`)."""
         self.refresh(typing=True)
-        needle = text.strip().casefold()
+        needle = fold(text.strip())
         if not needle:
             return []
         first = [k for k, name in enumerate(self._names) if name.startswith(needle)]
         starts = set(first)
-        rest = (k for k, label in enumerate(self._folded) if needle in label and k not in starts)
+        rest = (k for k, text in enumerate(self._searched) if needle in text and k not in starts)
         found = first + list(rest) if limit is None else first[:limit]
         if limit is not None:
             for k in rest:
@@ -139,7 +148,7 @@ class SoundFinder(QtWidgets.QLineEdit):
         if self._completer.popup().isVisible() and 0 <= self._highlighted < len(self._shown):
             self._choose(*self._shown[self._highlighted])
             return
-        text = self.text().strip().casefold()
+        text = fold(self.text().strip())
         if not text:
             return
         self.refresh(typing=True)

@@ -10,13 +10,13 @@ from latentscape.widgets import sound_finder
 from latentscape.widgets.sound_finder import SoundFinder
 
 SOUNDS = [
-    (10, "big kick.wav", "fx"),
-    (11, "Kick 01.wav", "808"),
-    (12, "kick 02.wav", "909"),
-    (13, "snare.wav", "909"),
-    (14, "kick.wav", "acoustic"),
-    (15, "pad_warm.flac", ""),
-    (16, "kick.wav", "909"),
+    (10, "big kick.wav", "fx", "Drums/fx"),
+    (11, "Kick 01.wav", "808", "Drums/808"),
+    (12, "kick 02.wav", "909", "Drums/909"),
+    (13, "snare.wav", "909", "Drums/909"),
+    (14, "kick.wav", "acoustic", "/mnt/kits/acoustic"),
+    (15, "pad_warm.flac", "", ""),
+    (16, "kick.wav", "909", "Drums/909"),
 ]
 
 
@@ -66,7 +66,7 @@ def test_typing_lists_every_match_case_insensitively_with_its_group(finder, qtbo
 def test_the_list_stops_at_max_listed(finder, qtbot):
     from latentscape.widgets.sound_finder import MAX_LISTED
 
-    finder.entries.extend((100 + k, f"tom {k:04d}.wav", "toms") for k in range(MAX_LISTED + 50))
+    finder.entries.extend((100 + k, f"tom {k:04d}.wav", "toms", "") for k in range(MAX_LISTED + 50))
     finder.clearFocus()
     finder.setFocus()
     qtbot.waitUntil(finder.hasFocus)
@@ -116,10 +116,10 @@ def test_text_no_sound_holds_turns_red_while_typed(finder, qtbot):
 
 
 def test_sounds_added_to_the_map_are_found_once_the_field_takes_focus(finder, qtbot):
-    finder.entries.append((17, "riser_long.wav", "fx"))
+    finder.entries.append((17, "riser_long.wav", "fx", ""))
     assert finder.matching_ids("riser") == [17]
     finder.clearFocus()
-    finder.entries.append((18, "riser_short.wav", "fx"))
+    finder.entries.append((18, "riser_short.wav", "fx", ""))
     finder.setFocus()
     qtbot.waitUntil(finder.hasFocus)
     qtbot.keyClicks(finder, "riser")
@@ -137,7 +137,7 @@ def test_a_pick_takes_the_sound_shown_even_if_the_map_changed_while_the_list_was
     popup = finder.list_view()
     qtbot.waitUntil(popup.isVisible)
     assert popup.model().index(2, 0).data() == "kick.wav — 909"
-    finder.entries.insert(0, (19, "kick 00.wav", "new"))  # sorts before every listed kick
+    finder.entries.insert(0, (19, "kick 00.wav", "new", ""))  # sorts before every listed kick
     rect = popup.visualRect(popup.model().index(2, 0))
 
     def click() -> None:
@@ -158,14 +158,25 @@ def test_while_typing_the_sounds_are_read_again_at_most_once_per_interval(
     reads = []
     entries = finder._entries
     monkeypatch.setattr(finder, "_entries", lambda: reads.append(1) or entries())
-    finder.entries.append((17, "kick_new.wav", "fx"))
+    finder.entries.append((17, "kick_new.wav", "fx", ""))
     finder.matching_ids("kick")  # read now: the map changed
     assert len(reads) == 1
     for k in range(5):
-        finder.entries.append((20 + k, f"kick_{k}.wav", "fx"))
+        finder.entries.append((20 + k, f"kick_{k}.wav", "fx", ""))
         qtbot.keyClicks(finder, "k")
     assert len(reads) == 1
     now[0] += sound_finder.REREAD_WHILE_TYPING_S
     qtbot.keyClicks(finder, "i")
     assert len(reads) == 2
     assert 24 in finder.matching_ids("kick_4")
+
+
+def test_names_match_whatever_their_unicode_form_and_folders_match_too(finder):
+    """A name from macOS stores "é" as "e" plus a combining accent (NFD): typing "café" the
+    usual way finds it. A parent folder ("Drums" above Drums/808) lists its sounds, though the
+    group shows only the last folder."""
+    finder.entries.append((30, "nfd cafe\u0301.wav", "odd", "Odd"))
+    assert finder.matching_ids("caf\u00e9") == [30]
+    assert finder.matching_ids("CAF\u00c9") == [30]
+    assert sorted(finder.matching_ids("drums")) == [10, 11, 12, 13, 16]
+    assert finder.matching_ids("kits/acoustic") == [14]
