@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import PurePath
 
@@ -120,10 +121,11 @@ class FailedFilesList(QtWidgets.QTreeWidget):
         self.header().setStretchLastSection(True)
 
     def set_failures(self, failures: Sequence[tuple[str, str]]) -> None:
-        """``failures``: (path, one-line reason) pairs."""
+        """``failures``: (path, one-line reason) pairs. A file is named from the folder that
+        holds them all (its name included): nested libraries show which folder it is in."""
         self.clear()
         for path, reason in failures:
-            item = QtWidgets.QTreeWidgetItem([PurePath(path).name or path, reason])
+            item = QtWidgets.QTreeWidgetItem([shown_path(path, failures), reason])
             item.setToolTip(0, path)
             item.setToolTip(1, reason)
             item.setData(0, QtCore.Qt.ItemDataRole.UserRole, path)
@@ -141,6 +143,19 @@ class FailedFilesList(QtWidgets.QTreeWidget):
 
     def as_text(self) -> str:
         return "\n".join(f"{path}\t{reason}" for path, reason in self.failures())
+
+
+def shown_path(path: str, among: Sequence[tuple[str, str]]) -> str:
+    """``path`` from the folder holding every path of ``among`` (that folder's name first):
+    "Drums/Kicks/click.wav" for files under .../Drums; the name alone for a lone file."""
+    parents = [os.path.dirname(p) for p, _ in among if os.path.isabs(p)]
+    if not os.path.isabs(path) or not parents:
+        return PurePath(path).name or path
+    try:
+        top = os.path.dirname(os.path.commonpath(parents))
+    except ValueError:  # not on one drive (Windows)
+        return PurePath(path).name or path
+    return os.path.relpath(path, top) if len(among) > 1 else PurePath(path).name or path
 
 
 class FailedFilesDialog(QtWidgets.QDialog):

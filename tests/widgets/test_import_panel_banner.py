@@ -54,7 +54,9 @@ def test_failed_files_are_listed_with_reasons(qtbot):
     qtbot.addWidget(d)
     d.set_failures(FAILURES)
     assert d.list.failures() == FAILURES
-    assert d.list.topLevelItem(0).text(0) == "broken.wav"
+    # named from the folder above them all: which folder a file is in shows
+    shown = [d.list.topLevelItem(k).text(0) for k in range(3)]
+    assert shown == ["sounds/broken.wav", "sounds/empty.flac", "sounds/long/very_long_name.mp3"]
     assert d.list.topLevelItem(0).toolTip(0) == "/sounds/broken.wav"
     assert "3 files could not be imported" in d._summary.text()
     d.copy_button.click()
@@ -62,6 +64,13 @@ def test_failed_files_are_listed_with_reasons(qtbot):
         QtGui.QGuiApplication.clipboard().text().splitlines()[1] == "/sounds/empty.flac\tno samples"
     )
     assert not d.grab().toImage().isNull()
+
+
+def test_a_lone_failed_file_is_listed_by_its_name(qtbot):
+    d = FailedFilesDialog()
+    qtbot.addWidget(d)
+    d.set_failures(FAILURES[2:])
+    assert d.list.topLevelItem(0).text(0) == "very_long_name.mp3"
 
 
 def test_banner_shows_and_dismisses(qtbot):
