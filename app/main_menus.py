@@ -56,7 +56,9 @@ class MainMenus(QtCore.QObject):
         self._act(f, "import_files", "&Import Sounds…", self.import_files, "Ctrl+I")
         self._act(f, "import_folder", "Import &Folder…", self.import_folder, "Ctrl+Shift+I")
         export = f.addMenu("&Export")
-        self._act(export, "export_sound", "Selected Sound as &WAV…", self.export_sound)
+        self._act(
+            export, "export_sound", "Selected Sound's &Reconstruction as WAV…", self.export_sound
+        )
         self._act(export, "export_map", "Map as &CSV…", self.export_map)
         f.addSeparator()
         self._act(f, "quit", "&Quit", window.close, QtGui.QKeySequence.Quit)
@@ -255,7 +257,9 @@ class MainMenus(QtCore.QObject):
                 "export failed: the sound was encoded with another model than the loaded one"
             )
             return
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.w, "Export sound", "", "WAV (*.wav)")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self.w, "Export the model's reconstruction of the sound", "", "WAV (*.wav)"
+        )
         if path:
             path = with_suffix(path, ".wav")
             traj, engine = c.state.trajectory(c.selected_id), c.model.engine
