@@ -13,7 +13,8 @@ Hooks for other features (record/paths, galleries) are signals emitted on the GU
 ``projectModelChanged`` (an import made the loaded model the project's:
 what belongs to a model, such as priors, tiles and paths on the map, is that model's now),
 ``projectReadAgain`` (another program changed the project, its model stayed: what a feature
-keeps in the project, such as priors, may have changed too); and the method ``audition_trajectory`` (see below).
+keeps in the project, such as priors, may have changed too), ``layoutChanged`` (the map was laid
+out again: what is drawn among the sounds, such as paths, follows them); and the method ``audition_trajectory`` (see below).
 
 Thread: GUI thread only.
 """
@@ -77,6 +78,7 @@ class ExplorerController(SessionActions, QObject):
     projectRenamed = Signal(object)  # ProjectStore: the same one, saved as another file
     projectModelChanged = Signal(object, str)  # ProjectStore, the content hash of its new model
     projectReadAgain = Signal(object)  # ProjectStore, after another program's change
+    layoutChanged = Signal(object, object)  # sounds' map positions [N, 2] before and after
     replayRequested = Signal(str, object)  # (kind, what): Space, for a kind a feature owns
     stoppedAll = Signal()  # Esc / Stop All: also what waits to play again after an audio restart
     modelLoaded = Signal(object)  # ModelInfo

@@ -115,9 +115,12 @@ class MapSync(QObject):
         batch = [self._arrivals.pop(i) for i in new_ids if i in self._arrivals]
         old_count = len(state)
         if atlas is not None:  # a rebuilt preview: everyone moves a little
+            before = view.final_positions().copy()
             state.atlas = atlas
             if old_count:
-                view.move_points(state.xy_in_map_order(atlas), duration_ms=300)
+                after = state.xy_in_map_order(atlas)
+                view.move_points(after, duration_ms=300)
+                self._c.layoutChanged.emit(before, after)
         added = state.append([s for s, _ in batch], {s.id: z for s, z in batch})
         if added:
             row = {int(i): k for k, i in enumerate(new_ids)}
@@ -155,12 +158,14 @@ class MapSync(QObject):
         if set(int(i) for i in atlas.sound_ids) != set(state.ids):
             self.refine()  # sounds came or went while UMAP ran: map them all again
             return
+        before = self._c.views.map_view.final_positions().copy()
         state.atlas = atlas
         self.refine_count += 1
         xy = state.xy_in_map_order(atlas)
         if not self._user_moved_view():
             self.fit(xy)  # frame where the points are going (unless the user zoomed or panned)
         self._c.views.map_view.move_points(xy, duration_ms=GLIDE_MS)
+        self._c.layoutChanged.emit(before, xy)
         self._update_density()
         if self._c.store is not None:
             self._save(self._c.store, atlas)

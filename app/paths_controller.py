@@ -33,6 +33,7 @@ from latentscape.engines.paths import (
     trim,
 )
 from latentscape.engines.paths.midi_export import DEFAULT_LATENT_CCS, corpus_range
+from latentscape.engines.paths.relayout import follow_layout
 from latentscape.paths_export import FILTERS, PathExporter, default_file_name
 from latentscape.paths_library import PathLibrary
 from latentscape.paths_player import OSC_DEFAULT_HOST, OSC_DEFAULT_PORT, PathPlayer
@@ -91,6 +92,7 @@ class PathsController(QObject):
         c.soundAuditioned.connect(self._on_sound_auditioned)
         c.projectOpened.connect(self._on_project_opened)
         c.projectModelChanged.connect(lambda _store, _model: self._draw_map())  # another map
+        c.layoutChanged.connect(self._on_layout_changed)
         c.audio.restarting.connect(self._on_audio_restarting)
         c.stoppedAll.connect(self._forget_resume)
         c.replayRequested.connect(self._on_replay)
@@ -459,6 +461,13 @@ class PathsController(QObject):
         if live is not None and len(live):
             drawn.append((live, RECORDING_LABEL, True))
         self.map_view.set_paths(drawn)
+
+    def _on_layout_changed(self, old_xy, new_xy) -> None:
+        """The map was laid out again: its paths are drawn (and exported) among the sounds
+        they were recorded among, not at their old places over other sounds."""
+        move = lambda xy: follow_layout(xy, old_xy, new_xy)  # noqa: E731
+        self._guard(lambda: self.library.relocate(move, self.c.project_space) or True)
+        self._draw_map()
 
     def _guard(self, fn):
         """Run ``fn``; a LatentscapeError, or a project write that fails (a full disk, a

@@ -157,6 +157,22 @@ class PathLibrary:
         self._insert(entry, position)
         return path_id
 
+    def relocate(self, move, space: str) -> None:
+        """The map of latent space ``space`` was laid out again: ``move(xy) -> xy`` gives
+        each of its paths' positions (every version, deleted ones too) on the new layout;
+        saved at once, not undoable (the layout is not an edit of the path)."""
+
+        def change(path: LatentPath) -> LatentPath:
+            mine = not (space and path.model_hash) or path.model_hash == space
+            return path.replace(xy=move(path.xy)) if mine else path
+
+        deleted = [action[2] for action in self._undo if action[0] == "delete"]
+        for entry in [*self._entries.values(), *deleted]:
+            before = entry.path
+            entry.history.map_versions(change)
+            if entry.path is not before and entry.path_id in self._entries:
+                self._save(entry)
+
     # -- internals -------------------------------------------------------------------------
     def _entry(self, path_id: str) -> PathEntry:
         try:

@@ -57,6 +57,11 @@ class PathEditHistory:
         self._index = len(self._versions) - 1
         return path
 
+    def map_versions(self, change) -> None:
+        """Apply ``change(path) -> path`` to every version, keeping the cursor and labels
+        (the same path drawn on a map laid out again: no edit, nothing to undo)."""
+        self._versions = [(change(path), label) for path, label in self._versions]
+
     def undo(self) -> LatentPath:
         """Step back one edit (no-op at the first version); returns the current version."""
         if self.can_undo:

@@ -164,3 +164,29 @@ def test_a_recording_under_way_is_kept_in_its_project_when_another_opens(
     with ProjectStore.open(tiny_project) as store:
         assert [item.name for item in store.items(ITEM_KIND)] == ["Path 1"]
     assert paths.panel.rows() == [] and c.store.items(ITEM_KIND) == []
+
+
+def test_a_path_follows_its_sounds_when_the_map_is_laid_out_again(paths, opened, qtbot):
+    """Ctrl+R lays the map out anew: the path is drawn (and saved, and exported) among the
+    sounds it was recorded among, not at its old place over other sounds; a press on
+    Undo after it undoes no "layout"."""
+    import numpy as np
+
+    from latentscape.engines.paths import path_from_item
+    from latentscape.engines.paths.relayout import follow_layout
+
+    c, view = opened.controller, opened.map_view
+    pid, *_ = record_drag(qtbot, paths, opened)
+    recorded = paths.library.path(pid)
+    before, undo = view.final_positions().copy(), paths.library.can_undo
+    refined = c.sync.refine_count
+    assert c.refine_projection()
+    qtbot.waitUntil(lambda: c.sync.refine_count > refined and not c.busy, timeout=120_000)
+    after = view.final_positions()
+    assert not np.allclose(before, after, atol=1e-3)  # UMAP laid it out anew
+    moved = paths.library.path(pid)
+    np.testing.assert_allclose(moved.xy, follow_layout(recorded.xy, before, after), atol=1e-6)
+    np.testing.assert_array_equal(moved.latents, recorded.latents)  # it plays as before
+    (item,) = c.store.items(ITEM_KIND)
+    np.testing.assert_allclose(path_from_item(item).xy, moved.xy)  # saved
+    assert paths.library.can_undo == undo

@@ -1,0 +1,38 @@
+"""Moving a path drawn on a map to where its sounds went when the map was laid out again.
+
+A path's positions were chosen among the sounds of the map it was recorded on; when UMAP lays
+the map out anew, the path must be drawn among the same sounds, or its line crosses sounds it
+does not play. Each position moves as its ``k`` nearest sounds of the old layout moved
+(their displacements, inverse-distance weighted): on a sound it lands on that sound's new
+place, and a layout that only shifts, or does not change, moves it the same way.
+
+Thread: any (pure functions).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+NEIGHBOURS = 4
+
+
+def follow_layout(
+    xy: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray, k: int = NEIGHBOURS
+) -> np.ndarray:
+    """Positions ``xy`` [P, 2] of a map whose sounds moved from ``old_xy`` [N, 2] to
+    ``new_xy`` [N, 2] (same sounds, same order): where they lie among those sounds now.
+    Returns [P, 2] float32; ``xy`` as it is when there are no sounds."""
+    xy = np.asarray(xy, np.float64).reshape(-1, 2)
+    old = np.asarray(old_xy, np.float64).reshape(-1, 2)
+    new = np.asarray(new_xy, np.float64).reshape(-1, 2)
+    if old.shape != new.shape:
+        raise ValueError(f"{len(old)} old positions but {len(new)} new ones")
+    if len(old) == 0 or len(xy) == 0:
+        return xy.astype(np.float32)
+    k = min(k, len(old))
+    dist, idx = cKDTree(old).query(xy, k=k)
+    dist, idx = dist.reshape(len(xy), k), idx.reshape(len(xy), k)
+    weights = 1.0 / np.maximum(dist, 1e-12) ** 2
+    weights /= weights.sum(axis=1, keepdims=True)
+    return (xy + np.einsum("pk,pkd->pd", weights, (new - old)[idx])).astype(np.float32)
