@@ -334,8 +334,7 @@ class ImportController(QObject):
         being left: nothing of the next one is to be refined for it)."""
         self._timer.stop()
         self._job = None
-        self._panel.finish(text)
-        self.message.emit(text)
+        self._panel.finish(text)  # the status bar's import panel says it (not twice)
         if announce:
             self.importFinished.emit(report)
 
