@@ -37,6 +37,7 @@ import numpy as np
 
 from latentscape.engines.contract import ModelEngine
 from latentscape.engines.corpus import (
+    AUDIO_EXTENSIONS,
     ImportedSound,
     ImportJob,
     ImportProgress,
@@ -63,6 +64,30 @@ class FileIdentity:
         if real is None:
             real = self._folders[folder] = os.path.realpath(folder)
         return os.path.join(real, name)
+
+
+class SoundNames:
+    """A sound's name: its file's stem, or its whole name where the folder holds another
+    audio file of that stem (``x.wav`` and ``x.flac`` were both "x"). Each folder is listed
+    once."""
+
+    def __init__(self) -> None:
+        self._stems: dict[str, Counter] = {}  # folder -> audio files per stem (casefolded)
+
+    def __call__(self, path: Path) -> str:
+        folder = str(path.parent)
+        stems = self._stems.get(folder)
+        if stems is None:
+            try:
+                names = os.listdir(folder)
+            except OSError:
+                names = []
+            stems = self._stems[folder] = Counter(
+                os.path.splitext(n)[0].casefold()
+                for n in names
+                if os.path.splitext(n)[1].lower() in AUDIO_EXTENSIONS
+            )
+        return path.name if stems[path.stem.casefold()] > 1 else path.stem
 
 
 class ProjectImport:
@@ -94,6 +119,7 @@ class ProjectImport:
         self._key_source: dict[str, int] = {}  # key -> a sound id holding its latents
         # (file identity, key) of the project's sounds with / without latents for this model
         self._same_file = FileIdentity()
+        self._name_of = SoundNames()
         self._present: dict[tuple[str, str], int] = {}  # -> sound id
         self._missing: dict[tuple[str, str], int] = {}  # -> sound id
         # key -> [(sound id, its identity)] of the project's sounds: one whose file is no
@@ -309,7 +335,8 @@ class ProjectImport:
 
     def _new_sound(self, r: ImportedSound, latents: np.ndarray | None, stored: str) -> NewSound:
         path = Path(r.path)
-        name = path.stem if r.segment_index == 0 else f"{path.stem} #{r.segment_index + 1}"
+        stem = self._name_of(path)
+        name = stem if r.segment_index == 0 else f"{stem} #{r.segment_index + 1}"
         return NewSound(
             path=stored,
             content_hash=r.content_hash,

@@ -270,3 +270,22 @@ def test_a_damaged_mp3_does_not_print_the_decoders_notes_over_the_progress_bar(s
     assert "MPEG" not in err and "resync" not in err
     os.write(2, b"a native line that is not the decoder's\n")  # fd 2 is back as it was
     assert capfd.readouterr().err == "a native line that is not the decoder's\n"
+
+
+def test_two_files_of_one_stem_in_one_folder_are_named_with_their_extensions(tmp_path, nn_model):
+    """``x.wav`` and ``x.flac`` side by side were both named "x" (the finder listed two equal
+    rows, hover showed the same name); a stem of its own keeps the short name."""
+    rate = 16000
+    tone = 0.3 * np.sin(2 * np.pi * 440 * np.arange(rate) / rate).astype(np.float32)
+    folder = tmp_path / "odd formats"
+    folder.mkdir()
+    sf.write(folder / "surround.wav", tone, rate)
+    sf.write(folder / "surround.flac", tone[::-1].copy(), rate)
+    sf.write(folder / "kick.wav", tone[: rate // 2], rate)
+    (folder / "kick.txt").write_text("notes")  # not audio: no clash
+    project = str(tmp_path / "p.lsc")
+    model = str(nn_model(sr=rate, hop=64, latent=4))
+    assert main(["import", str(folder), "--model", model, "-p", project, "--quiet"]) == 0
+    with ProjectStore.open(project) as store:
+        names = sorted(s.name for s in store.sounds())
+    assert names == ["kick", "surround.flac", "surround.wav"]
