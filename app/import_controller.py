@@ -116,6 +116,9 @@ class ImportController(QObject):
         self._panel.showFailuresRequested.connect(self.show_failures)
         self._job = None
         self._store = None
+        self._engine = None  # the running import's
+        self._queue: list[list[str]] = []  # drops made while it runs, imported after it
+        self._queued = False  # the import starting now is of queued drops
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._on_poll)
@@ -143,16 +146,28 @@ class ImportController(QObject):
         The import is prepared on the worker (it reads what the project holds: ~1 s for
         100,000 sounds) and starts from there; ``reread_map`` (the import changes the
         project's model): the project is read again for the new model and ``mapReread``
-        emitted first. Returns False (with a ``message``) when an import is already running.
+        emitted first. While an import into ``store`` with ``engine`` runs, ``paths`` are
+        queued: imported when it ends (unless it is cancelled). Returns False (with a
+        ``message``) when an import into another project, or with another model, runs.
         """
+        names = ", ".join(Path(p).name for p in paths[:2]) + ("…" if len(paths) > 2 else "")
         if self.running:
-            self.message.emit("An import is already running: wait for it or cancel it")
-            return False
-        self.failures, self.noted = [], []
+            if store is not self._store or engine is not self._engine:
+                self.message.emit("An import is already running: wait for it or cancel it")
+                return False
+            self._queue.append([str(p) for p in paths])  # dropped one after another
+            self.message.emit(f"{names}: imported next, when the running import ends")
+            return True
+        self._begin(store, engine, paths, names, reread_map)
+        return True
+
+    def _begin(self, store, engine, paths, names: str, reread_map: bool) -> None:
+        if not self._queued:  # an import of queued drops lists every drop's failures
+            self.failures, self.noted = [], []
         self.imported_ids = []
         self._reencoded_seen = self._moved_seen = 0
         self.failuresChanged.emit([])
-        self._store = store
+        self._store, self._engine = store, engine
         self._preparing, self._cancel_early = True, False
         paths = [str(p) for p in paths]
 
@@ -165,10 +180,8 @@ class ImportController(QObject):
             on_done=self._on_prepared,
             on_error=lambda exc, tb: self._on_prepare_failed(exc),
         )
-        names = ", ".join(Path(p).name for p in paths[:2]) + ("…" if len(paths) > 2 else "")
-        self._panel.set_failed_count(0)
+        self._panel.set_failed_count(len(self.failures) + len(self.noted))
         self._panel.set_progress(0, 0, names)
-        return True
 
     def _on_prepared(self, prepared: tuple[ProjectImport, ProjectSnapshot | None]) -> None:
         job, snapshot = prepared
@@ -334,9 +347,20 @@ class ImportController(QObject):
         being left: nothing of the next one is to be refined for it)."""
         self._timer.stop()
         self._job = None
+        cancelled = report is None or report.cancelled
+        if cancelled and self._queue:
+            n = len(self._queue)
+            text += f"; {n} queued import{'s' if n != 1 else ''} not started"
         self._panel.finish(text)  # the status bar's import panel says it (not twice)
         if announce:
             self.importFinished.emit(report)
+        queue, self._queue = self._queue, []
+        if queue and announce and not cancelled and not self._closed:
+            paths = [p for drop in queue for p in drop]
+            names = ", ".join(Path(p).name for p in paths[:2]) + ("…" if len(paths) > 2 else "")
+            self._queued = True
+            self._begin(self._store, self._engine, paths, names, reread_map=False)
+        self._queued = False
 
     def show_failures(self) -> None:
         """Open the failed-files dialog (the status bar's "N failed" link)."""

@@ -13,30 +13,8 @@ from PySide6 import QtCore
 
 from support.app_projects import write_sounds
 from support.app_window import LEFT, drop_on
+from support.import_gate import GATE_AFTER
 from support.nn_models import build_nn_model
-
-GATE_AFTER = 20
-
-
-@pytest.fixture
-def import_gate(monkeypatch):
-    """An import reads ``GATE_AFTER`` files, then waits until the test sets the returned
-    event (at most 60 s): what happens "during an import" happens during it, on any machine."""
-    import threading
-
-    import latentscape.engines.corpus.job as job_module
-
-    gate, reads, real = threading.Event(), [0], job_module.read_segments
-
-    def gated(*args, **kwargs):
-        reads[0] += 1
-        if reads[0] > GATE_AFTER:
-            gate.wait(60)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(job_module, "read_segments", gated)
-    yield gate
-    gate.set()
 
 
 def _drop_paths(view, paths, qtbot) -> None:
