@@ -316,6 +316,9 @@ class ImportController(QObject):
             added = len(self.imported_ids) - self._reencoded_seen
             what = "cancelled" if report is not None and report.cancelled else "done"
             again = f", {self._reencoded_seen} encoded again" if self._reencoded_seen else ""
+            copies = job.copies
+            if copies:  # byte for byte another sound: the same place, drawn on top of it
+                again += f", {copies} identical to other sounds (on the same spot)"
             failed = f", {len(self.failures)} failed" if self.failures else ""
             if self.noted:
                 failed += f", {len(self.noted)} cut short"

@@ -116,6 +116,7 @@ class ProjectImport:
         self.added_ids: list[int] = []
         self.reencoded_ids: list[int] = []
         self.added_with_known_latents = 0  # added sounds whose content was encoded already
+        self.copies = 0  # added sounds of the content of another sound (a byte-for-byte copy)
         self._key_source: dict[str, int] = {}  # key -> a sound id holding its latents
         # (file identity, key) of the project's sounds with / without latents for this model
         self._same_file = FileIdentity()
@@ -236,6 +237,7 @@ class ProjectImport:
             return []
         new: list[NewSound] = []
         idents: list[tuple[str, str]] = []  # of ``new``
+        keys: set[str] = set()  # of ``new``
         with self._store.transaction():
             self._store.check_space(
                 self._space,
@@ -278,6 +280,8 @@ class ProjectImport:
                     self.changed_files.add(ident[0])  # a new key, same rules: new content
                 new.append(self._new_sound(r, latents, self._store.relative(r.path)))
                 self.added_with_known_latents += r.latents is None
+                self.copies += r.key in self._key_source or r.key in keys
+                keys.add(r.key)
             ids = self._store.add_sounds(new)
         for sound, sound_id, ident in zip(new, ids, idents):
             self._key_source.setdefault(sound.meta["key"], sound_id)

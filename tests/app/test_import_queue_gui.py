@@ -1,5 +1,6 @@
-"""Folders dropped one after another while an import runs: queued, imported after it, their
-failures listed together; a cancel drops the queue and says so."""
+"""Building a corpus folder after folder: drops made while an import runs are queued and
+imported after it, their failures listed together (a cancel drops the queue and says so);
+copies of sounds already there are counted."""
 
 from __future__ import annotations
 
@@ -45,3 +46,19 @@ def test_cancelling_the_running_import_drops_the_queued_ones(opened, qtbot, tmp_
     assert len(finished) == 1 and finished[0].cancelled and not c.imports.running
     assert opened.import_progress.text().endswith("; 1 queued import not started")
     assert "later" not in {s.folder.rsplit("/", 1)[-1] for s in c.store.sounds()}
+
+
+def test_the_import_summary_counts_copies_of_sounds_already_there(opened, qtbot, tmp_path):
+    """Byte-identical copies under other names come in as sounds of their own, on the very
+    spot of the sound they copy: one point hides the other, so the summary says how many."""
+    import shutil
+
+    c = opened.controller
+    write_sounds(tmp_path / "dupes", count=2, seed=21)
+    shutil.copy(tmp_path / "dupes" / "tone00.wav", tmp_path / "dupes" / "tone00 copy.wav")
+    finished: list = []
+    c.imports.importFinished.connect(finished.append)
+    assert c.import_paths([str(tmp_path / "dupes")])
+    qtbot.waitUntil(lambda: bool(finished) and not c.busy, timeout=60_000)
+    text = opened.import_progress.text()
+    assert text.startswith("Import done: 3 sounds added, 1 identical to other sounds"), text
