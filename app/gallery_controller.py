@@ -94,6 +94,10 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
         view.saveWavRequested.connect(self._ask_save_wav)
         view.addToCorpusRequested.connect(self.add_tile_to_project)
         view.trainRequested.connect(self.train)
+        view.train_button.setToolTip(
+            f"Train this prior on the sounds on the map, for about {TRAIN_SECONDS / 60:.0f} "
+            "minutes (Cancel stops it early and keeps what it learned)"
+        )
         view.cancelRequested.connect(self.cancel)
         explorer.views.map_view.tileDropped.connect(self._on_tile_dropped)
         explorer.projectOpened.connect(self._on_project_opened)

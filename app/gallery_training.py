@@ -9,6 +9,7 @@ Thread: GUI thread only.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from latentscape.engines.priors import TRAINABLE_KINDS, save_prior
@@ -58,20 +59,35 @@ class GalleryTraining:
                 cancelled=lambda: ctx.cancelled,
             )
 
-        epoch = self._epoch
+        epoch, ends = self._epoch, None if seconds is None else time.monotonic() + seconds
         src.training = self.runner.submit(
             job,
             on_done=lambda result: self._on_trained(epoch, src, result),
             on_error=lambda exc, tb: self._on_train_failed(epoch, src, exc),
-            on_progress=lambda done, total, loss: self._on_train_progress(src, done, total, loss),
+            on_progress=lambda done, total, loss: self._on_train_progress(
+                src, done, total, loss, ends
+            ),
         )
         self._show_status(name, f"Training on {len(trajs)} sounds…", 0.0)
         return True
 
-    def _on_train_progress(self, src: SourceState, done: int, total: int, loss: str) -> None:
-        if src.training is not None and not src.training.cancelled:
-            frac = done / total if total else None
-            self._show_status(src.name, f"Training… step {done}/{total} · loss {loss}", frac)
+    def _on_train_progress(
+        self, src: SourceState, done: int, total: int, loss: str, ends: float | None
+    ) -> None:
+        """``ends``: when a run on a time budget ends (monotonic seconds): it says the time
+        left, not its step total (an estimate that changed every second)."""
+        if src.training is None or src.training.cancelled:
+            return
+        if ends is None:
+            self._show_status(
+                src.name, f"Training… step {done}/{total} · loss {loss}", done / total
+            )
+            return
+        left = max(0, round(ends - time.monotonic()))
+        frac = done / total if total else None
+        self._show_status(
+            src.name, f"Training… {left // 60}:{left % 60:02d} left · loss {loss}", frac
+        )
 
     def _on_trained(self, epoch: int, src: SourceState, result) -> None:
         if epoch != self._epoch or self._closed:

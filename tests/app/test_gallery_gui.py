@@ -330,3 +330,20 @@ def test_an_import_that_switches_the_model_shows_that_models_priors_and_tiles(
     assert not g.view.generate_button.isEnabled()
     assert load_prior(c.store, "gan", hash_a) is not None  # kept for the first model
     assert load_prior(c.store, "gan", c.model.info.content_hash) is None
+
+
+def test_training_on_a_time_budget_says_the_time_left(gallery, qtbot):
+    """The default Train runs for a time: its status counts the time down (it showed a step
+    total, an estimate that changed every second), and the button says how long it takes."""
+    import re
+
+    g = gallery
+    g.train_steps, g.train_seconds = None, 3.0
+    assert "about 2 minutes" in g.view.train_button.toolTip()
+    g.view.set_current_source("GAN")
+    seen: list[str] = []
+    g.view.train_button.click()
+    qtbot.waitUntil(lambda: seen.append(g.view.status_text()) or "left" in seen[-1], timeout=30_000)
+    assert re.fullmatch(r"Training… 0:0[0-3] left · loss \d+\.\d{4}", seen[-1]), seen[-1]
+    qtbot.waitUntil(lambda: not g.busy and g.prior("GAN") is not None, timeout=60_000)
+    assert g.view.status_text().startswith("Trained")
