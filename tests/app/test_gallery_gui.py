@@ -162,7 +162,7 @@ def test_cancelled_training_keeps_a_usable_prior_more_like_this_and_save_wav(
     g.view.set_current_source("GAN")
     g.view.train_button.click()
     assert g.view.train_button.text() == "Cancel"
-    qtbot.waitUntil(lambda: "step" in g.view.status_text(), timeout=TRAIN_MS)
+    qtbot.waitUntil(lambda: "left ·" in g.view.status_text(), timeout=TRAIN_MS)
     with qtbot.waitSignal(g.priorTrained, timeout=TRAIN_MS):
         g.view.train_button.click()  # Cancel: stops after the current step
     report = g.prior("GAN").report
@@ -200,7 +200,7 @@ def test_save_as_while_a_prior_trains_keeps_training_and_stores_it_in_the_copy(
     g.train_steps, g.train_seconds = None, 60.0
     g.view.set_current_source("GAN")
     g.view.train_button.click()
-    qtbot.waitUntil(lambda: "step" in g.view.status_text(), timeout=TRAIN_MS)
+    qtbot.waitUntil(lambda: "left ·" in g.view.status_text(), timeout=TRAIN_MS)
     original, copy = c.store.path, tmp_path / "copy.lsc"
     assert c.save_project_as(copy)
     assert g.view.train_button.text() == "Cancel"  # the training goes on
