@@ -19,6 +19,8 @@ from PySide6 import QtCore, QtGui
 from . import theme
 
 LEGEND_MAX_ENTRIES = 12
+LEGEND_ROW_PX = 22  # one legend entry's height
+LEGEND_MAX_SHARE = 0.45  # of the view's height: a small window keeps most of its map
 LEGEND_DOT_PX = 9
 # Points added to the scene per event-loop turn (~30 ms each on a busy 2-core machine).
 DRAW_CHUNK = 8_000
@@ -131,6 +133,7 @@ class ScatterLayers(QtCore.QObject):
         plot.addItem(self._ring)
         self._drawn = 0
         self._legend_key: tuple = ()
+        self._legend_rows = LEGEND_MAX_ENTRIES  # entries the view's height allows
         self._draw_timer = QtCore.QTimer(self)
         self._draw_timer.setSingleShot(True)
         self._draw_timer.setInterval(1)  # not 0: let repaints and input run between chunks
@@ -336,7 +339,7 @@ class ScatterLayers(QtCore.QObject):
         counts = np.bincount(self._codes[: self._drawn], minlength=len(self._labels))
         order = sorted(range(len(self._labels)), key=lambda c: -counts[c])
         present = [c for c in order if counts[c]]
-        shown = present[:LEGEND_MAX_ENTRIES]
+        shown = present[: self._legend_rows - 1] if len(present) > self._legend_rows else present
         hidden = len(present) - len(shown)
         has_generated = bool(self._generated[: self._drawn].any())
         key = (tuple(shown), hidden, has_generated)
@@ -361,6 +364,16 @@ class ScatterLayers(QtCore.QObject):
         if has_generated and GENERATED_LABEL not in (self._labels[c] for c in shown):
             self._legend.addItem(self._ring, GENERATED_LABEL)
         self._legend.setVisible(bool(self._legend.items))  # no empty frame on an empty map
+
+    def fit_legend(self, view_height_px: float) -> None:
+        """Let the legend list as many entries as fit ``LEGEND_MAX_SHARE`` of a view of that
+        height (at most ``LEGEND_MAX_ENTRIES``, at least 3); the rest are "+N more"."""
+        rows = int(
+            np.clip(view_height_px * LEGEND_MAX_SHARE // LEGEND_ROW_PX, 3, LEGEND_MAX_ENTRIES)
+        )
+        if rows != self._legend_rows:
+            self._legend_rows = rows
+            self._refresh_legend()
 
     def _on_entry(self, label: str, item: pg.ScatterPlotItem) -> None:
         """A legend entry was clicked: pyqtgraph toggled its stand-in's visibility."""

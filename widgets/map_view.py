@@ -414,6 +414,7 @@ class MapView(pg.PlotWidget):
         hint = self.__dict__.get("_hint")  # pyqtgraph resizes during __init__, before _hint
         if hint is not None:
             hint.setGeometry(self.viewport().rect())
+            self._layers.fit_legend(self.viewport().height())
 
     # -- drops (QGraphicsView hands the viewport's drag events to these) ------------------
     def _accepts(self, mime: QtCore.QMimeData) -> bool:

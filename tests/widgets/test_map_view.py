@@ -338,7 +338,8 @@ def test_more_folders_than_colours_each_keep_their_colour_in_few_scatter_items(v
         assert max(abs(got.red() - want.red()), abs(got.green() - want.green())) < 40, folders[k]
         checked.append(k)
     assert len(checked) >= 20 and max(checked) >= 2 * len(theme.CATEGORY_COLORS)
-    assert len(view.legend_labels()) == 13 and view.legend_labels()[-1] == "+28 more"
+    labels = view.legend_labels()  # as many as under half the view's height holds
+    assert 3 <= len(labels) <= 12 and labels[-1] == f"+{41 - len(labels)} more"
 
 
 def wheel(view: MapView, at: QtCore.QPoint, notches: int) -> None:
@@ -404,3 +405,17 @@ def test_a_click_on_a_legend_entry_hides_its_group_and_a_second_shows_it(view, q
     assert clicked.args == [drum]
     view.set_points(xy, ["drums"] * len(xy), [f"s{i}" for i in range(len(xy))])
     assert view.hidden_groups() == set()  # other points: nothing hidden
+
+
+def test_the_legend_lists_only_what_fits_a_short_view(view, qtbot):
+    """At a laptop's height the legend covered half the map: it lists as many groups as fit
+    under half the view, and says how many more there are."""
+    xy = np.random.default_rng(1).uniform(0, 10, (60, 2)).astype(np.float32)
+    cats = [f"folder {k % 6}" for k in range(60)]
+    view.set_points(xy, cats, [f"s{k}" for k in range(60)])
+    assert len(view.legend_labels()) == 6  # 640 x 480: all of them
+    view.resize(640, 160)
+    qtbot.waitUntil(lambda: view.legend_labels()[-1] == "+4 more", timeout=2_000)
+    assert len(view.legend_labels()) == 3
+    view.resize(640, 480)
+    qtbot.waitUntil(lambda: len(view.legend_labels()) == 6, timeout=2_000)
