@@ -110,6 +110,7 @@ class ScatterLayers(QtCore.QObject):
     glideFinished = QtCore.Signal()
     allDrawn = QtCore.Signal()  # the last queued chunk is on screen
     hiddenChanged = QtCore.Signal()  # a category was hidden or shown again
+    moreClicked = QtCore.Signal()  # the legend's "+N more" entry was clicked
 
     def __init__(
         self, plot: pg.PlotItem, legend: pg.LegendItem, parent: QtCore.QObject | None = None
@@ -175,6 +176,12 @@ class ScatterLayers(QtCore.QObject):
     def legend_labels(self) -> list[str]:
         """The legend's entries, in order, as the user reads them."""
         return [label.text for _, label in self._legend.items]
+
+    def labels_by_size(self) -> list[str]:
+        """Every category with drawn points, largest first (the legend's order)."""
+        counts = np.bincount(self._codes[: self._drawn], minlength=len(self._labels))
+        order = sorted(range(len(self._labels)), key=lambda c: -counts[c])
+        return [self._labels[c] for c in order if counts[c]]
 
     def hidden_labels(self) -> set[str]:
         return set(self._hidden)
@@ -336,9 +343,8 @@ class ScatterLayers(QtCore.QObject):
         self._refresh_ring(point_size_px(len(self._xy)))
 
     def _refresh_legend(self) -> None:
-        counts = np.bincount(self._codes[: self._drawn], minlength=len(self._labels))
-        order = sorted(range(len(self._labels)), key=lambda c: -counts[c])
-        present = [c for c in order if counts[c]]
+        code_of = {label: code for code, label in enumerate(self._labels)}
+        present = [code_of[label] for label in self.labels_by_size()]
         shown = present[: self._legend_rows - 1] if len(present) > self._legend_rows else present
         hidden = len(present) - len(shown)
         has_generated = bool(self._generated[: self._drawn].any())
@@ -358,9 +364,11 @@ class ScatterLayers(QtCore.QObject):
             entry = self._legend.items[-1][0]  # pyqtgraph's ItemSample: a click toggles
             entry.sigClicked.connect(lambda item, label=label: self._on_entry(label, item))
             entry.setToolTip(f"{label}: click to hide or show these sounds")
-        if hidden > 0:
+        if hidden > 0:  # a click lists every group (MapView's menu)
             self._legend.addItem(PassiveScatter(pen=None, brush=None), f"+{hidden} more")
-            self._legend.items[-1][0].mouseClickEvent = lambda ev: ev.ignore()
+            more = self._legend.items[-1][0]
+            more.mouseClickEvent = lambda ev: (ev.accept(), self.moreClicked.emit())
+            more.setToolTip("Click to list every group, to hide or show any of them")
         if has_generated and GENERATED_LABEL not in (self._labels[c] for c in shown):
             self._legend.addItem(self._ring, GENERATED_LABEL)
         self._legend.setVisible(bool(self._legend.items))  # no empty frame on an empty map

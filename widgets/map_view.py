@@ -76,6 +76,7 @@ class MapView(pg.PlotWidget):
         self._legend.mouseDragEvent = lambda event: event.ignore()
         self._layers = ScatterLayers(plot, self._legend, parent=self)
         self._layers.hiddenChanged.connect(self._on_hidden_changed)
+        self._layers.moreClicked.connect(lambda: self.group_menu().exec(QtGui.QCursor.pos()))
         self._layers.glideFinished.connect(self._on_glide_finished)
         self._layers.allDrawn.connect(self.pointsDrawn)
         self._index = PointIndex()
@@ -225,6 +226,18 @@ class MapView(pg.PlotWidget):
             if text.text == label:
                 return self.mapFromScene(sample.sceneBoundingRect().center())
         raise KeyError(label)
+
+    def group_menu(self) -> QtWidgets.QMenu:
+        """Every group, largest first, checked while shown: toggling one hides or shows it
+        (the legend lists only as many as fit; its "+N more" opens this)."""
+        menu = QtWidgets.QMenu(self)
+        hidden = self._layers.hidden_labels()
+        for label in self._layers.labels_by_size():
+            action = menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(label not in hidden)
+            action.toggled.connect(lambda on, label=label: self.set_group_hidden(label, not on))
+        return menu
 
     def hidden_groups(self) -> set[str]:
         """The categories hidden by a click on their legend entry."""

@@ -417,5 +417,12 @@ def test_the_legend_lists_only_what_fits_a_short_view(view, qtbot):
     view.resize(640, 160)
     qtbot.waitUntil(lambda: view.legend_labels()[-1] == "+4 more", timeout=2_000)
     assert len(view.legend_labels()) == 3
+    menu = view.group_menu()  # what "+4 more" opens: every group, to hide any of them
+    actions = {a.text(): a for a in menu.actions()}
+    assert sorted(actions) == [f"folder {k}" for k in range(6)]
+    assert all(a.isChecked() for a in actions.values())
+    actions["folder 5"].toggle()  # not in the legend: hidden from the menu
+    assert view.hidden_groups() == {"folder 5"} and view.shown_count() == 50
+    assert not view.group_menu().actions()[5].isChecked()
     view.resize(640, 480)
     qtbot.waitUntil(lambda: len(view.legend_labels()) == 6, timeout=2_000)
