@@ -398,7 +398,7 @@ class ExplorerController(SessionActions, QObject):
         if p.original is None:
             self.message.emit(f"Original {p.missing}")
             return
-        self.last_voice = audio.audition(audio=p.original, audio_rate_hz=p.sample_rate_hz)
+        self.last_voice = audio.audition(audio=p.original, audio_rate_hz=p.original_rate_hz)
 
     def play_reconstruction(self) -> None:
         if self.preview.current is not None:

@@ -25,11 +25,13 @@ MAX_PREVIEW_S = 30.0
 
 @dataclass(frozen=True)
 class Preview:
-    """Arrays for one sound, all at ``sample_rate_hz``.
+    """Arrays for one sound: the reconstruction at ``sample_rate_hz``, the original as its file is.
 
-    ``original`` / ``reconstruction``: mono ``[samples]`` float32 (original None when the sound
-    has no file, e.g. generated, or it cannot be read: ``missing`` says which);
-    ``*_db``: ``[T, N_FFT // 2 + 1]`` float32 dB (``original_db`` None without an original).
+    ``original``: the file's own audio for the sound, ``[channels, samples]`` float32 at
+    ``original_rate_hz`` (None when the sound has no file, e.g. generated, or it cannot be
+    read: ``missing`` says which); ``reconstruction``: mono ``[samples]`` float32;
+    ``*_db``: ``[T, N_FFT // 2 + 1]`` float32 dB, both of mono audio at ``sample_rate_hz``
+    (``original_db`` None without an original).
     """
 
     sound_id: int
@@ -40,21 +42,28 @@ class Preview:
     original_db: np.ndarray | None
     reconstruction_db: np.ndarray
     missing: str = ""
+    original_rate_hz: int = 0
 
 
-def read_original(path: str, start_s: float, duration_s: float, rate_hz: int) -> np.ndarray:
-    """Mono ``[samples]`` float32 of a file segment, resampled to ``rate_hz``."""
+def read_original(path: str, start_s: float, duration_s: float) -> tuple[np.ndarray, int]:
+    """A file's segment as it is: ``([channels, samples] float32, its rate in Hz)``."""
     import soundfile as sf
-    import soxr
 
     with sf.SoundFile(path) as f:
         sr = f.samplerate
         f.seek(min(round(start_s * sr), max(0, f.frames - 1)))
         frames = round(min(duration_s, MAX_PREVIEW_S) * sr) if duration_s > 0 else -1
         x = f.read(frames, dtype="float32", always_2d=True)
-    mono = x.mean(axis=1)
-    if sr != rate_hz and len(mono):
-        mono = soxr.resample(mono, sr, rate_hz).astype(np.float32)
+    return np.ascontiguousarray(x.T), sr
+
+
+def mono_at(audio: np.ndarray, rate_hz: int, to_hz: int) -> np.ndarray:
+    """``audio`` ``[channels, samples]`` at ``rate_hz`` as mono ``[samples]`` at ``to_hz``."""
+    import soxr
+
+    mono = audio.mean(axis=0)
+    if rate_hz != to_hz and len(mono):
+        mono = soxr.resample(mono, rate_hz, to_hz)
     return np.ascontiguousarray(mono, np.float32)
 
 
@@ -69,11 +78,12 @@ def compute_preview(
     rate = int(engine.sample_rate_hz)
     recon = np.asarray(engine.decode(trajectory, seed=seed), np.float32)
     recon = recon.mean(axis=0) if recon.ndim == 2 else recon
-    original, missing = None, "generated: a prior made it, there is no file"
+    original, original_rate, missing = None, 0, "generated: a prior made it, there is no file"
     if sound.path:
         path = str(resolve(sound.path)) if resolve is not None else sound.path
         try:
-            original, missing = read_original(path, sound.start_s, sound.duration_s, rate), ""
+            original, original_rate = read_original(path, sound.start_s, sound.duration_s)
+            missing = ""
         except Exception as exc:  # moved or unreadable now: show the reconstruction alone
             missing = (
                 f"cannot be read: {path} ({exc})"
@@ -82,9 +92,11 @@ def compute_preview(
                 "Import its new place and the sound takes the file again)"
             )
     recon_db = magnitude_db(recon, N_FFT, HOP)
-    orig_db = magnitude_db(original, N_FFT, HOP) if original is not None else None
+    orig_db = None
+    if original is not None:  # drawn as the model hears it, beside the reconstruction
+        orig_db = magnitude_db(mono_at(original, original_rate, rate), N_FFT, HOP)
     name = sound.name or (PurePath(sound.path).name if sound.path else f"sound {sound.id}")
-    return Preview(sound.id, name, rate, original, recon, orig_db, recon_db, missing)
+    return Preview(sound.id, name, rate, original, recon, orig_db, recon_db, missing, original_rate)
 
 
 class SoundPreview(QObject):

@@ -224,8 +224,8 @@ class LiveSpectrogramView(pg.PlotWidget):
 
 
 ORIGINAL_TIP = (
-    "The sound as the model hears it: mixed to the model's channels and resampled to its rate, "
-    "silence trimmed"
+    "The file itself, in its own channels and rate, from where the sound starts in it to where "
+    "it ends (silence trimmed); the spectrogram shows it as the model hears it"
 )
 
 

@@ -357,3 +357,30 @@ def test_a_sound_whose_file_moved_says_where_it_was_looked_for(opened, qtbot):
     with qtbot.waitSignal(c.preview.ready, timeout=10_000):
         c.select_sound(c.state.sound_at(1).id)
     assert pair.original_caption() == "Original" and pair.play_original_button.isEnabled()
+
+
+def test_play_original_plays_the_file_itself_in_its_channels_and_rate(opened, qtbot, tmp_path):
+    """A stereo 48 kHz file in a 16 kHz mono model's project: "Play original" plays the
+    file (both channels, at 48 kHz, resampled only by the output); it played the model's
+    mono 16 kHz version of it. The spectrogram still shows it as the model hears it."""
+    import soundfile as sf
+
+    c, pair = opened.controller, opened.controller.views.pair_view
+    rate = 48_000
+    t = np.arange(rate // 2) / rate
+    stereo = np.stack([np.sin(2 * np.pi * 440 * t), 0.5 * np.sin(2 * np.pi * 660 * t)], axis=1)
+    (tmp_path / "wide").mkdir()
+    sf.write(tmp_path / "wide" / "pad.wav", (0.5 * stereo).astype(np.float32), rate)
+    assert c.import_paths([str(tmp_path / "wide")])
+    qtbot.waitUntil(lambda: len(c.state) == 9 and not c.busy, timeout=30_000)
+    sound = c.state.sound_at(8)
+    with qtbot.waitSignal(c.preview.ready, timeout=10_000) as ready:
+        c.select_sound(sound.id)
+    preview = ready.args[0]
+    assert preview.original_rate_hz == rate and preview.original.shape[0] == 2
+    start = round(sound.start_s * rate)
+    expected = (0.5 * stereo.T).astype(np.float32)[:, start : start + preview.original.shape[1]]
+    np.testing.assert_allclose(preview.original, expected, atol=1e-4)  # 16-bit WAV
+    assert preview.sample_rate_hz == 16_000 and preview.original_db is not None
+    pair.play_original_button.click()
+    assert c.last_voice.kind == "file"
