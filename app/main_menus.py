@@ -65,6 +65,7 @@ class MainMenus(QtCore.QObject):
 
         e = bar.addMenu("&Edit")  # what can be undone comes from the features (paths)
         self._act(e, "undo", "&Undo", lambda: None, QtGui.QKeySequence.Undo).setEnabled(False)
+        self._act(e, "copy_path", "&Copy Sound's File Path", self.copy_sound_path, "Ctrl+Shift+C")
 
         v = bar.addMenu("&View")
         density = self._act(v, "density", "&Density Overlay", self.c.set_density_visible, "D")
@@ -246,6 +247,20 @@ class MainMenus(QtCore.QObject):
         path = QtWidgets.QFileDialog.getExistingDirectory(self.w, "Import a folder of sounds")
         if path:
             self.c.import_paths([path])
+
+    def copy_sound_path(self) -> None:
+        """The selected sound's file, as a full path on the clipboard (to paste into a
+        sampler, a DAW's browser or a file manager)."""
+        c = self.c
+        index = c.state.index_of(c.selected_id) if c.selected_id >= 0 else -1
+        sound = c.state.sound_at(index) if index >= 0 else None
+        if sound is None or not sound.path or c.store is None:
+            text = "Select a sound on the map first" if sound is None else "It has no file"
+            self.w.statusBar().showMessage(text, 4000)
+            return
+        path = str(c.store.resolve(sound.path))
+        QtGui.QGuiApplication.clipboard().setText(path)
+        self.w.statusBar().showMessage(f"Copied {path}", 4000)
 
     def export_sound(self) -> None:
         c = self.c

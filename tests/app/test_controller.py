@@ -8,6 +8,8 @@ what a device would have been handed.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from PySide6 import QtCore
@@ -384,3 +386,18 @@ def test_play_original_plays_the_file_itself_in_its_channels_and_rate(opened, qt
     assert preview.sample_rate_hz == 16_000 and preview.original_db is not None
     pair.play_original_button.click()
     assert c.last_voice.kind == "file"
+
+
+def test_copy_sounds_file_path_puts_the_selected_files_full_path_on_the_clipboard(opened, qtbot):
+    from PySide6 import QtGui
+
+    c = opened.controller
+    QtGui.QGuiApplication.clipboard().setText("")
+    opened.actions_by_name["copy_path"].trigger()
+    assert QtGui.QGuiApplication.clipboard().text() == ""  # nothing selected: nothing copied
+    sound = c.state.sound_at(2)
+    c.select_sound(sound.id)
+    opened.actions_by_name["copy_path"].trigger()
+    copied = QtGui.QGuiApplication.clipboard().text()
+    assert copied == str(c.store.resolve(sound.path)) and os.path.isabs(copied)
+    assert os.path.isfile(copied)
