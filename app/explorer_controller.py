@@ -138,6 +138,7 @@ class ExplorerController(SessionActions, QObject):
         self.live = LiveSpectrumFeed(views.live_spectrogram, parent=self)
         self.preview = SoundPreview(views.pair_view, self.runner, parent=self)
         self.imports = ImportController(views.import_progress, views.dialog_parent, parent=self)
+        self.imports.rules = settings.import_rules
         self.imports.message.connect(self.message)
         self.sync = MapSync(self, parent=self)
         self.imports.soundsImported.connect(self.sync.add_sounds)

@@ -19,6 +19,7 @@ from pathlib import Path
 from PySide6 import QtCore
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from latentscape.engines.corpus import ImportRules
 from latentscape.project_import import ProjectImport
 from latentscape.project_session import ProjectSnapshot, snapshot_of
 from latentscape.tasks import TaskRunner
@@ -117,6 +118,7 @@ class ImportController(QObject):
         self._job = None
         self._store = None
         self._engine = None  # the running import's
+        self.rules = ImportRules()  # how the next import cuts files (File → Import Options…)
         self._queue: list[list[str]] = []  # drops made while it runs, imported after it
         self._queued = False  # the import starting now is of queued drops
         self._timer = QTimer(self)
@@ -169,10 +171,11 @@ class ImportController(QObject):
         self.failuresChanged.emit([])
         self._store, self._engine = store, engine
         self._preparing, self._cancel_early = True, False
-        paths = [str(p) for p in paths]
+        paths, rules = [str(p) for p in paths], self.rules
 
         def prepare(ctx):
-            job = ProjectImport(store, engine, paths)  # makes the engine's model the project's
+            # makes the engine's model the project's
+            job = ProjectImport(store, engine, paths, rules=rules)
             return job, snapshot_of(store) if reread_map else None
 
         self._runner.submit(
@@ -337,6 +340,12 @@ class ImportController(QObject):
                 )
             if r.moved:
                 left += f"; {r.moved} sounds found moved or renamed: they keep their sounds"
+            recut = len(job.recut_files)
+            if recut:
+                left += (
+                    f"; {recut} file{'s' if recut != 1 else ''} imported before with other "
+                    "options: their earlier sounds stay beside the new ones"
+                )
             generated = int(getattr(job, "generated_without_latents", 0))
             if generated:
                 left += (

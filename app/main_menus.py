@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from latentscape.engines.corpus import ImportRules
 from latentscape.engines.errors import LatentscapeError
 from latentscape.engines.sound_files import with_suffix
 from latentscape.explorer_controller import MODEL_SUFFIXES
 from latentscape.exports import export_map_csv, export_sound_wav
 from latentscape.project_session import folder_label, is_untitled
 from latentscape.widgets import theme
+from latentscape.widgets.import_options import ImportOptions, ImportOptionsDialog
 from latentscape.widgets.sound_finder import SoundFinder
 
 if TYPE_CHECKING:
@@ -33,6 +36,17 @@ AUDIO_FILTER = "Sounds (*.wav *.flac *.aif *.aiff *.ogg *.mp3);;All files (*)"
 MODEL_FILTER = f"Models ({' '.join('*' + s for s in MODEL_SUFFIXES)});;All files (*)"
 PROJECT_FILTER = "latentscape projects (*.lsc)"
 BLOCK_SIZES = (256, 512, 1024, 2048)
+
+
+def import_options_dialog(rules: ImportRules, parent) -> ImportOptionsDialog:
+    """The Import Options dialog showing ``rules``, with the built-in rules as its defaults."""
+
+    def options(r: ImportRules) -> ImportOptions:
+        return ImportOptions(r.segment_s, r.trim_silence, r.max_file_s)
+
+    dialog = ImportOptionsDialog(options(rules), parent)
+    dialog.set_defaults(options(ImportRules()))
+    return dialog
 
 
 class MainMenus(QtCore.QObject):
@@ -55,6 +69,7 @@ class MainMenus(QtCore.QObject):
         f.addSeparator()
         self._act(f, "import_files", "&Import Sounds…", self.import_files, "Ctrl+I")
         self._act(f, "import_folder", "Import &Folder…", self.import_folder, "Ctrl+Shift+I")
+        self._act(f, "import_options", "Import &Options…", self.edit_import_options)
         export = f.addMenu("&Export")
         self._act(
             export, "export_sound", "Selected Sound's &Reconstruction as WAV…", self.export_sound
@@ -242,6 +257,21 @@ class MainMenus(QtCore.QObject):
         paths, _ = QtWidgets.QFileDialog.getOpenFileNames(self.w, "Import sounds", "", AUDIO_FILTER)
         if paths:
             self.c.import_paths(paths)
+
+    def edit_import_options(self) -> None:
+        """How the next imports cut files into sounds; remembered between runs."""
+        dialog = import_options_dialog(self.c.imports.rules, self.w)
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            self.set_import_rules(dialog.options())
+
+    def set_import_rules(self, options: ImportOptions) -> None:
+        rules = replace(
+            self.c.imports.rules,
+            segment_s=options.segment_s,
+            trim_silence=options.trim_silence,
+            max_file_s=options.max_file_s,
+        )
+        self.c.imports.rules = self.w.settings.import_rules = rules
 
     def import_folder(self) -> None:
         path = QtWidgets.QFileDialog.getExistingDirectory(self.w, "Import a folder of sounds")

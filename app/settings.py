@@ -1,4 +1,5 @@
-"""What the app remembers between runs (``QSettings``): recent files, audio device, window layout.
+"""What the app remembers between runs (``QSettings``): recent files, audio device, import
+options, window layout.
 
 Tests point ``AppSettings`` at a private INI file (``AppSettings(path=tmp_path / "s.ini")``) so
 they never read or write the user's real settings. GUI thread only.
@@ -6,10 +7,13 @@ they never read or write the user's real settings. GUI thread only.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
+
+from latentscape.engines.corpus.rules import ImportRules
 
 ORGANISATION = "latentscape"
 APPLICATION = "latentscape"
@@ -97,6 +101,29 @@ class AppSettings:
     @block_frames.setter
     def block_frames(self, frames: int) -> None:
         self._qs.setValue("audio/block_frames", int(frames))
+
+    # -- import -------------------------------------------------------------------------
+    @property
+    def import_rules(self) -> ImportRules:
+        """How imports cut files into sounds (File → Import Options…); defaults where unset
+        or unreadable."""
+        default = ImportRules()
+        try:
+            segment_s = float(self._qs.value("import/segment_s", default.segment_s))
+            max_file_s = float(self._qs.value("import/max_file_s", default.max_file_s))
+        except (TypeError, ValueError):
+            return default
+        trim = self._qs.value("import/trim_silence", default.trim_silence)
+        trim = trim.lower() in ("1", "true", "yes") if isinstance(trim, str) else bool(trim)
+        if not (0 < segment_s <= 3600 and 0 < max_file_s <= 24 * 3600):
+            return default
+        return replace(default, segment_s=segment_s, max_file_s=max_file_s, trim_silence=trim)
+
+    @import_rules.setter
+    def import_rules(self, rules: ImportRules) -> None:
+        self._qs.setValue("import/segment_s", float(rules.segment_s))
+        self._qs.setValue("import/max_file_s", float(rules.max_file_s))
+        self._qs.setValue("import/trim_silence", bool(rules.trim_silence))
 
     # -- view ---------------------------------------------------------------------------
     def flag(self, key: str, default: bool = False) -> bool:

@@ -167,7 +167,8 @@ def check_file(path: Path, rules: ImportRules) -> sf._SoundFileInfo:
     if info.duration > rules.max_file_s:
         raise BadAudioError(
             f"too long: {_clock(info.duration)} (limit {_clock(rules.max_file_s)}); "
-            "split it first, or import it with `latentscape import --max-file-s`"
+            "split it first, or raise the limit (File → Import Options…; on the command "
+            "line, import --max-file-s)"
         )
     return info
 

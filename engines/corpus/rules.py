@@ -3,7 +3,8 @@
 The long-file rule (documented for users):
 
 - A file longer than ``max_file_s`` (default 10 minutes) is refused without being read, with the
-  reason "too long"; split it with an editor first, or raise the limit (``import --max-file-s``).
+  reason "too long"; split it with an editor first, or raise the limit (Import Options in the
+  app, ``import --max-file-s``).
 - Leading and trailing silence (every 10 ms window below ``silence_db`` dBFS RMS) is trimmed,
   keeping ``pad_s`` around the sound. A file that is silence throughout is refused.
 - What remains, if longer than ``segment_s`` (default 10 s), is split into the fewest equal pieces
