@@ -24,6 +24,7 @@ from latentscape.engines.errors import LatentscapeError
 from latentscape.engines.sound_files import with_suffix
 from latentscape.explorer_controller import MODEL_SUFFIXES
 from latentscape.exports import export_map_csv, export_sound_wav
+from latentscape.marked_files import copy_files, files_of
 from latentscape.project_session import folder_label, is_untitled
 from latentscape.widgets import theme
 from latentscape.widgets.import_options import ImportOptions, ImportOptionsDialog
@@ -75,12 +76,15 @@ class MainMenus(QtCore.QObject):
             export, "export_sound", "Selected Sound's &Reconstruction as WAV…", self.export_sound
         )
         self._act(export, "export_map", "Map as &CSV…", self.export_map)
+        self._act(
+            export, "export_files", "Marked Sounds' &Files to Folder…", self.export_marked_files
+        )
         f.addSeparator()
         self._act(f, "quit", "&Quit", window.close, QtGui.QKeySequence.Quit)
 
         e = bar.addMenu("&Edit")  # what can be undone comes from the features (paths)
         self._act(e, "undo", "&Undo", lambda: None, QtGui.QKeySequence.Undo).setEnabled(False)
-        self._act(e, "copy_path", "&Copy Sound's File Path", self.copy_sound_path, "Ctrl+Shift+C")
+        self._act(e, "copy_path", "&Copy Sound File Paths", self.copy_sound_path, "Ctrl+Shift+C")
 
         v = bar.addMenu("&View")
         density = self._act(v, "density", "&Density Overlay", self.c.set_density_visible, "D")
@@ -113,6 +117,7 @@ class MainMenus(QtCore.QObject):
             act.triggered.connect(lambda _=False, n=frames: self.set_block(n))
             group.addAction(act)
         self.c.audio.switchFailed.connect(self._on_switch_failed)
+        window.map_view.marks.changed.connect(self._on_marked)
 
         h = bar.addMenu("&Help")
         self._act(h, "shortcuts", "&Keyboard Shortcuts", self.show_shortcuts, "F1")
@@ -278,19 +283,60 @@ class MainMenus(QtCore.QObject):
         if path:
             self.c.import_paths([path])
 
-    def copy_sound_path(self) -> None:
-        """The selected sound's file, as a full path on the clipboard (to paste into a
-        sampler, a DAW's browser or a file manager)."""
+    def _on_marked(self, indices: list) -> None:
+        if len(indices) > 1:
+            self.w.statusBar().showMessage(
+                f"{len(indices)} sounds marked: Ctrl+Shift+C copies their file paths, "
+                "File → Export → Marked Sounds' Files copies the files",
+                6000,
+            )
+
+    def _marked_files(self) -> list[Path] | None:
+        """The files of the sounds marked on the map (else the selected one); None, after
+        saying why, when there are none."""
         c = self.c
-        index = c.state.index_of(c.selected_id) if c.selected_id >= 0 else -1
-        sound = c.state.sound_at(index) if index >= 0 else None
-        if sound is None or not sound.path or c.store is None:
-            text = "Select a sound on the map first" if sound is None else "It has no file"
-            self.w.statusBar().showMessage(text, 4000)
+        marked = self.w.map_view.marks.indices()
+        if not marked and c.selected_id >= 0:
+            marked = [c.state.index_of(c.selected_id)]
+        sounds = [c.state.sound_at(i) for i in marked if 0 <= i < len(c.state)]
+        files = files_of(sounds, c.store.resolve) if c.store is not None else []
+        if not files:
+            text = "Mark sounds on the map first (click, Ctrl+click, Ctrl+drag a box)"
+            self.w.statusBar().showMessage(text if not sounds else "They have no files", 4000)
+            return None
+        return files
+
+    def copy_sound_path(self) -> None:
+        """The marked sounds' files, as full paths on the clipboard, one a line (to paste
+        into a sampler, a DAW's browser or a file manager)."""
+        files = self._marked_files()
+        if files is not None:
+            QtGui.QGuiApplication.clipboard().setText("\n".join(map(str, files)))
+            what = str(files[0]) if len(files) == 1 else f"{len(files)} file paths"
+            self.w.statusBar().showMessage(f"Copied {what}", 4000)
+
+    def export_marked_files(self) -> None:
+        """Copy the marked sounds' own files into a folder the user picks (worker)."""
+        files = self._marked_files()
+        if files is None:
             return
-        path = str(c.store.resolve(sound.path))
-        QtGui.QGuiApplication.clipboard().setText(path)
-        self.w.statusBar().showMessage(f"Copied {path}", 4000)
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self.w, "Copy the files to")
+        if folder:
+            self.copy_files_to(files, Path(folder))
+
+    def copy_files_to(self, files: list[Path], folder: Path) -> None:
+        c = self.c
+
+        def done(result) -> None:
+            copies, missing = result
+            gone = f"; {len(missing)} not found (moved?)" if missing else ""
+            c.message.emit(f"Copied {len(copies)} files to {folder}{gone}")
+
+        c.runner.submit(
+            lambda ctx: copy_files(files, folder),
+            on_done=done,
+            on_error=lambda exc, tb: c.errorOccurred.emit(f"could not copy the files: {exc}"),
+        )
 
     def export_sound(self) -> None:
         c = self.c
@@ -384,9 +430,12 @@ class MainMenus(QtCore.QObject):
             self.w,
             "Keyboard shortcuts",
             "Click a point: hear it\nClick between points: hear what the model finds there\n"
-            "Drag: scrub through the map\nRight-drag or Shift-drag: pan · Wheel: zoom\n\n"
+            "Drag: scrub through the map\nRight-drag or Shift-drag: pan · Wheel: zoom\n"
+            "Ctrl+click: mark a sound · Ctrl+drag: mark the sounds in a box\n"
+            "Click a legend group: hide or show it\n\n"
             "Space: play / stop\nR: record a path\nEsc: stop all\nD: density overlay\n"
             "Ctrl+Z: undo the last path edit or deletion\n"
+            "Ctrl+Shift+C: copy the marked sounds' file paths\n"
             "Home: fit the map\nCtrl+F: find a sound by name\n"
             "Ctrl+R: lay out the whole map again (UMAP)\nCtrl+I: import sounds",
         )

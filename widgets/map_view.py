@@ -7,11 +7,13 @@ Mouse
   then ``scrubEnded()``;
 - pan: right- or middle-drag, or Shift + left-drag; zoom: the wheel (both bounded by the
   points' extent: ``MapViewBox.limit_to``);
-- hover: the nearest point (within 8 px) is ringed and named, throttled to ~30 Hz.
+- hover: the nearest point (within 8 px) is ringed and named, throttled to ~30 Hz;
+- marking several sounds: Ctrl+click toggles one, Ctrl+drag a box adds those inside, a plain
+  click on a point marks it alone (``marks.changed(indices)``, :mod:`.map_marks`).
 
-Drops: local files/folders emit ``filesDropped(paths)``; a gallery tile
-(``application/x-latentscape-tile``) emits ``tileDropped(source, tile_id, x, y)``. Real drags
-arrive on ``viewport()``, which is also where tests send their events.
+Drops (:mod:`.map_drops`): local files/folders emit ``filesDropped(paths)``; a gallery tile
+emits ``tileDropped(source, tile_id, x, y)``. Real drags arrive on ``viewport()``, which is
+also where tests send their events.
 
 All coordinates in signals and setters are map (data) units. GUI thread only.
 """
@@ -25,19 +27,18 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from . import theme
+from .map_drops import EMPTY_HINT, MapDrops
+from .map_marks import MapMarks
 from .map_overlays import CursorOverlay, PathsOverlay
 from .map_points import PassiveScatter, ScatterLayers, check_points
 from .map_viewbox import MapViewBox
 from .point_index import PointIndex
-from .tile_mime import TILE_MIME, local_paths, read_tile
 
 HOVER_INTERVAL_MS = 33
 PICK_RADIUS_PX = 8.0
-EMPTY_HINT = "Drop sound files or folders here"
-DROP_HINT = "Release to import"
 
 
-class MapView(pg.PlotWidget):
+class MapView(MapDrops, pg.PlotWidget):
     """The map of sounds, in its own ``PlotWidget`` so its 30-40 ms redraws repaint nothing else."""
 
     pointClicked = QtCore.Signal(int)
@@ -127,6 +128,9 @@ class MapView(pg.PlotWidget):
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._vb.clicked.connect(self._on_clicked)
         self._vb.scrubbed.connect(self._on_scrubbed)
+        self.marks = MapMarks(plot, parent=self)  # marks.changed(list[int]): the marked now
+        self._vb.ctrlClicked.connect(self._on_ctrl_clicked)
+        self._vb.boxed.connect(self._on_boxed)
 
     # -- points --------------------------------------------------------------------------
     def set_points(
@@ -154,6 +158,7 @@ class MapView(pg.PlotWidget):
         self._set_hovered(-1)  # also tells listeners: a name shown for the old points goes
         self._selected_index = -1
         self._selected.clear()
+        self.marks.clear()
         self._layers.set_points(xy, categories, generated)
         self._index.set_points(xy)
         self._index.set_hidden(None)
@@ -337,9 +342,20 @@ class MapView(pg.PlotWidget):
     def _on_clicked(self, x: float, y: float) -> None:
         index = self.point_at(x, y)
         if index >= 0:
+            self.marks.set([index], self._layers.xy)  # a plain click marks it alone
             self.pointClicked.emit(index)
         else:
             self.emptyClicked.emit(x, y)
+
+    def _on_ctrl_clicked(self, x: float, y: float) -> None:
+        index = self.point_at(x, y)
+        if index >= 0:
+            self.marks.toggle(index, self._layers.xy)
+
+    def _on_boxed(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        mask = self._layers.hidden_mask()
+        shown = None if mask is None else ~mask
+        self.marks.add_box((x0, y0), (x1, y1), self._layers.final_xy, shown)
 
     def _on_scrubbed(self, phase: int, x: float, y: float) -> None:
         self._scrubbing = phase != 2
@@ -382,6 +398,7 @@ class MapView(pg.PlotWidget):
     def _on_glide_finished(self) -> None:
         self._vb.limit_to(self._layers.final_xy)  # the glide's start no longer counts
         self._index.set_points(self._layers.xy)
+        self.marks.redraw(self._layers.xy)
         if self._selected_index >= 0:
             self.set_selected(self._selected_index)
 
@@ -428,55 +445,3 @@ class MapView(pg.PlotWidget):
         if hint is not None:
             hint.setGeometry(self.viewport().rect())
             self._layers.fit_legend(self.viewport().height())
-
-    # -- drops (QGraphicsView hands the viewport's drag events to these) ------------------
-    def _accepts(self, mime: QtCore.QMimeData) -> bool:
-        return bool(local_paths(mime)) or mime.hasFormat(TILE_MIME)
-
-    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
-        if self._accepts(event.mimeData()):
-            event.acceptProposedAction()
-            if local_paths(event.mimeData()):
-                self._set_hint_style(dragging=True)
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event: QtGui.QDragMoveEvent) -> None:
-        if self._accepts(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragLeaveEvent(self, event: QtGui.QDragLeaveEvent) -> None:
-        self._set_hint_style(dragging=False)
-        event.accept()
-
-    def dropEvent(self, event: QtGui.QDropEvent) -> None:
-        self._set_hint_style(dragging=False)
-        mime = event.mimeData()
-        tile = read_tile(mime)
-        if tile is not None:
-            x, y = self.data_pos(event.position())
-            event.acceptProposedAction()
-            self.tileDropped.emit(tile[0], tile[1], x, y)
-            return
-        paths = local_paths(mime)
-        if paths:
-            event.acceptProposedAction()
-            self.filesDropped.emit(paths)
-        else:
-            event.ignore()
-
-    # -- internals -----------------------------------------------------------------------
-    def _set_hint_style(self, dragging: bool) -> None:
-        if dragging:
-            self._hint.setText(DROP_HINT)
-            self._hint.setStyleSheet(
-                f"color: {theme.TEXT}; font-size: 16pt; background: rgba(86, 180, 233, 40);"
-                f"border: 2px dashed {theme.ACCENT}; border-radius: 12px;"
-            )
-            self._hint.setVisible(True)
-        else:
-            self._hint.setText(EMPTY_HINT)
-            self._hint.setStyleSheet(f"color: {theme.TEXT_DIM}; font-size: 15pt;")
-            self._hint.setVisible(self.point_count() == 0)

@@ -1,4 +1,5 @@
-"""The map's ViewBox: the left button clicks and scrubs; right/middle drag and Shift+left pan."""
+"""The map's ViewBox: the left button clicks and scrubs; right/middle drag and Shift+left pan;
+Ctrl+click and Ctrl+drag (a box) mark sounds."""
 
 from __future__ import annotations
 
@@ -21,10 +22,13 @@ class MapViewBox(pg.ViewBox):
     """A ViewBox whose left button clicks and scrubs; other buttons and Shift pan."""
 
     clicked = QtCore.Signal(float, float)
+    ctrlClicked = QtCore.Signal(float, float)  # a left click with Ctrl held
     scrubbed = QtCore.Signal(int, float, float)  # phase 0 start / 1 move / 2 end, x, y
+    boxed = QtCore.Signal(float, float, float, float)  # Ctrl+left drag: x0, y0, x1, y1
 
     def __init__(self) -> None:
         super().__init__(enableMenu=False)
+        self._boxing = False  # the left drag under way marks a box of sounds
 
     def limit_to(self, xy: np.ndarray) -> None:
         """Bound zoom and pan to points ``xy`` [N, 2] (map units): the wheel stops before the
@@ -51,12 +55,23 @@ class MapViewBox(pg.ViewBox):
         ev.accept()
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
             pos = self.mapSceneToView(ev.scenePos())
-            self.clicked.emit(pos.x(), pos.y())
+            ctrl = bool(ev.modifiers() & QtCore.Qt.KeyboardModifier.ControlModifier)
+            (self.ctrlClicked if ctrl else self.clicked).emit(pos.x(), pos.y())
 
     def mouseDragEvent(self, ev, axis=None) -> None:
         left = ev.button() == QtCore.Qt.MouseButton.LeftButton
         shift = bool(ev.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier)
+        if ev.isStart():  # Ctrl at the start makes the whole drag a box (held or not after)
+            self._boxing = bool(ev.modifiers() & QtCore.Qt.KeyboardModifier.ControlModifier)
         ev.accept()
+        if left and self._boxing:  # a box of sounds to mark, drawn as pyqtgraph's zoom box
+            self.updateScaleBox(ev.buttonDownScenePos(), ev.scenePos())
+            if ev.isFinish():
+                self.rbScaleBox.hide()
+                a = self.mapSceneToView(ev.buttonDownScenePos())
+                b = self.mapSceneToView(ev.scenePos())
+                self.boxed.emit(a.x(), a.y(), b.x(), b.y())
+            return
         if left and not shift:
             pos = self.mapSceneToView(ev.scenePos())
             if ev.isStart():

@@ -388,16 +388,32 @@ def test_play_original_plays_the_file_itself_in_its_channels_and_rate(opened, qt
     assert c.last_voice.kind == "file"
 
 
-def test_copy_sounds_file_path_puts_the_selected_files_full_path_on_the_clipboard(opened, qtbot):
+def test_marked_sounds_files_are_copied_as_paths_and_into_a_folder(opened, qtbot, tmp_path):
+    """A sample browser's basics: the marked sounds' own files, as paths on the clipboard
+    (Ctrl+Shift+C) or copied into a folder, never over a file there; with nothing marked,
+    the selected sound's file."""
     from PySide6 import QtGui
 
-    c = opened.controller
-    QtGui.QGuiApplication.clipboard().setText("")
+    c, view = opened.controller, opened.map_view
+    clipboard = QtGui.QGuiApplication.clipboard()
+    clipboard.setText("")
     opened.actions_by_name["copy_path"].trigger()
-    assert QtGui.QGuiApplication.clipboard().text() == ""  # nothing selected: nothing copied
-    sound = c.state.sound_at(2)
-    c.select_sound(sound.id)
+    assert clipboard.text() == ""  # nothing marked or selected: nothing copied
+    c.select_sound(c.state.sound_at(2).id)
     opened.actions_by_name["copy_path"].trigger()
-    copied = QtGui.QGuiApplication.clipboard().text()
-    assert copied == str(c.store.resolve(sound.path)) and os.path.isabs(copied)
-    assert os.path.isfile(copied)
+    assert clipboard.text() == str(c.store.resolve(c.state.sound_at(2).path))
+    view.marks.set([1, 4, 6], view.positions())
+    opened.actions_by_name["copy_path"].trigger()
+    files = [c.store.resolve(c.state.sound_at(i).path) for i in (1, 4, 6)]
+    assert clipboard.text().splitlines() == [str(f) for f in files]
+    assert all(os.path.isabs(line) and os.path.isfile(line) for line in clipboard.text().split())
+    out = tmp_path / "picked"
+    out.mkdir()
+    (out / files[0].name).write_bytes(b"the user's own file")
+    with qtbot.waitSignal(c.message, timeout=10_000) as told:
+        opened.menus.copy_files_to(files, out)
+    assert told.args == [f"Copied 3 files to {out}"]
+    assert (out / files[0].name).read_bytes() == b"the user's own file"  # kept
+    second = out / f"{files[0].stem}-2{files[0].suffix}"
+    assert second.read_bytes() == files[0].read_bytes()
+    assert all((out / f.name).read_bytes() == f.read_bytes() for f in files[1:])

@@ -7,16 +7,7 @@ import numpy as np
 
 from latentscape.engines.atlas.atlas import Atlas
 from latentscape.map_state import MapState, category_of, display_name
-from latentscape.project_store import Sound
-
-
-def _sound(sound_id: int, path: str | None = None, **kw) -> Sound:
-    fields = dict(
-        id=sound_id, path=path, content_hash=f"h{sound_id}", duration_s=1.0, folder="",
-        name="", tags=(), generated=False, segment_index=0, start_s=0.0, meta={}, frames=4,
-    )  # fmt: skip
-    fields.update(kw)
-    return Sound(**fields)
+from support.sound_records import sound as _sound
 
 
 def test_positions_follow_map_order_and_unknown_sounds_are_placed():

@@ -426,3 +426,40 @@ def test_the_legend_lists_only_what_fits_a_short_view(view, qtbot):
     assert not view.group_menu().actions()[5].isChecked()
     view.resize(640, 480)
     qtbot.waitUntil(lambda: len(view.legend_labels()) == 6, timeout=2_000)
+
+
+def test_ctrl_click_and_ctrl_drag_mark_several_sounds(view, qtbot):
+    """As in a sample browser: Ctrl+click marks or unmarks one sound, Ctrl+drag a box marks
+    those inside (not those of hidden groups) and scrubs nothing; a plain click on a sound
+    marks it alone."""
+    xy = show_grid(view, qtbot)
+    ctrl = QtCore.Qt.KeyboardModifier.ControlModifier
+    scrubbed: list = []
+    view.scrubStarted.connect(lambda x, y: scrubbed.append((x, y)))
+    with qtbot.assertNotEmitted(view.pointClicked):
+        qtbot.mouseClick(view.viewport(), LEFT, ctrl, view.view_pos(*xy[1]))
+        qtbot.mouseClick(view.viewport(), LEFT, ctrl, view.view_pos(*xy[7]))
+    assert view.marks.indices() == [1, 7]
+    qtbot.mouseClick(view.viewport(), LEFT, ctrl, view.view_pos(*xy[1]))
+    assert view.marks.indices() == [7]
+    view.set_group_hidden("drums", True)  # i % 3 == 0
+    a, b = view.view_pos(-2, 28), view.view_pos(22, 42)  # rows y = 30, 40; x = 0..20
+    qtbot.mousePress(view.viewport(), LEFT, ctrl, a)
+    for k in range(1, 9):  # the moves of a hand holding Ctrl (QTest's carry no modifier)
+        at = QtCore.QPointF(a + (b - a) * (k / 8))
+        move = QtGui.QMouseEvent(
+            QtCore.QEvent.Type.MouseMove,
+            at,
+            view.viewport().mapToGlobal(at),
+            QtCore.Qt.MouseButton.NoButton,
+            LEFT,
+            ctrl,
+        )
+        QtWidgets.QApplication.sendEvent(view.viewport(), move)
+        qtbot.wait(MOVE_INTERVAL_MS)
+    qtbot.mouseRelease(view.viewport(), LEFT, ctrl, b)
+    boxed = [i for i in range(25) if xy[i, 0] <= 20 and xy[i, 1] >= 30 and i % 3 != 0]
+    assert view.marks.indices() == [7, *boxed] and not scrubbed
+    with qtbot.waitSignal(view.marks.changed) as changed:
+        qtbot.mouseClick(view.viewport(), LEFT, pos=view.view_pos(*xy[4]))
+    assert changed.args == [[4]]

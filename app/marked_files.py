@@ -1,0 +1,45 @@
+"""The files of the sounds marked on the map: their paths, and copies of them in a folder.
+
+Qt-free. :func:`copy_files` runs on a worker (a hundred samples take a moment); the rest on
+any thread.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from latentscape.project_records import Sound
+
+
+def files_of(sounds: Sequence[Sound], resolve: Callable[[str], Path]) -> list[Path]:
+    """Each file of ``sounds`` once (pieces of one long file share it), in their order;
+    generated sounds have none."""
+    return list(dict.fromkeys(resolve(s.path) for s in sounds if s.path))
+
+
+def free_path(folder: Path, name: str) -> Path:
+    """``folder / name``, or ``name-2``, ``name-3``… where a file of that name is there."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    candidate, k = folder / name, 1
+    while candidate.exists():
+        k += 1
+        candidate = folder / f"{stem}-{k}{suffix}"
+    return candidate
+
+
+def copy_files(files: Sequence[Path], folder: Path) -> tuple[list[Path], list[Path]]:
+    """Copy ``files`` into ``folder`` (made if needed), never over a file there: returns
+    (the copies, the files that could not be read: moved, or a drive not mounted).
+    Raises OSError when the folder cannot be written (full disk, no permission)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copies, missing = [], []
+    for path in files:
+        if not path.is_file():
+            missing.append(path)
+            continue
+        target = free_path(folder, path.name)
+        shutil.copy2(path, target)
+        copies.append(target)
+    return copies, missing
