@@ -1,8 +1,10 @@
 """Bind the model panel and the banner to the :class:`AudioSession`.
 
 Panel → audio: offset/scale of the first 8 latent dims, temperature (latent noise), seed lock.
-Audio → panel: measured decode real-time factor, latency, underruns, queued audio (every 250 ms).
-Audio → banner: a clear warning while there is no sound output (``status_reason``).
+Audio → panel: measured decode real-time factor, latency, underruns, clipped blocks, queued
+audio (every 250 ms).
+Audio → banner: a clear warning while there is no sound output (``status_reason``), and a
+note when a device that stopped is back.
 
 Thread: GUI thread only.
 """
@@ -36,6 +38,7 @@ class AudioBindings(QObject):
         panel.seedLockChanged.connect(self._on_seed_lock)
         audio.statusChanged.connect(self._on_status)
         audio.statsUpdated.connect(self._on_stats)
+        audio.reconnected.connect(self._on_reconnected)
 
     def apply_controls(self, *_args) -> None:
         offset, scale = self._panel.latent_controls()
@@ -54,5 +57,10 @@ class AudioBindings(QObject):
         elif self._banner.isVisible() and self._banner.level() == "warning":
             self._banner.hide()
 
+    def _on_reconnected(self, text: str) -> None:
+        self._banner.show_message(text, "info")
+
     def _on_stats(self, st) -> None:
-        self._panel.set_stats(st.decode_rtf, st.latency_ms, st.underruns, st.queued_ms)
+        self._panel.set_stats(
+            st.decode_rtf, st.latency_ms, st.underruns, st.queued_ms, st.clipped_blocks
+        )

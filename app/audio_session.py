@@ -6,6 +6,9 @@ ready engine in on the GUI thread. While a start for a new model runs, :attr:`en
 and the app simply does not play; nothing blocks the window. Another device or block size
 keeps the running engine playing until its successor is ready (make before break: 1.2-4.5 s
 of silence before), unless the device cannot be opened twice: then it is let go first.
+When the device stops while playing (its audio server quit), the engine plays on silently
+and the session asks every few seconds whether the device is back; once it is, a new engine
+is started on it, as if the user had chosen the device again.
 
 Thread: create and call on the GUI thread.
 """
@@ -13,16 +16,19 @@ Thread: create and call on the GUI thread.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
+from latentscape.engines.audio.devices import device_available
 from latentscape.engines.audio.engine import AudioEngine
 from latentscape.engines.audio.latent_transform import LatentTransform
 from latentscape.engines.audio.stats import AudioStats
 from latentscape.tasks import TaskRunner
 
 STATS_INTERVAL_MS = 250
+RECONNECT_PROBE_S = 3.0  # while the device is lost, look for it this often
 PLAYER_ENV = "LATENTSCAPE_AUDIO_PLAYER"
 
 
@@ -79,6 +85,8 @@ class AudioSession(QObject):
         Another device or block size could not be started: the engine of the earlier setting
         plays on, :attr:`device` and :attr:`block_frames` are back to its values, and the
         text says why.
+    reconnected(str)
+        The device that stopped is back and plays again; the text says so.
     """
 
     restarting = Signal()
@@ -86,6 +94,7 @@ class AudioSession(QObject):
     statusChanged = Signal(str)
     statsUpdated = Signal(object)
     switchFailed = Signal(str)
+    reconnected = Signal(str)
 
     def __init__(
         self,
@@ -114,6 +123,9 @@ class AudioSession(QObject):
         self._timer.timeout.connect(self._on_poll)
         self.last_error = ""
         self._closed = False
+        self._awaiting_device = False  # the device stopped: probe until an engine plays on it
+        self._probing = False
+        self._last_probe = 0.0
 
     # -- lifecycle ----------------------------------------------------------------------
     @property
@@ -187,9 +199,13 @@ class AudioSession(QObject):
         self.engine, self._playing = audio, cfg
         if old is not None:  # it played until now; its successor is ready
             self._runner.submit(lambda ctx: old.stop(wait=False))
+        back = self._awaiting_device and not audio.status_reason
+        self._awaiting_device = self._awaiting_device and not back
         self._timer.start()
         self._on_poll()
         self.started.emit(audio)
+        if back:
+            self.reconnected.emit(f"Sound output is back: playing on {audio.device_label} again.")
 
     def _on_failed(self, exc: BaseException, cfg: AudioConfig) -> None:
         self._starting = False
@@ -247,3 +263,24 @@ class AudioSession(QObject):
             self._last_reason = st.status_reason
             self.statusChanged.emit(st.status_reason)
         self.statsUpdated.emit(st)
+        self._awaiting_device = self._awaiting_device or audio.device_lost
+        if self._awaiting_device and st.status_reason:
+            self._probe()
+
+    def _probe(self) -> None:
+        """Ask (on the worker) whether the lost device is back; start on it when it is."""
+        now = time.monotonic()
+        if self._probing or self._starting or now - self._last_probe < RECONNECT_PROBE_S:
+            return
+        self._probing, self._last_probe = True, now
+        device, engine = self.device, self.engine
+        self._runner.submit(
+            lambda ctx: device_available(device),
+            on_done=lambda found: self._on_probed(bool(found), engine),
+            on_error=lambda exc, tb: self._on_probed(False, engine),
+        )
+
+    def _on_probed(self, found: bool, engine: AudioEngine | None) -> None:
+        self._probing = False
+        if found and engine is self.engine and not self._starting and not self._closed:
+            self._request_start()  # the silent engine plays on until the new one is ready

@@ -294,6 +294,8 @@ class MainWindow(QtWidgets.QMainWindow):
             text = f"{st.device} · {st.sample_rate_hz / 1000:g} kHz · {st.block_frames} frames"
         if st.underruns:
             text += f" · {st.underruns} underrun{'s' if st.underruns != 1 else ''}"
+        if st.clipped_blocks:  # the output went past full scale: limited to ±1, distorted
+            text += f" · {st.clipped_blocks} clipped block{'s' if st.clipped_blocks != 1 else ''}"
         if self._audio_switching():  # the stats are the earlier setting's, still playing
             text += " · switching…"
         self._audio_label.setText(text)

@@ -19,6 +19,15 @@ MAX_LATENT_CONTROLS = 8
 OFFSET_RANGE = (-3.0, 3.0)
 SCALE_RANGE = (0.0, 2.0)
 TEMPERATURE_RANGE = (0.0, 2.0)
+STAT_TIPS = {
+    "latency": "What a scrub move waits to be heard, at rest: the model's own lag, the audio "
+    "already decoded ahead, half a block's wait for the next audio callback (on average) and "
+    "the device's latency. An audition skips the model's lag but waits for its first decode.",
+    "underruns": "Output blocks in which a playing sound had no audio ready (decoding was "
+    "late): it faded out and back in.",
+    "clipped": "Output blocks louder than full scale, limited to ±1 (distorted). Lower the "
+    "latent offsets or scales.",
+}
 
 # (label, dict key) for the info rows, in display order.
 INFO_ROWS: tuple[tuple[str, str], ...] = (
@@ -149,6 +158,7 @@ class ModelPanel(QtWidgets.QWidget):
             ("Real-time factor", "rtf"),
             ("Latency", "latency"),
             ("Underruns", "underruns"),
+            ("Clipped blocks", "clipped"),
             ("Queued", "queued"),
         ):
             value = QtWidgets.QLabel("–")
@@ -157,6 +167,8 @@ class ModelPanel(QtWidgets.QWidget):
             caption.setProperty("role", "dim")
             self._stats[key] = value
             stats.addRow(caption, value)
+        for key, tip in STAT_TIPS.items():
+            self._stats[key].setToolTip(tip)
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -204,14 +216,23 @@ class ModelPanel(QtWidgets.QWidget):
             self.seed.setEnabled(locked)
 
     def set_stats(
-        self, rtf: float | None, latency_ms: float | None, underruns: int, queued_ms: float
+        self,
+        rtf: float | None,
+        latency_ms: float | None,
+        underruns: int,
+        queued_ms: float,
+        clipped_blocks: int = 0,
     ) -> None:
-        """Live playback figures, polled by the app on a timer (GUI thread)."""
+        """Live playback figures, polled by the app on a timer (GUI thread).
+
+        ``clipped_blocks``: output blocks that went past full scale and were limited to ±1.
+        """
         self._stats["rtf"].setText("–" if rtf is None else f"{rtf:.1f}×")
         self._stats["latency"].setText("–" if latency_ms is None else f"{latency_ms:.0f} ms")
-        under = self._stats["underruns"]
-        under.setText(str(int(underruns)))
-        under.setStyleSheet(f"color: {theme.ERROR if underruns else theme.OK};")
+        for key, count in (("underruns", underruns), ("clipped", clipped_blocks)):
+            label = self._stats[key]
+            label.setText(str(int(count)))
+            label.setStyleSheet(f"color: {theme.ERROR if count else theme.OK};")
         self._stats["queued"].setText(f"{queued_ms:.0f} ms")
 
     # -- queries (what the user sees) ----------------------------------------------------
@@ -223,7 +244,7 @@ class ModelPanel(QtWidgets.QWidget):
         return self._name.text()
 
     def stat_text(self, key: str) -> str:
-        """Displayed live figure: key in {"rtf", "latency", "underruns", "queued"}."""
+        """Displayed live figure: key in {"rtf", "latency", "underruns", "clipped", "queued"}."""
         return self._stats[key].text()
 
     def latent_controls(self) -> tuple[list[float], list[float]]:

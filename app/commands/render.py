@@ -9,6 +9,11 @@ suffix picks the format (.wav float, .flac, .ogg); it is written to a temporary 
 renamed, so a failed write leaves an earlier file of that name as it was. An existing output
 is replaced only when it is a sound file (an earlier render) and not one of the project's own
 sounds. Missing folders of the output are made, as ``export`` does.
+
+A ``--kind frame`` render ends with the live voices' fade-out (5 ms), so a held tone does not
+stop mid-waveform. ``--gain DB`` scales the sound before it is written; a sound that still
+peaks above full scale is written as it is, with a warning on stderr that gives its peak in
+dBFS and the gain that fits it (PCM formats clip it; many players clip a float .wav).
 """
 
 from __future__ import annotations
@@ -45,6 +50,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=None,
         help=f"length for --kind frame (default 2, above 0, at most {MAX_SECONDS:g}); a "
         "trajectory is as long as the sounds it blends",
+    )
+    p.add_argument(
+        "--gain",
+        type=float,
+        default=0.0,
+        metavar="DB",
+        help="scale the sound by this many dB before writing (e.g. -3); a sound that peaks "
+        "above full scale is written with a warning that says the gain that fits it",
     )
     p.add_argument("--model", help="model file (default: the project's model)")
     p.add_argument("--seed", type=int, default=0, help="decoder noise seed")
@@ -85,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from latentscape.commands.replace_guard import check_sound_outputs
+    from latentscape.engines.audio.shared_state import FADE_MS, fade_frames
+    from latentscape.engines.audio.sources import fade_out
     from latentscape.engines.errors import LatentscapeError
     from latentscape.engines.loader import load_model
     from latentscape.engines.sound_files import sound_format, write_sound
@@ -92,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
 
     x, y = parse_position(args.at) if args.at is not None else (math.nan, math.nan)
     seconds = check_seconds(args.seconds, args.kind)
+    gain = check_gain(args.gain)
     out = check_output(args.output)
     fmt, subtype = sound_format(out)
     with ProjectStore.open(args.project) as store:
@@ -124,7 +140,11 @@ def run(args: argparse.Namespace) -> int:
             trajectory = np.repeat(atlas.frame_at(x, y)[None, :], frames, axis=0)
         else:
             trajectory = atlas.trajectory_at(x, y, store.all_latents(latents_of))
-    audio = engine.decode(trajectory, seed=args.seed)
+    audio = np.array(engine.decode(trajectory, seed=args.seed), np.float32)  # [channels, n]
+    if args.kind == "frame":  # a held frame ends as the scrub voice does: faded out
+        fade_out(audio.T, fade_frames(FADE_MS, engine.sample_rate_hz))
+    audio *= gain
+    warn_if_over_full_scale(audio, args.gain)
     made = make_folders(out.parent)
     try:
         write_sound(out, audio.T, engine.sample_rate_hz, fmt, subtype)
@@ -139,6 +159,32 @@ def run(args: argparse.Namespace) -> int:
         f"from {x:.6f},{y:.6f}{where}"
     )
     return 0
+
+
+def check_gain(gain_db: float) -> float:
+    """The linear factor of ``--gain`` ``gain_db`` (dB)."""
+    from latentscape.engines.errors import LatentscapeError
+
+    if not (math.isfinite(gain_db) and -120.0 <= gain_db <= 60.0):
+        raise LatentscapeError(f"--gain {gain_db:g}: give a gain in dB from -120 to 60")
+    return 10.0 ** (gain_db / 20.0)
+
+
+def warn_if_over_full_scale(audio, gain_db: float) -> None:
+    """Say on stderr when ``audio`` ``[channels, n]`` (after ``--gain`` ``gain_db``) peaks
+    above ±1.0, with its peak in dBFS and the ``--gain`` that brings it to full scale."""
+    import numpy as np
+
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    if peak <= 1.0:
+        return
+    over_db = 20.0 * math.log10(peak)
+    print(
+        f"warning: the sound peaks at {over_db:+.1f} dBFS, above full scale: .flac and .ogg "
+        f"clip it, and so do many players of a float .wav; --gain "
+        f"{gain_db - math.ceil(over_db * 10) / 10:.1f} (or lower) fits it",
+        file=sys.stderr,
+    )
 
 
 def map_for(store, model, info):

@@ -128,6 +128,19 @@ def list_output_devices(timeout_s: float = 10.0) -> list[OutputDevice]:
     return [OutputDevice(**d) for d in reply["devices"]]
 
 
+def device_available(spec: str | None, timeout_s: float = 10.0) -> bool:
+    """Whether an output device that ``spec`` names (see :func:`choose_device`) is there now.
+
+    Asked in a short-lived player process (a fresh PortAudio sees a restarted server); any
+    thread; takes 0.1-1 s.
+    """
+    try:
+        choose_device(list(enumerate(list_output_devices(timeout_s))), spec)
+    except AudioDeviceError:
+        return False
+    return True
+
+
 def _last_json_line(text: str) -> dict[str, Any] | None:
     for line in reversed(text.splitlines()):
         line = line.strip()

@@ -80,7 +80,8 @@ class AudioEngine:
     glide_ms
         Time constant of the scrub voice's glide towards a new target.
     lead_margin_ms
-        Extra audio a scrub or path voice keeps queued (see :class:`.voice_runner.VoiceRunner`).
+        Slack a scrub or path voice keeps queued for hiccups on top of twice its decode time,
+        rounded up to whole blocks, at least two (see :class:`.voice_runner.VoiceRunner`).
     """
 
     def __init__(
@@ -130,6 +131,7 @@ class AudioEngine:
         self._watch_stop = threading.Event()
         self._watch: threading.Thread | None = None
         self.status_reason = "not started"
+        self.device_lost = False  # the device stopped while playing (see :meth:`_check_sink`)
         self.tap: OutputTap | None = None
 
     # -- properties ---------------------------------------------------------------------------
@@ -200,6 +202,7 @@ class AudioEngine:
             self._state_path.unlink(missing_ok=True)
             self._state_path = None
         self._started_at = time.monotonic()
+        self.device_lost = False
         self._watch_stop.clear()
         self._watch = threading.Thread(
             target=self._watch_loop, name="latentscape-audio-watch", daemon=True
@@ -245,6 +248,7 @@ class AudioEngine:
             "silent", self._state, None, "", self._info.sample_rate_hz, self._block
         )
         self.status_reason = f"{reason}; playing silently"
+        self.device_lost = True  # an AudioSession probes for it and starts a new engine
 
     def _check_host(self) -> None:
         if self._decoding is not None and self._decoding.check(

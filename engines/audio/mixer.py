@@ -9,6 +9,12 @@ Gains move along linear ramps of ``FADE_FRAMES`` frames. A voice's ramp is index
 voice's own played-frame count (not by block), so its output does not depend on where the
 device's block boundaries fall. A voice starts with a fade-in, and a stop request fades it out
 and then drops whatever it still had queued (a retriggered audition cuts cleanly).
+
+Running dry is faded too. Until its producer has ended, a voice plays a block only while one
+block *plus* ``FADE_FRAMES`` are queued (a look-ahead of one fade, which producers keep
+queued on top of their lead). With less, it plays what it has with a fade-out that reaches
+silence on its last frame, counts an underrun and waits, silent, until a block plus a fade are
+queued again; then it fades back in. A starving voice thus dips instead of cutting to zero.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from .shared_state import (
     S_ENDED,
     S_PLAYED,
     S_START_NS,
+    S_STARVED,
     S_STATE,
     S_STOP,
     S_UNDERRUNS,
@@ -98,6 +105,7 @@ class Mixer:
         n = out.shape[0]
         out.fill(0.0)
         fade = float(floats[FADE_FRAMES])
+        look_ahead = int(fade)
         starved = False
         ending = self._ending
         for slot, ring in enumerate(s.rings):
@@ -108,34 +116,45 @@ class Mixer:
             sf = self._slot_floats[slot]
             stop = si[S_STOP] != 0
             ended = si[S_ENDED] != 0  # read before the queue: all frames are in once it is set
+            short = not ended and ring.queued_frames() < n + look_ahead
             if state == PRIMING:
                 if stop:
                     ring.skip_all()
                     ending.append(si)
                     continue
-                if ring.queued_frames() < n and not ended:
+                if short:
                     continue  # not primed: starting late beats starting with a gap
                 si[S_STATE] = PLAYING
                 si[S_PLAYED] = 0
+                si[S_STARVED] = 0
                 si[S_START_NS] = time.monotonic_ns()
                 sf[F_FROM], sf[F_TO], sf[F_ORIGIN] = 0.0, sf[F_GAIN], 0.0
             played = int(si[S_PLAYED])
+            if si[S_STARVED]:
+                if stop:  # already faded out
+                    ring.skip_all()
+                    ending.append(si)
+                    continue
+                if short:
+                    si[S_UNDERRUNS] += 1
+                    starved = True
+                    continue
+                si[S_STARVED] = 0  # resume: fade in as at a start
+                sf[F_FROM], sf[F_TO], sf[F_ORIGIN] = 0.0, sf[F_GAIN], played
             target = 0.0 if stop else float(sf[F_GAIN])
             if target != sf[F_TO]:
                 current = self._ramp_value(played, sf, fade)
                 sf[F_FROM], sf[F_TO], sf[F_ORIGIN] = current, target, played
             voice = self._voice[:n]
             got = ring.read_into(voice, n)
-            if got < n and not ended and not stop:
+            if short and not stop:
                 si[S_UNDERRUNS] += 1
+                si[S_STARVED] = 1
                 starved = True
+                self._fade_to_silence(played, got, sf, fade)
             if got:
                 g = self._ramp(played - sf[F_ORIGIN], got, sf[F_FROM], sf[F_TO], fade)
-                if isinstance(g, float):
-                    if g != 1.0:
-                        voice[:got] *= g
-                else:
-                    voice[:got] *= g[:, None]
+                _scale(voice[:got], g)
                 out[:got] += voice[:got]
                 played += got
                 si[S_PLAYED] = played
@@ -157,6 +176,17 @@ class Mixer:
         ints[CALLBACKS] += 1
         ints[LAST_CALLBACK_NS] = time.monotonic_ns()
 
+    def _fade_to_silence(self, played: int, got: int, sf: np.ndarray, fade: float) -> None:
+        """Set the voice's ramp to fall from its gain now to 0 at its ``got``-th next frame.
+
+        Over the last ``fade`` of those frames, or over all of them when fewer came (the
+        ramp's start then lies before ``played``, with its origin value scaled to match).
+        """
+        current = self._ramp_value(played, sf, fade)
+        length = min(float(got), fade)
+        start = current * fade / length if length > 0 else 0.0
+        sf[F_FROM], sf[F_TO], sf[F_ORIGIN] = start, 0.0, played + got - fade
+
     @staticmethod
     def _ramp_value(position: int, sf: np.ndarray, fade: float) -> float:
         frac = min(1.0, max(0.0, (position - sf[F_ORIGIN]) / fade))
@@ -172,11 +202,7 @@ class Mixer:
             floats[MASTER_FROM], floats[MASTER_TO], floats[MASTER_ORIGIN] = current, target, pos
         n = out.shape[0]
         g = self._ramp(pos - floats[MASTER_ORIGIN], n, floats[MASTER_FROM], floats[MASTER_TO], fade)
-        if isinstance(g, float):
-            if g != 1.0:
-                out *= g
-        else:
-            out *= g[:, None]
+        _scale(out, g)
 
     def _write_tap(self, out: np.ndarray) -> None:
         ints = self._s.ints
@@ -189,3 +215,16 @@ class Mixer:
         if n > first:
             self._tap[: n - first] = out[first:]
         ints[TAP_POS] = pos + n
+
+
+def _scale(block: np.ndarray, g: np.ndarray | float) -> None:
+    """``block`` ``[frames, channels]`` *= gains ``g`` ``[frames]`` (or one gain), in place.
+
+    Column by column: ``block *= g[:, None]`` makes numpy buffer a block-sized copy.
+    """
+    if isinstance(g, float):
+        if g != 1.0:
+            block *= g
+        return
+    for c in range(block.shape[1]):
+        block[:, c] *= g

@@ -12,7 +12,7 @@ import numpy as np
 from ..contract import ModelEngine
 from .latent_transform import IDENTITY, LatentTransform
 from .mixer import Mixer
-from .shared_state import FINISHED, FREE, S_PLAYED, S_STATE, Layout, SharedState
+from .shared_state import FINISHED, FREE, S_PLAYED, S_STATE, Layout, SharedState, fade_frames
 from .voice_runner import VoiceRunner
 from .voices import OutputFormat, VoiceFactory
 
@@ -70,7 +70,8 @@ def render_offline(
             max_block_frames=block_frames,
         )
     )
-    state.init_controls(fade_frames=round(fade_ms / 1000.0 * rate), master_gain=master_gain)
+    look_ahead = fade_frames(fade_ms, int(rate))
+    state.init_controls(fade_frames=look_ahead, master_gain=master_gain)
     sources = []
     if trajectory is not None:
         sources.append(factory.audition_trajectory(trajectory, seed))
@@ -95,7 +96,7 @@ def render_offline(
             if not live:
                 break
             for r in live:
-                r.fill(block_frames)
+                r.fill(block_frames + look_ahead)  # the mixer plays a block only with a fade more
             mixer.render(block)
             blocks.append(block.copy())
     finally:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .devices import choose_device, list_output_devices, query_output_devices
-from .shared_state import Layout, SharedState
+from .shared_state import Layout, SharedState, fade_frames
 
 
 def resolve_output(
@@ -57,5 +57,5 @@ def make_state(
         state = SharedState(layout, buf)
     else:
         state = SharedState(layout)
-    state.init_controls(round(fade_ms / 1000.0 * rate_hz))
+    state.init_controls(fade_frames(fade_ms, rate_hz))
     return state, path

@@ -49,6 +49,7 @@ S_START_NS = 7  # consumer: CLOCK_MONOTONIC when the first frame was handed out
 S_VOICE_ID = 8  # producer: the owner's id of the voice in this slot
 S_FIRST_CHUNK_NS = 9  # producer: CLOCK_MONOTONIC when its first chunk was decoded
 S_ERROR = 10  # producer: 1 = decoding failed, the voice ended early
+S_STARVED = 11  # consumer: 1 = ran dry, faded out; fades in again once a block is queued
 _SLOT_INTS = 16
 
 FREE, PRIMING, PLAYING, FINISHED = 0, 1, 2, 3
@@ -90,6 +91,15 @@ class Layout:
     @classmethod
     def from_json(cls, text: str) -> Layout:
         return cls(**json.loads(text))
+
+
+FADE_MS = 5.0
+"""The ramp every voice starts, stops and runs dry with (``AudioEngine(fade_ms=...)``)."""
+
+
+def fade_frames(fade_ms: float, rate_hz: int) -> int:
+    """Length of every gain ramp in device frames (at least 1): ``fade_ms`` at ``rate_hz``."""
+    return max(1, round(fade_ms / 1000.0 * rate_hz))
 
 
 class SharedState:
@@ -143,7 +153,7 @@ class SharedState:
         self.floats[MASTER_FROM] = master_gain
         self.floats[MASTER_TO] = master_gain
         self.floats[MASTER_ORIGIN] = 0.0
-        self.floats[FADE_FRAMES] = max(1, fade_frames)
+        self.floats[FADE_FRAMES] = max(1, fade_frames)  # also each voice's look-ahead
         for s in range(self.layout.slots):
             f = self.slot_floats(s)
             f[F_GAIN] = 1.0

@@ -34,6 +34,18 @@ def map_channels(audio: np.ndarray, channels: int) -> np.ndarray:
     return out
 
 
+def fade_out(audio: np.ndarray, frames: int) -> np.ndarray:
+    """``audio`` ``[n, channels]`` float32 with its last ``frames`` faded linearly to silence.
+
+    In place (and returned). The gain falls by ``1/frames`` a frame and is 0 on the last frame:
+    the ramp every voice ends with (a file's end, a decoded tail, ``render --kind frame``).
+    """
+    k = min(int(frames), audio.shape[0])
+    if k > 0:
+        audio[-k:] *= np.linspace(1.0, 0.0, k + 1, dtype=np.float32)[1:, None]
+    return audio
+
+
 class DecodePipe:
     """Latent frames -> transform -> stream decoder -> resampler -> device channels."""
 
@@ -89,8 +101,7 @@ class DecodePipe:
         """
         held = np.repeat(np.asarray(last_frame, np.float32)[None], max(1, frames), axis=0)
         tail = np.concatenate([self.decode(held), self.flush()])
-        ramp = np.linspace(1.0, 0.0, tail.shape[0] + 1, dtype=np.float32)[1:]
-        return tail * ramp[:, None]
+        return fade_out(tail, tail.shape[0])
 
     def close(self) -> None:
         self.decoder.close()
@@ -187,9 +198,7 @@ class AudioSource:
         if a.ndim != 2:
             raise ValueError(f"audio must be [channels, samples], got shape {a.shape}")
         self._audio = np.array(a.T, np.float32, order="C")
-        k = min(fade_samples, len(self._audio))
-        if k > 0:
-            self._audio[-k:] *= np.linspace(1.0, 0.0, k + 1, dtype=np.float32)[1:, None]
+        fade_out(self._audio, fade_samples)
         self._resampler = StreamResampler(
             rate_hz, device_rate_hz, a.shape[0], chunk_frames=chunk_samples
         )

@@ -27,10 +27,15 @@ class AudioStats:
     """A snapshot of :class:`~.engine.AudioEngine` (any thread; poll it on a timer).
 
     Counters are totals since :meth:`~.engine.AudioEngine.start`. ``underruns`` counts output
-    blocks in which a playing voice had no audio ready (the app's fault: decoding too slow);
+    blocks in which a playing voice had less than a block and a fade ready, so faded out or
+    stayed silent (the app's fault: decoding too slow); ``clipped_blocks`` output blocks
+    louder than full scale, limited to ±1;
     ``device_xruns`` counts underflows the device itself reported (the callback came too late).
-    ``latency_ms`` is what the user waits for a scrub move to be heard: ``model_latency_ms``
-    (the decoder's own lag) + ``queued_ms`` (audio already decoded ahead) + ``device_latency_ms``.
+    ``latency_ms`` is what the user waits, on average, for a scrub move to be heard at rest:
+    ``model_latency_ms`` (the decoder's own lag) + ``queued_ms`` (audio already decoded ahead)
+    + ``callback_wait_ms`` (half a block: a move lands anywhere between two audio callbacks)
+    + ``device_latency_ms``. Left out: the time to decode the first chunk after a move (a few
+    ms) and the spread of the callback wait (0 to one block). An audition skips the model's lag.
     ``decode_rtf`` is audio seconds decoded per second spent decoding (all voices);
     ``decode_cpu_share`` the decode threads' CPU time over wall time since start (1.0 = one
     core). ``decoder`` is ``"process"`` or ``"thread"``; ``decoder_note`` says why decoding
@@ -57,6 +62,7 @@ class AudioStats:
     decode_cpu_share: float
     decoder: str = ""
     decoder_note: str = ""
+    callback_wait_ms: float = 0.0
 
 
 def collect_stats(
@@ -76,17 +82,21 @@ def collect_stats(
     """Read the counters in ``state`` (any thread); ``streaming_voice_id`` is the scrub or path
     voice whose queue counts towards the latency (0: none).
 
-    The device's share is at least one block: a block is computed whole before any of it
-    plays, however short the latency PortAudio reports (under JACK it reports the server's
-    period, 21.3 ms, also for blocks of 2048 frames, which alone take 42.7 ms at 48 kHz).
+    Every figure in ms. The callback wait is half a block. The device's share is at least one
+    block: a block is computed whole before any of it plays, however short the latency
+    PortAudio reports (under JACK it reports the server's period, 21.3 ms, also for blocks of
+    2048 frames, which alone take 42.7 ms at 48 kHz).
     """
+    wait_ms = 0.0
     if sample_rate_hz > 0:
         device_latency_s = max(device_latency_s, block_frames / sample_rate_hz)
+        wait_ms = 500.0 * block_frames / sample_rate_hz
     if state is None:
+        device_ms = 1000.0 * device_latency_s
         return AudioStats(
             running, device, status_reason, sample_rate_hz, block_frames, 2,
-            0, 0, 0, 0, 0, 0, 0.0, 0.0, 1000.0 * device_latency_s, 1000.0 * device_latency_s,
-            None, 0.0, decoder, decoder_note,
+            0, 0, 0, 0, 0, 0, 0.0, 0.0, device_ms, wait_ms + device_ms,
+            None, 0.0, decoder, decoder_note, wait_ms,
         )  # fmt: skip
     ints, floats = state.ints, state.floats
     queued = voices = 0
@@ -115,9 +125,10 @@ def collect_stats(
         queued_ms=queued_ms,
         model_latency_ms=model_ms,
         device_latency_ms=device_ms,
-        latency_ms=model_ms + queued_ms + device_ms,
+        latency_ms=model_ms + queued_ms + wait_ms + device_ms,
         decode_rtf=float(floats[DECODED_FRAMES]) / sample_rate_hz / decode_s if decode_s else None,
         decode_cpu_share=float(floats[DECODE_CPU_S]) / elapsed_s if elapsed_s > 0 else 0.0,
         decoder=decoder,
         decoder_note=decoder_note,
+        callback_wait_ms=wait_ms,
     )

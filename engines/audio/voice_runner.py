@@ -19,6 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from .shared_state import (
+    FADE_FRAMES,
     LATE_DECODES,
     PLAYING,
     PRIMING,
@@ -56,14 +57,14 @@ class VoiceRunner:
     rate_hz
         Device rate of the ring (frames per second).
     block_frames
-        Device block size; a streaming voice keeps at least one block plus its decode time queued.
+        Device block size; a streaming voice keeps at least two blocks queued (:attr:`lead_frames`).
     streaming
         True: keep a short lead (scrub, path). False: decode ahead as far as the ring allows.
     lead_margin_s
-        Slack a streaming voice keeps queued beyond one block and twice its decode time, for
-        the scheduler's and the GIL's hiccups (latency against underruns). It is the floor of
-        an adaptive margin that grows by 5 ms each time the voice runs dry (to 80 ms at most)
-        and shrinks back after 10 s without.
+        Slack for the scheduler's and the GIL's hiccups that a streaming voice adds to twice
+        its decode time, rounded up to whole blocks (latency against underruns). It is the
+        floor of an adaptive margin that grows by 5 ms each time the voice runs dry (to 80 ms
+        at most) and shrinks back after 10 s without.
     """
 
     def __init__(
@@ -131,9 +132,17 @@ class VoiceRunner:
 
     @property
     def lead_frames(self) -> int:
-        """Frames a streaming voice keeps queued before it decodes the next chunk."""
-        margin_s = 2.0 * self._decode_ema_s + self._margin_s
-        return self._block + int(np.ceil(margin_s * self._rate))
+        """Frames a streaming voice keeps queued before it decodes the next chunk.
+
+        The mixer's look-ahead (one fade, :mod:`.mixer`) plus twice the decode time and the
+        margin rounded up to whole blocks, and at least two blocks. The queue drops a block at
+        a time, so only whole blocks buy time; and when the machine is busy, a late callback
+        is followed at once by the next (the device catching up): two blocks in a row. With
+        one block and a few ms queued, a scrub ran dry under ordinary GUI work on 2 cores.
+        """
+        margin_frames = (2.0 * self._decode_ema_s + self._margin_s) * self._rate
+        blocks = max(2, int(np.ceil(margin_frames / self._block)))
+        return int(self._state.floats[FADE_FRAMES]) + blocks * self._block
 
     def _adapt_margin(self, ran_dry: bool) -> None:
         """A jitter buffer: widen the margin when the voice ran dry, narrow it when calm."""

@@ -18,6 +18,7 @@ from ..contract import ModelEngine
 from .latent_transform import LatentTransform
 from .mailbox import Mailbox
 from .resampler import held_back_frames
+from .shared_state import fade_frames
 from .sources import AudioSource, DecodePipe, PathSource, ScrubSource, TrajectorySource
 
 AHEAD_SAMPLES = 4096
@@ -108,7 +109,9 @@ class VoiceFactory:
         lag_out = math.ceil(
             pipe.decoder.latency_samples * self.fmt.sample_rate_hz / e.sample_rate_hz
         )
-        first = self.block_chunk_frames(self._held_back() + lag_out)  # one decode fills a block
+        # one decode fills a block and the mixer's look-ahead (one fade): the voice starts then
+        look_ahead = fade_frames(self.fade_ms, self.fmt.sample_rate_hz)
+        first = self.block_chunk_frames(self._held_back() + lag_out + look_ahead)
         ahead = max(first, math.ceil(AHEAD_SAMPLES / e.hop_samples))
         tail = self._tail_frames(pipe)
         return TrajectorySource(pipe, z, first, ahead, tail, self.fmt.block_frames)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from latentscape.cli import main
@@ -124,3 +125,52 @@ def test_render_says_what_it_cannot_write_before_decoding(project, tmp_path, cap
         assert check("sub/x.wav") == "writable"  # root may
     finally:
         os.rmdir(folder)
+
+
+def test_render_warns_of_a_peak_above_full_scale_and_its_gain_fits_it(project, tmp_path, capsys):
+    """A sound louder than full scale is written as it is, with its peak in dBFS on stderr and
+    the ``--gain`` that fits it; rendered with that gain it peaks at full scale or below."""
+    import soundfile as sf
+
+    render = ["render", "-p", str(project), "--at", "0.5,0.5", "-o"]
+    plain, hot, fitted = (tmp_path / f"{name}.wav" for name in ("plain", "hot", "fitted"))
+    assert main([*render, str(plain)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    a, _ = sf.read(str(plain), dtype="float32")
+    gain_db = round(6.0 - 20 * float(np.log10(np.abs(a).max())), 3)  # 6 dB above full scale
+    assert main([*render, str(hot), "--gain", f"{gain_db:.3f}"]) == 0
+    err = capsys.readouterr().err
+    assert "peaks at +6.0 dBFS, above full scale" in err
+    hot_audio, _ = sf.read(str(hot), dtype="float32")
+    np.testing.assert_allclose(hot_audio, a * 10 ** (gain_db / 20), rtol=1e-5, atol=1e-7)
+    suggested = float(err.split("--gain ")[1].split()[0])
+    assert main([*render, str(fitted), "--gain", str(suggested)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    fitted_audio, _ = sf.read(str(fitted), dtype="float32")
+    assert 0.98 < np.abs(fitted_audio).max() <= 1.0
+
+
+@pytest.mark.parametrize("gain", ["nan", "inf", "100"])
+def test_render_refuses_a_gain_out_of_range(project, tmp_path, capsys, gain):
+    out = tmp_path / "out.wav"
+    assert (
+        main(["render", "-p", str(project), "--at", "0.5,0.5", "-o", str(out), "--gain", gain]) == 2
+    )
+    assert "--gain" in one_error(capsys, "render") and not out.exists()
+
+
+def test_a_frame_render_ends_with_the_live_voices_fade_out(project, tmp_path):
+    """A held frame stops as the scrub voice does (5 ms to silence), not mid-waveform."""
+    import soundfile as sf
+
+    out = tmp_path / "frame.wav"
+    argv = ["render", "-p", str(project), "--at", "0.5,0.5", "-o", str(out), "--kind", "frame"]
+    assert main([*argv, "--seconds", "1"]) == 0
+    x, rate = sf.read(str(out), dtype="float32")
+    x = x if x.ndim == 1 else x[:, 0]
+    fade = round(0.005 * rate)
+    level = np.abs(x[-fade - rate // 20 : -fade]).max()  # the held tone just before the fade
+    assert level > 0.01
+    assert x[-1] == 0.0
+    envelope = (1 - np.arange(1, fade + 1) / fade) * level
+    assert np.all(np.abs(x[-fade:]) <= envelope + 1e-6)

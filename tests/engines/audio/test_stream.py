@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import subprocess
 import time
@@ -81,6 +82,8 @@ def test_scrub_across_a_latent_line_has_no_discontinuity(jack_server: str, strea
     active = x[sounding[0] : sounding[-1] + 1]
     assert len(active) > 40 * BLOCK
     assert stats.underruns == 0
+    parts = stats.model_latency_ms + stats.queued_ms + stats.device_latency_ms
+    assert stats.latency_ms == pytest.approx(parts + 500 * BLOCK / 48000)  # + the callback wait
     assert np.abs(np.diff(active)).max() <= 1.25 * own_step
     silent_runs = np.diff(np.flatnonzero(active))
     assert silent_runs.max() < 8, "a gap of silence inside the scrub"
@@ -121,6 +124,77 @@ def test_a_slow_producer_is_counted_as_underruns(jack_server: str, streaming_mod
         wait_until(lambda: audio.stats().late_decodes >= 1)
         stats = audio.stats()
     assert stats.decode_rtf is not None and stats.decode_rtf < 1.0
+
+
+class StallingEngine(SlowEngine):
+    """A real model whose every ``every``-th stream decode call is ``delay_s`` late (a busy
+    machine's hiccup); ``stalls`` counts them."""
+
+    def __init__(self, engine, delay_s: float, every: int) -> None:
+        super().__init__(engine, delay_s)
+        self._every = every
+        self.stalls = 0
+
+    def stream_decoder(self, seed: int | None = 0):
+        decoder = self._engine.stream_decoder(seed)
+        real_decode = decoder.decode
+        calls = itertools.count(1)
+
+        def stalling_decode(frames: np.ndarray) -> np.ndarray:
+            if next(calls) % self._every == 0:
+                self.stalls += 1
+                time.sleep(self._delay)
+            return real_decode(frames)
+
+        decoder.decode = stalling_decode
+        return decoder
+
+
+def test_a_scrub_rides_out_decodes_late_by_more_than_a_block(
+    jack_server: str, streaming_model
+) -> None:
+    """A hiccup of the decoder (here 1.2 blocks, 25.6 ms, every 5th chunk) does not make the
+    scrub run dry: it keeps two blocks queued, not one block and a few ms."""
+    stalling = StallingEngine(streaming_model, delay_s=1.2 * BLOCK / 48000, every=5)
+    audio = AudioEngine(stalling, "JACK", BLOCK, 48000, decoder="thread")
+    with audio:
+        audio.scrub_to(np.full(4, 1.0, np.float32))
+        first = stalling.stalls
+        wait_until(lambda: stalling.stalls >= first + 12)
+        stats = audio.stats()
+    assert stats.underruns == 0 and stats.late_decodes == 0
+
+
+def silent_runs(x: np.ndarray, min_frames: int) -> list[tuple[int, int]]:
+    """(start, end) of each run of exact zeros of at least ``min_frames`` inside ``x``."""
+    zero = np.concatenate([[False], x == 0.0, [False]])
+    edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
+    runs = zip(edges[::2], edges[1::2], strict=True)
+    return [(int(a), int(b)) for a, b in runs if b - a >= min_frames and a > 0 and b < len(x)]
+
+
+def test_a_scrub_that_runs_dry_fades_out_and_back_in(jack_server: str, streaming_model) -> None:
+    # each decode chunk holds about a block of audio and takes 1.5 blocks: the voice starves
+    slow = SlowEngine(streaming_model, delay_s=1.5 * BLOCK / 48000)
+    audio = AudioEngine(slow, "JACK", BLOCK, 48000, decoder="thread", fade_ms=5.0)
+    with audio:
+        start = audio.tap.position
+        audio.scrub_to(np.full(4, 1.0, np.float32))
+        wait_until(lambda: audio.stats().underruns >= 6)
+        audio.scrub_stop()
+        wait_blocks(audio, 4)
+        got, _ = audio.tap.read_since(start)
+    x = got[:, 0]
+    sounding = np.flatnonzero(x)
+    x = x[sounding[0] : sounding[-1] + 1]
+    gaps = silent_runs(x, 32)
+    assert len(gaps) >= 2, "the slow decoder never made the voice run dry"
+    level = np.sqrt(np.mean(x**2))
+    edge = 48000 * 5 // 1000 // 5  # the outer fifth of a 5 ms fade: gain at most 0.2
+    for a, b in gaps:
+        before = np.sqrt(np.mean(x[a - edge : a] ** 2))
+        after = np.sqrt(np.mean(x[b : b + edge] ** 2))
+        assert before < 0.3 * level and after < 0.3 * level, f"a hard edge around {a}..{b}"
 
 
 def test_an_unknown_device_plays_silently_and_says_why(streaming_model) -> None:
@@ -187,7 +261,7 @@ def test_killing_the_server_mid_stream_leaves_the_app_running(streaming_model, m
 
 
 @pytest.mark.parametrize(("block", "expected_ms"), [(256, 21.3), (2048, 42.7)])
-def test_the_reported_latency_is_never_under_one_block(block, expected_ms):
+def test_the_reported_latency_covers_a_block_and_half_a_block_of_wait(block, expected_ms):
     """PortAudio reports the JACK period (21.3 ms at 1024 frames) whatever our block; a
     2048-frame block alone takes 42.7 ms at 48 kHz before any of it is heard."""
     from latentscape.engines.audio.stats import collect_stats
@@ -198,3 +272,6 @@ def test_the_reported_latency_is_never_under_one_block(block, expected_ms):
         decoder="thread", decoder_note="",
     )  # fmt: skip
     assert stats.device_latency_ms == pytest.approx(expected_ms, abs=0.05)
+    # a move waits half a block, on average, for the callback that renders it
+    assert stats.callback_wait_ms == pytest.approx(500 * block / 48000)
+    assert stats.latency_ms == pytest.approx(expected_ms + 500 * block / 48000, abs=0.05)
