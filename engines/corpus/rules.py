@@ -53,29 +53,44 @@ def _walk(folder: Path) -> Iterator[Path]:
     passing over its files in silence.
 
     Links to folders are followed (favourites folders and packs on another drive are made of
-    them), except a link back into a folder the walk is already inside (a loop).
+    them), after the real folders, and each real folder is walked once: a link to a folder
+    walked already (a loop, a pack linked twice, a folder that is also there for real) or to
+    a folder that holds the dropped one (``up -> ..``, a link to the home folder or to ``/``)
+    is passed over.
     """
     unlisted: list[Path] = []
-    inside = {str(folder): frozenset({os.path.realpath(folder)})}  # folder -> real ancestors
+    top = os.path.realpath(folder)
+    walked = {top}
+    pending = [Path(folder)]
 
     def note(exc: OSError) -> None:
         if not Path(exc.filename).name.startswith("."):  # hidden, like hidden files: skipped
             unlisted.append(Path(exc.filename))
 
-    for root, dirs, files in os.walk(folder, onerror=note, followlinks=True):
-        chain = inside.pop(root)
-        kept = []
-        for name in sorted(dirs):
-            real = os.path.realpath(os.path.join(root, name))
-            if real not in chain:
-                kept.append(name)
-                inside[os.path.join(root, name)] = chain | {real}
-        dirs[:] = kept
-        yield from unlisted
-        unlisted.clear()
-        for name in sorted(files):
-            if Path(name).suffix.lower() in AUDIO_EXTENSIONS and not name.startswith("."):
-                yield Path(root) / name
+    while pending:
+        links: list[Path] = []
+        for root, dirs, files in os.walk(pending.pop(0), onerror=note, followlinks=False):
+            kept = []
+            for name in sorted(dirs):
+                path = os.path.join(root, name)
+                real = os.path.realpath(path)
+                if os.path.islink(path):
+                    links.append(Path(path))  # once the real folders are walked
+                elif real not in walked:
+                    walked.add(real)
+                    kept.append(name)
+            dirs[:] = kept
+            yield from unlisted
+            unlisted.clear()
+            for name in sorted(files):
+                if Path(name).suffix.lower() in AUDIO_EXTENSIONS and not name.startswith("."):
+                    yield Path(root) / name
+        for link in links:
+            real = os.path.realpath(link)
+            holds_top = os.path.commonpath([real, top]) == real
+            if real not in walked and not holds_top:
+                walked.add(real)
+                pending.append(link)
     yield from unlisted
 
 

@@ -235,27 +235,43 @@ def test_scan_keeps_a_file_rather_than_a_link_to_it(tmp_path):
 
 def test_scan_follows_links_to_folders_but_not_loops(tmp_path):
     """A favourites folder made of links to sample packs brings the packs' sounds (they were
-    passed over without a word); a link back up the tree is not walked round and round; a
+    passed over without a word). A link to a folder that holds the dropped one (``up ->
+    ..``, the home folder, ``/``) brings nothing: the import stays inside what was dropped. A
     pack reached both directly and through a link is taken once, under its own path."""
     pack = tmp_path / "packs" / "Brass"
     pack.mkdir(parents=True)
     (pack / "horn.wav").write_bytes(b"x")
+    (tmp_path / "elsewhere.wav").write_bytes(b"y")  # outside the drop
     favs = tmp_path / "MyFavs"
     favs.mkdir()
     (favs / "brass_pack").symlink_to(pack)
-    (favs / "loop").symlink_to(tmp_path)  # a link to a folder the walk is inside
+    (favs / "brass_again").symlink_to(pack)  # linked twice: walked once
+    (favs / "up").symlink_to("..")
+    (favs / "root").symlink_to("/")
     (favs / "gone.wav").symlink_to(tmp_path / "nowhere.wav")
-    # "loop" is walked once, down to packs/ (MyFavs inside it is where the walk is: left
-    # out); its horn.wav is the pack's, already taken
     found = [p.relative_to(favs).as_posix() for p in scan_paths([favs])]
-    assert found == ["gone.wav", "brass_pack/horn.wav"]
-    both = scan_paths([tmp_path])
+    assert found == ["gone.wav", "brass_again/horn.wav"]
+    both = scan_paths([tmp_path])  # the pack for real, and through the links
     assert [p.relative_to(tmp_path).as_posix() for p in both] == [
+        "elsewhere.wav",
         "MyFavs/gone.wav",
         "packs/Brass/horn.wav",
     ]
     with pytest.raises(BadAudioError, match="a link to a missing file"):
         check_file(favs / "gone.wav", RULES)
+
+
+def test_links_that_fork_and_join_walk_each_folder_once(tmp_path):
+    """Folders each holding two links to the next: walked once each, not 2^depth times."""
+    depth = 16
+    for k in range(depth):
+        (tmp_path / f"d{k}").mkdir()
+    (tmp_path / f"d{depth - 1}" / "end.wav").write_bytes(b"x")
+    for k in range(depth - 1):
+        (tmp_path / f"d{k}" / "a").symlink_to(tmp_path / f"d{k + 1}")
+        (tmp_path / f"d{k}" / "b").symlink_to(tmp_path / f"d{k + 1}")
+    (found,) = scan_paths([tmp_path / "d0"])
+    assert found.name == "end.wav"
 
 
 @pytest.mark.parametrize("name", ["cut.wav", "cut.aiff", "cut.mp3", "cut.w64", "rf64/cut.wav"])
