@@ -18,7 +18,6 @@ from pathlib import PurePath
 import numpy as np
 
 from latentscape.engines.atlas.atlas import Atlas
-from latentscape.folder_groups import FolderGroups
 from latentscape.project_store import Sound
 
 
@@ -69,7 +68,6 @@ class MapState:
     trajectories: dict[int, np.ndarray] = field(default_factory=dict)
     atlas: Atlas | None = None
     groups: dict[int, str] = field(default_factory=dict)  # sound id -> colour group override
-    folder_groups: FolderGroups | None = None  # many folders: grouped a level up
     _index_of: dict[int, int] = field(default_factory=dict)
     revision: int = 0  # changes whenever the sounds or their records do (readers cache by it)
 
@@ -81,14 +79,12 @@ class MapState:
         self._index_of = {s.id: i for i, s in enumerate(self.sounds)}
         self.atlas = None
         self.groups = {}
-        self.folder_groups = None
         self.revision += 1
 
     def adopt(self, other: MapState) -> None:
         """Take over ``other``'s contents (built on a worker); ``other`` must not be used after."""
         self.sounds, self.trajectories = other.sounds, other.trajectories
         self.atlas, self.groups, self._index_of = other.atlas, other.groups, other._index_of
-        self.folder_groups = other.folder_groups
         self.revision += 1
 
     def points(self) -> MapPoints:
@@ -142,11 +138,9 @@ class MapState:
         return [display_name(s) for s in (self.sounds if sounds is None else sounds)]
 
     def categories(self, sounds: Sequence[Sound] | None = None) -> list[str]:
-        """Colour groups: folder (a level up, under :attr:`folder_groups`) or first tag,
-        unless :attr:`groups` says otherwise."""
-        rule = self.folder_groups
+        """Colour groups: folder or first tag, unless :attr:`groups` says otherwise."""
         return [
-            self.groups.get(s.id) or (rule and rule.label_of(s)) or category_of(s)
+            self.groups.get(s.id) or category_of(s)
             for s in (self.sounds if sounds is None else sounds)
         ]
 

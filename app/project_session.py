@@ -20,7 +20,6 @@ from latentscape.clusters import cluster_count, kmeans
 from latentscape.engines.atlas.atlas import Atlas
 from latentscape.engines.errors import LatentscapeError
 from latentscape.engines.hashing import file_sha256
-from latentscape.folder_groups import folder_groups
 from latentscape.map_state import MapPoints, MapState, category_of
 from latentscape.project_records import ModelRef
 from latentscape.project_store import ProjectError, ProjectStore, Sound
@@ -225,7 +224,6 @@ def _snapshot(store: ProjectStore, t0: float) -> ProjectSnapshot:
     state = MapState()
     state.reset(sounds, trajectories)
     state.atlas, state.groups = atlas, colour_groups(sounds, atlas)
-    state.folder_groups = folder_groups(state.sounds, category_of)
     return ProjectSnapshot(
         map=state,
         points=state.points(),

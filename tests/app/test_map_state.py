@@ -107,35 +107,3 @@ def test_the_revision_changes_exactly_when_the_sounds_or_their_records_do():
     other.reset([_sound(1)], z)
     state.adopt(other)
     assert changed()
-
-
-def test_a_library_of_more_folders_than_colours_merges_folders_into_their_parents():
-    """30 folders in 6 packs, and 4 more: 16 colours told no folder apart (each repeated);
-    folders merge into their parents, deepest and smallest first, until the groups fit, and
-    the folders that need no merging keep their names. Tagged and
-    generated sounds keep theirs; a later import from elsewhere is named by its own folder;
-    a library that fits keeps its last folders."""
-    from latentscape.folder_groups import folder_groups
-
-    packs = ["Drums", "Keys", "Bass", "FX", "Vox", "Sonic Pi"]
-    folders = [f"lib/{packs[k % 6]}/kit {k}" for k in range(30)]
-    folders += ["lib/Pads", "lib/Strings", "lib/Keys/Piano/Grand", "lib/Keys/Piano/Electric"]
-    sounds = [_sound(k, folder=f) for k, f in enumerate(folders)]
-    sounds += [_sound(90, folder="lib/FX/kit 3", tags=("fav",)), _sound(91, generated=True)]
-    sounds += [_sound(92, folder="/elsewhere/later")]
-    trajs = {s.id: np.zeros((4, 8), np.float32) for s in sounds}
-    state = MapState()
-    state.reset(sounds[:-1], trajs)
-    state.folder_groups = folder_groups(state.sounds, category_of)
-    state.append(sounds[-1:], trajs)
-    groups = state.categories()
-    # Piano first (deepest), then the packs of 5 kits until 16 fit: Keys (6 groups) and the
-    # last pack's kits keep their own names
-    assert groups[:7] == ["Drums", "kit 1", "Bass", "FX", "Vox", "Sonic Pi", "Drums"]
-    assert groups[30:34] == ["Pads", "Strings", "Piano", "Piano"]
-    assert groups[34:] == ["fav", "generated", "later"]
-    assert len(set(groups[:36])) == 15  # it fits: no more merging
-    few = [_sound(k, folder=f"lib/Drums/pack {k}") for k in range(10)]
-    assert folder_groups(few, category_of) is None  # 10 folders fit: the last folder names
-    tagged = [_sound(k, tags=(f"tag {k}",)) for k in range(20)]
-    assert folder_groups(tagged, category_of) is None  # no folders to group by
