@@ -33,7 +33,7 @@ from latentscape.engines.paths import (
     trim,
 )
 from latentscape.engines.paths.midi_export import DEFAULT_LATENT_CCS, corpus_range
-from latentscape.engines.paths.relayout import follow_layout
+from latentscape.engines.paths.relayout import LayoutMove
 from latentscape.paths_export import FILTERS, PathExporter, default_file_name
 from latentscape.paths_library import PathLibrary
 from latentscape.paths_player import OSC_DEFAULT_HOST, OSC_DEFAULT_PORT, PathPlayer
@@ -465,7 +465,10 @@ class PathsController(QObject):
     def _on_layout_changed(self, old_xy, new_xy) -> None:
         """The map was laid out again: its paths are drawn (and exported) among the sounds
         they were recorded among, not at their old places over other sounds."""
-        move = lambda xy: follow_layout(xy, old_xy, new_xy)  # noqa: E731
+        if not len(self.library) and not self.recorder.is_recording:
+            return
+        move = LayoutMove(old_xy, new_xy)
+        self.recorder.relocate(move)  # a recording under way goes on on the new layout
         self._guard(lambda: self.library.relocate(move, self.c.project_space) or True)
         self._draw_map()
 

@@ -11,6 +11,7 @@ Thread: GUI thread only (the store itself is thread-safe; the histories are not)
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from latentscape.engines.paths import (
@@ -167,11 +168,13 @@ class PathLibrary:
             return path.replace(xy=move(path.xy)) if mine else path
 
         deleted = [action[2] for action in self._undo if action[0] == "delete"]
-        for entry in [*self._entries.values(), *deleted]:
-            before = entry.path
-            entry.history.map_versions(change)
-            if entry.path is not before and entry.path_id in self._entries:
-                self._save(entry)
+        together = self.store.transaction() if self.store is not None else nullcontext()
+        with together:  # one commit for every path
+            for entry in [*self._entries.values(), *deleted]:
+                before = entry.path
+                entry.history.map_versions(change)
+                if entry.path is not before and entry.path_id in self._entries:
+                    self._save(entry)
 
     # -- internals -------------------------------------------------------------------------
     def _entry(self, path_id: str) -> PathEntry:

@@ -61,6 +61,13 @@ class PathRecorder:
         with self._lock:
             return np.array(self._xy, np.float32).reshape(-1, 2)
 
+    def relocate(self, move: Callable[[np.ndarray], np.ndarray]) -> None:
+        """The map was laid out again: ``move(xy [n, 2]) -> [n, 2]`` gives the positions
+        recorded so far on the new layout (what comes next is recorded on it)."""
+        with self._lock:
+            if self._xy:
+                self._xy = list(move(np.array(self._xy, np.float32)))
+
     @property
     def elapsed_s(self) -> float:
         """Seconds since :meth:`start` (0 when not recording)."""

@@ -94,3 +94,20 @@ def test_events_from_several_threads_are_all_kept_in_time_order():
     for k in range(4):  # each thread's own points stay in its order
         mine = path.latents[path.latents[:, 0] == k / 4, 1]
         np.testing.assert_array_equal(mine, np.arange(per_thread))
+
+
+def test_a_relayout_during_a_recording_moves_what_was_recorded_so_far():
+    """The map laid out again mid-recording: the points so far go to the new layout, the
+    next ones are recorded on it, and the path is of one layout, not half of each."""
+    clock = FakeClock(10.0)
+    rec = PathRecorder(clock=clock)
+    rec.relocate(lambda xy: xy + 1.0)  # not recording: nothing to move
+    rec.start()
+    for k in range(3):
+        clock.now = 10.0 + 0.1 * k
+        rec.add([0.1 * k, 0.0], [float(k)])
+    rec.relocate(lambda xy: xy + np.float32(0.5))
+    clock.now = 10.5
+    rec.add([0.9, 0.5], [3.0])
+    path = rec.stop()
+    np.testing.assert_allclose(path.xy[:4], [[0.5, 0.5], [0.6, 0.5], [0.7, 0.5], [0.9, 0.5]])
