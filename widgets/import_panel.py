@@ -124,8 +124,9 @@ class FailedFilesList(QtWidgets.QTreeWidget):
         """``failures``: (path, one-line reason) pairs. A file is named from the folder that
         holds them all (its name included): nested libraries show which folder it is in."""
         self.clear()
+        top = common_top([path for path, _ in failures])
         for path, reason in failures:
-            item = QtWidgets.QTreeWidgetItem([shown_path(path, failures), reason])
+            item = QtWidgets.QTreeWidgetItem([shown_path(path, top), reason])
             item.setToolTip(0, path)
             item.setToolTip(1, reason)
             item.setData(0, QtCore.Qt.ItemDataRole.UserRole, path)
@@ -145,17 +146,23 @@ class FailedFilesList(QtWidgets.QTreeWidget):
         return "\n".join(f"{path}\t{reason}" for path, reason in self.failures())
 
 
-def shown_path(path: str, among: Sequence[tuple[str, str]]) -> str:
-    """``path`` from the folder holding every path of ``among`` (that folder's name first):
-    "Drums/Kicks/click.wav" for files under .../Drums; the name alone for a lone file."""
-    parents = [os.path.dirname(p) for p, _ in among if os.path.isabs(p)]
-    if not os.path.isabs(path) or not parents:
-        return PurePath(path).name or path
+def common_top(paths: Sequence[str]) -> str | None:
+    """The folder above the one holding every absolute path of ``paths`` (its name is shown
+    first); None for a lone file, or paths on different drives."""
+    parents = [os.path.dirname(p) for p in paths if os.path.isabs(p)]
+    if len(paths) < 2 or not parents:
+        return None
     try:
-        top = os.path.dirname(os.path.commonpath(parents))
+        return os.path.dirname(os.path.commonpath(parents))
     except ValueError:  # not on one drive (Windows)
+        return None
+
+
+def shown_path(path: str, top: str | None) -> str:
+    """``path`` from ``top`` ("Drums/Kicks/click.wav"), or its name alone without one."""
+    if top is None or not os.path.isabs(path):
         return PurePath(path).name or path
-    return os.path.relpath(path, top) if len(among) > 1 else PurePath(path).name or path
+    return os.path.relpath(path, top)
 
 
 class FailedFilesDialog(QtWidgets.QDialog):
