@@ -39,6 +39,17 @@ PROJECT_FILTER = "latentscape projects (*.lsc)"
 BLOCK_SIZES = (256, 512, 1024, 2048)
 
 
+def library_parent(folders: set[str]) -> str:
+    """The folder above the one that holds every folder of ``folders`` (stored paths), or ""
+    (a project's own relative folders, or folders on different drives)."""
+    if not folders:
+        return ""
+    try:
+        return posixpath.dirname(posixpath.commonpath(folders))
+    except ValueError:  # absolute and relative ones mixed
+        return ""
+
+
 def import_options_dialog(rules: ImportRules, parent) -> ImportOptionsDialog:
     """The Import Options dialog showing ``rules``, with the built-in rules as its defaults."""
 
@@ -178,19 +189,25 @@ class MainMenus(QtCore.QObject):
         self.c.stop_all()
 
     def _finder_entries(self) -> list[tuple[int, str, str, str]]:
-        """(id, name, colour group: what the legend shows, folder as stored) of every sound
-        on the map."""
+        """(id, name, colour group: what the legend shows, folder from the library's own
+        folder on) of every sound on the map."""
         state = self.c.state
-        folders = [posixpath.dirname(s.path) for s in state.sounds]
+        folders = [posixpath.dirname(s.path) if s.path else "" for s in state.sounds]
+        above = library_parent(set(folders) - {""})
+        if above:  # "/home/alice/Samples/Drums" is found as "Samples/Drums": not by "alice"
+            cut = len(above) + 1
+            folders = [f[cut:] if f.startswith(above + "/") else f for f in folders]
         return list(zip(state.ids, state.names(), state.categories(), folders))
 
     def _on_sound_found(self, sound_id: int) -> None:
-        """Hear the sound found, selected, and show it on the map; keys go to the map again
-        (Space plays, not types)."""
+        """Hear the sound found, selected, and show it on the map (its group too, if hidden);
+        keys go to the map again (Space plays, not types)."""
         index = self.c.state.index_of(sound_id)
         if index < 0:  # the map changed while the list was open
             self.c.message.emit("That sound is no longer on the map")
             return
+        (group,) = self.c.state.categories([self.c.state.sound_at(index)])
+        self.w.map_view.set_group_hidden(group, False)  # found: its group shows again
         self.c.audition_sound(sound_id)
         self.c.sync.reveal(index)
         self.w.map_view.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)

@@ -62,3 +62,28 @@ def test_ctrl_f_shows_a_hidden_toolbar_and_a_sound_found_mid_glide_is_shown_wher
     menus.finder.soundChosen.emit(c.state.sound_at(5).id)
     (x0, x1), (y0, y1) = view.getViewBox().viewRange()
     assert x0 < 2.0 < x1 and y0 < 2.0 < y1
+
+
+def test_a_sound_found_in_a_hidden_group_shows_its_group_again(opened, qtbot):
+    """Found by name while its group is hidden in the legend: it was zoomed to, ringed and
+    played as an invisible point; now its group shows again."""
+    c, view = opened.controller, opened.map_view
+    (group,) = c.state.categories([c.state.sound_at(2)])
+    view.set_group_hidden(group, True)
+    shown = view.shown_count()
+    with qtbot.waitSignal(c.soundAuditioned):
+        opened.menus.finder.soundChosen.emit(c.state.sound_at(2).id)
+    assert view.hidden_groups() == set() and view.shown_count() > shown
+
+
+def test_the_finder_matches_folders_from_the_librarys_own_folder_on():
+    """A library stored with absolute paths: its folders match from the library's folder
+    on ("Samples/Drums"), so a word of the home folder ("alice") does not list every sound."""
+    from latentscape.main_menus import library_parent
+
+    library = {"/home/alice/Samples/Drums/Kicks", "/home/alice/Samples/Keys"}
+    assert library_parent(library) == "/home/alice"
+    assert library_parent({"/home/alice/Drums"}) == "/home/alice"
+    assert library_parent({"sounds", "sounds/more"}) == ""  # the project's own folder
+    assert library_parent({"/abs/x", "relative"}) == ""
+    assert library_parent(set()) == ""
