@@ -271,6 +271,7 @@ class MainWindow(QtWidgets.QMainWindow):
         name = Path(store.path).name
         where = "" if is_untitled(store.path) else f" ({folder_label(store.path)})"
         self.setWindowTitle(f"{name}{where} — {APP_NAME}")
+        self.map_view.show_all_groups()  # groups hidden in another project's legend
 
     def _on_error(self, text: str) -> None:
         self.statusBar().showMessage(text, 10_000)

@@ -102,7 +102,8 @@ class ScatterLayers(QtCore.QObject):
 
     A click on a category's legend entry hides its points (pyqtgraph's legend shows the entry
     crossed out) and a second click shows them again; hidden categories stay hidden while
-    sounds arrive, and are forgotten when other points are set.
+    sounds arrive and when the points are set again (the same project, redrawn), until
+    :meth:`show_all` (another project).
 
     Called on the GUI thread only. ``xy`` arrays are [N, 2] float32 in map (data) units.
     """
@@ -223,7 +224,6 @@ class ScatterLayers(QtCore.QObject):
         self._codes = np.zeros(0, dtype=np.int64)
         self._generated = np.zeros(0, dtype=bool)
         self._ring.clear()
-        self._hidden.clear()
         self._legend_key = ()
         self._drawn = 0
         self._draw_timer.stop()
@@ -382,6 +382,15 @@ class ScatterLayers(QtCore.QObject):
         if rows != self._legend_rows:
             self._legend_rows = rows
             self._refresh_legend()
+
+    def show_all(self) -> None:
+        """Show every hidden category again (another project is shown)."""
+        if self._hidden:
+            self._hidden.clear()
+            self._redraw_visible()
+            for sample in self._legend_samples.values():
+                sample.setVisible(True)
+            self.hiddenChanged.emit()
 
     def _on_entry(self, label: str, item: pg.ScatterPlotItem) -> None:
         """A legend entry was clicked: pyqtgraph toggled its stand-in's visibility."""

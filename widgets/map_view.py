@@ -161,7 +161,7 @@ class MapView(MapDrops, pg.PlotWidget):
         self.marks.clear()
         self._layers.set_points(xy, categories, generated)
         self._index.set_points(xy)
-        self._index.set_hidden(None)
+        self._index.set_hidden(self._layers.hidden_mask())  # hidden groups stay hidden
         self._hint.setVisible(len(xy) == 0)
         self._vb.limit_to(xy)
         self._vb.enableAutoRange()
@@ -247,6 +247,10 @@ class MapView(MapDrops, pg.PlotWidget):
     def hidden_groups(self) -> set[str]:
         """The categories hidden by a click on their legend entry."""
         return self._layers.hidden_labels()
+
+    def show_all_groups(self) -> None:
+        """Show every group hidden in the legend again (another project)."""
+        self._layers.show_all()
 
     def set_group_hidden(self, label: str, hidden: bool) -> None:
         """Hide (or show again) the points of category ``label``, as its legend entry does."""

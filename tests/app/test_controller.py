@@ -417,3 +417,19 @@ def test_marked_sounds_files_are_copied_as_paths_and_into_a_folder(opened, qtbot
     second = out / f"{files[0].stem}-2{files[0].suffix}"
     assert second.read_bytes() == files[0].read_bytes()
     assert all((out / f.name).read_bytes() == f.read_bytes() for f in files[1:])
+
+
+def test_groups_hidden_in_the_legend_stay_hidden_until_another_project_opens(opened, qtbot):
+    """A group hidden in the legend stays hidden when the same map is drawn again (moved
+    files found, another program's change); a project opened shows every group."""
+    from support.app_window import wait_ready
+
+    c, view = opened.controller, opened.map_view
+    (group,) = c.state.categories([c.state.sound_at(0)])
+    view.set_group_hidden(group, True)
+    p = c.state.points()
+    view.set_points(p.xy, p.categories, p.names, p.generated)  # as map_sync redraws
+    assert view.hidden_groups() == {group}
+    c.open_project(c.store.path)
+    wait_ready(qtbot, c, points=8)
+    assert view.hidden_groups() == set() and view.shown_count() == 8

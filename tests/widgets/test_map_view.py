@@ -403,8 +403,14 @@ def test_a_click_on_a_legend_entry_hides_its_group_and_a_second_shows_it(view, q
     with qtbot.waitSignal(view.pointClicked) as clicked:
         qtbot.mouseClick(view.viewport(), LEFT, pos=view.view_pos(*xy[drum]))
     assert clicked.args == [drum]
-    view.set_points(xy, ["drums"] * len(xy), [f"s{i}" for i in range(len(xy))])
-    assert view.hidden_groups() == set()  # other points: nothing hidden
+    view.set_group_hidden("pads", True)
+    names = [f"s{i}" for i in range(len(xy))]
+    view.set_points(xy, ["pads" if i % 3 else "drums" for i in range(len(xy))], names)
+    assert view.hidden_groups() == {"pads"} and view.shown_count() == 9  # redrawn: still hidden
+    with qtbot.assertNotEmitted(view.pointClicked):
+        qtbot.mouseClick(view.viewport(), LEFT, pos=view.view_pos(*xy[1]))  # a hidden pad
+    view.show_all_groups()  # another project
+    assert view.hidden_groups() == set() and view.shown_count() == 25
 
 
 def test_the_legend_lists_only_what_fits_a_short_view(view, qtbot):
