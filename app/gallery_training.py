@@ -46,7 +46,10 @@ class GalleryTraining:
         if steps is not None:
             seconds = None
 
+        began: list[float] = []  # when the worker took the job up (monotonic seconds)
+
         def job(ctx):
+            began.append(time.monotonic())
             return train_prior(
                 src.kind,
                 trajs,
@@ -59,13 +62,13 @@ class GalleryTraining:
                 cancelled=lambda: ctx.cancelled,
             )
 
-        epoch, ends = self._epoch, None if seconds is None else time.monotonic() + seconds
+        epoch = self._epoch
         src.training = self.runner.submit(
             job,
             on_done=lambda result: self._on_trained(epoch, src, result),
             on_error=lambda exc, tb: self._on_train_failed(epoch, src, exc),
             on_progress=lambda done, total, loss: self._on_train_progress(
-                src, done, total, loss, ends
+                src, done, total, loss, None if seconds is None else began[0] + seconds
             ),
         )
         self._show_status(name, f"Training on {len(trajs)} sounds…", 0.0)

@@ -166,9 +166,9 @@ class ImportController(QObject):
     def _begin(self, store, engine, paths, names: str, reread_map: bool) -> None:
         if not self._queued:  # an import of queued drops lists every drop's failures
             self.failures, self.noted = [], []
+            self.failuresChanged.emit([])
         self.imported_ids = []
         self._reencoded_seen = self._moved_seen = 0
-        self.failuresChanged.emit([])
         self._store, self._engine = store, engine
         self._preparing, self._cancel_early = True, False
         paths, rules = [str(p) for p in paths], self.rules
@@ -183,7 +183,7 @@ class ImportController(QObject):
             on_done=self._on_prepared,
             on_error=lambda exc, tb: self._on_prepare_failed(exc),
         )
-        self._panel.set_failed_count(len(self.failures) + len(self.noted))
+        self._panel.set_failed_count(len(self.failures), len(self.noted))
         self._panel.set_progress(0, 0, names)
 
     def _on_prepared(self, prepared: tuple[ProjectImport, ProjectSnapshot | None]) -> None:

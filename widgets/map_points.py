@@ -367,7 +367,7 @@ class ScatterLayers(QtCore.QObject):
         if hidden > 0:  # a click lists every group (MapView's menu)
             self._legend.addItem(PassiveScatter(pen=None, brush=None), f"+{hidden} more")
             more = self._legend.items[-1][0]
-            more.mouseClickEvent = lambda ev: (ev.accept(), self.moreClicked.emit())
+            more.mouseClickEvent = self._on_more_clicked
             more.setToolTip("Click to list every group, to hide or show any of them")
         if has_generated and GENERATED_LABEL not in (self._labels[c] for c in shown):
             self._legend.addItem(self._ring, GENERATED_LABEL)
@@ -391,6 +391,11 @@ class ScatterLayers(QtCore.QObject):
             for sample in self._legend_samples.values():
                 sample.setVisible(True)
             self.hiddenChanged.emit()
+
+    def _on_more_clicked(self, ev) -> None:
+        ev.accept()
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            self.moreClicked.emit()
 
     def _on_entry(self, label: str, item: pg.ScatterPlotItem) -> None:
         """A legend entry was clicked: pyqtgraph toggled its stand-in's visibility."""

@@ -77,7 +77,7 @@ class MapView(MapDrops, pg.PlotWidget):
         self._legend.mouseDragEvent = lambda event: event.ignore()
         self._layers = ScatterLayers(plot, self._legend, parent=self)
         self._layers.hiddenChanged.connect(self._on_hidden_changed)
-        self._layers.moreClicked.connect(lambda: self.group_menu().exec(QtGui.QCursor.pos()))
+        self._layers.moreClicked.connect(self._show_group_menu)
         self._layers.glideFinished.connect(self._on_glide_finished)
         self._layers.allDrawn.connect(self.pointsDrawn)
         self._index = PointIndex()
@@ -243,6 +243,11 @@ class MapView(MapDrops, pg.PlotWidget):
             action.setChecked(label not in hidden)
             action.toggled.connect(lambda on, label=label: self.set_group_hidden(label, not on))
         return menu
+
+    def _show_group_menu(self) -> None:
+        menu = self.group_menu()
+        menu.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.exec(QtGui.QCursor.pos())
 
     def hidden_groups(self) -> set[str]:
         """The categories hidden by a click on their legend entry."""
