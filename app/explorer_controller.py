@@ -14,7 +14,8 @@ Hooks for other features (record/paths, galleries) are signals emitted on the GU
 what belongs to a model, such as priors, tiles and paths on the map, is that model's now),
 ``projectReadAgain`` (another program changed the project, its model stayed: what a feature
 keeps in the project, such as priors, may have changed too), ``layoutChanged`` (the map was laid
-out again: what is drawn among the sounds, such as paths, follows them); and the method ``audition_trajectory`` (see below).
+out again: what is drawn among the sounds, such as paths, follows them); and the method
+``audition_trajectory`` (see below).
 
 Thread: GUI thread only.
 """
