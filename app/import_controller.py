@@ -119,7 +119,9 @@ class ImportController(QObject):
         self._store = None
         self._engine = None  # the running import's
         self.rules = ImportRules()  # how the next import cuts files (File → Import Options…)
-        self._queue: list[list[str]] = []  # drops made while it runs, imported after it
+        # drops made while it runs, each with the import options in force when it was made:
+        # imported after it, one by one
+        self._queue: list[tuple[list[str], ImportRules]] = []
         self._queued = False  # the import starting now is of queued drops
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -157,13 +159,15 @@ class ImportController(QObject):
             if store is not self._store or engine is not self._engine:
                 self.message.emit("An import is already running: wait for it or cancel it")
                 return False
-            self._queue.append([str(p) for p in paths])  # dropped one after another
+            self._queue.append(([str(p) for p in paths], self.rules))  # one after another
             self.message.emit(f"{names}: imported next, when the running import ends")
             return True
-        self._begin(store, engine, paths, names, reread_map)
+        self._begin(store, engine, paths, names, reread_map, self.rules)
         return True
 
-    def _begin(self, store, engine, paths, names: str, reread_map: bool) -> None:
+    def _begin(
+        self, store, engine, paths, names: str, reread_map: bool, rules: ImportRules
+    ) -> None:
         if not self._queued:  # an import of queued drops lists every drop's failures
             self.failures, self.noted = [], []
             self.failuresChanged.emit([])
@@ -171,7 +175,7 @@ class ImportController(QObject):
         self._reencoded_seen = self._moved_seen = 0
         self._store, self._engine = store, engine
         self._preparing, self._cancel_early = True, False
-        paths, rules = [str(p) for p in paths], self.rules
+        paths = [str(p) for p in paths]
 
         def prepare(ctx):
             # makes the engine's model the project's
@@ -359,19 +363,22 @@ class ImportController(QObject):
         being left: nothing of the next one is to be refined for it)."""
         self._timer.stop()
         self._job = None
-        cancelled = report is None or report.cancelled
-        if cancelled and self._queue:
+        goes_on = announce and not (report is None or report.cancelled) and not self._closed
+        if self._queue and not goes_on:  # cancelled, or its project left: the queue goes
             n = len(self._queue)
-            text += f"; {n} queued import{'s' if n != 1 else ''} not started"
+            dropped = f"{n} queued import{'s' if n != 1 else ''} not started"
+            text += f"; {dropped}"
+            self._queue = []
+            if not announce:  # the panel is cleared for the next project: say it there
+                self.message.emit(f"{dropped} (they were for the project left)")
         self._panel.finish(text)  # the status bar's import panel says it (not twice)
         if announce:
             self.importFinished.emit(report)
-        queue, self._queue = self._queue, []
-        if queue and announce and not cancelled and not self._closed:
-            paths = [p for drop in queue for p in drop]
+        if self._queue:
+            paths, rules = self._queue.pop(0)
             names = ", ".join(Path(p).name for p in paths[:2]) + ("…" if len(paths) > 2 else "")
             self._queued = True
-            self._begin(self._store, self._engine, paths, names, reread_map=False)
+            self._begin(self._store, self._engine, paths, names, False, rules)
         self._queued = False
 
     def show_failures(self) -> None:

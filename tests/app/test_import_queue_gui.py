@@ -4,6 +4,9 @@ copies of sounds already there are counted."""
 
 from __future__ import annotations
 
+from collections import Counter
+
+from latentscape.widgets.import_options import ImportOptions
 from support.app_projects import write_sounds
 from support.import_gate import GATE_AFTER
 
@@ -19,13 +22,19 @@ def test_a_folder_dropped_while_an_import_runs_is_imported_after_it(opened, qtbo
     finished: list = []
     c.imports.importFinished.connect(finished.append)
     told = lambda m: "imported next" in m  # noqa: E731
+    write_sounds(tmp_path / "pads", count=2, seed=6)
     assert c.import_paths([str(tmp_path / "first")])
     with qtbot.waitSignal(c.message, timeout=5_000, check_params_cb=told):
         assert c.import_paths([str(tmp_path / "keys")])
-    qtbot.waitUntil(lambda: len(finished) == 2 and not c.busy, timeout=120_000)
+    # options changed after a drop: each queued drop is cut as it was when dropped
+    opened.menus.set_import_rules(ImportOptions(segment_s=0.25, trim_silence=False, max_file_s=60))
+    assert c.import_paths([str(tmp_path / "pads")])
+    qtbot.waitUntil(lambda: len(finished) == 3 and not c.busy, timeout=120_000)
     assert not any(report.cancelled for report in finished)
-    assert len(c.state) == 8 + 6 + 3
-    assert {"first", "keys"} <= set(opened.map_view.legend_labels())
+    pieces = Counter(s.folder.rsplit("/", 1)[-1] for s in c.store.sounds())
+    assert (pieces["first"], pieces["keys"], pieces["pads"]) == (6, 3, 4)
+    assert len(c.state) == 8 + 6 + 3 + 4
+    assert {"first", "keys", "pads"} <= set(opened.map_view.legend_labels())
     failed = sorted(path.rsplit("/", 1)[-1] for path, _ in c.imports.failures)
     assert failed == ["broken.wav", "notes.wav"]  # both drops' failures, listed together
 
@@ -62,3 +71,29 @@ def test_the_import_summary_counts_copies_of_sounds_already_there(opened, qtbot,
     qtbot.waitUntil(lambda: bool(finished) and not c.busy, timeout=60_000)
     text = opened.import_progress.text()
     assert text.startswith("Import done: 3 sounds added, 1 identical to other sounds"), text
+
+
+def test_opening_another_project_drops_the_queue_and_says_so(
+    opened, qtbot, tmp_path, tiny_project, import_gate
+):
+    """The queued drops were for the project being left: not imported into the next one,
+    and the import panel says they were not started."""
+    import shutil
+
+    c = opened.controller
+    other = tmp_path / "other.lsc"
+    shutil.copy(tiny_project, other)
+    write_sounds(tmp_path / "many", count=GATE_AFTER + 5, seed=3)
+    write_sounds(tmp_path / "later", count=2, seed=4)
+    assert c.import_paths([str(tmp_path / "many")])
+    assert c.import_paths([str(tmp_path / "later")])
+    qtbot.waitUntil(lambda: bool(c.imports.imported_ids), timeout=60_000)
+    import_gate.set()
+    said: list[str] = []
+    c.message.connect(said.append)
+    with qtbot.waitSignal(c.projectOpened, timeout=30_000):
+        c.open_project(other)
+    qtbot.waitUntil(lambda: not c.busy, timeout=30_000)
+    qtbot.wait(300)
+    assert not c.imports.running and len(c.state) == 8
+    assert "1 queued import not started (they were for the project left)" in said
