@@ -28,6 +28,7 @@ from latentscape.marked_files import copy_files, files_of
 from latentscape.project_session import folder_label, is_untitled
 from latentscape.widgets import theme
 from latentscape.widgets.import_options import ImportOptions, ImportOptionsDialog
+from latentscape.widgets.import_panel import folder_above
 from latentscape.widgets.sound_finder import SoundFinder
 
 if TYPE_CHECKING:
@@ -40,14 +41,9 @@ BLOCK_SIZES = (256, 512, 1024, 2048)
 
 
 def library_parent(folders: set[str]) -> str:
-    """The folder above the one that holds every folder of ``folders`` (stored paths), or ""
-    (a project's own relative folders, or folders on different drives)."""
-    if not folders:
-        return ""
-    try:
-        return posixpath.dirname(posixpath.commonpath(folders))
-    except ValueError:  # absolute and relative ones mixed
-        return ""
+    """:func:`folder_above` the sounds' stored folders, or "" (a project's own relative
+    folders, absolute and relative ones mixed)."""
+    return folder_above(folders) or ""
 
 
 def import_options_dialog(rules: ImportRules, parent) -> ImportOptionsDialog:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import PurePath
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -146,16 +146,24 @@ class FailedFilesList(QtWidgets.QTreeWidget):
         return "\n".join(f"{path}\t{reason}" for path, reason in self.failures())
 
 
-def common_top(paths: Sequence[str]) -> str | None:
-    """The folder above the one holding every absolute path of ``paths`` (its name is shown
-    first); None for a lone file, or paths on different drives."""
-    parents = [os.path.dirname(p) for p in paths if os.path.isabs(p)]
-    if len(paths) < 2 or not parents:
+def folder_above(folders: Iterable[str]) -> str | None:
+    """The folder above the one that holds every folder of ``folders`` (the finder and the
+    failed-files list show paths from there); None when they share none: no folders,
+    absolute and relative ones mixed, other drives."""
+    folders = list(folders)
+    if not folders:
         return None
     try:
-        return os.path.dirname(os.path.commonpath(parents))
-    except ValueError:  # not on one drive (Windows)
+        return os.path.dirname(os.path.commonpath(folders))
+    except ValueError:
         return None
+
+
+def common_top(paths: Sequence[str]) -> str | None:
+    """:func:`folder_above` the folders of the absolute paths of ``paths`` (its name is shown
+    first); None for a lone file."""
+    parents = [os.path.dirname(p) for p in paths if os.path.isabs(p)]
+    return folder_above(parents) if len(paths) >= 2 else None
 
 
 def shown_path(path: str, top: str | None) -> str:
