@@ -82,6 +82,11 @@ def _poll_job(job, store, reencoded_seen: int, moved_seen: int = 0) -> _Polled:
     )
 
 
+def _drop_names(paths) -> str:
+    """What an import of ``paths`` is called: the first two names, "…" for more."""
+    return ", ".join(Path(p).name for p in paths[:2]) + ("…" if len(paths) > 2 else "")
+
+
 class ImportController(QObject):
     """One import at a time into the current project.
 
@@ -122,7 +127,6 @@ class ImportController(QObject):
         # drops made while it runs, each with the import options in force when it was made:
         # imported after it, one by one
         self._queue: list[tuple[list[str], ImportRules]] = []
-        self._queued = False  # the import starting now is of queued drops
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._on_poll)
@@ -154,21 +158,23 @@ class ImportController(QObject):
         queued: imported when it ends (unless it is cancelled). Returns False (with a
         ``message``) when an import into another project, or with another model, runs.
         """
-        names = ", ".join(Path(p).name for p in paths[:2]) + ("…" if len(paths) > 2 else "")
         if self.running:
             if store is not self._store or engine is not self._engine:
                 self.message.emit("An import is already running: wait for it or cancel it")
                 return False
             self._queue.append(([str(p) for p in paths], self.rules))  # one after another
-            self.message.emit(f"{names}: imported next, when the running import ends")
+            next_up = f"{_drop_names(paths)}: imported next, when the running import ends"
+            self.message.emit(next_up)
             return True
-        self._begin(store, engine, paths, names, reread_map, self.rules)
+        self._begin(store, engine, paths, self.rules, reread_map=reread_map)
         return True
 
     def _begin(
-        self, store, engine, paths, names: str, reread_map: bool, rules: ImportRules
+        self, store, engine, paths, rules: ImportRules, *, reread_map: bool, queued: bool = False
     ) -> None:
-        if not self._queued:  # an import of queued drops lists every drop's failures
+        """Start importing ``paths``; ``queued``: a drop made while the last import ran, whose
+        failures join that import's list."""
+        if not queued:
             self.failures, self.noted = [], []
             self.failuresChanged.emit([])
         self.imported_ids = []
@@ -188,7 +194,7 @@ class ImportController(QObject):
             on_error=lambda exc, tb: self._on_prepare_failed(exc),
         )
         self._panel.set_failed_count(len(self.failures), len(self.noted))
-        self._panel.set_progress(0, 0, names)
+        self._panel.set_progress(0, 0, _drop_names(paths))
 
     def _on_prepared(self, prepared: tuple[ProjectImport, ProjectSnapshot | None]) -> None:
         job, snapshot = prepared
@@ -376,10 +382,7 @@ class ImportController(QObject):
             self.importFinished.emit(report)
         if self._queue:
             paths, rules = self._queue.pop(0)
-            names = ", ".join(Path(p).name for p in paths[:2]) + ("…" if len(paths) > 2 else "")
-            self._queued = True
-            self._begin(self._store, self._engine, paths, names, False, rules)
-        self._queued = False
+            self._begin(self._store, self._engine, paths, rules, reread_map=False, queued=True)
 
     def show_failures(self) -> None:
         """Open the failed-files dialog (the status bar's "N failed" link)."""
