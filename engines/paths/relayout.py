@@ -42,10 +42,3 @@ class LayoutMove:
         weights = 1.0 / np.maximum(dist, 1e-12) ** 2
         weights /= weights.sum(axis=1, keepdims=True)
         return (xy + np.einsum("pk,pkd->pd", weights, self._shift[idx])).astype(np.float32)
-
-
-def follow_layout(
-    xy: np.ndarray, old_xy: np.ndarray, new_xy: np.ndarray, k: int = NEIGHBOURS
-) -> np.ndarray:
-    """:class:`LayoutMove` for one set of positions."""
-    return LayoutMove(old_xy, new_xy, k)(xy)
