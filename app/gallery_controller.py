@@ -87,13 +87,10 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
         self._loading = False
         self._saving = 0
         self._closed = False
-        self._read_again_due = False
-        self._read_again_timer = QTimer(self)
+        self._read_again_timer = QTimer(self)  # running: a re-read waits for the gallery
         self._read_again_timer.setSingleShot(True)
         self._read_again_timer.setInterval(READ_AGAIN_RETRY_MS)
-        self._read_again_timer.timeout.connect(
-            lambda: self._read_again_due and self._on_read_again(self.explorer.store)
-        )
+        self._read_again_timer.timeout.connect(lambda: self._on_read_again(self.explorer.store))
 
         view.generateRequested.connect(self.generate)
         view.tileClicked.connect(self.play_tile)
@@ -224,13 +221,11 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
     def _on_read_again(self, store) -> None:
         """Another program changed the open project: read its priors and tiles again, once
         nothing of the gallery's own runs (a retry every ``READ_AGAIN_RETRY_MS`` until then)."""
-        self._read_again_due = False
+        self._read_again_timer.stop()  # one re-read pending at most
         if store is not self.explorer.store or self._closed:
             return
-        if self.busy:  # one retry pending, however many changes come meanwhile
-            self._read_again_due = True
-            if not self._read_again_timer.isActive():
-                self._read_again_timer.start()
+        if self.busy:
+            self._read_again_timer.start()
             return
         self._reload(store, self._model_hash(), keep_view=True)
 
