@@ -30,6 +30,13 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
+def _as_bool(value: Any) -> bool:
+    # QSettings (INI) hands back "true"/"false" strings for booleans it wrote.
+    if isinstance(value, str):
+        return value.lower() in ("1", "true", "yes")
+    return bool(value)
+
+
 class AppSettings:
     """Typed access to the app's ``QSettings``.
 
@@ -113,8 +120,7 @@ class AppSettings:
             max_file_s = float(self._qs.value("import/max_file_s", default.max_file_s))
         except (TypeError, ValueError):
             return default
-        trim = self._qs.value("import/trim_silence", default.trim_silence)
-        trim = trim.lower() in ("1", "true", "yes") if isinstance(trim, str) else bool(trim)
+        trim = _as_bool(self._qs.value("import/trim_silence", default.trim_silence))
         if not (0 < segment_s <= 3600 and 0 < max_file_s <= 24 * 3600):
             return default
         return replace(default, segment_s=segment_s, max_file_s=max_file_s, trim_silence=trim)
@@ -127,10 +133,7 @@ class AppSettings:
 
     # -- view ---------------------------------------------------------------------------
     def flag(self, key: str, default: bool = False) -> bool:
-        value = self._qs.value(f"view/{key}", default)
-        if isinstance(value, str):
-            return value.lower() in ("1", "true", "yes")
-        return bool(value)
+        return _as_bool(self._qs.value(f"view/{key}", default))
 
     def set_flag(self, key: str, value: bool) -> None:
         self._qs.setValue(f"view/{key}", bool(value))
