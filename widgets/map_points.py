@@ -278,7 +278,7 @@ class ScatterLayers(QtCore.QObject):
             self._members[slot] = np.concatenate([self._members[slot], sel])
             self._items[slot].addPoints(x=self._xy[sel, 0], y=self._xy[sel, 1])
         self._drawn = stop
-        self._refresh_ring(point_size_px(len(self._xy)))
+        self._refresh_ring(point_size_px(len(self._xy)), hidden)
         self._refresh_legend()
         if self._drawn < len(self._xy):
             self._draw_timer.start()
@@ -313,20 +313,19 @@ class ScatterLayers(QtCore.QObject):
         for item, members in zip(self._items, self._members):
             if len(members):
                 _set_xy_in_place(item, self._xy[members, 0], self._xy[members, 1])
-        gen = self._visible_generated()
+        gen = self._visible_generated(self.hidden_mask())
         if len(gen):
             _set_xy_in_place(self._ring, self._xy[gen, 0], self._xy[gen, 1])
 
-    def _visible_generated(self) -> np.ndarray:
-        """Indices of the drawn, generated points whose category is shown."""
+    def _visible_generated(self, hidden: np.ndarray | None) -> np.ndarray:
+        """Indices of the drawn, generated points not in ``hidden`` (:meth:`hidden_mask`)."""
         gen = self._generated[: self._drawn].copy()
-        hidden = self.hidden_mask()
         if hidden is not None:
             gen &= ~hidden[: self._drawn]
         return np.flatnonzero(gen)
 
-    def _refresh_ring(self, size: float) -> None:
-        gen = self._visible_generated()
+    def _refresh_ring(self, size: float, hidden: np.ndarray | None) -> None:
+        gen = self._visible_generated(hidden)
         self._ring.setData(x=self._xy[gen, 0], y=self._xy[gen, 1], size=size + 5)
 
     def _redraw_visible(self) -> None:
@@ -340,7 +339,7 @@ class ScatterLayers(QtCore.QObject):
             members = drawn[slots == slot]
             self._members[slot] = members
             item.setData(x=self._xy[members, 0], y=self._xy[members, 1])
-        self._refresh_ring(point_size_px(len(self._xy)))
+        self._refresh_ring(point_size_px(len(self._xy)), hidden)
 
     def _refresh_legend(self) -> None:
         code_of = {label: code for code, label in enumerate(self._labels)}
