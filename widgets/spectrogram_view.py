@@ -309,11 +309,12 @@ class SpectrogramPairView(QtWidgets.QWidget):
         top = max(float(np.nanmax(a)), float(np.nanmax(b)))
         self.levels_db = (top - PAIR_RANGE_DB, top)
         scale = FrequencyScale(a.shape[1], nyquist_hz, log_frequency)
-        for image, spec in zip(self._images, (a, b)):
+        for image, spec in zip(self._images, (None if orig_db is None else a, b)):
+            if spec is None:  # no original: its plot stays empty
+                image.clear()
+                continue
             image.setImage(scale.apply(spec), autoLevels=False, levels=self.levels_db)
             place_image(image, 1.0 / frame_rate_hz, scale.row_height)
-        if orig_db is None:
-            self._images[0].clear()
         self._show_original_state(orig_db is not None, missing)
         scale.style_axis(self._plots[0].getAxis("left"))
         scale.style_axis(self._plots[1].getAxis("left"))
