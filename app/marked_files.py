@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from latentscape.engines.atomic_write import free_path
 from latentscape.project_records import Sound
 
 
@@ -17,16 +18,6 @@ def files_of(sounds: Sequence[Sound], resolve: Callable[[str], Path]) -> list[Pa
     """Each file of ``sounds`` once (pieces of one long file share it), in their order;
     generated sounds have none."""
     return list(dict.fromkeys(resolve(s.path) for s in sounds if s.path))
-
-
-def free_path(folder: Path, name: str) -> Path:
-    """``folder / name``, or ``name-2``, ``name-3``… where a file of that name is there."""
-    stem, suffix = Path(name).stem, Path(name).suffix
-    candidate, k = folder / name, 1
-    while candidate.exists():
-        k += 1
-        candidate = folder / f"{stem}-{k}{suffix}"
-    return candidate
 
 
 def copy_files(files: Sequence[Path], folder: Path) -> tuple[list[Path], list[Path]]:
@@ -39,7 +30,7 @@ def copy_files(files: Sequence[Path], folder: Path) -> tuple[list[Path], list[Pa
         if not path.is_file():
             missing.append(path)
             continue
-        target = free_path(folder, path.name)
+        target = free_path(folder / path.name)
         shutil.copy2(path, target)
         copies.append(target)
     return copies, missing

@@ -33,6 +33,17 @@ def check_can_create(out: str | Path, error: type[LatentscapeError] = Latentscap
             return
 
 
+def free_path(path: Path) -> Path:
+    """``path`` if no file has that name yet, else the first free of ``name-2.ext``,
+    ``name-3.ext``… beside it (``name-new.ext`` past 999): a name to write without replacing
+    anything (any thread; a name free now may be taken before it is written)."""
+    tails = ("", *(f"-{k}" for k in range(2, 1000)))
+    names = (path.with_name(f"{path.stem}{tail}{path.suffix}") for tail in tails)
+    return next(
+        (n for n in names if not n.exists()), path.with_name(f"{path.stem}-new{path.suffix}")
+    )
+
+
 def write_atomic(
     out: str | Path,
     write: Callable[[Path], None],

@@ -22,7 +22,7 @@ from typing import Any
 
 import torch
 
-from ..atomic_write import check_can_create, write_bytes_atomic
+from ..atomic_write import check_can_create, free_path, write_bytes_atomic
 from ..errors import LatentscapeError
 from ..hashing import file_sha256
 from ..loader import (
@@ -128,9 +128,7 @@ def _check_output(model_path: Path, output: Path) -> None:
 def free_name(path: Path) -> str:
     """A ``.ts`` name beside ``path`` that no file has yet: ``model.ts``, else ``model-2.ts``…
     (what a refusal suggests; never the very name it refused)."""
-    tails = ("", *(f"-{k}" for k in range(2, 1000)))
-    names = (path.with_name(f"{path.stem}{tail}.ts") for tail in tails)
-    return next((n.name for n in names if not n.exists()), f"{path.stem}-new.ts")
+    return free_path(path.with_suffix(".ts")).name
 
 
 def _is_our_export(path: Path) -> bool:

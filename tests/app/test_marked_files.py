@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from latentscape.marked_files import copy_files, files_of, free_path
+from latentscape.engines.atomic_write import free_path
+from latentscape.marked_files import copy_files, files_of
 from support.sound_records import sound as _sound
 
 
@@ -21,5 +22,5 @@ def test_files_once_each_and_copies_that_replace_nothing(tmp_path):
     assert copies == [out / "long.wav"] and missing == [files[1]]
     again, _ = copy_files(files, out)
     assert again == [out / "long-2.wav"] and again[0].read_bytes() == b"sound"
-    assert free_path(out, "long.wav") == out / "long-3.wav"
-    assert free_path(Path(tmp_path), "x.wav") == tmp_path / "x.wav"
+    assert free_path(out / "long.wav") == out / "long-3.wav"
+    assert free_path(Path(tmp_path) / "x.wav") == tmp_path / "x.wav"
