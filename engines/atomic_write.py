@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import hashlib
+import itertools
 import os
 import tempfile
 from collections.abc import Callable
@@ -35,13 +36,10 @@ def check_can_create(out: str | Path, error: type[LatentscapeError] = Latentscap
 
 def free_path(path: Path) -> Path:
     """``path`` if no file has that name yet, else the first free of ``name-2.ext``,
-    ``name-3.ext``… beside it (``name-new.ext`` past 999): a name to write without replacing
-    anything (any thread; a name free now may be taken before it is written)."""
-    tails = ("", *(f"-{k}" for k in range(2, 1000)))
-    names = (path.with_name(f"{path.stem}{tail}{path.suffix}") for tail in tails)
-    return next(
-        (n for n in names if not n.exists()), path.with_name(f"{path.stem}-new{path.suffix}")
-    )
+    ``name-3.ext``… beside it: a name to write without replacing anything (any thread; a
+    name free now may be taken before it is written)."""
+    names = (path.with_name(f"{path.stem}-{k}{path.suffix}") for k in itertools.count(2))
+    return path if not path.exists() else next(n for n in names if not n.exists())
 
 
 def write_atomic(
