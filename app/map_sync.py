@@ -20,11 +20,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from latentscape.atlas_updater import AtlasUpdater
 
 if TYPE_CHECKING:
+    from latentscape.engines.atlas.atlas import Atlas
     from latentscape.explorer_controller import ExplorerController
     from latentscape.project_session import ProjectSnapshot
 
@@ -34,6 +35,15 @@ REVEAL_SPAN = 0.25  # map units across the view when a found sound is shown
 
 
 class MapSync(QObject):
+    """Signals
+    -------
+    stored(int)
+        The project's saved map is now the layout with this ``Atlas.layout_id`` (saved here,
+        or found saved by another program); paths moved onto it can be saved.
+    """
+
+    stored = Signal(object)  # int: a 63-bit layout id (a Qt int holds 32)
+
     def __init__(self, controller: ExplorerController, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._c = controller
@@ -183,6 +193,7 @@ class MapSync(QObject):
 
         def saved(_) -> None:
             self._saves -= 1
+            self.stored.emit(atlas.layout_id)
 
         self._saves += 1
         self._c.runner.submit(
@@ -190,6 +201,17 @@ class MapSync(QObject):
             on_done=saved,
             on_error=lambda exc, tb: failed(exc),
         )
+
+    def follow_outside_layout(self, before: Atlas | None) -> None:
+        """Another program stored a map of a new layout (``latentscape map``), moving the
+        paths saved on the one ``before`` (the atlas shown until now) with it: what is drawn
+        among the sounds here follows too."""
+        after = self._c.state.atlas
+        if before is None or after is None or before.layout_id == after.layout_id:
+            return
+        _, old, new = np.intersect1d(before.sound_ids, after.sound_ids, return_indices=True)
+        self._c.layoutChanged.emit(before.xy[old], after.xy[new])
+        self.stored.emit(after.layout_id)
 
     def fit(self, xy: np.ndarray | None = None) -> None:
         """Frame the points ``xy`` (default: where they are), with a margin for their names."""

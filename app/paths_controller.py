@@ -69,7 +69,7 @@ class PathsController(QObject):
         self.c = explorer
         self.panel = panel
         self.map_view = explorer.views.map_view
-        self.library = PathLibrary()
+        self.library = PathLibrary(lambda: getattr(self.c.state.atlas, "layout_id", None))
         self.recorder = PathRecorder()
         self.player = PathPlayer(self.map_view, parent=self)
         self.player.started.connect(lambda _id: panel.set_playing(True))
@@ -93,6 +93,7 @@ class PathsController(QObject):
         c.projectOpened.connect(self._on_project_opened)
         c.projectModelChanged.connect(lambda _store, _model: self._draw_map())  # another map
         c.layoutChanged.connect(self._on_layout_changed)
+        c.sync.stored.connect(lambda layout: self._guard(lambda: self.library.save_moved(layout)))
         c.audio.restarting.connect(self._on_audio_restarting)
         c.stoppedAll.connect(self._forget_resume)
         c.replayRequested.connect(self._on_replay)
@@ -469,7 +470,7 @@ class PathsController(QObject):
             return
         move = LayoutMove(old_xy, new_xy)
         self.recorder.relocate(move)  # a recording under way goes on on the new layout
-        self._guard(lambda: self.library.relocate(move, self.c.project_space) or True)
+        self.library.relocate(move, self.c.project_space, self.c.state.atlas.layout_id)
         self._draw_map()
 
     def _guard(self, fn):

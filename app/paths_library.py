@@ -11,7 +11,7 @@ Thread: GUI thread only (the store itself is thread-safe; the histories are not)
 from __future__ import annotations
 
 import re
-from contextlib import nullcontext
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from latentscape.engines.paths import (
@@ -22,6 +22,7 @@ from latentscape.engines.paths import (
     path_from_item,
     path_to_item,
 )
+from latentscape.map_paths import LAYOUT_KEY, layout_meta
 
 _NUMBERED = re.compile(r"^Path (\d+)$")
 
@@ -34,6 +35,8 @@ class PathEntry:
     history: PathEditHistory
     item_id: int | None = None
     order: int | None = None  # list position key in the project (first item id it was saved as)
+    layout: int | None = None  # Atlas.layout_id its positions lie on (None: not known)
+    moved: bool = False  # moved to a new layout and not saved since (see PathLibrary.relocate)
 
     @property
     def path(self) -> LatentPath:
@@ -47,8 +50,9 @@ class PathLibrary:
     set with :meth:`set_store`, so a recording made before any project exists is not lost.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, layout_now: Callable[[], int | None] = lambda: None) -> None:
         self.store = None
+        self._layout_now = layout_now  # the layout new paths are drawn on (Atlas.layout_id)
         self._entries: dict[str, PathEntry] = {}
         self._undo: list[tuple] = []
         self._counter = 0
@@ -57,7 +61,7 @@ class PathLibrary:
     # -- project ---------------------------------------------------------------------------
     def set_store(self, store) -> None:
         """Show the paths saved in ``store``; unsaved paths move into it; undo starts afresh."""
-        unsaved = [e.path for e in self._entries.values() if e.item_id is None]
+        unsaved = [(e.path, e.layout) for e in self._entries.values() if e.item_id is None]
         self.store = store
         self._entries.clear()
         self._undo.clear()
@@ -71,9 +75,12 @@ class PathLibrary:
             except PathError as exc:  # a damaged item is reported and left in the project
                 self.load_errors.append(str(exc))
                 continue
-            self._insert(PathEntry(self._new_id(), PathEditHistory(path), item.id, _order(item)))
-        for path in unsaved:
-            self.add(path)
+            layout = item.meta.get(LAYOUT_KEY) if isinstance(item.meta, dict) else None
+            entry = PathEntry(self._new_id(), PathEditHistory(path), item.id, _order(item))
+            entry.layout = int(layout) if isinstance(layout, int) else None
+            self._insert(entry)
+        for path, layout in unsaved:
+            self.add(path, layout)
 
     # -- queries ---------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -108,9 +115,11 @@ class PathLibrary:
         return f"Path {max(used, default=0) + 1}"
 
     # -- changes ---------------------------------------------------------------------------
-    def add(self, path: LatentPath) -> str:
-        """Add a new path (saved at once when there is a store); returns its id."""
-        entry = PathEntry(self._new_id(), PathEditHistory(path))
+    def add(self, path: LatentPath, layout: int | None = None) -> str:
+        """Add a new path drawn on map layout ``layout`` (default: the map's now), saved at
+        once when there is a store; returns its id."""
+        layout = self._layout_now() if layout is None else layout
+        entry = PathEntry(self._new_id(), PathEditHistory(path), layout=layout)
         self._save_new(entry)
         self._insert(entry)
         return entry.path_id
@@ -158,23 +167,34 @@ class PathLibrary:
         self._insert(entry, position)
         return path_id
 
-    def relocate(self, move, space: str) -> None:
-        """The map of latent space ``space`` was laid out again: ``move(xy) -> xy`` gives
-        each of its paths' positions (every version, deleted ones too) on the new layout;
-        saved at once, not undoable (the layout is not an edit of the path)."""
+    def relocate(self, move, space: str, layout: int | None) -> None:
+        """The map of latent space ``space`` was laid out again, as layout ``layout``:
+        ``move(xy) -> xy`` gives each of its paths' positions (every version, deleted ones
+        too) on it. Not undoable (the layout is not an edit of the path), and not saved
+        here: the paths saved on the old layout move with the map when it is stored
+        (:mod:`latentscape.map_paths`), and :meth:`save_moved` saves these once it is."""
 
         def change(path: LatentPath) -> LatentPath:
             mine = not (space and path.model_hash) or path.model_hash == space
             return path.replace(xy=move(path.xy)) if mine else path
 
         deleted = [action[2] for action in self._undo if action[0] == "delete"]
-        together = self.store.transaction() if self.store is not None else nullcontext()
-        with together:  # one commit for every path
-            for entry in [*self._entries.values(), *deleted]:
-                before = entry.path
-                entry.history.map_versions(change)
-                if entry.path is not before and entry.path_id in self._entries:
-                    self._save(entry)
+        for entry in [*self._entries.values(), *deleted]:
+            before = entry.path
+            entry.history.map_versions(change)
+            if entry.path is not before:
+                entry.layout, entry.moved = layout, True
+
+    def save_moved(self, layout: int) -> None:
+        """The project's map is layout ``layout`` now: save the paths moved onto it and not
+        saved since, in one commit (a path moved while importing is saved with the map
+        that has its sounds, never before it)."""
+        due = [e for e in self._entries.values() if e.moved and e.layout == layout]
+        if self.store is None or not due:
+            return
+        with self.store.transaction():
+            for entry in due:
+                self._save(entry)
 
     # -- internals -------------------------------------------------------------------------
     def _entry(self, path_id: str) -> PathEntry:
@@ -198,10 +218,10 @@ class PathLibrary:
         name, payload, meta = path_to_item(entry.path)
         if entry.order is not None:
             meta["order"] = entry.order
-        return name, payload, meta
+        return name, payload, layout_meta(meta, entry.layout)
 
     def _save_new(self, entry: PathEntry) -> None:
-        entry.item_id = None
+        entry.item_id, entry.moved = None, False
         if self.store is None:
             return
         entry.item_id = self.store.put_item(ITEM_KIND, *self._meta(entry))
@@ -214,6 +234,7 @@ class PathLibrary:
         if entry.item_id is None:
             self._save_new(entry)
             return
+        entry.moved = False
         name, payload, meta = self._meta(entry)
         self.store.update_item(entry.item_id, name=name, payload=payload, meta=meta)
 

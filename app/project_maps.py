@@ -58,14 +58,21 @@ class MapsMixin:
             ).fetchone()
         return None if row is None else (unpack_arrays(row[1]), json.loads(row[0]))
 
-    def put_atlas(self, atlas: Atlas, space: str | None = None) -> None:
+    def put_atlas(self, atlas: Atlas, space: str | None = None) -> int:
         """Store ``atlas`` as the current model's map; with ``space`` (the latent space its
         latents came from), a ProjectError instead when the project's model has another one
-        now (another program switched it meanwhile)."""
+        now (another program switched it meanwhile). The paths saved on the map it replaces
+        move with it, in the same transaction (:mod:`~latentscape.map_paths`); returns how
+        many moved."""
+        from latentscape.map_paths import move_saved_paths
+
         with self.transaction():
             if space is not None:
                 self.check_space(space, "this map of the earlier model's latents was not saved")
+            model = self.model()
+            moved = 0 if model is None else move_saved_paths(self, atlas, model)
             self.put_map(CURRENT_MAP, atlas.to_arrays(), {"method": atlas.method})
+            return moved
 
     def check_space(self, space: str, lost: str) -> None:
         """ProjectError saying ``lost`` unless the project's model still has latent space

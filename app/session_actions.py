@@ -214,11 +214,13 @@ class SessionActions:
         (x0, x1), (y0, y1) = box.viewRange()
         switched = snap.space != self.project_space  # the other program gave it another model
         self.project_space = snap.space
+        shown = self.state.atlas
         self.sync.show_snapshot(snap)
         box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)  # where the user looks
         if switched:
             self.projectModelChanged.emit(self.store, snap.model.content_hash if snap.model else "")
         else:
+            self.sync.follow_outside_layout(shown)
             self.projectReadAgain.emit(self.store)
         if self.model is not None and self._project_model_differs():
             self.views.banner.show_message(OTHER_MODEL_NOTE, "info")

@@ -10,6 +10,7 @@ and its queries (:meth:`frame_at` ~10 µs) may run on any thread, the audio thre
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable, Mapping, Sequence
 
@@ -31,6 +32,11 @@ UMAP_SHARE = 0.65
 Trajectories = Sequence[np.ndarray] | Mapping[int, np.ndarray]
 
 
+def new_layout_id() -> int:
+    """A random id (1..2^63-1) for a freshly computed layout of the sounds."""
+    return secrets.randbits(63) or 1
+
+
 class Atlas:
     """A built map. Create with :meth:`build` or :meth:`from_arrays`."""
 
@@ -42,6 +48,9 @@ class Atlas:
         self.features = np.asarray(arrays["features"], np.float32)
         self.inverse = InverseMap.from_arrays(arrays)
         self.density_grid = np.asarray(arrays["density"], np.float32)
+        # Which layout ``xy`` is: a build makes a new one, :meth:`with_added` keeps it (the
+        # sounds already there do not move). 0: an atlas saved before layouts had ids.
+        self.layout_id = int(arrays.get("layout", 0))
 
     # -- building --------------------------------------------------------------------------------
     @classmethod
@@ -87,6 +96,7 @@ class Atlas:
             "pca_basis": basis,
             "unit_offset": offset,
             "unit_scale": np.array(unit),
+            "layout": np.array(new_layout_id(), np.int64),
         }
         atlas = cls._finish(arrays, anchor_latents(trajectories), config)
         if progress is not None:

@@ -42,3 +42,14 @@ class LayoutMove:
         weights = 1.0 / np.maximum(dist, 1e-12) ** 2
         weights /= weights.sum(axis=1, keepdims=True)
         return (xy + np.einsum("pk,pkd->pd", weights, self._shift[idx])).astype(np.float32)
+
+    @classmethod
+    def of_sounds(
+        cls, old_ids: np.ndarray, old_xy: np.ndarray, new_ids: np.ndarray, new_xy: np.ndarray
+    ) -> LayoutMove:
+        """The move of the sounds two layouts share, given as ids ``[N]`` / ``[M]`` with
+        their positions ``[N, 2]`` / ``[M, 2]`` in any order; sounds only one of them holds
+        (added or removed between them) take no part."""
+        old_ids, new_ids = np.asarray(old_ids, np.int64), np.asarray(new_ids, np.int64)
+        _, in_old, in_new = np.intersect1d(old_ids, new_ids, return_indices=True)
+        return cls(np.asarray(old_xy)[in_old], np.asarray(new_xy)[in_new])

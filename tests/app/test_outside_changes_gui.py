@@ -90,3 +90,35 @@ def test_a_prior_another_program_trains_appears_in_the_windows_gallery(opened, q
     assert g.prior("GAN").is_trained and g.prior("GAN").report.steps == 3
     assert g.view.generate_button.isEnabled() and "Trained (3 steps)" in g.view.status_text()
     assert g.prior("Diffusion") is None  # only what the other program trained
+
+
+def test_a_path_follows_its_sounds_when_another_program_lays_the_map_out(paths, opened, qtbot):
+    """``latentscape map`` from a shell while the window shows the project: the CLI moves the
+    saved path with the map, and the window, reading the project again, draws its path among
+    the same sounds too (it kept drawing it at its old place, over other sounds)."""
+    import numpy as np
+
+    from latentscape.cli import main
+    from latentscape.engines.paths import ITEM_KIND, path_from_item
+    from support.paths_gui import drag
+
+    c, view = opened.controller, opened.map_view
+    c.outside.timer.setInterval(100)
+    qtbot.waitUntil(c.outside.watching)
+    before, ids = view.final_positions().copy(), list(c.state.ids)
+    c.set_recording(True)
+    c._scrub_rest.setInterval(60_000)  # no rest on a dot: the drag goes from dot to dot
+    drag(qtbot, view, before[0], before[5])
+    with qtbot.waitSignal(paths.recorded) as rec:
+        c.set_recording(False)
+    pid = rec.args[0]
+    told = lambda m: "changed in another program" in m  # noqa: E731
+    with qtbot.waitSignal(c.message, timeout=60_000, check_params_cb=told):
+        assert main(["map", "-p", str(c.store.path), "--method", "umap", "--quiet"]) == 0
+    after = view.final_positions()
+    assert list(c.state.ids) == ids and not np.allclose(before, after, atol=1e-3)
+    moved, span = paths.library.path(pid).xy, np.ptp(after, axis=0).max()
+    assert np.linalg.norm(moved[0] - after[0]) < 0.05 * span  # between the same two sounds
+    assert np.linalg.norm(moved[-1] - after[5]) < 0.05 * span
+    (item,) = c.store.items(ITEM_KIND)
+    np.testing.assert_allclose(path_from_item(item).xy, moved, atol=1e-5)  # as saved by the CLI

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latentscape.engines.paths import ITEM_KIND, LatentPath, PathError, reverse, trim
+from latentscape.engines.paths import (
+    ITEM_KIND,
+    LatentPath,
+    PathError,
+    path_from_item,
+    reverse,
+    trim,
+)
 from latentscape.paths_library import PathLibrary
 from latentscape.project_store import ProjectStore
 
@@ -64,3 +71,29 @@ def test_a_damaged_stored_path_is_reported_and_the_others_load(store):
     assert [name for _, name, _ in again.rows()] == ["Path 1"]
     assert len(again.load_errors) == 1 and "broken" in again.load_errors[0]
     assert [i.name for i in store.items(ITEM_KIND)] == ["broken", "Path 1"]  # nothing lost
+
+
+def test_paths_moved_to_a_new_layout_are_saved_once_that_map_is_stored(store):
+    """A re-layout moves the paths in memory at once, but saves them only when the map of that
+    layout is stored (a kill in between leaves the saved paths on the saved map); a new path
+    is stamped with the layout it was drawn on."""
+    from latentscape.map_paths import LAYOUT_KEY
+
+    layout = [11]
+    lib = PathLibrary(lambda: layout[0])
+    lib.set_store(store)
+    pid = lib.add(_path())
+    (item,) = store.items(ITEM_KIND)
+    assert item.meta[LAYOUT_KEY] == 11
+    lib.relocate(lambda xy: xy + 0.25, space="", layout=22)
+    np.testing.assert_allclose(lib.path(pid).xy, _path().xy + 0.25)
+    saved = lambda: path_from_item(store.items(ITEM_KIND)[0])  # noqa: E731
+    lib.save_moved(33)  # another layout's map: not this one
+    assert saved().equals(_path()) and store.items(ITEM_KIND)[0].meta[LAYOUT_KEY] == 11
+    lib.save_moved(22)
+    np.testing.assert_allclose(saved().xy, _path().xy + 0.25)
+    assert store.items(ITEM_KIND)[0].meta[LAYOUT_KEY] == 22
+    again = PathLibrary()
+    again.set_store(store)
+    again.rename(again.ids()[0], "kept")  # a reopened path keeps its layout when saved
+    assert store.items(ITEM_KIND)[0].meta[LAYOUT_KEY] == 22
