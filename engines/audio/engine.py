@@ -349,8 +349,9 @@ class AudioEngine:
     ) -> VoiceHandle:
         """Play a decoded trajectory ``[frames, latent]`` or file ``audio`` once.
 
-        A running audition is cut with a short fade. Returns at once; decoding runs on the
-        voice's thread. ``audio`` is ``[channels, samples]`` or ``[samples]`` at
+        A running audition plays on until this one starts, and is cut with a short fade in
+        the block in which this one fades in. Returns at once; decoding runs on the voice's
+        thread. ``audio`` is ``[channels, samples]`` or ``[samples]`` at
         ``audio_rate_hz``.
         """
         with self._lock:

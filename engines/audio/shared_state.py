@@ -50,6 +50,9 @@ S_VOICE_ID = 8  # producer: the owner's id of the voice in this slot
 S_FIRST_CHUNK_NS = 9  # producer: CLOCK_MONOTONIC when its first chunk was decoded
 S_ERROR = 10  # producer: 1 = decoding failed, the voice ended early
 S_STARVED = 11  # consumer: 1 = ran dry, faded out; fades in again once a block is queued
+S_REPLACED = 12  # owner: 1 = a newer audition replaced it; plays on until one S_RETRIGGER starts
+S_RETRIGGER = 13  # owner: 1 = its start cuts the older S_REPLACED voices (a retriggered audition)
+S_CUT = 14  # consumer: 1 = its replacement started: fading out and finishing as if stopped
 _SLOT_INTS = 16
 
 FREE, PRIMING, PLAYING, FINISHED = 0, 1, 2, 3

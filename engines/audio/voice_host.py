@@ -27,10 +27,13 @@ from .shared_state import (
     FINISHED,
     FREE,
     MODEL_LATENCY_S,
+    S_CUT,
     S_ENDED,
     S_ERROR,
     S_FIRST_CHUNK_NS,
     S_PLAYED,
+    S_REPLACED,
+    S_RETRIGGER,
     S_START_NS,
     S_STATE,
     S_STOP,
@@ -40,6 +43,8 @@ from .shared_state import (
 )
 from .voice_runner import Source, VoiceRunner
 from .voices import OutputFormat, VoiceFactory
+
+AUDITION_KINDS = ("audition", "file")
 
 
 class VoiceBusyError(RuntimeError):
@@ -69,7 +74,6 @@ class VoiceHost:
         self._mailbox: Mailbox[np.ndarray] = Mailbox()
         self._runners: dict[int, VoiceRunner] = {}
         self._retired = [0.0, 0.0, 0]  # decode_s, decode_cpu_s, frames of ended voices
-        self._audition: VoiceRunner | None = None
         self._scrub: VoiceRunner | None = None
         self._path: VoiceRunner | None = None
         self._factory = VoiceFactory(engine, fmt, lambda: self._transform, fade_ms)
@@ -116,17 +120,32 @@ class VoiceHost:
         self._state.rings[slot].reset()
         for field in (S_STOP, S_ENDED, S_UNDERRUNS, S_PLAYED, S_START_NS, S_FIRST_CHUNK_NS):
             si[field] = 0
+        for field in (S_REPLACED, S_RETRIGGER, S_CUT):
+            si[field] = 0
         si[S_ERROR] = 0
         self._state.slot_floats(slot)[F_GAIN] = 1.0
         return slot
 
-    def _launch(self, voice_id: int, source: Source, kind: str, streaming: bool) -> VoiceRunner:
+    def _launch(
+        self, voice_id: int, source: Source, kind: str, streaming: bool, retrigger: bool = False
+    ) -> VoiceRunner:
+        """Start ``source`` in a free slot. ``retrigger``: it replaces the running auditions,
+        which play on until it starts (see :meth:`VoiceRunner.replace`)."""
         try:
             slot = self._acquire_slot()
         except VoiceBusyError:
             source.close()
+            if retrigger:
+                self.stop_audition()
             raise
-        self._state.slot_ints(slot)[S_VOICE_ID] = voice_id
+        si = self._state.slot_ints(slot)
+        si[S_VOICE_ID] = voice_id
+        if retrigger:
+            # marked before the new voice can start: its start cuts every voice marked so far
+            for runner in self._runners.values():
+                if runner.kind in AUDITION_KINDS:
+                    runner.replace()
+            si[S_RETRIGGER] = 1
         runner = VoiceRunner(
             self._state,
             slot,
@@ -143,19 +162,20 @@ class VoiceHost:
 
     # -- voices -------------------------------------------------------------------------------
     def audition_trajectory(self, voice_id: int, trajectory: np.ndarray, seed: int | None) -> None:
+        """Play a trajectory once; the running audition is cut where this one starts."""
         source = self._factory.audition_trajectory(trajectory, seed)
-        self.stop_audition()
-        self._audition = self._launch(voice_id, source, "audition", streaming=False)
+        self._launch(voice_id, source, "audition", False, retrigger=True)
 
     def audition_audio(self, voice_id: int, audio: np.ndarray, rate_hz: int) -> None:
+        """Play file audio once; the running audition is cut where this one starts."""
         source = self._factory.audition_audio(audio, rate_hz)
-        self.stop_audition()
-        self._audition = self._launch(voice_id, source, "file", streaming=False)
+        self._launch(voice_id, source, "file", False, retrigger=True)
 
     def stop_audition(self) -> None:
-        if self._audition is not None:
-            self._audition.stop()
-            self._audition = None
+        """Fade out the audition, and any it replaced that still waits for it to start."""
+        for runner in self._runners.values():
+            if runner.kind in AUDITION_KINDS:
+                runner.stop()
 
     def scrub_to(self, latent: np.ndarray) -> None:
         """Newest target wins; the scrub voice (if running) glides there."""

@@ -26,6 +26,7 @@ from .shared_state import (
     S_ENDED,
     S_ERROR,
     S_FIRST_CHUNK_NS,
+    S_REPLACED,
     S_STATE,
     S_STOP,
     S_UNDERRUNS,
@@ -92,6 +93,8 @@ class VoiceRunner:
         self._streaming = streaming
         self._pending: np.ndarray | None = None
         self._stop = threading.Event()
+        self._replaced = False
+        self._source_done = False
         self._thread: threading.Thread | None = None
         self._underruns_seen = 0
         self._decode_ema_s = 0.0
@@ -117,6 +120,18 @@ class VoiceRunner:
     def stop(self) -> None:
         """Fade the voice out (the consumer does it) and stop decoding. Any thread."""
         self._si[S_STOP] = 1
+        self._stop.set()
+
+    def replace(self) -> None:
+        """A newer audition replaces this one (any thread).
+
+        It stops decoding, so that the new voice's first chunk does not wait behind its
+        chunks, but its queued audio plays on until the new voice starts: the mixer then fades
+        it out in the block in which the new one fades in. It is not marked ended: should its
+        queue run dry first, it fades out as a starving voice does.
+        """
+        self._replaced = True
+        self._si[S_REPLACED] = 1
         self._stop.set()
 
     def join(self, timeout_s: float | None = None) -> bool:
@@ -219,6 +234,7 @@ class VoiceRunner:
                         self._stop.wait(min(0.02, max(0.0005, excess / self._rate)))
                         continue
                 if not self._produce():
+                    self._source_done = True
                     break
             if not self._write_pending():
                 self._stop.wait(min(0.01, self._block / self._rate / 2))
@@ -232,6 +248,7 @@ class VoiceRunner:
             self.error = text[0] if text else type(exc).__name__
             self._si[S_ERROR] = 1
         finally:
-            self._finish()
+            if self._source_done or not self._replaced or self._si[S_ERROR]:
+                self._finish()
             with contextlib.suppress(Exception):
                 self.close()

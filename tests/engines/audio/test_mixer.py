@@ -123,6 +123,97 @@ def test_stop_fades_out_and_drops_the_rest() -> None:
     assert state.rings[0].queued_frames() == 0
 
 
+def retrigger(state: SharedState, old: list[int], slot: int, voice_id: int) -> None:
+    """What the voice host does on a click: the ``old`` slots are replaced, and the new voice
+    in ``slot`` (nothing queued yet) will cut them when it starts."""
+    for o in old:
+        state.slot_ints(o)[ss.S_REPLACED] = 1
+    si = state.slot_ints(slot)
+    si[ss.S_VOICE_ID] = voice_id
+    si[ss.S_RETRIGGER] = 1
+    si[ss.S_STATE] = ss.PRIMING
+
+
+def playing(state: SharedState, slot: int, voice_id: int, frames: int, value: float) -> None:
+    start_voice(state, slot, const(frames, value), ended=False)
+    state.slot_ints(slot)[ss.S_VOICE_ID] = voice_id
+
+
+def test_a_retriggered_voice_fades_in_in_the_block_in_which_the_old_one_fades_out() -> None:
+    # QA s18 L3: the old voice used to fade out at the click, and the new one to start in the
+    # first block after its first chunk: a callback in between left a block of silence
+    state = make_state()
+    mixer = Mixer(state)
+    playing(state, 0, voice_id=1, frames=2000, value=0.5)
+    render(mixer, 2)
+    retrigger(state, old=[0], slot=1, voice_id=2)
+    before = render(mixer, 1)[:, 0]  # a callback before the new voice's first chunk
+    np.testing.assert_allclose(before, 0.5, atol=1e-6)  # the old voice plays on, unfaded
+    state.rings[1].write(const(4 * BLOCK, -0.25))  # its first chunk, just in time
+    out = render(mixer, 2)[:, 0]
+    ramp = np.arange(1, FADE + 1) / FADE
+    np.testing.assert_allclose(out[:FADE], 0.5 * (1 - ramp) - 0.25 * ramp, atol=1e-6)
+    np.testing.assert_allclose(out[FADE:BLOCK], -0.25, atol=1e-6)  # a crossfade, no hole
+    assert state.slot_ints(0)[ss.S_STATE] == ss.FINISHED
+    assert state.slot_ints(1)[ss.S_STATE] == ss.PLAYING
+    assert state.ints[ss.UNDERRUNS] == 0
+
+
+def test_a_replaced_voice_that_runs_dry_fades_out_and_is_no_underrun() -> None:
+    # it stopped decoding when it was replaced; its replacement comes late
+    state = make_state()
+    mixer = Mixer(state)
+    playing(state, 0, voice_id=1, frames=BLOCK + FADE + 40, value=0.5)
+    render(mixer, 1)
+    retrigger(state, old=[0], slot=1, voice_id=2)
+    out = render(mixer, 2)[:, 0]  # short of a block and a fade: a block that fades out
+    down = 0.5 * (1 - np.arange(1, FADE + 1) / FADE)
+    np.testing.assert_allclose(out[: BLOCK - FADE], 0.5, atol=1e-6)
+    np.testing.assert_allclose(out[BLOCK - FADE : BLOCK], down, atol=1e-6)
+    assert not out[BLOCK:].any()
+    assert state.ints[ss.UNDERRUNS] == 0 and state.slot_ints(0)[ss.S_UNDERRUNS] == 0
+    state.rings[1].write(const(BLOCK + FADE, 0.25))
+    out = render(mixer, 1)[:, 0]
+    np.testing.assert_allclose(out[:FADE], 0.25 * np.arange(1, FADE + 1) / FADE, atol=1e-6)
+    assert state.slot_ints(0)[ss.S_STATE] == ss.FINISHED
+
+
+def test_voices_replaced_before_they_start_never_sound() -> None:
+    # clicks faster than the decoder: the middle one is dropped before it began (its slot
+    # is free again at once), the first one plays until the newest starts
+    state = make_state(slots=3)
+    mixer = Mixer(state)
+    playing(state, 0, voice_id=1, frames=4000, value=0.5)
+    render(mixer, 1)
+    retrigger(state, old=[0], slot=1, voice_id=2)
+    retrigger(state, old=[0, 1], slot=2, voice_id=3)
+    state.rings[1].write(const(BLOCK + FADE, 0.9))  # the middle one's chunk comes first
+    np.testing.assert_allclose(render(mixer, 1)[:, 0], 0.5, atol=1e-6)
+    assert state.slot_ints(1)[ss.S_STATE] == ss.FINISHED
+    state.rings[2].write(const(BLOCK + FADE, -0.25))
+    out = render(mixer, 1)[:, 0]
+    ramp = np.arange(1, FADE + 1) / FADE
+    np.testing.assert_allclose(out[:FADE], 0.5 * (1 - ramp) - 0.25 * ramp, atol=1e-6)
+    assert [state.slot_ints(s)[ss.S_STATE] for s in range(3)] == [
+        ss.FINISHED,
+        ss.FINISHED,
+        ss.PLAYING,
+    ]
+    assert state.slot_ints(1)[ss.S_PLAYED] == 0
+
+
+def test_a_retrigger_cuts_only_the_voices_it_replaced() -> None:
+    state = make_state()
+    mixer = Mixer(state)
+    playing(state, 0, voice_id=1, frames=4000, value=0.25)  # a scrub, say: not replaced
+    render(mixer, 1)
+    retrigger(state, old=[], slot=1, voice_id=2)
+    state.rings[1].write(const(4 * BLOCK, 0.5))
+    out = render(mixer, 2)[:, 0]
+    np.testing.assert_allclose(out[BLOCK:], 0.75, atol=1e-6)
+    assert state.slot_ints(0)[ss.S_STATE] == ss.PLAYING
+
+
 def test_voices_sum_and_the_clip_guard_limits_the_mix() -> None:
     state = make_state()
     mixer = Mixer(state)

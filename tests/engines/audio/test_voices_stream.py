@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import numpy as np
 import pytest
@@ -45,6 +46,76 @@ def test_a_retriggered_audition_cuts_the_old_one_without_a_click(
     matches = [k for k in starts if np.array_equal(got[k + FADE : k + len(ref_b)], ref_b[FADE:])]
     assert matches, "the retriggered audition does not play as rendered"
     assert len(got) - matches[0] < len(ref_b) + 2 * BLOCK  # and the old one is gone
+
+
+class LateFirstChunk:
+    """A real model whose stream decoders take ``delay_s`` longer over their first call: a
+    retriggered audition's first chunk that is ready only after the next callback or two."""
+
+    def __init__(self, engine, delay_s: float) -> None:
+        self._engine = engine
+        self._delay = delay_s
+
+    def __getattr__(self, name: str):
+        return getattr(self._engine, name)
+
+    def stream_decoder(self, seed: int | None = 0):
+        decoder = self._engine.stream_decoder(seed)
+        real_decode = decoder.decode
+        calls = []
+
+        def decode(frames: np.ndarray) -> np.ndarray:
+            if not calls:
+                time.sleep(self._delay)
+            calls.append(len(frames))
+            return real_decode(frames)
+
+        decoder.decode = decode
+        return decoder
+
+
+def zero_runs(x: np.ndarray, min_frames: int) -> list[tuple[int, int]]:
+    """(start, end) of each run of at least ``min_frames`` exact zeros between sounds in ``x``."""
+    zero = np.concatenate([[False], x == 0.0, [False]])
+    edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
+    runs = zip(edges[::2], edges[1::2], strict=True)
+    return [(int(a), int(b)) for a, b in runs if b - a >= min_frames and a > 0 and b < len(x)]
+
+
+def test_a_retrigger_plays_the_old_sound_until_the_new_one_starts(
+    jack_server: str, streaming_model
+) -> None:
+    """QA s18 L3: the old audition used to fade out in the first callback after the click,
+    and the new one to start in the first callback after its first chunk was decoded; with a
+    callback in between (about 1 in 10 clicks) the two left a block of silence. Here the
+    first chunk takes 1.5 blocks, so every retrigger would leave one."""
+    a, b = held(-1.0, 500), held(1.2, 100)
+    ref_a = render_offline(streaming_model, trajectory=a, sample_rate_hz=RATE).T
+    ref_b = render_offline(streaming_model, trajectory=b, sample_rate_hz=RATE).T
+    own_step = max(np.abs(np.diff(r[:, 0])).max() for r in (ref_a, ref_b))
+    late = LateFirstChunk(streaming_model, delay_s=1.5 * BLOCK / RATE)
+    audio = AudioEngine(late, "JACK", BLOCK, RATE, decoder="thread")
+    with audio:
+        start = audio.tap.position
+        first = audio.audition(a)
+        wait_until(lambda: first.played_s > 0.3)
+        second = audio.audition(b)
+        wait_until(lambda: second.finished and first.finished)
+        got, _ = audio.tap.read_since(start)
+        stats = audio.stats()
+    x = got[:, 0]
+    sounding = np.flatnonzero(x)
+    x = x[sounding[0] : sounding[-1] + 1]
+    assert zero_runs(x, 8) == [], "silence between the old sound and the new one"
+    assert np.abs(np.diff(x)).max() <= 1.25 * own_step  # a crossfade, not a click
+    assert stats.underruns == 0
+    # the new sound plays as rendered once the old one has faded out over its first fade ...
+    starts = [k for k in range(0, len(got) - len(ref_b), BLOCK) if k > 0.3 * RATE]
+    matches = [k for k in starts if np.array_equal(got[k + FADE : k + len(ref_b)], ref_b[FADE:])]
+    assert matches, "the retriggered audition does not play as rendered"
+    k = matches[0]
+    assert got[k - 1, 0] != 0.0  # ... and the old one played up to the block it starts in
+    assert not got[k + len(ref_b) :].any()
 
 
 def test_a_looping_path_keeps_playing_until_stopped(jack_server: str, streaming_model) -> None:
