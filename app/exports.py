@@ -10,7 +10,7 @@ import numpy as np
 
 from latentscape.engines.atomic_write import write_bytes_atomic
 from latentscape.engines.sound_files import write_sound
-from latentscape.map_state import MapState, category_of, display_name
+from latentscape.map_state import MapState, display_name
 
 
 def export_sound_wav(engine, trajectory: np.ndarray, path: str | Path, seed: int = 0) -> Path:
@@ -21,12 +21,13 @@ def export_sound_wav(engine, trajectory: np.ndarray, path: str | Path, seed: int
 
 
 def export_map_csv(state: MapState, path: str | Path) -> Path:
-    """One row per sound: id, name, category, x, y (unit square), source file; written whole
-    or not at all (LatentscapeError with one line)."""
+    """One row per sound: id, name, category (its colour group, as View → Colour By makes
+    them), x, y (unit square), source file; written whole or not at all (LatentscapeError
+    with one line)."""
     xy = state.xy_in_map_order()
     text = io.StringIO(newline="")
     out = csv.writer(text)
     out.writerow(["sound_id", "name", "category", "x", "y", "path"])
-    for (x, y), s in zip(xy, state.sounds):
-        out.writerow([s.id, display_name(s), category_of(s), f"{x:.6f}", f"{y:.6f}", s.path])
+    for (x, y), s, group in zip(xy, state.sounds, state.categories(), strict=True):
+        out.writerow([s.id, display_name(s), group, f"{x:.6f}", f"{y:.6f}", s.path])
     return write_bytes_atomic(path, text.getvalue().encode("utf-8"))

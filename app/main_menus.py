@@ -2,7 +2,8 @@
 
 File: open model, new/open project, recent files, save/save as, import, export. Edit: Undo
 (Ctrl+Z), which the features that can undo take over (paths). View: density
-overlay, refine map, fit, find a sound (Ctrl+F, the toolbar's search field), docks. Playback:
+overlay, refine map, fit, find a sound (Ctrl+F, the toolbar's search field), colour by
+(:mod:`.colour_menu`), docks. Playback:
 Space = play/stop, R = record, Esc = stop all. Audio: output device (queried off the GUI
 thread), block size.
 
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from latentscape.colour_menu import ColourBy
 from latentscape.engines.corpus import ImportRules
 from latentscape.engines.errors import LatentscapeError
 from latentscape.engines.sound_files import with_suffix
@@ -99,6 +101,7 @@ class MainMenus(QtCore.QObject):
         self._act(v, "refine", "&Refine Map (UMAP)", self.c.refine_projection, "Ctrl+R")
         self._act(v, "fit", "&Fit Map", self.c.sync.fit, "Home")
         self._act(v, "find", "Find &Sound…", self.focus_finder, QtGui.QKeySequence.Find)
+        self.colour_by = ColourBy(self.c, window.map_view, v, parent=self)
         v.addSeparator()
         self.docks_menu = v.addMenu("&Panels")
 

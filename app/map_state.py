@@ -9,33 +9,15 @@ project builds a fresh ``MapState`` and its :class:`MapPoints` off the GUI threa
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePath
 
 import numpy as np
 
+from latentscape.colour_groups import Colouring
 from latentscape.engines.atlas.atlas import Atlas
 from latentscape.project_store import Sound
-
-
-def category_of(sound: Sound) -> str:
-    """The map colour group: the first tag, else the folder's last component, else "sounds"."""
-    if sound.generated:
-        return "generated"
-    if sound.tags:
-        return str(sound.tags[0])
-    if sound.folder:
-        return folder_label(str(sound.folder))
-    return "sounds"
-
-
-@functools.lru_cache(maxsize=4096)
-def folder_label(folder: str) -> str:
-    """A folder's last component (cached: a corpus has few folders and many sounds)."""
-    return PurePath(folder).name or folder
 
 
 def display_name(sound: Sound) -> str:
@@ -67,9 +49,10 @@ class MapState:
     sounds: list[Sound] = field(default_factory=list)
     trajectories: dict[int, np.ndarray] = field(default_factory=dict)
     atlas: Atlas | None = None
-    groups: dict[int, str] = field(default_factory=dict)  # sound id -> colour group override
+    colouring: Colouring = field(default_factory=Colouring)  # the colour groups (View → Colour By)
     _index_of: dict[int, int] = field(default_factory=dict)
     revision: int = 0  # changes whenever the sounds or their records do (readers cache by it)
+    coloured_at: int = 0  # the revision ``colouring`` was made for
 
     # -- contents ------------------------------------------------------------------------
     def reset(self, sounds: Sequence[Sound], trajectories: dict[int, np.ndarray]) -> None:
@@ -78,14 +61,15 @@ class MapState:
         self.trajectories = {s.id: trajectories[s.id] for s in self.sounds}
         self._index_of = {s.id: i for i, s in enumerate(self.sounds)}
         self.atlas = None
-        self.groups = {}
+        self.colouring = Colouring(self.colouring.mode)
         self.revision += 1
 
     def adopt(self, other: MapState) -> None:
         """Take over ``other``'s contents (built on a worker); ``other`` must not be used after."""
         self.sounds, self.trajectories = other.sounds, other.trajectories
-        self.atlas, self.groups, self._index_of = other.atlas, other.groups, other._index_of
+        self.atlas, self.colouring, self._index_of = other.atlas, other.colouring, other._index_of
         self.revision += 1
+        self.coloured_at = self.revision if other.coloured_at == other.revision else -1
 
     def points(self) -> MapPoints:
         """Every sound's position, colour group, name and generated flag (any thread that owns
@@ -138,11 +122,20 @@ class MapState:
         return [display_name(s) for s in (self.sounds if sounds is None else sounds)]
 
     def categories(self, sounds: Sequence[Sound] | None = None) -> list[str]:
-        """Colour groups: folder or first tag, unless :attr:`groups` says otherwise."""
-        return [
-            self.groups.get(s.id) or category_of(s)
-            for s in (self.sounds if sounds is None else sounds)
-        ]
+        """Colour groups of ``sounds`` (default: all, in map order) by :attr:`colouring`;
+        sounds that arrived since it was made get provisional ones."""
+        sounds = self.sounds if sounds is None else sounds
+        return self.colouring.categories(sounds, self.trajectories)
+
+    # -- colour groups -------------------------------------------------------------------
+    def set_colouring(self, colouring: Colouring, revision: int) -> None:
+        """Colour by ``colouring``, made from the sounds as they were at ``revision``."""
+        self.colouring, self.coloured_at = colouring, revision
+
+    @property
+    def colouring_stale(self) -> bool:
+        """True when sounds came or changed since :attr:`colouring` was made."""
+        return self.coloured_at != self.revision
 
     def generated(self, sounds: Sequence[Sound] | None = None) -> np.ndarray:
         return np.array([s.generated for s in (self.sounds if sounds is None else sounds)], bool)

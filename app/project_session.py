@@ -9,20 +9,19 @@ from __future__ import annotations
 import contextlib
 import importlib.resources
 import os
-import re
 import sqlite3
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from latentscape.clusters import cluster_count, kmeans
+from latentscape.colour_groups import DEFAULT_MODE, SETTING_KEY, colouring_of, mode_or_default
 from latentscape.engines.atlas.atlas import Atlas
 from latentscape.engines.errors import LatentscapeError
 from latentscape.engines.hashing import file_sha256
-from latentscape.map_state import MapPoints, MapState, category_of
+from latentscape.map_state import MapPoints, MapState
 from latentscape.project_records import ModelRef
-from latentscape.project_store import ProjectError, ProjectStore, Sound
+from latentscape.project_store import ProjectError, ProjectStore
 
 DEMO_PROJECT = "demo.lsc"
 UNTITLED = "untitled.lsc"  # a new project's name until it is saved (in a private temp folder)
@@ -59,9 +58,6 @@ def discard_untitled(path: str | Path) -> None:
             leftover.unlink()
     with contextlib.suppress(OSError):  # anything else the user saved there stays
         p.parent.rmdir()
-
-
-MAX_PREFIX_GROUPS = 10
 
 
 @dataclass(frozen=True)
@@ -206,6 +202,7 @@ def _snapshot(store: ProjectStore, t0: float) -> ProjectSnapshot:
         trajectories = store.all_latents()
         every = store.sounds()
         atlas = store.atlas()
+        colour_by = mode_or_default(store.setting(SETTING_KEY, DEFAULT_MODE))
     model_path = (
         resolve_model_path(ref.path, store.path, str(ref.info.get("path", "")))
         if ref is not None
@@ -223,7 +220,9 @@ def _snapshot(store: ProjectStore, t0: float) -> ProjectSnapshot:
         atlas = Atlas.build([trajectories[s.id] for s in sounds], [s.id for s in sounds])
     state = MapState()
     state.reset(sounds, trajectories)
-    state.atlas, state.groups = atlas, colour_groups(sounds, atlas)
+    state.atlas = atlas
+    base = str(store.path.absolute().parent)
+    state.set_colouring(colouring_of(colour_by, sounds, trajectories, base), state.revision)
     return ProjectSnapshot(
         map=state,
         points=state.points(),
@@ -234,37 +233,6 @@ def _snapshot(store: ProjectStore, t0: float) -> ProjectSnapshot:
         unencoded=sum(1 for s in every if s.id not in trajectories and not s.generated),
         model=ref,
     )
-
-
-def name_prefix(sound: Sound) -> str:
-    """The leading letters of a sound's name ("drum040_k47" -> "drum"), lower case."""
-    m = re.match(r"[A-Za-z]+", sound.name or "")
-    return m.group(0).lower() if m else ""
-
-
-def colour_groups(sounds: list[Sound], atlas: Atlas | None) -> dict[int, str]:
-    """Colour groups for a corpus whose folders and tags are all alike (worker thread).
-
-    Name prefixes when they split the corpus into 2-10 groups (a flat folder of
-    "kick_01, snare_02, pad_03"), else k-means clusters of the latent features; {} when folders
-    or tags already tell sounds apart. Generated sounds keep their own group and do not count
-    as a second folder.
-    """
-    real = [s for s in sounds if not s.generated]
-    if len({category_of(s) for s in real}) >= 2:
-        return {}
-    prefixes = {s.id: name_prefix(s) for s in real}
-    if 2 <= len(set(prefixes.values())) <= MAX_PREFIX_GROUPS and all(prefixes.values()):
-        return prefixes
-    if atlas is None:
-        return {}
-    labels = kmeans(atlas.features, cluster_count(len(atlas)))
-    generated = {s.id for s in sounds if s.generated}
-    return {
-        int(sid): f"cluster {int(k) + 1}"
-        for sid, k in zip(atlas.sound_ids, labels)
-        if int(sid) not in generated
-    }
 
 
 def load_and_measure(path: str | Path, measure_s: float = 0.5) -> LoadedModel:

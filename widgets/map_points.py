@@ -80,6 +80,18 @@ def encode_categories(
     return codes, labels
 
 
+def ranked_categories(categories: Sequence[str] | np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Codes [N] int64 and labels of ``categories`` (as :func:`encode_categories`), the largest
+    group first and ties by name: a group's colour follows from the groups, not from the order
+    the points came in (an import and a reopen of one project colour it alike)."""
+    codes, labels = encode_categories(categories, [])
+    counts = np.bincount(codes, minlength=len(labels))
+    order = sorted(range(len(labels)), key=lambda c: (-counts[c], labels[c]))
+    rank = np.empty(len(labels), np.int64)
+    rank[order] = np.arange(len(labels))
+    return rank[codes], [labels[c] for c in order]
+
+
 class PassiveScatter(pg.ScatterPlotItem):
     """A scatter that leaves clicks to the view box (no per-click search of 100k points)."""
 
@@ -103,7 +115,9 @@ class ScatterLayers(QtCore.QObject):
     A click on a category's legend entry hides its points (pyqtgraph's legend shows the entry
     crossed out) and a second click shows them again; hidden categories stay hidden while
     sounds arrive and when the points are set again (the same project, redrawn), until
-    :meth:`show_all` (another project).
+    :meth:`show_all` (another project) or :meth:`set_categories` (another colouring).
+    Categories are coloured by size, the largest first (:func:`ranked_categories`); those
+    that arrive later take the next colours.
 
     Called on the GUI thread only. ``xy`` arrays are [N, 2] float32 in map (data) units.
     """
@@ -227,7 +241,8 @@ class ScatterLayers(QtCore.QObject):
         self._legend_key = ()
         self._drawn = 0
         self._draw_timer.stop()
-        self.add_points(xy, categories, generated)
+        codes, self._labels = ranked_categories(categories)
+        self._append(xy, codes, generated)
 
     def add_points(
         self, xy: np.ndarray, categories: Sequence[str] | np.ndarray, generated: np.ndarray
@@ -239,10 +254,42 @@ class ScatterLayers(QtCore.QObject):
             self._glide.stop()
             self._apply_xy(self._glide_to)
         codes, self._labels = encode_categories(categories, self._labels)
+        self._append(xy, codes, generated)
+
+    def set_categories(self, categories: Sequence[str] | np.ndarray, keep_hidden: bool) -> bool:
+        """Put every point in a new category (``categories``, one per point: another
+        colouring), keeping positions, a running glide and the drawing under way. Hidden
+        categories whose label is still there stay hidden when ``keep_hidden`` (the same
+        colouring, made again), else every point shows again. Returns False when nothing
+        changed."""
+        codes, labels = ranked_categories(categories)
+        if len(codes) != len(self._xy):
+            raise ValueError(f"{len(codes)} categories for {len(self._xy)} points")
+        hidden = self._hidden & set(labels) if keep_hidden else set()
+        same = labels == self._labels and np.array_equal(codes, self._codes)
+        if same and hidden == self._hidden:
+            return False
+        self._labels, self._codes, self._hidden = labels, codes, hidden
+        self._add_items(point_size_px(len(self._xy)))
+        self._redraw_visible()
+        self._legend_key = ()
+        self._refresh_legend()
+        self.hiddenChanged.emit()
+        return True
+
+    def _append(self, xy: np.ndarray, codes: np.ndarray, generated: np.ndarray) -> None:
         self._xy = np.concatenate([self._xy, xy]).astype(np.float32, copy=False)
         self._codes = np.concatenate([self._codes, codes])
         self._generated = np.concatenate([self._generated, generated])
         size = point_size_px(len(self._xy))
+        self._add_items(size)
+        for item in self._items:
+            if item.opts["size"] != size:
+                item.setSize(size)
+        self._draw_chunk()
+
+    def _add_items(self, size: float) -> None:
+        """One scatter item per colour the categories use."""
         while len(self._items) < min(len(self._labels), len(theme.CATEGORY_COLORS)):
             color = theme.category_color(len(self._items))
             color.setAlpha(225)
@@ -253,10 +300,6 @@ class ScatterLayers(QtCore.QObject):
             self._plot.addItem(item)
             self._items.append(item)
             self._members.append(np.zeros(0, dtype=np.int64))
-        for item in self._items:
-            if item.opts["size"] != size:
-                item.setSize(size)
-        self._draw_chunk()
 
     def drawn_count(self) -> int:
         """How many points are on screen (the rest are queued for the next event-loop turns)."""

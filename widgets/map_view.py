@@ -186,6 +186,20 @@ class MapView(MapDrops, pg.PlotWidget):
         self._hint.setVisible(self.point_count() == 0)
         self._vb.limit_to(self._layers.final_xy)
 
+    def set_categories(
+        self, categories: Sequence[str] | np.ndarray, keep_hidden: bool = False
+    ) -> bool:
+        """Colour every point by ``categories`` (one per point, as in `set_points`: another
+        colouring of the same sounds); positions, selection, marks and zoom stay. Groups hidden
+        in the legend show again, unless ``keep_hidden`` (the same colouring made again keeps
+        those still there). Returns False when nothing changed."""
+        if not self._layers.set_categories(categories, keep_hidden):
+            return False
+        if self._hovered >= 0:  # the ring takes the point's new colour
+            index, self._hovered = self._hovered, -1
+            self._set_hovered(index)
+        return True
+
     def move_points(self, xy: np.ndarray, duration_ms: int = 500) -> None:
         """Glide every point to ``xy`` [N, 2] float32 (e.g. preview → refined map).
 
@@ -224,6 +238,10 @@ class MapView(MapDrops, pg.PlotWidget):
     def legend_labels(self) -> list[str]:
         """The legend's entries as the user reads them (largest categories first)."""
         return self._layers.legend_labels()
+
+    def point_color(self, index: int) -> QtGui.QColor:
+        """The colour point ``index`` is drawn in (its group's)."""
+        return self._layers.brush_for(index)
 
     def legend_entry_pos(self, label: str) -> QtCore.QPoint:
         """Where the dot of legend entry ``label`` is, in ``viewport()`` pixels."""
@@ -399,7 +417,8 @@ class MapView(MapDrops, pg.PlotWidget):
         self._set_hovered(self._index.nearest(p.x(), p.y(), self._vb.viewPixelSize()))
 
     def _on_hidden_changed(self) -> None:
-        """A legend click hid or showed a group: its points are neither hovered nor clicked."""
+        """Groups were hidden or shown (a legend click, another colouring): points of hidden
+        groups are neither hovered nor clicked."""
         self._index.set_hidden(self._layers.hidden_mask())
         if self._hovered >= 0 and not self._layers.is_shown(self._hovered):
             self._set_hovered(-1)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from latentscape.colour_groups import Colouring, category_of
 from latentscape.engines.atlas.atlas import Atlas
-from latentscape.map_state import MapState, category_of, display_name
+from latentscape.map_state import MapState, display_name
 from support.sound_records import sound as _sound
 
 
@@ -54,7 +55,7 @@ def test_a_state_built_on_a_worker_is_adopted_with_the_points_it_prepared():
     built = MapState()
     built.reset(sounds, trajs)
     built.atlas = Atlas.build([trajs[i] for i in (2, 4, 6)], [2, 4, 6], method="pca")
-    built.groups = {2: "low end"}
+    built.set_colouring(Colouring(groups={2: "low end"}), built.revision)
 
     points = built.points()
     gui = MapState()
@@ -70,16 +71,17 @@ def test_a_state_built_on_a_worker_is_adopted_with_the_points_it_prepared():
 
 
 def test_a_generated_sound_does_not_undo_the_name_groups_of_a_flat_folder():
-    from latentscape.project_session import colour_groups
+    from latentscape.colour_groups import colouring_of
 
     names = ["kick01", "kick02", "snare01", "snare02", "pad01", "pad02"]
     sounds = [_sound(i, f"/c/{n}.wav", folder="/c", name=n) for i, n in enumerate(names, start=1)]
     sounds.append(_sound(7, None, name="gen 1", generated=True))
-    groups = colour_groups(sounds, None)
-    assert groups == {1: "kick", 2: "kick", 3: "snare", 4: "snare", 5: "pad", 6: "pad"}
+    trajectories = {s.id: np.zeros((2, 3), np.float32) for s in sounds}
+    colouring = colouring_of("folder", sounds, trajectories)
+    assert colouring.groups == {1: "kick", 2: "kick", 3: "snare", 4: "snare", 5: "pad", 6: "pad"}
     state = MapState()
-    state.reset(sounds, {s.id: np.zeros((2, 3), np.float32) for s in sounds})
-    state.groups = groups
+    state.reset(sounds, trajectories)
+    state.set_colouring(colouring, state.revision)
     assert state.categories()[-1] == "generated"
 
 

@@ -1,0 +1,135 @@
+"""View → Colour By in the real window: the legend and the points' colours follow the choice,
+the project keeps it, and an import shows the groups a reopen of the project shows (QA s18
+flow M2, review H3).
+
+Everything is real, as in test_main_window.py: Qt views, a tiny nn~ model, a SQLite project
+and an AudioEngine with the silent, clock-paced player.
+"""
+
+from __future__ import annotations
+
+from support.app_projects import make_project, write_sounds
+from support.app_window import READY_MS, wait_ready
+
+NESTED = ("drums/kicks", "drums/snares", "synths/pads")
+
+
+def _wait_coloured(qtbot, window, points: int) -> None:
+    """The project is shown, every sound is on the map and its groups are made."""
+    c, colour = window.controller, window.menus.colour_by
+    qtbot.waitUntil(
+        lambda: (
+            len(c.state) == points
+            and not c.busy
+            and not colour.busy
+            and not c.state.colouring_stale
+            and window.map_view.drawn_count() == points
+        ),
+        timeout=READY_MS,
+    )
+
+
+def _colours(view) -> list[str]:
+    return [view.point_color(i).name() for i in range(view.point_count())]
+
+
+def _by_sound(window) -> tuple[dict[int, str], dict[int, str]]:
+    """Each sound's group and drawn colour, by sound id."""
+    state, view = window.controller.state, window.map_view
+    colours = _colours(view)
+    return dict(zip(state.ids, state.categories())), dict(zip(state.ids, colours))
+
+
+def test_switching_the_colouring_changes_the_legend_and_the_point_colours(
+    window, qtbot, tmp_path, tiny_model
+):
+    project = make_project(tmp_path, tiny_model, folders=NESTED, per=3)
+    c, view, colour = window.controller, window.map_view, window.menus.colour_by
+    c.sync.auto_refine = False
+    assert not colour.menu.isEnabled()  # no project yet
+    c.open_project(project)
+    wait_ready(qtbot, c, points=9)
+    assert colour.menu.isEnabled() and colour.actions["folder"].isChecked()
+    assert sorted(view.legend_labels()) == ["kicks", "pads", "snares"]
+    by_folder = _colours(view)
+    assert len(set(by_folder)) == 3
+    view.set_group_hidden("pads", True)
+    assert view.shown_count() == 6
+
+    colour.actions["top_folder"].trigger()  # as a click on View → Colour By → Top Folder
+    _wait_coloured(qtbot, window, 9)
+    assert sorted(view.legend_labels()) == ["drums", "synths"]
+    assert view.hidden_groups() == set() and view.shown_count() == 9  # shown again
+    groups, colours = _by_sound(window)
+    drums = {colours[i] for i, g in groups.items() if g == "drums"}
+    synths = {colours[i] for i, g in groups.items() if g == "synths"}
+    assert len(drums) == 1 and len(synths) == 1 and drums != synths
+    assert _colours(view) != by_folder  # kicks and snares now share a colour
+    menu = view.group_menu()  # what the legend's "+N more" opens
+    assert sorted(a.text() for a in menu.actions()) == ["drums", "synths"]
+    menu.actions()[0].toggle()  # hides that group, as a click on its legend entry does
+    assert view.shown_count() == 9 - 3 * (2 if menu.actions()[0].text() == "drums" else 1)
+    colour.menu.aboutToShow.emit()
+    assert not colour.actions["tag"].isEnabled()  # no sound has a tag
+
+    colour.actions["cluster"].trigger()
+    _wait_coloured(qtbot, window, 9)
+    legend = view.legend_labels()
+    assert sorted(legend) == ["cluster 1", "cluster 2", "cluster 3"]
+    assert view.hidden_groups() == set() and view.shown_count() == 9
+    groups, colours = _by_sound(window)
+    for a in groups:  # one colour per cluster, another for each other cluster
+        for b in groups:
+            assert (colours[a] == colours[b]) == (groups[a] == groups[b])
+    assert colour.actions["cluster"].isChecked() and not colour.actions["folder"].isChecked()
+
+    c.open_project(project)  # the project kept the choice
+    qtbot.waitUntil(lambda: c.store is not None and c.store.path == project, timeout=READY_MS)
+    _wait_coloured(qtbot, window, 9)
+    assert colour.mode == "cluster" and colour.actions["cluster"].isChecked()
+    assert view.legend_labels() == legend and _by_sound(window) == (groups, colours)
+
+
+def test_an_import_shows_the_same_groups_as_a_reopen_of_the_project(opened, qtbot, tmp_path):
+    """Clusters of every sound, made again once the import is over: what the window shows
+    after the import is what it shows when the project is opened again."""
+    w = opened
+    c, view, colour = w.controller, w.map_view, w.menus.colour_by
+    colour.actions["cluster"].trigger()
+    _wait_coloured(qtbot, w, 8)
+    library = tmp_path / "library"
+    for k, leaf in enumerate(("Drums/Kicks", "Drums/Hats", "Synths/Pads", "Synths/Soft/Keys")):
+        write_sounds(library / leaf, count=4, seed=20 + k)
+    assert c.import_paths([str(library)])
+    _wait_coloured(qtbot, w, 24)
+    imported = _by_sound(w)
+    legend = sorted(view.legend_labels())
+    assert legend == sorted(set(imported[0].values())) and len(legend) == 3
+
+    imported_into = c.store
+    c.open_project(c.store.path)
+    qtbot.waitUntil(lambda: c.store is not imported_into, timeout=READY_MS)
+    _wait_coloured(qtbot, w, 24)
+    assert _by_sound(w) == imported
+    assert sorted(view.legend_labels()) == legend
+
+
+def test_a_first_import_of_a_flat_folder_is_grouped_as_its_reopen_is(opened, qtbot, tmp_path):
+    """A new project's first import (review H3): one folder, names without telling prefixes,
+    so the folder colouring falls back to clusters, after the import as after a reopen."""
+    w = opened
+    c, view = w.controller, w.map_view
+    c.new_project()
+    qtbot.waitUntil(lambda: c.store is not None and len(c.state) == 0, timeout=READY_MS)
+    write_sounds(tmp_path / "flat", count=14, seed=5)
+    assert c.import_paths([str(tmp_path / "flat")])
+    _wait_coloured(qtbot, w, 14)
+    imported = _by_sound(w)
+    assert set(imported[0].values()) == {"cluster 1", "cluster 2", "cluster 3"}
+    assert sorted(view.legend_labels()) == ["cluster 1", "cluster 2", "cluster 3"]
+    saved = tmp_path / "first.lsc"
+    assert c.save_project_as(saved)
+    c.open_project(saved)
+    qtbot.waitUntil(lambda: c.store.path == saved and not c.busy, timeout=READY_MS)
+    _wait_coloured(qtbot, w, 14)
+    assert _by_sound(w) == imported
