@@ -34,6 +34,7 @@ from latentscape.engines.paths import (
 )
 from latentscape.engines.paths.midi_export import DEFAULT_LATENT_CCS, corpus_range
 from latentscape.engines.paths.relayout import LayoutMove
+from latentscape.gesture_capture import GestureCapture
 from latentscape.paths_export import FILTERS, PathExporter, default_file_name
 from latentscape.paths_library import PathLibrary
 from latentscape.paths_player import OSC_DEFAULT_HOST, OSC_DEFAULT_PORT, PathPlayer
@@ -86,10 +87,9 @@ class PathsController(QObject):
 
         c = explorer
         c.recordToggled.connect(self._on_record_toggled)
-        c.scrubStarted.connect(self._on_scrub_started)
-        c.scrubMoved.connect(self._on_scrub_moved)
-        c.positionAuditioned.connect(self._on_position_auditioned)
-        c.soundAuditioned.connect(self._on_sound_auditioned)
+        self.capture = GestureCapture(
+            c, self.recorder, self.player.send_frame, self._on_recorded_point, c.errorOccurred.emit
+        )
         c.projectOpened.connect(self._on_project_opened)
         c.projectModelChanged.connect(lambda _store, _model: self._draw_map())  # another map
         c.layoutChanged.connect(self._on_layout_changed)
@@ -196,35 +196,9 @@ class PathsController(QObject):
             return  # no error, nothing failed
         self.play(resume[0], loop=True, speed=resume[2])
 
-    def _capture(self, x: float, y: float, latent, kind: str) -> None:
-        if self.recorder.is_recording:
-            self._guard(lambda: self.recorder.add((x, y), latent, kind=kind))
-            if not self._live_draw.isActive():
-                self._live_draw.start()
-
-    def _on_scrub_started(self, x: float, y: float, z) -> None:
-        self._capture(x, y, z, "click")
-        self.player.send_frame(x, y, z)
-
-    def _on_scrub_moved(self, x: float, y: float, z) -> None:
-        self._capture(x, y, z, "drag")
-        self.player.send_frame(x, y, z)
-
-    def _on_position_auditioned(self, x: float, y: float, _trajectory) -> None:
-        atlas = self.c.state.atlas
-        if atlas is not None:
-            z = atlas.frame_at(x, y)
-            self._capture(x, y, z, "click")
-            self.player.send_frame(x, y, z)
-
-    def _on_sound_auditioned(self, sound_id: int) -> None:
-        atlas, index = self.c.state.atlas, self.c.state.index_of(sound_id)
-        if atlas is None or index < 0 or not (self.recording or self.player.osc is not None):
-            return
-        x, y = (float(v) for v in self.map_view.positions()[index])
-        z = atlas.frame_at(x, y)  # on a sound: that sound's own (pooled) latent
-        self._capture(x, y, z, "click")
-        self.player.send_frame(x, y, z)
+    def _on_recorded_point(self) -> None:
+        if not self._live_draw.isActive():
+            self._live_draw.start()
 
     # -- play --------------------------------------------------------------------------------
     def play(self, path_id: str, loop: bool = False, speed: float = 1.0) -> bool:

@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from latentscape.colour_groups import DEFAULT_MODE, SETTING_KEY, colouring_of, mode_or_default
 from latentscape.engines.atlas.atlas import Atlas
 from latentscape.engines.errors import LatentscapeError
@@ -92,6 +94,7 @@ class LoadedModel:
     engine: object  # ModelEngine
     info: object  # ModelInfo
     path: str
+    silence: np.ndarray | None = None  # [latent_size] float32: the model's latent of silence
 
 
 def shipped_demo_path() -> Path | None:
@@ -250,4 +253,16 @@ def load_and_measure(path: str | Path, measure_s: float = 0.5) -> LoadedModel:
         raise
     except Exception as exc:  # a model that loads but cannot decode is not usable
         raise LatentscapeError(f"{Path(path).name}: decoding failed ({exc})") from None
-    return LoadedModel(engine=engine, info=info, path=str(path))
+    return LoadedModel(engine=engine, info=info, path=str(path), silence=silence_latent(engine))
+
+
+def silence_latent(engine, seconds: float = 0.5) -> np.ndarray | None:
+    """``[latent_size]`` float32: the mean latent of ``seconds`` of digital silence, what a
+    recorded path steps to where the live sound fell silent (worker thread, before the
+    engine plays); None when the model cannot encode."""
+    try:
+        frames = engine.encode(np.zeros(int(engine.sample_rate_hz * seconds), np.float32))
+    except Exception:  # a decoder-only export: paths hold their last frame instead
+        return None
+    frames = np.asarray(frames, np.float32)
+    return frames.mean(axis=0) if frames.ndim == 2 and len(frames) else None

@@ -7,6 +7,11 @@ move while the button is down a ``drag``), and :meth:`PathRecorder.stop` to get 
 What is stored matches what was heard: the live voice plays the newest target until the next
 one arrives, so a ``click`` first repeats the previous point at the click's time (the path holds
 the old value up to the click, then steps), while ``drag`` points are joined by straight lines.
+A sound played by a click (:meth:`PathRecorder.add_sound`) is stored frame by frame as it
+plays, then steps to what plays after it (the model's latent of silence: a one-shot dies away
+in the path as it did live); a release of the scrub voice (:meth:`PathRecorder.release`) steps
+to that too. Frames of a sound still ahead of the clock are cut where the next event comes, as
+the live audition was.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ class PathRecorder:
         self._latents: list[np.ndarray] = []
         self._latent_size: int | None = None
         self._starts_at_first_event = True
+        # Frames of a clicked sound not yet due: (time s, xy [2], latent [L]), oldest first.
+        self._ahead: list[tuple[float, np.ndarray, np.ndarray]] = []
 
     @property
     def is_recording(self) -> bool:
@@ -59,7 +66,7 @@ class PathRecorder:
     def xy_so_far(self) -> np.ndarray:
         """``[n, 2]`` float32 copy of the positions recorded so far (for drawing it live)."""
         with self._lock:
-            return np.array(self._xy, np.float32).reshape(-1, 2)
+            return np.array(self._xy + [xy for _, xy, _ in self._ahead], np.float32).reshape(-1, 2)
 
     def relocate(self, move: Callable[[np.ndarray], np.ndarray]) -> None:
         """The map was laid out again: ``move(xy [n, 2]) -> [n, 2]`` gives the positions
@@ -67,6 +74,7 @@ class PathRecorder:
         with self._lock:
             if self._xy:
                 self._xy = list(move(np.array(self._xy, np.float32)))
+            self._ahead = [(t, move(xy[None])[0], z) for t, xy, z in self._ahead]
 
     @property
     def elapsed_s(self) -> float:
@@ -90,9 +98,7 @@ class PathRecorder:
         """
         first = None if initial is None else self._check(initial[0], initial[1], "drag")
         with self._lock:
-            self._times.clear()
-            self._xy.clear()
-            self._latents.clear()
+            self._clear_locked()
             self._latent_size = None
             self._t0 = self._clock() if at_s is None else float(at_s)
             self._recording = True
@@ -127,6 +133,46 @@ class PathRecorder:
             self._append_locked(xy_arr, z, kind, self._clock() if at_s is None else float(at_s))
             return True
 
+    def add_sound(
+        self,
+        xy: Any,
+        trajectory: np.ndarray,
+        frame_s: float,
+        then: Any,
+        at_s: float | None = None,
+    ) -> bool:
+        """Record a click that plays ``trajectory`` ``[frames, latent_size]`` (one frame every
+        ``frame_s`` seconds) at ``xy`` from now on, then ``then`` ``[latent_size]`` (what plays
+        once it has ended). Frames still ahead when the next event (or the stop) comes are
+        cut there. Returns False (and records nothing) when not recording."""
+        frames = np.asarray(trajectory, np.float32).reshape(-1, np.asarray(then).size)
+        if not len(frames) or frame_s <= 0:
+            raise PathError("a sound needs at least one frame and a positive frame duration")
+        xy_arr, first = self._check(xy, frames[0], "click")
+        _, after = self._check(xy, then, "click")
+        if not np.all(np.isfinite(frames)):
+            raise PathError("recorded latent contains NaN or infinite values")
+        with self._lock:
+            if not self._recording:
+                return False
+            now = self._clock() if at_s is None else float(at_s)
+            self._append_locked(xy_arr, first, "click", now)
+            t = self._times[-1]
+            self._ahead = [(t + k * frame_s, xy_arr, frames[k]) for k in range(1, len(frames))]
+            self._ahead.append((t + len(frames) * frame_s, xy_arr, frames[-1]))
+            self._ahead.append((t + len(frames) * frame_s, xy_arr, after))  # it has ended
+            return True
+
+    def release(self, then: Any, at_s: float | None = None) -> bool:
+        """Record the release of a drag where it was last: from now on ``then``
+        ``[latent_size]`` plays (the model's silence). Returns False (and records nothing)
+        when not recording or nothing was recorded yet."""
+        with self._lock:
+            if not self._recording or not self._xy:
+                return False
+            xy = self._xy[-1]
+        return self.add(xy, then, "click", at_s)
+
     @staticmethod
     def _check(xy: Any, latent: Any, kind: str) -> tuple[np.ndarray, np.ndarray]:
         xy_arr = np.array(xy, dtype=np.float32).reshape(-1)
@@ -149,6 +195,7 @@ class PathRecorder:
                 f"recorded latent has {z.shape[0]} dims, earlier ones had {self._latent_size}"
             )
         t = max(now - self._t0, self._times[-1] if self._times else 0.0)
+        self._cut_ahead_locked(t)
         if kind == "click" and self._times and t > self._times[-1]:
             self._times.append(t)  # hold the previous value up to the click
             self._xy.append(self._xy[-1])
@@ -183,13 +230,12 @@ class PathRecorder:
             self._recording = False
             if not self._times:
                 return None
+            stop_t = (self._clock() if at_s is None else float(at_s)) - self._t0
+            self._cut_ahead_locked(max(stop_t, self._times[-1]))
             times = np.asarray(self._times, dtype=np.float64)
             xy = np.stack(self._xy)
             latents = np.stack(self._latents)
-            stop_t = (self._clock() if at_s is None else float(at_s)) - self._t0
-            self._times.clear()
-            self._xy.clear()
-            self._latents.clear()
+            self._clear_locked()
         if hold_to_stop and stop_t > times[-1]:
             times = np.append(times, stop_t)
             xy = np.concatenate([xy, xy[-1:]])
@@ -202,6 +248,30 @@ class PathRecorder:
         """Stop recording and drop what was recorded."""
         with self._lock:
             self._recording = False
-            self._times.clear()
-            self._xy.clear()
-            self._latents.clear()
+            self._clear_locked()
+
+    def _clear_locked(self) -> None:
+        self._times.clear()
+        self._xy.clear()
+        self._latents.clear()
+        self._ahead.clear()
+
+    def _cut_ahead_locked(self, t: float) -> None:
+        """Take the clicked sound's frames due by path time ``t`` s; if more were ahead, end
+        with what played at ``t`` (between the last frame taken and the next) and drop them."""
+        ahead = self._ahead
+        while ahead and ahead[0][0] <= t:
+            due, xy, z = ahead.pop(0)
+            self._times.append(due)
+            self._xy.append(xy)
+            self._latents.append(z)
+        if not ahead:
+            return
+        due, xy, z = ahead[0]
+        last_t, last_z = self._times[-1], self._latents[-1]
+        w = (t - last_t) / (due - last_t) if due > last_t else 1.0
+        if t > last_t:
+            self._times.append(t)
+            self._xy.append(xy)
+            self._latents.append((last_z + w * (z - last_z)).astype(np.float32))
+        ahead.clear()

@@ -39,8 +39,11 @@ def test_recording_a_drag_makes_a_path_on_the_map_in_the_list_and_the_project(pa
     np.testing.assert_allclose(path.xy[-1], b, atol=0.02)  # the release, held to the stop
     assert np.all(np.diff(path.xy[:, 0]) >= -1e-6)  # follows the pointer monotonically
     assert np.all(np.diff(path.times_s) >= 0)
-    # The latents are what the scrub voice played at each place.
-    for (x, y), z in zip(path.xy, path.latents, strict=True):
+    # The latents are what the scrub voice played at each place; from the release on, the
+    # model's latent of silence (the scrub voice fell silent), held to the stop.
+    quiet = np.flatnonzero(np.all(np.isclose(path.latents, c.model.silence, atol=1e-6), axis=1))
+    assert len(quiet) == 2 and quiet[-1] == path.point_count - 1 and quiet[0] == quiet[-1] - 1
+    for (x, y), z in zip(path.xy[: quiet[0]], path.latents[: quiet[0]], strict=True):
         np.testing.assert_allclose(z, c.state.atlas.frame_at(float(x), float(y)), atol=1e-6)
     assert path.model_hash == c.model.info.content_hash
     # Listed, drawn (selected) and saved.
@@ -65,12 +68,19 @@ def test_r_key_and_clicks_record_steps(paths, opened, qtbot):
     qtbot.keyClick(view, QtCore.Qt.Key.Key_R)
     assert not paths.recording
     path = paths.library.path(paths.library.ids()[0])
-    # Two clicks = hold the first sound, then step to the second at the second click's time.
+    # Two clicks = the first sound's trajectory frame by frame as it played, cut where the
+    # second click steps to the second sound's (QA s19 H1: it held one pooled frame).
     np.testing.assert_allclose(path.xy[0], first, atol=1e-6)
     np.testing.assert_allclose(path.xy[-1], second, atol=1e-6)
     step = np.flatnonzero(np.diff(path.times_s) == 0)
     assert len(step) == 1 and path.times_s[step[0]] > 0.015
-    np.testing.assert_array_equal(path.latents[0], c.state.atlas.frame_at(*first))
+    one, two = (c.state.trajectory(c.state.sound_at(i).id) for i in (0, 5))
+    frame_s = 1.0 / c.model.info.frame_rate_hz
+    frames = np.round(path.times_s[: step[0]] / frame_s).astype(int)
+    on_frame = np.isclose(path.times_s[: step[0]], frames * frame_s, atol=1e-9)
+    assert on_frame.sum() >= 2  # several of the first sound's frames before the second click
+    np.testing.assert_array_equal(path.latents[: step[0]][on_frame], one[frames[on_frame]])
+    np.testing.assert_array_equal(path.latents[step[0] + 1], two[0])
 
 
 def test_playing_a_path_streams_what_an_offline_render_gives(paths, opened, qtbot):

@@ -111,3 +111,51 @@ def test_a_relayout_during_a_recording_moves_what_was_recorded_so_far():
     rec.add([0.9, 0.5], [3.0])
     path = rec.stop()
     np.testing.assert_allclose(path.xy[:4], [[0.5, 0.5], [0.6, 0.5], [0.7, 0.5], [0.9, 0.5]])
+
+
+def test_a_clicked_sound_is_stored_as_it_played_then_silence_and_the_next_click_cuts_it():
+    """QA s19 H1: a click stored one pooled frame, so clicks on drum sounds played back as a
+    drone. Now the sound's frames come one per frame time, then the latent of silence; a
+    click before a sound has ended cuts it there, with what played at that moment."""
+    clock = FakeClock(10.0)
+    rec = PathRecorder(clock=clock)
+    rec.start()
+    hit = np.array([[1.0, 0.0], [0.5, 0.0], [0.25, 0.0]], np.float32)  # 3 frames of 0.1 s
+    silence = np.array([0.0, -1.0], np.float32)
+    assert rec.add_sound([0.2, 0.2], hit, 0.1, then=silence)
+    clock.now = 10.5  # the hit has ended (0.3 s) and fell silent
+    assert rec.add_sound([0.8, 0.8], hit, 0.1, then=silence)
+    clock.now = 10.65  # half way between its second and third frames: cut there
+    assert rec.add([0.5, 0.5], [9.0, 9.0], kind="click")
+    clock.now = 11.0
+    path = rec.stop()
+    np.testing.assert_allclose(
+        path.times_s, [0, 0.1, 0.2, 0.3, 0.3, 0.5, 0.5, 0.6, 0.65, 0.65, 1.0], atol=1e-9
+    )
+    z = path.latents
+    np.testing.assert_allclose(z[:4], hit[[0, 1, 2, 2]])  # as it played, its last frame held
+    np.testing.assert_allclose(z[4:6], [silence, silence])  # then silence up to the next click
+    np.testing.assert_allclose(z[6:8], hit[:2])
+    np.testing.assert_allclose(z[8], [0.375, 0.0])  # what played when it was cut
+    np.testing.assert_allclose(z[9:], [[9, 9], [9, 9]])
+    np.testing.assert_allclose(path.xy[8], [0.8, 0.8])
+
+
+def test_a_release_steps_to_silence_and_a_stop_cuts_a_sound_still_playing():
+    clock = FakeClock(0.0)
+    rec = PathRecorder(clock=clock)
+    rec.start()
+    assert not rec.release([0.0, 0.0])  # nothing recorded yet: nothing to release
+    rec.add([0.1, 0.1], [1.0, 1.0], kind="click")
+    clock.now = 0.2
+    rec.add([0.3, 0.3], [2.0, 2.0])
+    clock.now = 0.4
+    assert rec.release([0.0, 0.0])
+    clock.now = 0.5
+    rec.add_sound([0.6, 0.6], np.ones((10, 2), np.float32), 0.1, then=[0.0, 0.0])
+    clock.now = 0.75
+    path = rec.stop()
+    np.testing.assert_allclose(path.times_s, [0, 0.2, 0.4, 0.4, 0.5, 0.5, 0.6, 0.7, 0.75])
+    np.testing.assert_allclose(path.latents[:, 0], [1, 2, 2, 0, 0, 1, 1, 1, 1])
+    np.testing.assert_allclose(path.xy[3], [0.3, 0.3])  # released where the drag ended
+    assert rec.xy_so_far().shape == (0, 2)
