@@ -24,6 +24,7 @@ import torch.distributed as dist
 
 from ..atomic_write import remove_stale_temps
 from ..audio_metrics import Reconstruction
+from ..errors import LatentscapeError
 from ..torch_runtime import pick_device
 from .analysis import analyse_controls, noise_weight
 from .checkpoint import FORMAT, VERSION, load_checkpoint, resume_path, save_atomic
@@ -31,7 +32,7 @@ from .dataset import Corpus, CorpusError, build_corpus, scan_audio_files, split_
 from .losses import SpectralLoss, control_loss, kl_divergence
 from .model import NEW_MODEL_DEFAULTS, VaeConfig, VaeCore
 from .optim import Adam, WeightAverage, clip_grad_norm
-from .train_checks import check_options
+from .train_checks import RESUME_PARTS, check_options, check_room
 from .train_options import TrainOptions
 
 
@@ -289,6 +290,13 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
     core = VaeCore(config)
     if resume_data:
         core.load_state_dict(resume_data["state_dict"])
+    weight_bytes = sum(p.numel() * p.element_size() for p in core.state_dict().values())
+    if lead and not check_room(opt.output, weight_bytes):
+        _say(
+            f"note: room for {opt.output.name} but not for its .resume file "
+            f"(about {RESUME_PARTS}x its size): this run cannot be resumed",
+            True,
+        )
     min_frames = opt.crop_frames + opt.context_frames
     bar = tqdm(total=len(files), desc="reading", unit="file", disable=not talk)
     corpus = build_corpus(
@@ -390,7 +398,11 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
         """The weights a model file gets: the running average when there is one."""
         return average.swapped_in() if average is not None else contextlib.nullcontext()
 
+    resume_failed: list[str] = []  # why the last resume file could not be written
+
     def save(final: bool, metrics: Reconstruction | None) -> None:
+        """Write the resume file, then the model. A resume file that cannot be written (a
+        full disk) costs the resume, never the model: it is written all the same."""
         with averaged():
             data = snapshot(final)
             mean, comps, var = latent_pca(core, corpus, seed=opt.seed)
@@ -402,7 +414,15 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
             resume.update(state_dict=weights(), weight_average=_on_cpu(average.state_dict()))
         # the resume file first: a kill between the two writes leaves one to continue from
         # (with the model of the checkpoint before), never a model that cannot be resumed
-        save_atomic(resume, resume_path(opt.output))
+        try:
+            save_atomic(resume, resume_path(opt.output))
+            resume_failed.clear()
+        except LatentscapeError as exc:  # an older one would resume from older weights
+            with contextlib.suppress(OSError):
+                resume_path(opt.output).unlink()
+            if not resume_failed:
+                _say(f"note: {exc}; writing the model all the same", True)
+            resume_failed[:] = [str(exc)]
         save_atomic(data, opt.output)
 
     total = max_steps if max_steps else int(budget_s)
@@ -463,5 +483,9 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
             result["metrics"] = vars(metrics)
         save(True, metrics)
         _say(f"wrote {opt.output} after {step} steps ({elapsed / 60:.1f} min)", talk)
+        if resume_failed:
+            _say(
+                f"note: no {resume_path(opt.output).name}: --resume cannot continue this run", True
+            )
     ddp.barrier()
     return result

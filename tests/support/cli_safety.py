@@ -37,14 +37,21 @@ def project(tmp_path, nn_model) -> Path:
 @pytest.fixture
 def full_folder(tmp_path):
     """A folder on a 64 kB tmpfs (root only: mounting needs it)."""
-    folder = tmp_path / "tiny"
+    with small_disk(tmp_path / "tiny", 64 << 10) as folder:
+        yield folder
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, size_bytes: int):
+    """``folder``, made and mounted as a tmpfs of ``size_bytes`` while in the block (root
+    only: CI runs as root and must run these; elsewhere they are skipped)."""
     folder.mkdir()
-    # CI runs as root and must run these; elsewhere they are skipped when mounting is refused.
     give_up = pytest.fail if os.environ.get("LATENTSCAPE_REQUIRE_SERVERS") else pytest.skip
     if os.geteuid() != 0 or not shutil.which("mount"):
         give_up("mounting a small tmpfs needs root")
+    size = f"size={max(4096, size_bytes // 4096 * 4096)}"
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", size, "tmpfs", str(folder)], capture_output=True
     )
     if mounted.returncode != 0:
         give_up(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")

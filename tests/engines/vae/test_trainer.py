@@ -14,7 +14,7 @@ from latentscape.engines.loader import load_model
 from latentscape.engines.vae.checkpoint import resume_path
 from latentscape.engines.vae.dataset import CorpusError
 from latentscape.engines.vae.engine import VaeEngine
-from latentscape.engines.vae.model import VaeConfig, VaeCore
+from latentscape.engines.vae.model import NEW_MODEL_DEFAULTS, VaeConfig, VaeCore
 from latentscape.engines.vae.trainer import TrainOptions, train, training_device
 from support.vae_models import TINY
 
@@ -265,3 +265,30 @@ def test_distributed_training_with_two_gloo_processes(tmp_path, sound_folder):
     data = torch.load(out, weights_only=True)
     assert data["training"]["world_size"] == 2
     assert data["training"]["step"] == 2
+
+
+def test_a_disk_with_room_for_the_model_but_not_its_resume_file_keeps_the_model(
+    sound_folder, tmp_path, capsys
+):
+    """QA s19 M6: the resume file (about 4 models) was written first, its full disk skipped
+    the model, and the whole run was lost. Now the model is written, and the run says it
+    cannot be resumed; with no room for the model either, it stops before reading a sound."""
+    from support.cli_safety import small_disk
+
+    weights = sum(
+        t.numel() * t.element_size() for t in VaeCore(_tiny_config()).state_dict().values()
+    )
+    with small_disk(tmp_path / "disk", int(weights * 1.5) + (200 << 10)) as disk:
+        result = train(_options(sound_folder, disk / "model.pt", steps=2))
+        said = capsys.readouterr().out
+        assert result["step"] == 2 and isinstance(load_model(disk / "model.pt"), VaeEngine)
+        assert "but not for its .resume file" in said and "cannot continue this run" in said
+        assert not resume_path(disk / "model.pt").exists()
+    with small_disk(tmp_path / "tiny", 64 << 10) as tiny:
+        with pytest.raises(CorpusError, match=r"free in .*the model needs about"):
+            train(_options(sound_folder, tiny / "model.pt", steps=2))
+        assert not list(tiny.iterdir())
+
+
+def _tiny_config() -> VaeConfig:
+    return VaeConfig.from_dict({**NEW_MODEL_DEFAULTS, **TINY})
