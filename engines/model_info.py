@@ -6,6 +6,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+# Below this measured factor, live play drops out: a click over a scrub or a looping path
+# decodes two voices at once (QA s19: a RAVE-sized model at 0.9-2.5x gave 177 underruns).
+SLOW_REALTIME_FACTOR = 2.0
+
 
 @dataclass(frozen=True)
 class ModelInfo:
@@ -48,6 +52,20 @@ class ModelInfo:
     @property
     def frame_rate_hz(self) -> float:
         return self.sample_rate_hz / self.hop_samples
+
+    @property
+    def speed_warning(self) -> str | None:
+        """What to expect and try when the measured decoding is too slow for live play (one
+        voice needs 1x real time; a click over a scrub or a looping path needs twice that):
+        None when it is fast enough, or not measured."""
+        rtf = self.realtime_factor
+        if rtf is None or rtf >= SLOW_REALTIME_FACTOR:
+            return None
+        return (
+            f"decodes at {rtf:.1f}x real time on this machine: expect dropouts, more with "
+            "several sounds at once. Try a larger Audio → Block Size, fewer busy programs, "
+            "or LATENTSCAPE_DEVICE=cuda on a GPU"
+        )
 
     def with_measurements(
         self, realtime_factor: float, latency_ms: float, chunk_frames: int
@@ -104,4 +122,6 @@ class ModelInfo:
         if self.latency_ms is not None:
             lines.append(f"latency:          {self.latency_ms:.1f} ms")
         lines.extend(f"note:             {n}" for n in self.notes)
+        if self.speed_warning:
+            lines.append(f"note:             {self.speed_warning}")
         return lines

@@ -64,3 +64,16 @@ def test_the_app_without_a_display_is_a_one_line_error(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("latentscape gui: error: no display to open the window on")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_model_too_slow_for_live_play_is_told_what_to_expect_and_try(nn_model):
+    """QA s19 M2: a RAVE-sized model measured at 0.9x loaded without a word; the user only
+    heard dropouts. ``info`` (and the window, from the same figure) now says so."""
+    from latentscape.engines.loader import load_model
+    from latentscape.engines.speed import measure_engine
+
+    info = measure_engine(load_model(nn_model()), duration_s=0.2)
+    slow, fast = info.with_measurements(0.9, 30.0, 1), info.with_measurements(40.0, 30.0, 1)
+    assert "0.9x real time" in slow.speed_warning and "Block Size" in slow.speed_warning
+    assert any(slow.speed_warning in line for line in slow.report_lines())
+    assert fast.speed_warning is None and not any("dropouts" in ln for ln in fast.report_lines())
