@@ -69,13 +69,16 @@ def attach_features(window) -> None:
 
 
 def _open_start(window, project: str | None, model: str | None, demo: Path | None) -> None:
+    """Open ``project`` (with ``model``); a model alone starts an empty project for it (the
+    demo's sounds were encoded by the demo's model: nothing there would sound through it);
+    neither opens the demo."""
     c = window.controller
+    if project is None and model is not None:
+        c.new_project(model=model)
+        return
     target = project or (str(demo) if demo is not None else None)
     if target is not None:
         c.open_project(target, model=model)
         return
-    if model is not None:
-        c.load_model(model)
-    else:
-        c.start_audio()
+    c.start_audio()
     window.banner.show_message(NO_DEMO_TEXT, "info")

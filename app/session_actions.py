@@ -81,11 +81,13 @@ class SessionActions:
             on_error=self._on_project_error,
         )
 
-    def new_project(self, path: str | Path | None = None) -> None:
+    def new_project(self, path: str | Path | None = None, model: str | None = None) -> None:
+        """Start an empty project (untitled without ``path``), with ``model`` loaded once it
+        is open (None: the model loaded now stays)."""
         if not self.confirm_leave():
             return
         self._project_busy = True
-        self._pending_model = None
+        self._pending_model = model
         self.runner.submit(
             lambda ctx: make_new_project(path),
             on_done=self._on_project_read,
