@@ -108,7 +108,10 @@ class ProjectImport:
         # project's model encodes the same latents, so the project keeps its model, latents
         # and map.
         if current is None or current.space != info.space:
-            store.set_model(store.relative(info.path), info.content_hash, info.to_dict())
+            # its info keeps the absolute path (the model as typed may be "my.ts"): where it
+            # is looked for when the project moves without it (resolve_model_path)
+            recorded = dict(info.to_dict(), path=str(Path(info.path).absolute()))
+            store.set_model(store.relative(info.path), info.content_hash, recorded)
         self._store = store
         self._space = info.space  # the latent space this import's latents are of
         self._skipped = 0  # results already in the project (same path, same content)

@@ -289,3 +289,24 @@ def test_two_files_of_one_stem_in_one_folder_are_named_with_their_extensions(tmp
     with ProjectStore.open(project) as store:
         names = sorted(s.name for s in store.sounds())
     assert names == ["kick", "surround.flac", "surround.wav"]
+
+
+def test_a_project_copied_away_from_its_model_still_finds_it(setup, monkeypatch):
+    """QA s19 M4: a model given as typed ("my.ts", beside the project) was recorded as typed,
+    so a copy of the project elsewhere could not find it: the project keeps the model's
+    absolute path too, where the copy looks for it."""
+    from latentscape.project_session import resolve_model_path
+
+    tmp, model = setup
+    monkeypatch.chdir(model.parent)
+    project = model.parent / "p.lsc"  # beside the model: stored as "model0.ts"
+    assert main(["import", str(tmp / "sounds"), "--model", model.name, "-p", str(project)]) == 0
+    away = tmp / "elsewhere" / "p.lsc"
+    away.parent.mkdir()
+    shutil.copy(project, away)
+    monkeypatch.chdir(tmp)  # never found through the working folder
+    with ProjectStore.open(away) as store:
+        ref = store.model()
+        assert ref.path == model.name and Path(ref.info["path"]).is_absolute()
+        found = resolve_model_path(ref.path, away, ref.info["path"])
+    assert Path(found) == model.resolve()
