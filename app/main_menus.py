@@ -52,7 +52,9 @@ def import_options_dialog(rules: ImportRules, parent) -> ImportOptionsDialog:
     """The Import Options dialog showing ``rules``, with the built-in rules as its defaults."""
 
     def options(r: ImportRules) -> ImportOptions:
-        return ImportOptions(r.segment_s, r.trim_silence, r.max_file_s)
+        return ImportOptions(
+            r.segment_s, r.trim_silence, r.max_file_s, r.split, r.onset_sensitivity
+        )
 
     dialog = ImportOptionsDialog(options(rules), parent)
     dialog.set_defaults(options(ImportRules()))
@@ -291,6 +293,8 @@ class MainMenus(QtCore.QObject):
             segment_s=options.segment_s,
             trim_silence=options.trim_silence,
             max_file_s=options.max_file_s,
+            split=options.split,
+            onset_sensitivity=options.onset_sensitivity,
         )
         self.c.imports.rules = self.w.settings.import_rules = rules
 

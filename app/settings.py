@@ -123,13 +123,23 @@ class AppSettings:
         trim = _as_bool(self._qs.value("import/trim_silence", default.trim_silence))
         if not (0 < segment_s <= 3600 and 0 < max_file_s <= 24 * 3600):
             return default
-        return replace(default, segment_s=segment_s, max_file_s=max_file_s, trim_silence=trim)
+        rules = replace(default, segment_s=segment_s, max_file_s=max_file_s, trim_silence=trim)
+        split = str(self._qs.value("import/split", default.split))
+        try:  # a split or sensitivity this version does not know: cut by length
+            sensitivity = float(
+                self._qs.value("import/onset_sensitivity", default.onset_sensitivity)
+            )
+            return replace(rules, split=split, onset_sensitivity=sensitivity)
+        except (TypeError, ValueError):
+            return rules
 
     @import_rules.setter
     def import_rules(self, rules: ImportRules) -> None:
         self._qs.setValue("import/segment_s", float(rules.segment_s))
         self._qs.setValue("import/max_file_s", float(rules.max_file_s))
         self._qs.setValue("import/trim_silence", bool(rules.trim_silence))
+        self._qs.setValue("import/split", rules.split)
+        self._qs.setValue("import/onset_sensitivity", float(rules.onset_sensitivity))
 
     # -- view ---------------------------------------------------------------------------
     def flag(self, key: str, default: bool = False) -> bool:

@@ -1,6 +1,14 @@
 """Import throughput: N one-second sounds read, resampled, encoded and stored; then mapped.
 
     .venv/bin/python bench/corpus_import.py [--n 1000] [--model M.ts|ckpt] [--umap]
+    .venv/bin/python bench/corpus_import.py --onsets
+
+``--onsets`` measures the "cut at onsets" rule instead (engines/corpus/onsets.py): the time to
+find the onsets in a minute of 44.1 kHz audio, and how well the sounds it cuts match the hits
+(precision, recall: a sound starting within 25 ms of a hit, one sound per hit; the start's
+error in ms) on synthetic hits (noise bursts and tones at -3 to -30 dBFS, 0.12 to 0.6 s apart,
+on a noise floor) and on FluidSynth notes (drums, piano, guitar, marimba; velocities 30-127,
+0.1 to 0.5 s apart, most notes released early, some ringing on). Seeds other than the tests'.
 
 The corpus is rendered with FluidSynth from the FluidR3 GM SoundFont (MIT; Debian
 fluid-soundfont-gm): one-second notes over all 128 programs, many pitches and velocities, at
@@ -91,6 +99,115 @@ def random_vae(folder: Path) -> Path:
         vm.TINY.update(saved)
 
 
+ONSET_TOLERANCE_S = 0.025
+PROGRAMS = {"drums": None, "piano": 0, "guitar": 24, "marimba": 12}
+
+
+def random_hits(seed: int, floor_db: float, rate_hz: int = 44100) -> tuple[np.ndarray, np.ndarray]:
+    """20 hits at random levels (-3 to -30 dBFS), gaps (0.12 to 0.6 s) and decays (8 to 40
+    per s; a quiet hit may come under a loud one's tail): mono float32 and onset times (s)."""
+    rng = np.random.default_rng(seed)
+    onsets = 0.3 + np.cumsum(rng.uniform(0.12, 0.6, 20))
+    total = round((onsets[-1] + 1.0) * rate_hz)
+    x = rng.standard_normal(total) * 10.0 ** (floor_db / 20.0)
+    for i, onset in enumerate(onsets):
+        level = 10.0 ** (rng.uniform(-30.0, -3.0) / 20.0)
+        length = round(rng.uniform(0.08, 0.5) * rate_hz)
+        t = np.arange(length) / rate_hz
+        envelope = np.exp(-t * rng.uniform(8.0, 40.0)) * np.minimum(1.0, t / 0.002)
+        if i % 2 == 0:
+            body = rng.standard_normal(length)
+        else:
+            hz = rng.uniform(80.0, 2000.0)
+            body = sum(np.sin(2 * np.pi * hz * k * t) / k for k in (1, 2, 3))
+        at = round(onset * rate_hz)
+        end = min(total, at + length)
+        x[at:end] += (level * envelope * body / np.max(np.abs(body)))[: end - at]
+    return x.astype(np.float32), onsets
+
+
+def fluid_notes(kind: str, seed: int, rate_hz: int = 44100) -> tuple[np.ndarray, np.ndarray]:
+    """40 FluidSynth notes of ``kind`` (see :data:`PROGRAMS`): mono float32, note-on times (s)."""
+    import fluidsynth
+
+    rng = np.random.default_rng(seed)
+    synth = fluidsynth.Synth(samplerate=float(rate_hz))
+    sfid = synth.sfload(SOUNDFONT)
+    channel = 9 if PROGRAMS[kind] is None else 0
+    synth.program_select(channel, sfid, 128 if channel == 9 else 0, PROGRAMS[kind] or 0)
+    blocks, onsets, now = [synth.get_samples(round(0.3 * rate_hz))], [], 0.3
+    for _ in range(40):
+        if channel == 9:
+            note = int(rng.choice([35, 36, 38, 40, 42, 45, 46, 48, 49, 51]))
+        else:
+            note = int(rng.integers(40, 84))
+        synth.noteon(channel, note, int(rng.integers(30, 128)))
+        onsets.append(now)
+        frames = round(rng.uniform(0.1, 0.5) * rate_hz)
+        blocks.append(synth.get_samples(frames))
+        now += frames / rate_hz
+        if channel != 9 and rng.random() < 0.7:
+            synth.noteoff(channel, note)
+    blocks.append(synth.get_samples(rate_hz))
+    synth.delete()
+    x = np.concatenate(blocks).astype(np.float32).reshape(-1, 2).mean(axis=1) / 32768.0
+    return x, np.asarray(onsets)
+
+
+def match_onsets(cuts, rate_hz: int, onsets: np.ndarray) -> tuple[int, int, int, list[float]]:
+    """(hits found, sounds that start no hit, hits missed, start - onset in s of those found):
+    each hit takes the nearest unused sound starting within :data:`ONSET_TOLERANCE_S`."""
+    starts = np.array([a for a, _ in cuts]) / rate_hz
+    used: set[int] = set()
+    errors = []
+    for onset in onsets:
+        near = [k for k in np.flatnonzero(np.abs(starts - onset) <= ONSET_TOLERANCE_S)]
+        near = [k for k in near if k not in used]
+        if near:
+            k = min(near, key=lambda k: abs(starts[k] - onset))
+            used.add(k)
+            errors.append(starts[k] - onset)
+    return len(used), len(starts) - len(used), len(onsets) - len(used), errors
+
+
+def bench_onsets() -> None:
+    from latentscape.engines.corpus import ImportRules
+    from latentscape.engines.corpus.onsets import cut_at_onsets, detect_onsets
+
+    rate = 44100
+    minute = np.concatenate([random_hits(100 + i, -50.0)[0] for i in range(8)])[: 60 * rate]
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        detect_onsets(minute, rate)
+        times.append(time.perf_counter() - t0)
+    per_min = float(np.median(times))
+    print(f"onsets.detect_s_per_audio_min = {per_min:.3f} s")
+    print(f"onsets.realtime_factor = {60.0 / per_min:.0f} x")
+    rules = ImportRules(split="onsets")
+    sets = {
+        "synthetic_floor50": [random_hits(200 + i, -50.0) for i in range(10)],
+        "synthetic_floor40": [random_hits(300 + i, -40.0) for i in range(10)],
+    }
+    if Path(SOUNDFONT).exists():
+        sets |= {f"gm_{k}": [fluid_notes(k, 10 + i) for i in range(4)] for k in PROGRAMS}
+    for name, recordings in sets.items():
+        found = extra = missed = 0
+        errors: list[float] = []
+        for x, onsets in recordings:
+            f, e, m, err = match_onsets(cut_at_onsets(x, rate, rules), rate, onsets)
+            found, extra, missed = found + f, extra + e, missed + m
+            errors += err
+        ms = 1000.0 * np.asarray(errors)
+        print(f"onsets.{name}.hits = {found + missed} hits")
+        print(f"onsets.{name}.precision = {found / max(1, found + extra):.3f}")
+        print(f"onsets.{name}.recall = {found / max(1, found + missed):.3f}")
+        print(f"onsets.{name}.start_error_median = {np.median(ms):.1f} ms")
+        lo, hi = np.percentile(ms, [5, 95])
+        print(f"onsets.{name}.start_error_p5 = {lo:.1f} ms")
+        print(f"onsets.{name}.start_error_p95 = {hi:.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=1000)
@@ -101,7 +218,11 @@ def main() -> None:
     )
     parser.add_argument("--umap", action="store_true", help="also time the UMAP refinement")
     parser.add_argument("--keep", help="folder to keep the rendered corpus in (and reuse)")
+    parser.add_argument("--onsets", action="store_true", help="bench the cut at onsets instead")
     args = parser.parse_args()
+    if args.onsets:
+        bench_onsets()
+        return
 
     from latentscape.engines.atlas import Atlas
     from latentscape.engines.loader import load_model

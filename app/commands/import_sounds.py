@@ -36,6 +36,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--max-file-s", type=float, default=600.0, help="refuse longer files (s)")
     p.add_argument("--no-trim", action="store_true", help="keep leading/trailing silence")
+    p.add_argument(
+        "--split",
+        choices=("length", "onsets"),
+        default="length",
+        help="cut each file in equal pieces of at most --segment-s (length, the default), or "
+        "into one sound per hit or note, from just before its attack to the next (onsets)",
+    )
+    p.add_argument(
+        "--onset-sensitivity",
+        type=float,
+        default=0.5,
+        metavar="S",
+        help="with --split onsets: 0..1, higher finds quieter and closer onsets (default 0.5)",
+    )
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
@@ -79,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
         )
     if not 0 < args.max_file_s < math.inf:
         raise LatentscapeError("--max-file-s must be a positive number of seconds")
+    if not 0.0 <= args.onset_sensitivity <= 1.0:  # (NaN too)
+        raise LatentscapeError("--onset-sensitivity must be between 0 and 1")
     if args.threads < 1:
         raise LatentscapeError("--threads must be at least 1")
     model_path = args.model or _project_model(project)
@@ -86,7 +102,11 @@ def run(args: argparse.Namespace) -> int:
     if not engine.can_encode:
         raise LatentscapeError(f"{Path(model_path).name}: the model has no encoder")
     rules = ImportRules(
-        max_file_s=args.max_file_s, segment_s=args.segment_s, trim_silence=not args.no_trim
+        max_file_s=args.max_file_s,
+        segment_s=args.segment_s,
+        trim_silence=not args.no_trim,
+        split=args.split,
+        onset_sensitivity=args.onset_sensitivity,
     )
     with quiet_decoder_chatter(), ProjectStore.open(project, create=True) as store:
         before = store.model()
@@ -144,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
     if importer.recut_files:
         print(
             f"note: {len(importer.recut_files)} files were imported before with other cutting "
-            "rules (--segment-s, --no-trim); their earlier sounds stay beside the new ones"
+            "rules (--segment-s, --no-trim, --split); their earlier sounds stay beside the new ones"
         )
     if importer.moved_ids:
         print(

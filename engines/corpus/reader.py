@@ -22,6 +22,7 @@ import soundfile as sf
 import soxr
 
 from ..errors import LatentscapeError
+from .onsets import cut_at_onsets
 from .rules import MIN_AUDIBLE_S, ImportRules
 
 _WINDOW_S = 0.01
@@ -292,8 +293,9 @@ def _cut_short(info: sf._SoundFileInfo, frames_read: int, path: Path) -> str:
 
 
 def read_segments(path: str | Path, rate_hz: int, channels: int, rules: ImportRules) -> FileSounds:
-    """Read ``path`` into sounds at ``rate_hz`` with ``channels``, with the file's duration
-    and a note when it is cut short.
+    """Read ``path`` into sounds at ``rate_hz`` with ``channels``, cut as ``rules`` say (in
+    equal pieces, or at onsets: :mod:`.rules`), with the file's duration and a note when it is
+    cut short.
 
     Raises :class:`BadAudioError` with the reason when the file cannot be used.
     """
@@ -323,17 +325,29 @@ def read_segments(path: str | Path, rate_hz: int, channels: int, rules: ImportRu
     if total < MIN_AUDIBLE_S * rate_hz:  # (trimming keeps pad_s around a sound: its own length)
         minimum = f"minimum {1000.0 * MIN_AUDIBLE_S:.0f} ms"
         raise BadAudioError(f"too short: {_ms(total, rate_hz)} ms ({minimum})")
+    if rules.split == "onsets":
+        sounds = cut_at_onsets(audio.mean(axis=0), rate_hz, rules)
+    else:
+        sounds = [(0, total)]
+    segments: list[Segment] = []
+    for first, last in sounds:
+        for start, piece in _pieces(audio[:, first:last], rate_hz, rules):
+            segments.append(Segment(len(segments), (offset + first + start) / rate_hz, piece))
+    return FileSounds(segments, float(info.duration), note)
+
+
+def _pieces(audio: np.ndarray, rate_hz: int, rules: ImportRules) -> list[tuple[int, np.ndarray]]:
+    """One sound ``audio`` ``[channels, samples]`` as model inputs: (offset in samples, piece
+    ``[channels, samples]``) pairs, split into the fewest equal pieces no longer than
+    ``segment_s``; padded with silence to ``min_sound_s``."""
+    total = audio.shape[1]
     shortest = int(np.ceil(rules.min_sound_s * rate_hz))
     if total < shortest:  # a click, a tick: the model hears it followed by silence
         audio = np.pad(audio, ((0, 0), (0, shortest - total)))
         total = shortest
     pieces = max(1, int(np.ceil(total / (rules.segment_s * rate_hz) - 1e-9)))
     bounds = np.linspace(0, total, pieces + 1).round().astype(int)
-    segments = [
-        Segment(i, (offset + bounds[i]) / rate_hz, np.ascontiguousarray(audio[:, a:b]))
-        for i, (a, b) in enumerate(itertools.pairwise(bounds))
-    ]
-    return FileSounds(segments, float(info.duration), note)
+    return [(a, np.ascontiguousarray(audio[:, a:b])) for a, b in itertools.pairwise(bounds)]
 
 
 def _ms(samples: int, rate_hz: int) -> str:

@@ -1,16 +1,27 @@
 """Which files an import takes, and how it cuts them into sounds.
 
-The long-file rule (documented for users):
+The rules (documented for users):
 
 - A file longer than ``max_file_s`` (default 10 minutes) is refused without being read, with the
   reason "too long"; split it with an editor first, or raise the limit (Import Options in the
   app, ``import --max-file-s``).
 - Leading and trailing silence (every 10 ms window below ``silence_db`` dBFS RMS) is trimmed,
   keeping ``pad_s`` around the sound. A file that is silence throughout is refused.
-- What remains, if longer than ``segment_s`` (default 10 s), is split into the fewest equal pieces
-  no longer than ``segment_s``; each piece is its own sound (``segment_index`` 0, 1, …,
-  ``start_s`` its offset in the file). A sound shorter than ``min_sound_s`` (a click, a hi-hat
-  tick) is padded with silence to that length; one shorter than ``MIN_AUDIBLE_S`` is refused.
+- With ``split="onsets"`` (``import --split onsets``; "Cut files: at onsets" in Import
+  Options) what remains is first cut where its sounds start: at each onset found (a hit, a
+  note; see :mod:`.onsets`, ``onset_sensitivity`` 0..1, default 0.5: higher finds quieter and
+  closer onsets, at least 50 ms apart), just before the attack. Each sound runs to the next
+  onset, less its trailing silence (as above, keeping ``pad_s``). What comes before the first
+  onset joins the first sound when shorter than 50 ms; else it is a sound of its own, unless it
+  is only background (no 10 ms of it 10 dB above the quietest tenth of the file, nor within
+  30 dB of its loudest), which is cut like silence (kept, in the first sound, when silence is
+  not trimmed). A file with no onset after its start is one sound, as with the default
+  ``split="length"``.
+- What remains (each sound, with onsets), if longer than ``segment_s`` (default 10 s), is split
+  into the fewest equal pieces no longer than ``segment_s``; each piece is its own sound
+  (``segment_index`` 0, 1, … through the file, ``start_s`` its offset in the file). A sound
+  shorter than ``min_sound_s`` (a click, a hi-hat tick) is padded with silence to that length;
+  one shorter than ``MIN_AUDIBLE_S`` is refused.
 """
 
 from __future__ import annotations
@@ -18,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import astuple, dataclass, replace
+from dataclasses import astuple, dataclass, fields, replace
 from pathlib import Path
 
 AUDIO_EXTENSIONS = frozenset(
@@ -26,11 +37,14 @@ AUDIO_EXTENSIONS = frozenset(
 )
 
 MIN_AUDIBLE_S = 0.001  # shorter sounds are refused: too short to be heard as anything
+SPLITS = ("length", "onsets")  # how a file is cut: in equal pieces, or where its sounds start
+_ONSET_FIELDS = ("split", "onset_sensitivity")  # hashed only when they cut (signature)
 
 
 @dataclass(frozen=True)
 class ImportRules:
-    """How files become sounds (see the module docstring). Times in seconds."""
+    """How files become sounds (see the module docstring). Times in seconds; ``split`` one of
+    :data:`SPLITS`; ``onset_sensitivity`` 0..1 (used with ``split="onsets"``)."""
 
     max_file_s: float = 600.0
     segment_s: float = 10.0
@@ -38,13 +52,30 @@ class ImportRules:
     trim_silence: bool = True
     silence_db: float = -60.0
     pad_s: float = 0.01
+    split: str = "length"
+    onset_sensitivity: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.split not in SPLITS:
+            raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {self.split!r}")
+        if not 0.0 <= self.onset_sensitivity <= 1.0:
+            raise ValueError(f"onset_sensitivity must be in 0..1, not {self.onset_sensitivity}")
 
     def signature(self) -> str:
         """Short hash of the rules that shape a sound: cached latents are reused only under
         the same ones. ``max_file_s`` only refuses files, so it is left out (hashed as its
-        default, which keeps the keys of projects made before it was)."""
+        default, which keeps the keys of projects made before it was); the onset fields are
+        hashed only with ``split="onsets"``, so that rules cutting by length keep the keys
+        they had before there were onsets."""
         shaping = replace(self, max_file_s=ImportRules.max_file_s)
-        return hashlib.sha256(repr(astuple(shaping)).encode()).hexdigest()[:12]
+        values = tuple(
+            value
+            for field, value in zip(fields(self), astuple(shaping), strict=True)
+            if field.name not in _ONSET_FIELDS
+        )
+        if self.split != "length":
+            values += (self.split, self.onset_sensitivity)
+        return hashlib.sha256(repr(values).encode()).hexdigest()[:12]
 
 
 def _walk(folder: Path) -> Iterator[Path]:

@@ -34,3 +34,26 @@ def test_import_options_cut_the_next_imports_and_are_remembered(opened, qtbot, t
     assert shown.options() == ImportOptions(1.0, False, 60.0)
     shown.restore_defaults()
     assert shown.options() == ImportOptions(10.0, True, 600.0)
+
+
+def test_cutting_at_onsets_chosen_in_the_dialog_cuts_the_windows_next_import(
+    opened, qtbot, tmp_path
+):
+    """The whole chain: Import Options' "at onsets" is what the next drop uses."""
+    import numpy as np
+
+    from support.onset_hits import hit_train
+
+    c = opened.controller
+    x, onsets = hit_train(count=5, seed=4)
+    (tmp_path / "loop").mkdir()
+    sf.write(tmp_path / "loop" / "hits.wav", x, 44100)
+    opened.menus.set_import_rules(ImportOptions(10.0, True, 600.0, "onsets", 0.5))
+    assert import_options_dialog(c.imports.rules, opened).options().split == "onsets"
+    assert c.import_paths([str(tmp_path / "loop")])
+    qtbot.waitUntil(lambda: not c.imports.running and not c.busy, timeout=30_000)
+    hits = sorted(
+        (s for s in c.store.sounds() if s.name.startswith("hits")), key=lambda s: s.start_s
+    )
+    assert len(hits) == 5
+    assert np.all(np.abs(onsets - [s.start_s for s in hits]) < 0.02)
