@@ -52,11 +52,26 @@ def build_parser() -> argparse.ArgumentParser:
         description="Explore the latent space of neural audio models. "
         "Without a subcommand, opens the app on the built-in demo.",
     )
+    from latentscape import __version__
+
+    parser.add_argument("--version", action="version", version=f"latentscape {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMANDS.values():
         module = importlib.import_module(f"latentscape.commands.{module_name}")
         module.add_parser(sub)
+    _describe(sub)
     return parser
+
+
+def _describe(sub: argparse._SubParsersAction) -> None:
+    """A subcommand's ``--help`` opens with its one-line help when it has no description of
+    its own (nested ones too: ``prior train``)."""
+    for choice in sub._choices_actions:  # the (name, help) pairs argparse lists
+        command = sub.choices[choice.dest]
+        command.description = command.description or choice.help
+        for action in command._subparsers._group_actions if command._subparsers else ():
+            if isinstance(action, argparse._SubParsersAction):
+                _describe(action)
 
 
 def _join_negative_values(argv: list[str]) -> list[str]:

@@ -35,11 +35,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     t = actions.add_parser("train", help="train a prior on the project's latent trajectories")
     t.add_argument("-p", "--project", required=True, help="the project file (.lsc)")
-    t.add_argument("--kind", required=True, choices=["gan", "diffusion"])
+    t.add_argument(
+        "--kind",
+        required=True,
+        choices=["gan", "diffusion"],
+        help="gan: a generator, fast to sample; diffusion: slower, follows the corpus closer",
+    )
     budget = t.add_mutually_exclusive_group()
     budget.add_argument("--minutes", type=float, help="train for this many minutes")
     budget.add_argument("--steps", type=int, help="train for this many steps (default 2000)")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument(
+        "--seed", type=int, default=0, help="random seed (default 0): same seed, same prior"
+    )
     t.add_argument(
         "--prior-frames",
         type=int,
@@ -57,9 +64,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     s = actions.add_parser("sample", help="generate sounds with a prior and write them as WAV")
     s.add_argument("-p", "--project", required=True, help="the project file (.lsc)")
-    s.add_argument("--kind", required=True, choices=["gan", "diffusion", "model"])
+    s.add_argument(
+        "--kind",
+        required=True,
+        choices=["gan", "diffusion", "model"],
+        help="a prior trained with 'prior train', or model: the model's own prior (a RAVE "
+        "export with a prior)",
+    )
     s.add_argument("-n", "--count", type=int, default=16, help="how many sounds (default 16)")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed (default 0): the same seed gives the same sounds",
+    )
     s.add_argument(
         "--temperature",
         type=float,

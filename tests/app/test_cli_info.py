@@ -77,3 +77,37 @@ def test_a_model_too_slow_for_live_play_is_told_what_to_expect_and_try(nn_model)
     assert "0.9x real time" in slow.speed_warning and "Block Size" in slow.speed_warning
     assert any(slow.speed_warning in line for line in slow.report_lines())
     assert fast.speed_warning is None and not any("dropouts" in ln for ln in fast.report_lines())
+
+
+def test_info_on_a_project_says_what_it_holds_and_reports_its_model(project, capsys):
+    """QA s19 L2: ``info P.lsc`` pointed to a ``-p`` that ``info`` does not take, and no
+    command said what a project holds."""
+    from latentscape.cli import main
+
+    assert main(["info", str(project), "--no-measure"]) == 0
+    out = capsys.readouterr().out
+    assert "sounds:           4 (4 encoded by this model)" in out
+    assert "map:              pca, 4 sounds" in out and "paths:            0" in out
+    assert "latent dims:      4" in out  # then the model's own report
+    assert main(["info", str(project), "--no-measure", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["sounds"] == 4 and report["model_info"]["latent_size"] == 4
+
+
+def test_the_command_line_has_a_version_and_every_command_a_description(capsys):
+    """QA s19 L1: no ``--version``, and several commands' help began with their options."""
+    import pytest
+
+    from latentscape import __version__
+    from latentscape.cli import build_parser, main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"latentscape {__version__}"
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    for name, command in [
+        *commands.items(),
+        *commands["prior"]._subparsers._group_actions[0].choices.items(),
+    ]:
+        assert command.description, name
