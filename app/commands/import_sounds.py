@@ -7,6 +7,7 @@ import contextlib
 import math
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 MIN_SEGMENT_S = 0.1  # shorter pieces are a frame or two of most models: not sounds
@@ -72,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
     from latentscape.commands.native_stderr import quiet_decoder_chatter
     from latentscape.engines.corpus import ImportRules, scan_paths
+    from latentscape.engines.corpus.rules import READABLE, passed_over_text
     from latentscape.engines.errors import LatentscapeError
     from latentscape.engines.loader import load_model
     from latentscape.project_import import ProjectImport
@@ -85,8 +87,12 @@ def run(args: argparse.Namespace) -> int:
             raise LatentscapeError(f"{path}: no such file or folder") from None
         except OSError:  # cannot be reached: the import lists it as bad, with the reason
             pass
-    if not scan_paths(args.paths):
-        raise LatentscapeError(f"no audio files found in {', '.join(args.paths)}")
+    others: Counter[str] = Counter()  # files passed over, by extension
+    if not scan_paths(args.paths, others):
+        seen = f" (only {passed_over_text(others)})" if others else ""
+        raise LatentscapeError(
+            f"no audio files found in {', '.join(args.paths)}{seen}; latentscape reads {READABLE}"
+        )
     if not MIN_SEGMENT_S <= args.segment_s <= MAX_SEGMENT_S:
         raise LatentscapeError(
             f"--segment-s must be between {MIN_SEGMENT_S:g} and {MAX_SEGMENT_S:g} s"
@@ -108,7 +114,9 @@ def run(args: argparse.Namespace) -> int:
         split=args.split,
         onset_sensitivity=args.onset_sensitivity,
     )
+    created = not project.exists()
     with quiet_decoder_chatter(), ProjectStore.open(project, create=True) as store:
+        store.check_writable()  # a read-only project: said before a file is encoded, not after
         before = store.model()
         importer = ProjectImport(store, engine, args.paths, rules=rules)
         bar = tqdm(total=0, unit="file", disable=args.quiet, file=sys.stderr, leave=False)
@@ -135,6 +143,9 @@ def run(args: argparse.Namespace) -> int:
         placed = _place_on_map(store)
         not_reencoded = importer.missing_count
         has_map = store.get_map(CURRENT_MAP) is not None
+        left_empty = created and not store.has_content()
+    if left_empty:  # every file refused: no empty project left behind
+        _remove_project(project)
     rate = report.audio_s / report.elapsed_s if report.elapsed_s > 0 else 0.0
     speed = (
         f" ({report.sounds / max(report.elapsed_s, 1e-9):.1f} sounds/s, {rate:.1f}x real time)"
@@ -183,6 +194,8 @@ def run(args: argparse.Namespace) -> int:
             f"note: {importer.generated_without_latents} generated sounds have no latents "
             "for this model"
         )
+    if others:
+        print(f"passed over {passed_over_text(others)}: latentscape reads {READABLE}")
     for files, what in ((report.notes, "imported with a note"), (report.bad, "skipped")):
         if files:
             print(f"{len(files)} files {what}:")
@@ -201,6 +214,13 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_NOTHING_IMPORTED
     return 0
+
+
+def _remove_project(project: Path) -> None:
+    """Remove a project file this command made (and SQLite's files beside it)."""
+    for path in (project, *(project.with_name(project.name + s) for s in ("-wal", "-shm"))):
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _place_on_map(store) -> int:

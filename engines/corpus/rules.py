@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import astuple, dataclass, fields, replace
 from pathlib import Path
@@ -36,6 +37,7 @@ AUDIO_EXTENSIONS = frozenset(
     {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".aif", ".aiff", ".aifc", ".mp3", ".w64"}
 )
 
+READABLE = "WAV, FLAC, OGG/Opus, AIFF, MP3 and W64"  # AUDIO_EXTENSIONS, for people
 MIN_AUDIBLE_S = 0.001  # shorter sounds are refused: too short to be heard as anything
 SPLITS = ("length", "onsets")  # how a file is cut: in equal pieces, or where its sounds start
 _ONSET_FIELDS = ("split", "onset_sensitivity")  # hashed only when they cut (signature)
@@ -78,10 +80,11 @@ class ImportRules:
         return hashlib.sha256(repr(values).encode()).hexdigest()[:12]
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def _walk(folder: Path, others: Counter[str] | None = None) -> Iterator[Path]:
     """Audio files under ``folder`` (audio extension, not hidden). A folder that cannot be
     listed is yielded itself, so that the import lists it as bad with the reason instead of
-    passing over its files in silence.
+    passing over its files in silence. ``others`` counts the files passed over by their
+    extension (lower case; "" for none).
 
     Links to folders are followed (favourites folders and packs on another drive are made of
     them), after the real folders, and each real folder is walked once: a link to a folder
@@ -114,8 +117,13 @@ def _walk(folder: Path) -> Iterator[Path]:
             yield from unlisted
             unlisted.clear()
             for name in sorted(files):
-                if Path(name).suffix.lower() in AUDIO_EXTENSIONS and not name.startswith("."):
+                if name.startswith("."):
+                    continue
+                suffix = Path(name).suffix.lower()
+                if suffix in AUDIO_EXTENSIONS:
                     yield Path(root) / name
+                elif others is not None:
+                    others[suffix] += 1
         for link in links:
             real = os.path.realpath(link)
             holds_top = os.path.commonpath([real, top]) == real
@@ -132,19 +140,19 @@ def _links_on_the_way(path: Path) -> int:
     return int(os.path.realpath(path) != os.path.normpath(os.path.abspath(path)))
 
 
-def scan_paths(paths: Sequence[str | Path]) -> list[Path]:
+def scan_paths(paths: Sequence[str | Path], others: Counter[str] | None = None) -> list[Path]:
     """Audio files among ``paths``: files as given (any extension), folders searched recursively.
 
     Inside folders only files with an audio extension (:data:`AUDIO_EXTENSIONS`, any case) are
-    taken, hidden files (``.name``) skipped. The order is stable: sorted within each folder,
-    duplicates removed. A path that does not exist, and a folder that cannot be listed, are
-    kept, so the import lists them as bad.
+    taken, hidden files (``.name``) skipped; ``others`` counts the rest by extension. The order
+    is stable: sorted within each folder, duplicates removed. A path that does not exist, and a
+    folder that cannot be listed, are kept, so the import lists them as bad.
     """
     place: dict[str, int] = {}  # real path -> index in out
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = _walk(p)
+            found = _walk(p, others)
         else:
             found = iter([p])
         for f in found:
@@ -157,3 +165,17 @@ def scan_paths(paths: Sequence[str | Path]) -> list[Path]:
                 # it) that sorted first: deleting the link later must not orphan the sound
                 out[place[key]] = f
     return out
+
+
+def passed_over_text(others: Counter[str]) -> str:
+    """ "3 .m4a, 2 .txt and 1 other files" for files ``scan_paths`` passed over (by extension),
+    most first; "" for none."""
+    if not others:
+        return ""
+    common = others.most_common(3)
+    parts = [f"{n} {ext or 'extensionless'}" for ext, n in common]
+    rest = sum(others.values()) - sum(n for _, n in common)
+    if rest:
+        parts.append(f"{rest} other")
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{listed} files"

@@ -427,6 +427,7 @@ def test_an_import_where_every_file_is_refused_exits_1(setup, capsys):
     captured = capsys.readouterr()
     assert "broken.wav: a text file, not audio" in captured.out
     assert "nothing imported: every file was refused (1 listed above)" in captured.err
+    assert not Path(project).exists()  # no empty project left behind (QA s19 L3)
     argv[1] = str(tmp / "sounds")
     assert main([*argv, "--quiet"]) == 0  # some sounds: success, with the bad one listed
 

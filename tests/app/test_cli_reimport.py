@@ -310,3 +310,22 @@ def test_a_project_copied_away_from_its_model_still_finds_it(setup, monkeypatch)
         assert ref.path == model.name and Path(ref.info["path"]).is_absolute()
         found = resolve_model_path(ref.path, away, ref.info["path"])
     assert Path(found) == model.resolve()
+
+
+def test_files_of_other_formats_are_counted_and_the_readable_ones_named(setup, capsys):
+    """QA s19 L3: ``.m4a`` files were passed over without a word, and a folder of them gave
+    "no audio files found" without saying what was seen or what is read."""
+    tmp, model = setup
+    for name in ("a.m4a", "b.m4a", "notes.txt"):
+        (tmp / "sounds" / name).write_bytes(b"x" * 64)
+    argv = ["import", str(tmp / "sounds"), "--model", str(model), "-p", str(tmp / "p.lsc")]
+    assert main([*argv, "--quiet"]) == 0
+    assert "passed over 2 .m4a and 1 .txt files: latentscape reads WAV, FLAC" in (
+        capsys.readouterr().out
+    )
+    (tmp / "phone").mkdir()
+    (tmp / "phone" / "memo.m4a").write_bytes(b"x" * 64)
+    argv[1] = str(tmp / "phone")
+    assert main(argv) == 2
+    assert "no audio files found in" in (err := capsys.readouterr().err)
+    assert "(only 1 .m4a files); latentscape reads WAV" in err
