@@ -166,7 +166,12 @@ def load_model(path: str | Path, **options: Any) -> ModelEngine:
     content_hash = file_sha256(path)
     if not zipfile.is_zipfile(path):
         with open(path, "rb") as f:
-            head = f.read(2)
+            head = f.read(4)
+        if head == b"PK\x03\x04":  # a zip archive's start without its end
+            raise ModelLoadError(
+                f"{path.name}: damaged or incomplete model file (the archive ends early: an "
+                "interrupted download or copy?)"
+            )
         if head[:1] == b"\x80":
             raise ModelLoadError(
                 f"{path.name}: a legacy pickle file, not TorchScript (not unpickled, for safety)"

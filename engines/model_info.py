@@ -108,7 +108,10 @@ class ModelInfo:
             f"hop:              {self.hop_samples} samples "
             f"({1000.0 * self.hop_samples / self.sample_rate_hz:.2f} ms, "
             f"{self.frame_rate_hz:.2f} frames/s)",
-            f"encode:           {yes[self.can_encode]}",
+            f"encode:           {yes[self.can_encode]}"
+            + (
+                "" if self.can_encode else " (it cannot import sounds: only its prior can be heard)"
+            ),
             f"streaming:        {yes[self.can_stream]}",
             f"prior:            {yes[self.has_prior]}",
             f"parameters:       {self.parameter_count:,}",

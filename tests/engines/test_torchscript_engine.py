@@ -61,6 +61,8 @@ def test_model_without_encoder_decodes_only(nn_model):
     with pytest.raises(NotImplementedError):
         engine.encode(np.zeros(640, np.float32))
     assert engine.decode(_latents(3, 4)).shape == (1, 3 * 64)
+    said = [line for line in engine.info.report_lines() if line.startswith("encode:")]
+    assert said == ["encode:           no (it cannot import sounds: only its prior can be heard)"]
 
 
 @pytest.mark.parametrize("device", DEVICES)
