@@ -397,23 +397,29 @@ class ScatterLayers(QtCore.QObject):
         self._legend.clear()
         self._legend_samples = {}
         for code in shown:  # a stand-in of fixed size: dots of a 100k map are 2 px
-            label = self._labels[code]
             brush = self._items[code % len(theme.CATEGORY_COLORS)].opts["brush"]
-            sample = PassiveScatter(symbol="o", size=LEGEND_DOT_PX, pen=None, brush=brush)
-            sample.setVisible(label not in self._hidden)  # the legend crosses hidden ones out
-            self._legend.addItem(sample, label)
-            self._legend_samples[label] = sample
-            entry = self._legend.items[-1][0]  # pyqtgraph's ItemSample: a click toggles
-            entry.sigClicked.connect(lambda item, label=label: self._on_entry(label, item))
-            entry.setToolTip(f"{label}: click to hide or show these sounds")
+            self._add_entry(self._labels[code], dict(size=LEGEND_DOT_PX, pen=None, brush=brush))
         if hidden > 0:  # a click lists every group (MapView's menu)
             self._legend.addItem(PassiveScatter(pen=None, brush=None), f"+{hidden} more")
             more = self._legend.items[-1][0]
             more.mouseClickEvent = self._on_more_clicked
             more.setToolTip("Click to list every group, to hide or show any of them")
         if has_generated and GENERATED_LABEL not in (self._labels[c] for c in shown):
-            self._legend.addItem(self._ring, GENERATED_LABEL)
+            # the ring, as a group's entry: a click hides the generated sounds, not the rings
+            ring = dict(size=LEGEND_DOT_PX + 5, pen=self._ring.opts["pen"], brush=None)
+            self._add_entry(GENERATED_LABEL, ring)
         self._legend.setVisible(bool(self._legend.items))  # no empty frame on an empty map
+
+    def _add_entry(self, label: str, style: dict) -> None:
+        """A legend entry for the group ``label``, its stand-in drawn in ``style``; a click
+        hides or shows the group's sounds."""
+        sample = PassiveScatter(symbol="o", **style)
+        sample.setVisible(label not in self._hidden)  # the legend crosses hidden ones out
+        self._legend.addItem(sample, label)
+        self._legend_samples[label] = sample
+        entry = self._legend.items[-1][0]  # pyqtgraph's ItemSample: a click toggles
+        entry.sigClicked.connect(lambda item: self._on_entry(label, item))
+        entry.setToolTip(f"{label}: click to hide or show these sounds")
 
     def fit_legend(self, view_height_px: float) -> None:
         """Let the legend list as many entries as fit ``LEGEND_MAX_SHARE`` of a view of that

@@ -1,0 +1,32 @@
+"""The map legend's entry for generated sounds (the white ring around them)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtCore
+
+from latentscape.widgets.map_view import MapView
+
+LEFT = QtCore.Qt.MouseButton.LeftButton
+
+
+def test_the_ring_entry_hides_the_generated_sounds_like_any_group(qtbot):
+    """With more groups than the legend lists, "generated" is listed by its ring. A click on
+    it hid the rings themselves (pyqtgraph toggled the ring item), and no sound."""
+    view = MapView()
+    qtbot.addWidget(view)
+    view.resize(640, 300)  # a short view: a few rows, then "+N more"
+    view.show()
+    qtbot.waitExposed(view)
+    n_groups, per = 14, 4
+    cats = [f"group {g:02d}" for g in range(n_groups) for _ in range(per)] + ["generated"] * 2
+    xy = np.random.default_rng(0).uniform(0, 1, (len(cats), 2)).astype(np.float32)
+    generated = np.array([c == "generated" for c in cats])
+    view.set_points(xy, cats, [f"s{i}" for i in range(len(cats))], generated)
+    qtbot.wait(1)
+    assert "generated" in view.legend_labels() and any("more" in t for t in view.legend_labels())
+    qtbot.mouseClick(view.viewport(), LEFT, pos=view.legend_entry_pos("generated"))
+    assert view.hidden_groups() == {"generated"}
+    assert view.shown_count() == n_groups * per  # the two generated sounds are gone
+    qtbot.mouseClick(view.viewport(), LEFT, pos=view.legend_entry_pos("generated"))
+    assert view.hidden_groups() == set() and view.shown_count() == len(cats)
