@@ -304,7 +304,7 @@ def test_names_of_paths_that_start_at_one_spot_do_not_overlap(view, qtbot):
     start = np.array([[0.4, 0.4], [0.9, 0.5]], np.float32)
     view.set_paths([(start, "Path 2", False), (start + 0.01, "Drum Riser", False)])
     qtbot.wait(1)
-    labels = [i for i in view._paths._items if isinstance(i, pg.TextItem)]
+    labels = [i for i in view._paths.marks if isinstance(i, pg.TextItem)]
     first, second = (label.sceneBoundingRect() for label in labels)
     assert not first.intersects(second)
 
