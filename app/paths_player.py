@@ -2,8 +2,10 @@
 it, and stream it over OSC.
 
 The audio engine's path voice plays the path's latents at its timestamps (once or looped, at a
-speed); a 30 Hz GUI timer reads the voice's playhead (``VoiceHandle.played_s``, seconds handed
-to the device) and puts the yellow path cursor where the path is at that moment. With OSC on,
+speed; :meth:`PathPlayer.set_playback` changes both while it plays, from where it is); a 30 Hz
+GUI timer reads the voice's playhead (``VoiceHandle.played_s``, seconds handed to the device)
+and its playback segments (``VoiceHandle.path_segment``), and puts the yellow path cursor where
+the path is at that moment (``moved``: the list's readout follows it). With OSC on,
 an :class:`~latentscape.engines.paths.osc_stream.OscStreamer` plays the same path on its own
 clock-paced thread (``/path``, ``/play 1``, frames, ``/play 0``; docs/osc.md), and map drags are
 sent frame by frame.
@@ -31,10 +33,13 @@ class PathPlayer(QObject):
     started(str path_id)
     stopped(str path_id)
         The path ended (not looping) or was stopped.
+    moved(str path_id, float playhead_s)
+        The cursor moved to path second ``playhead_s`` (about 30 times a second).
     """
 
     started = Signal(str)
     stopped = Signal(str)
+    moved = Signal(str, float)
 
     def __init__(self, map_view, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -45,8 +50,12 @@ class PathPlayer(QObject):
         self.loop = False
         self.speed = 1.0
         self.playhead_s = 0.0  # where the cursor is on the path's own time axis
+        self.played_s = 0.0  # the voice's output seconds that placed it (the last tick)
         self.cursor_xy: tuple[float, float] | None = None  # where the map's path cursor is
         self._audio = None
+        # (voice_s, path_s, speed, loop) segments seen, oldest first: a live change is
+        # decoded a little before it is heard, so the one before it still places the cursor
+        self._segments: list[tuple[float, float, float, bool]] = []
         self.osc = None  # OscStreamer while streaming is on
         self._timer = QTimer(self)
         self._timer.setInterval(CURSOR_INTERVAL_MS)
@@ -65,12 +74,23 @@ class PathPlayer(QObject):
         self.handle = audio.play_path(path.latents, path.times_s, loop=loop, speed=speed)
         self._audio = audio
         self.path_id, self.path, self.loop, self.speed = path_id, path, bool(loop), float(speed)
-        self.playhead_s = 0.0
+        self._segments = [(0.0, 0.0, self.speed, self.loop)]
+        self.playhead_s = self.played_s = 0.0
         if self.osc is not None:
             self.osc.play(path, speed=speed, loop=loop)
         self._show_cursor(0.0)
         self._timer.start()
         self.started.emit(path_id)
+
+    def set_playback(self, loop: bool, speed: float) -> None:
+        """The playing path goes on from where it is at ``speed`` ×, looping or not (loop
+        off: it ends at the end of the cycle under way). The OSC stream keeps what it started
+        with. Raises the engine's ValueError for a speed <= 0."""
+        if self.path is None or (bool(loop), float(speed)) == (self.loop, self.speed):
+            return
+        if self._audio is not None and self.handle is not None and not self.handle.finished:
+            self._audio.set_path_playback(loop=bool(loop), speed=float(speed))
+        self.loop, self.speed = bool(loop), float(speed)
 
     def stop(self) -> None:
         """Fade the path voice out, stop the OSC stream, hide the cursor."""
@@ -116,13 +136,24 @@ class PathPlayer(QObject):
 
     # -- cursor ------------------------------------------------------------------------------
     def path_time_at(self, played_s: float) -> float:
-        """Where on the path (path seconds) the voice is after ``played_s`` seconds of output."""
+        """Where on the path (path seconds) the voice is after ``played_s`` seconds of output:
+        in the newest playback segment that has begun by then (the voice reports each)."""
         path = self.path
-        t = played_s * self.speed
         duration = path.duration_s if path is not None else 0.0
-        if duration <= 0:
+        if duration <= 0 or not self._segments:
             return 0.0
-        return float(t % duration) if self.loop else float(min(t, duration))
+        begun = [s for s in self._segments if s[0] <= played_s] or self._segments[:1]
+        voice_s, path_s, speed, loop = begun[-1]
+        t = path_s + (played_s - voice_s) * speed
+        return float(t % duration) if loop else float(min(max(t, 0.0), duration))
+
+    def _follow_segments(self, played_s: float) -> None:
+        """Take the voice's newest segment; forget those that later ones replaced."""
+        segment = self.handle.path_segment if self.handle is not None else None
+        if segment is not None and segment != self._segments[-1]:
+            self._segments.append(segment)
+        while len(self._segments) > 1 and self._segments[1][0] <= played_s:
+            del self._segments[0]
 
     def _show_cursor(self, path_time_s: float) -> None:
         xy, _ = self.path.sample(np.array([path_time_s]))
@@ -136,5 +167,8 @@ class PathPlayer(QObject):
         if handle.finished or handle.failed:
             self._finish()
             return
-        self.playhead_s = self.path_time_at(handle.played_s)
+        self.played_s = played_s = handle.played_s
+        self._follow_segments(played_s)
+        self.playhead_s = self.path_time_at(played_s)
         self._show_cursor(self.playhead_s)
+        self.moved.emit(self.path_id, self.playhead_s)

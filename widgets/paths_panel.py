@@ -1,7 +1,10 @@
 """``PathsPanel``: the recorded latent paths, with play, edit and export buttons.
 
 Every button emits an intent carrying the selected path's id; the app edits the path model and
-calls `set_paths` back. Path ids are opaque strings chosen by the app.
+calls `set_paths` back. Path ids are opaque strings chosen by the app. Loop and Speed are the
+selected path's playback settings (`set_playback` shows them; a change by the user emits
+`playbackChanged`); the playing path's row shows ▶ and where it is (`set_playing`,
+`set_position`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class PathsPanel(QtWidgets.QWidget):
     renameRequested(str path_id, str name)
     playRequested(str path_id, bool loop, float speed)
     stopRequested()
+    playbackChanged(bool loop, float speed)      the user changed Loop or Speed
     trimRequested(str path_id, float start_s, float end_s)
     retimeRequested(str path_id, float factor)   >1 plays the gesture faster (shorter)
     smoothRequested(str path_id)
@@ -48,6 +52,7 @@ class PathsPanel(QtWidgets.QWidget):
     renameRequested = QtCore.Signal(str, str)
     playRequested = QtCore.Signal(str, bool, float)
     stopRequested = QtCore.Signal()
+    playbackChanged = QtCore.Signal(bool, float)
     trimRequested = QtCore.Signal(str, float, float)
     retimeRequested = QtCore.Signal(str, float)
     smoothRequested = QtCore.Signal(str)
@@ -75,16 +80,32 @@ class PathsPanel(QtWidgets.QWidget):
         header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
         self.table.itemChanged.connect(self._on_item_changed)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list for the buttons (QA s19 M7)
+        delete = QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Delete, self.table)
+        delete.setContext(QtCore.Qt.ShortcutContext.WidgetShortcut)  # not while renaming
+        delete.activated.connect(self._on_delete_clicked)
 
         # Play row.
         self.play_button = QtWidgets.QPushButton("▶  Play")
         self.stop_button = QtWidgets.QPushButton("■  Stop")
         self.loop_check = QtWidgets.QCheckBox("Loop")
-        self.speed = self._spin(0.25, 4.0, 1.0, " ×", "Playback speed")
+        self.loop_check.setToolTip("Loop this path (changes the playing path at once)")
+        self.speed = self._spin(
+            0.25, 4.0, 1.0, " ×", "Playback speed of this path (changes the playing path at once)"
+        )
+        self.speed.setKeyboardTracking(False)  # a typed value counts once it is complete
+        self.loop_check.toggled.connect(self._on_playback_edited)
+        self.speed.valueChanged.connect(self._on_playback_edited)
         self.play_button.clicked.connect(self._on_play_clicked)
         self.stop_button.clicked.connect(self.stopRequested)
         self.stop_button.setEnabled(False)  # until a path plays (set_playing)
-        play_row = self._row(self.play_button, self.stop_button, self.loop_check, self.speed)
+        play_row = self._row(
+            self.play_button,
+            self.stop_button,
+            self.loop_check,
+            self._label("Speed", self.speed),
+            self.speed,
+        )
 
         # Edit rows.
         self.trim_start = self._spin(0.0, 0.0, 0.0, " s", "Keep from (seconds)")
@@ -98,16 +119,16 @@ class PathsPanel(QtWidgets.QWidget):
             self.trim_end,
             self.trim_button,
         )
-        self.retime = self._spin(0.25, 4.0, 1.0, " ×", "Retime factor (2 × = twice as fast)")
+        self.retime = self._spin(
+            0.25, 4.0, 1.0, " ×", "Retime factor: an edit of the path (2 × = twice as fast)"
+        )
         self.retime_button = QtWidgets.QPushButton("Retime")
         self.retime_button.clicked.connect(self._on_retime_clicked)
         self.smooth_button = QtWidgets.QPushButton("Smooth")
         self.reverse_button = QtWidgets.QPushButton("Reverse")
         self.smooth_button.clicked.connect(self._on_smooth_clicked)
         self.reverse_button.clicked.connect(self._on_reverse_clicked)
-        edit_row = self._row(
-            self.retime, self.retime_button, self.smooth_button, self.reverse_button
-        )
+        edit_row = self._row(self._label("Retime by", self.retime), self.retime, self.retime_button)
         self.delete_button = QtWidgets.QPushButton("Delete")
         self.undo_button = QtWidgets.QPushButton("Undo")
         self.undo_button.setEnabled(False)
@@ -140,7 +161,9 @@ class PathsPanel(QtWidgets.QWidget):
         osc_row = QtWidgets.QHBoxLayout()  # its own row: the address must be readable
         osc_row.addWidget(self.osc_check)
         osc_row.addWidget(self.osc_target, 1)
-        manage_row = self._row(self.delete_button, self.undo_button)
+        manage_row = self._row(
+            self.smooth_button, self.reverse_button, self.delete_button, self.undo_button
+        )
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -148,6 +171,9 @@ class PathsPanel(QtWidgets.QWidget):
         for row in (play_row, trim_row, edit_row, manage_row, export_row, osc_row):
             layout.addLayout(row)
         self._durations: dict[str, float] = {}
+        self._playing = ""  # the id of the path playing ("" when none)
+        self._position_s = 0.0  # where it is (path seconds)
+        self._position_text = ""  # its row's readout, as shown
         self._update_enabled()
 
     # -- setters (never emit) ------------------------------------------------------------
@@ -172,6 +198,8 @@ class PathsPanel(QtWidgets.QWidget):
                 self._durations[path_id] = float(duration_s)
             if keep in self._durations:
                 self._select_row_of(keep)
+        self._position_text = ""
+        self._mark_playing(self._playing)
         self._on_selection_changed(emit=self.selected_path() != keep)
 
     def select_path(self, path_id: str) -> None:
@@ -181,6 +209,34 @@ class PathsPanel(QtWidgets.QWidget):
 
     def set_undo_available(self, available: bool) -> None:
         self.undo_button.setEnabled(bool(available))
+
+    def set_playback(self, loop: bool, speed: float) -> None:
+        """Show a path's playback settings in Loop and Speed."""
+        with QtCore.QSignalBlocker(self.loop_check), QtCore.QSignalBlocker(self.speed):
+            self.loop_check.setChecked(bool(loop))
+            self.speed.setValue(float(speed))
+
+    def set_playing(self, playing: bool, path_id: str = "") -> None:
+        """A path plays (or not): Stop is there to stop it, and ``path_id``'s row is marked."""
+        self.stop_button.setEnabled(bool(playing))
+        self._mark_playing(path_id if playing else "")
+
+    def set_position(self, path_id: str, position_s: float) -> None:
+        """The playing path is at ``position_s`` seconds (of its own time): its row reads
+        "▶ 0:03.2 / 0:07.5" (changed only when the text does: a tenth of a second)."""
+        if path_id != self._playing or path_id not in self._durations:
+            return
+        self._position_s = float(position_s)
+        text = f"▶ {format_clock(position_s)} / {format_clock(self._durations[path_id])}"
+        item = self._duration_item(path_id)
+        if text != self._position_text and item is not None:
+            self._position_text = text
+            with QtCore.QSignalBlocker(self.table):
+                item.setText(text)
+
+    def playing_path(self) -> str:
+        """The id of the path marked as playing ("" when none)."""
+        return self._playing
 
     # -- queries -------------------------------------------------------------------------
     def selected_path(self) -> str:
@@ -235,6 +291,9 @@ class PathsPanel(QtWidgets.QWidget):
         """Ask for ``path_id`` to play with the panel's loop and speed settings."""
         self.playRequested.emit(path_id, self.loop_check.isChecked(), self.speed.value())
 
+    def _on_playback_edited(self, *_args) -> None:
+        self.playbackChanged.emit(self.loop_check.isChecked(), self.speed.value())
+
     def _on_trim_clicked(self) -> None:
         start, end = self.trim_start.value(), self.trim_end.value()
         if (path_id := self.selected_path()) and end > start:
@@ -261,9 +320,27 @@ class PathsPanel(QtWidgets.QWidget):
             self.exportRequested.emit(path_id, fmt)
 
     # -- internals -----------------------------------------------------------------------
-    def set_playing(self, playing: bool) -> None:
-        """A path plays (or not): Stop is there to stop it (never emits)."""
-        self.stop_button.setEnabled(bool(playing))
+    def _duration_item(self, path_id: str) -> QtWidgets.QTableWidgetItem | None:
+        for r in range(self.table.rowCount()):
+            if self.table.item(r, 0).data(_ID_ROLE) == path_id:
+                return self.table.item(r, 1)
+        return None
+
+    def _mark_playing(self, path_id: str) -> None:
+        """Bold name and "▶ position / length" for ``path_id``'s row; the others plain."""
+        if path_id != self._playing:
+            self._playing, self._position_s, self._position_text = path_id, 0.0, ""
+        with QtCore.QSignalBlocker(self.table):
+            for r in range(self.table.rowCount()):
+                name, duration = self.table.item(r, 0), self.table.item(r, 1)
+                pid = name.data(_ID_ROLE)
+                font = name.font()
+                font.setBold(pid == path_id)
+                name.setFont(font)
+                if pid != path_id:
+                    duration.setText(format_clock(self._durations.get(pid, 0.0)))
+        if path_id and not self._position_text:  # a new mark, or a list built again
+            self.set_position(path_id, self._position_s)
 
     def _update_enabled(self) -> None:
         has = bool(self.selected_path())
@@ -297,6 +374,13 @@ class PathsPanel(QtWidgets.QWidget):
         spin.setSuffix(suffix)
         spin.setToolTip(tip)
         return spin
+
+    @staticmethod
+    def _label(text: str, buddy: QtWidgets.QWidget) -> QtWidgets.QLabel:
+        label = QtWidgets.QLabel(text)
+        label.setBuddy(buddy)
+        buddy.setAccessibleName(text)
+        return label
 
     @staticmethod
     def _row(*widgets: QtWidgets.QWidget) -> QtWidgets.QHBoxLayout:

@@ -426,6 +426,18 @@ class AudioEngine:
             self._path_id = handle.voice_id
             return handle
 
+    def set_path_playback(self, loop: bool | None = None, speed: float | None = None) -> None:
+        """Change the playing path's loop and speed live (None keeps one): it goes on from
+        where it is, from its next decoded chunk (a block or so later); loop off ends it at
+        the end of the cycle under way. Nothing happens when no path plays."""
+        if speed is not None and not (np.isfinite(speed) and speed > 0):
+            raise ValueError(f"path speed must be > 0, got {speed}")
+        with self._lock:
+            if self._host is not None and self._path_id:
+                self._host.set_path_playback(
+                    None if loop is None else bool(loop), None if speed is None else float(speed)
+                )
+
     def stop_path(self) -> None:
         """Fade the path voice out."""
         if self._host is not None:

@@ -68,6 +68,8 @@ MODEL_LATENCY_S = 8  # decoder host: the stream decoder's own lag
 _GLOBAL_FLOATS = 16
 F_GAIN = 0  # owner: the voice's gain
 F_FROM, F_TO, F_ORIGIN = 1, 2, 3  # consumer: current voice ramp (origin in played frames)
+# producer (a path voice): its playback segment under way (sources.PathSource.report_to)
+F_PATH_VOICE_S, F_PATH_POS_S, F_PATH_SPEED, F_PATH_LOOP = 4, 5, 6, 7
 _SLOT_FLOATS = 8
 
 

@@ -265,6 +265,14 @@ class PathSource(_PipedSource):
     latents between recorded points are interpolated linearly; at equal times the later point
     wins (a recorded jump). With ``loop`` the path restarts after ``duration / speed`` seconds
     (a path of one point holds it); otherwise the voice ends after its last point.
+
+    :meth:`set_playback` changes speed and loop while it plays: from the next chunk on, the
+    path goes on from where it is at the new rate (the latents stay continuous, so there is
+    no click); loop off ends it at the end of the cycle under way. Each change starts a
+    *segment* ``(voice_s, path_s, speed, loop)``: output frame ``voice_s`` (seconds of this
+    voice's output) plays path time ``path_s``, and path time then runs ``speed`` times as
+    fast. With a ``report`` array (the slot's floats ``[F_PATH_VOICE_S:F_PATH_LOOP + 1]``),
+    each segment is written there for the app's playhead (:meth:`.VoiceHandle.path_segment`).
     """
 
     def __init__(
@@ -289,13 +297,52 @@ class PathSource(_PipedSource):
         self._pipe = pipe
         self._z = z
         self._t = t - t[0]
-        self._step = frame_period_s * speed
+        self._period = float(frame_period_s)
+        self._speed = float(speed)
+        self._step = self._period * self._speed
         self._duration = float(self._t[-1])
-        self._loop = loop
+        self._loop = bool(loop)
+        self._wanted = (self._loop, self._speed)  # owner thread writes, decode thread reads
         self._chunk = max(1, chunk_frames)
-        self._k = 0
+        self._k = 0  # output frames so far
+        self._k0, self._pos0 = 0, 0.0  # the segment under way starts at frame _k0, path _pos0
+        self._report: np.ndarray | None = None
         self._tail = tail_frames
         self._flushed = False
+
+    def set_playback(self, loop: bool | None = None, speed: float | None = None) -> None:
+        """Loop on/off and speed (> 0) from the next chunk on; ``None`` keeps a setting.
+
+        Called on the owner's thread (one writer); the decode thread picks the tuple up whole.
+        """
+        if speed is not None and not speed > 0:
+            raise ValueError("path speed must be > 0")
+        old_loop, old_speed = self._wanted
+        self._wanted = (
+            old_loop if loop is None else bool(loop),
+            old_speed if speed is None else float(speed),
+        )
+
+    def report_to(self, fields: np.ndarray) -> None:
+        """Write each segment into ``fields`` (4 float64: voice_s, path_s, speed, loop),
+        the first one now. Owner thread, before the voice starts."""
+        self._report = fields
+        self._publish()
+
+    def _publish(self) -> None:
+        if self._report is not None:
+            self._report[:] = (self._k0 * self._period, self._pos0, self._speed, self._loop)
+
+    def _apply_wanted(self) -> None:
+        loop, speed = self._wanted
+        if (loop, speed) == (self._loop, self._speed):
+            return
+        pos = self._pos0 + (self._k - self._k0) * self._step  # where frame _k plays
+        if self._loop:
+            pos = float(np.mod(pos, self._duration)) if self._duration > 0 else 0.0
+        self._k0, self._pos0 = self._k, pos
+        self._loop, self._speed, self._step = loop, speed, self._period * speed
+        self._publish()
 
     def _latents_at(self, t: np.ndarray) -> np.ndarray:
         idx = np.clip(np.searchsorted(self._t, t, side="right") - 1, 0, len(self._t) - 1)
@@ -306,7 +353,9 @@ class PathSource(_PipedSource):
         return self._z[idx] * (1 - w) + self._z[nxt] * w
 
     def next_chunk(self) -> np.ndarray | None:
-        t = (self._k + np.arange(self._chunk)) * self._step
+        if not self._flushed:
+            self._apply_wanted()
+        t = self._pos0 + (self._k - self._k0 + np.arange(self._chunk)) * self._step
         if self._loop:
             # one cycle lasts the path's duration: its end meets its start seamlessly
             t = np.mod(t, self._duration) if self._duration > 0 else np.zeros_like(t)

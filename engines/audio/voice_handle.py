@@ -7,6 +7,8 @@ import time
 import numpy as np
 
 from .shared_state import (
+    F_PATH_LOOP,
+    F_PATH_VOICE_S,
     FINISHED,
     FREE,
     S_ERROR,
@@ -60,6 +62,28 @@ class VoiceHandle:
         """Seconds of this voice handed to the device so far (a playhead)."""
         si = self._slot_ints()
         return float(si[S_PLAYED]) / self._rate if si is not None else 0.0
+
+    @property
+    def path_segment(self) -> tuple[float, float, float, bool] | None:
+        """A path voice's playback segment under way: ``(voice_s, path_s, speed, loop)``.
+
+        Output second ``voice_s`` of this voice (compare :attr:`played_s`) plays path second
+        ``path_s``, and from there path time runs ``speed`` times as fast, wrapping at the
+        path's end with ``loop``. ``None`` for other voices and once the slot moved on. The
+        decoder writes it at each live change a little ahead of what is heard (its queue).
+        """
+        si = self._slot_ints()
+        if si is None or self.kind != "path":
+            return None
+        fields = self._state.slot_floats(self._slot)[F_PATH_VOICE_S : F_PATH_LOOP + 1]
+        seen = fields.copy()
+        for _ in range(3):  # the decoder may be writing it: take two equal reads
+            again = fields.copy()
+            if np.array_equal(again, seen):
+                break
+            seen = again
+        voice_s, path_s, speed, loop = (float(v) for v in seen)
+        return (voice_s, path_s, speed, bool(loop)) if speed > 0 else None
 
     @property
     def finished(self) -> bool:

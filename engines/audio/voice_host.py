@@ -24,6 +24,8 @@ from .shared_state import (
     DECODE_S,
     DECODED_FRAMES,
     F_GAIN,
+    F_PATH_LOOP,
+    F_PATH_VOICE_S,
     FINISHED,
     FREE,
     MODEL_LATENCY_S,
@@ -41,6 +43,7 @@ from .shared_state import (
     S_VOICE_ID,
     SharedState,
 )
+from .sources import PathSource
 from .voice_runner import Source, VoiceRunner
 from .voices import OutputFormat, VoiceFactory
 
@@ -76,6 +79,7 @@ class VoiceHost:
         self._retired = [0.0, 0.0, 0]  # decode_s, decode_cpu_s, frames of ended voices
         self._scrub: VoiceRunner | None = None
         self._path: VoiceRunner | None = None
+        self._path_source: PathSource | None = None  # the path voice's, for live changes
         self._factory = VoiceFactory(engine, fmt, lambda: self._transform, fade_ms)
         self.set_model(engine, seed)
 
@@ -138,6 +142,8 @@ class VoiceHost:
             if retrigger:
                 self.stop_audition()
             raise
+        if isinstance(source, PathSource):  # its first segment is there before it starts
+            source.report_to(self._state.slot_floats(slot)[F_PATH_VOICE_S : F_PATH_LOOP + 1])
         si = self._state.slot_ints(slot)
         si[S_VOICE_ID] = voice_id
         if retrigger:
@@ -207,11 +213,19 @@ class VoiceHost:
         source = self._factory.path(frames, times_s, loop, speed, seed)
         self.stop_path()
         self._path = self._launch(voice_id, source, "path", streaming=True)
+        self._path_source = source
+
+    def set_path_playback(self, loop: bool | None, speed: float | None) -> None:
+        """The playing path goes on from where it is with ``loop`` and ``speed`` (None: as
+        it was), from its next chunk; nothing when no path plays."""
+        if self._path_source is not None:
+            self._path_source.set_playback(loop, speed)
 
     def stop_path(self) -> None:
         if self._path is not None:
             self._path.stop()
             self._path = None
+        self._path_source = None
 
     def stop_all(self) -> None:
         self.stop_audition()

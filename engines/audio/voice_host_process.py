@@ -36,6 +36,7 @@ _COMMANDS = (
     "scrub_start",
     "scrub_stop",
     "play_path",
+    "set_path_playback",
     "stop_path",
     "stop_all",
     "set_transform",

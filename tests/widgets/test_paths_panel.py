@@ -97,3 +97,18 @@ def test_keyboard_selection_and_grab(panel, qtbot):
     assert blocker.args == ["p2"]
     panel.resize(360, 420)
     assert not panel.grab().toImage().isNull()
+
+
+def test_the_list_lets_the_keyboard_out_and_delete_asks_to_delete(panel, qtbot):
+    """QA s19 M7: Tab stayed in the list (23 more Tabs), so Play, Loop, Speed and Export could
+    not be reached without a mouse; Delete did nothing."""
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.select_path("p2")
+    panel.table.setFocus()
+    qtbot.waitUntil(panel.table.hasFocus)
+    with qtbot.waitSignal(panel.deleteRequested) as asked:
+        qtbot.keyClick(panel.table, QtCore.Qt.Key.Key_Delete)
+    assert asked.args == ["p2"]
+    qtbot.keyClick(panel.table, QtCore.Qt.Key.Key_Tab)
+    assert not panel.table.hasFocus()
