@@ -8,8 +8,10 @@ played. Stopping the recording adds the path to the project (item kind ``"path"`
 (:class:`~latentscape.widgets.paths_panel.PathsPanel`) and the map (line, start ring, arrow).
 
 Play, edit (trim, retime, smooth, reverse, delete, undo), rename, export and import come from
-the panel's intents; see :mod:`latentscape.paths_player`, :mod:`latentscape.paths_export` and
-:mod:`latentscape.paths_library`.
+the panel's intents; see :mod:`latentscape.paths_player`, :mod:`latentscape.path_transport`
+(each path's Loop and Speed, live), :mod:`latentscape.paths_export` and
+:mod:`latentscape.paths_library`. Recording and playing go on together: a gesture can be
+recorded over a looping path.
 
 Thread: GUI thread only. Install with :func:`attach_paths` (the window owns the controller).
 """
@@ -35,9 +37,12 @@ from latentscape.engines.paths import (
 from latentscape.engines.paths.midi_export import DEFAULT_LATENT_CCS, corpus_range
 from latentscape.engines.paths.relayout import LayoutMove
 from latentscape.gesture_capture import GestureCapture
+from latentscape.path_keys import install_path_keys
+from latentscape.path_transport import PathTransport
 from latentscape.paths_export import FILTERS, PathExporter, default_file_name
 from latentscape.paths_library import PathLibrary
 from latentscape.paths_player import OSC_DEFAULT_HOST, OSC_DEFAULT_PORT, PathPlayer
+from latentscape.take_autosave import TakeAutosave
 from latentscape.widgets.paths_panel import PathsPanel
 
 SMOOTH_WINDOW_S = 0.25
@@ -72,9 +77,9 @@ class PathsController(QObject):
         self.map_view = explorer.views.map_view
         self.library = PathLibrary(lambda: getattr(self.c.state.atlas, "layout_id", None))
         self.recorder = PathRecorder()
+        self.takes = TakeAutosave(explorer, self.recorder, parent=self)  # kept safe (QA s19 M4)
         self.player = PathPlayer(self.map_view, parent=self)
-        self.player.started.connect(lambda _id: panel.set_playing(True))
-        self.player.stopped.connect(lambda _id: panel.set_playing(False))
+        self.transport = PathTransport(panel, self.player, self.library, self._guard)
         self.exporter = PathExporter(parent=self)
         qs = explorer.settings.qsettings
         self.osc_host = str(qs.value("osc/host", OSC_DEFAULT_HOST))
@@ -129,12 +134,13 @@ class PathsController(QObject):
         return self.recorder.is_recording
 
     def _on_record_toggled(self, on: bool) -> None:
-        if on:
-            self.player.stop()
+        if on:  # a playing path plays on: a gesture is recorded over the loop (QA s19 M1)
             self.recorder.start()
+            self.takes.start(self.library.store)
             self.c.message.emit("Recording a path: click and drag on the map, R to stop")
         else:
             self.finish_recording()
+            self.takes.discard()  # a take that became no path
 
     def finish_recording(self) -> str:
         """End the recording and add the path; returns its id ("" when nothing was recorded)."""
@@ -152,7 +158,8 @@ class PathsController(QObject):
         if path is None:
             self.c.message.emit("Nothing recorded: click or drag on the map while recording")
             return ""
-        path_id = self._guard(lambda: self.library.add(path))
+        path = self.transport.new_path(path)
+        path_id = self._guard(lambda: self.takes.replace_by(self.library, path))
         if not path_id:
             return ""
         self._refresh(select=path_id)
@@ -169,7 +176,7 @@ class PathsController(QObject):
 
     def _on_replay(self, kind: str, what) -> None:
         if kind == "path" and what in self.library:
-            self.panel.request_play(what)
+            self.play(what, *self.transport.settings(what))
 
     def _on_audio_restarting(self) -> None:
         """The engine is being replaced (another device or block size): a looping path will
@@ -216,9 +223,7 @@ class PathsController(QObject):
                 f"'{path.name}' was recorded with another model: load that model to hear it"
             )
             return False
-        if self.recording:
-            self.c.set_recording(False)
-        try:
+        try:  # a recording under way goes on: the path plays under it
             self.player.play(audio, path_id, path, loop, speed)
         except (LatentscapeError, ValueError) as exc:
             self.c.errorOccurred.emit(str(exc))
@@ -396,6 +401,7 @@ class PathsController(QObject):
         if self.recording:  # a recording belongs to the project it was made in
             self.c.set_recording(False)
         self.player.stop()
+        self.takes.recover(store)  # a take the app died during becomes a path
         self._guard(lambda: self.library.set_store(store) or True)
         for line in self.library.load_errors:
             self.c.errorOccurred.emit(line)
@@ -408,6 +414,7 @@ class PathsController(QObject):
         self._closed = True
         if self.recording:
             self.finish_recording()
+        self.takes.shutdown()
         self.player.shutdown()
         self.exporter.shutdown()
 
@@ -416,6 +423,7 @@ class PathsController(QObject):
         self.panel.set_paths(self.library.rows())
         if select is not None and select in self.library:
             self.panel.select_path(select)
+        self.transport.show_selected()
         self.panel.set_undo_available(self.library.can_undo)
         self.undoAvailable.emit(self.library.can_undo)
         self._draw_map()
@@ -466,6 +474,7 @@ def attach_paths(window) -> PathsController:
     undo.setText("&Undo Path Edit")
     undo.triggered.connect(controller.undo)
     controller.undoAvailable.connect(undo.setEnabled)
+    install_path_keys(window, controller)
     window.closing.connect(controller.shutdown)
     window.paths = controller
     return controller

@@ -1,5 +1,8 @@
 """``latentscape render -p project.lsc --at X,Y -o out.wav``: decode what lies at a map point.
 
+``--path NAME|id:N|FILE`` bounces a latent path instead (:mod:`.path_render`): as the app plays
+it, exactly its length so it loops (``--speed``, ``--loops``, ``--tail``).
+
 Positions are in the map's unit square (0..1 on each axis, y up). ``--sound ID|NAME`` takes a
 sound's own position instead (a position typed with a few decimals misses its snap disc,
 which is at most 0.0004 wide, and gives a blend). ``--kind trajectory``
@@ -30,7 +33,9 @@ MAX_SECONDS = 600.0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("render", help="decode what lies at a map position into a sound file")
+    p = sub.add_parser(
+        "render", help="decode what lies at a map position, or a latent path, into a sound file"
+    )
     p.add_argument("-p", "--project", required=True, help="project file (.lsc)")
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--at", metavar="X,Y", help="map position, 0..1 each")
@@ -40,10 +45,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="the position of this sound: its id, its name or its file's name (id:N or "
         "name:TEXT when a number could be either)",
     )
+    where.add_argument(
+        "--path",
+        metavar="NAME|id:N|FILE",
+        help="a latent path: its name in the project (or id:N), or a path file exported from "
+        "the app (.json, .csv); decoded as the app plays it, exactly its length (it loops "
+        "cleanly in a DAW)",
+    )
     p.add_argument(
         "-o", "--output", required=True, help="output sound file: .wav (float), .flac or .ogg"
     )
-    p.add_argument("--kind", choices=("trajectory", "frame"), default="trajectory")
+    p.add_argument(
+        "--kind",
+        choices=("trajectory", "frame"),
+        default=None,
+        help="trajectory (default): what lies there, a blend of the nearby sounds; frame: the "
+        "one latent frame the scrub voice plays, held",
+    )
     p.add_argument(
         "--seconds",
         type=float,
@@ -59,8 +77,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="scale the sound by this many dB before writing (e.g. -3); a sound that peaks "
         "above full scale is written with a warning that says the gain that fits it",
     )
+    p.add_argument("--speed", type=float, help="--path: playback speed (default 1)")
+    p.add_argument("--loops", type=int, help="--path: passes back to back (default 1)")
+    p.add_argument(
+        "--tail",
+        action="store_true",
+        help="--path: the path played once, ending with the voice's faded tail (longer than "
+        "the path), instead of exactly its length",
+    )
     p.add_argument("--model", help="model file (default: the project's model)")
-    p.add_argument("--seed", type=int, default=0, help="decoder noise seed")
+    p.add_argument(
+        "--seed", type=int, default=None, help="decoder noise seed (default 0; a path's own)"
+    )
     p.set_defaults(run=run)
 
 
@@ -102,9 +130,17 @@ def run(args: argparse.Namespace) -> int:
     from latentscape.engines.audio.sources import fade_out
     from latentscape.engines.errors import LatentscapeError
     from latentscape.engines.loader import load_model
-    from latentscape.engines.sound_files import sound_format, write_sound
+    from latentscape.engines.sound_files import sound_format
     from latentscape.project_store import ProjectStore
 
+    if args.path is not None:
+        from latentscape.commands.path_render import run_path
+
+        return run_path(args)
+    for name in ("speed", "loops", "tail"):
+        if getattr(args, name) not in (None, False):
+            raise LatentscapeError(f"--{name} applies to --path (a latent path) only")
+    args.kind = args.kind or "trajectory"
     x, y = parse_position(args.at) if args.at is not None else (math.nan, math.nan)
     seconds = check_seconds(args.seconds, args.kind)
     gain = check_gain(args.gain)
@@ -140,25 +176,34 @@ def run(args: argparse.Namespace) -> int:
             trajectory = np.repeat(atlas.frame_at(x, y)[None, :], frames, axis=0)
         else:
             trajectory = atlas.trajectory_at(x, y, store.all_latents(latents_of))
-    audio = np.array(engine.decode(trajectory, seed=args.seed), np.float32)  # [channels, n]
+    seed = 0 if args.seed is None else args.seed
+    audio = np.array(engine.decode(trajectory, seed=seed), np.float32)  # [channels, n]
     if args.kind == "frame":  # a held frame ends as the scrub voice does: faded out
         fade_out(audio.T, fade_frames(FADE_MS, engine.sample_rate_hz))
     audio *= gain
     warn_if_over_full_scale(audio, args.gain)
-    made = make_folders(out.parent)
-    try:
-        write_sound(out, audio.T, engine.sample_rate_hz, fmt, subtype)
-    except BaseException:
-        for folder in reversed(made):  # a failed render leaves no empty folders behind
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        raise
+    write_output(out, audio, engine.sample_rate_hz, fmt, subtype)
     seconds = audio.shape[1] / engine.sample_rate_hz
     print(
         f"wrote {out} ({seconds:.2f} s, {engine.sample_rate_hz} Hz, {audio.shape[0]} ch) "
         f"from {x:.6f},{y:.6f}{where}"
     )
     return 0
+
+
+def write_output(out: Path, audio, rate_hz: int, fmt: str, subtype: str) -> None:
+    """Write ``audio`` ``[channels, n]`` to ``out`` whole (atomically), making its missing
+    folders; a failed write leaves no empty folders behind."""
+    from latentscape.engines.sound_files import write_sound
+
+    made = make_folders(out.parent)
+    try:
+        write_sound(out, audio.T, rate_hz, fmt, subtype)
+    except BaseException:
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
 
 
 def check_gain(gain_db: float) -> float:

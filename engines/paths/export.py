@@ -42,6 +42,7 @@ AUDIO_OPTIONS = {
     "compensate_latency",
     "progress",
     "cancel",
+    "exact_length",
 }
 _BY_SUFFIX = {
     ".json": "json",
@@ -81,8 +82,12 @@ def export_path(path: LatentPath, fmt: str | None, out: str | Path, **options: A
       ``rate_hz``, ``speed``, ``bpm``, ``ticks_per_beat``, ``dedupe``, ``channel``
       (see :mod:`.midi_export`);
     - ``wav`` / ``flac``: ``engine`` (required: the loaded model), ``seed``, ``speed``,
-      ``loops``, ``sample_rate_hz``, ``subtype``, ``chunk_frames``, ``progress``, ``cancel``
-      (see :mod:`.render`). Runs the model: call it from a worker thread.
+      ``loops``, ``sample_rate_hz``, ``subtype``, ``chunk_frames``, ``progress``, ``cancel``,
+      ``exact_length`` (see :mod:`.render`). By default the file is loop-ready: exactly
+      ``loops * round(duration_s / speed * rate)`` samples, its end running on into its start
+      (:mod:`.loop_render`), so it loops at the path's length in a DAW or sampler;
+      ``exact_length=False`` renders the path played once, with its faded tail. Runs the
+      model: call it from a worker thread.
 
     Raises :class:`~.path.PathError` (a :class:`~latentscape.engines.errors.LatentscapeError`)
     with a one-line message for bad options or unwritable files.
@@ -104,6 +109,7 @@ def export_path(path: LatentPath, fmt: str | None, out: str | Path, **options: A
 
     _only(options, AUDIO_OPTIONS, fmt)
 
+    options.setdefault("exact_length", True)
     engine = options.pop("engine", None)
     if engine is None:
         raise PathError(f"rendering '{path.name}' to {fmt.upper()} needs a loaded model")

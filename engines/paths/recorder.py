@@ -52,6 +52,10 @@ class PathRecorder:
         self._starts_at_first_event = True
         # Frames of a clicked sound not yet due: (time s, xy [2], latent [L]), oldest first.
         self._ahead: list[tuple[float, np.ndarray, np.ndarray]] = []
+        # The first points stacked by the last snapshot: (count, times [n], xy [n, 2],
+        # latents [n, L]), valid while _gen is what it was (start, relocate and stop bump it).
+        self._gen = 0
+        self._stacked: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @property
     def is_recording(self) -> bool:
@@ -72,6 +76,7 @@ class PathRecorder:
         """The map was laid out again: ``move(xy [n, 2]) -> [n, 2]`` gives the positions
         recorded so far on the new layout (what comes next is recorded on it)."""
         with self._lock:
+            self._gen, self._stacked = self._gen + 1, None
             if self._xy:
                 self._xy = list(move(np.array(self._xy, np.float32)))
             self._ahead = [(t, move(xy[None])[0], z) for t, xy, z in self._ahead]
@@ -228,21 +233,65 @@ class PathRecorder:
             if not self._recording:
                 return None
             self._recording = False
-            if not self._times:
-                return None
-            stop_t = (self._clock() if at_s is None else float(at_s)) - self._t0
-            self._cut_ahead_locked(max(stop_t, self._times[-1]))
-            times = np.asarray(self._times, dtype=np.float64)
-            xy = np.stack(self._xy)
-            latents = np.stack(self._latents)
+            take = self._take_locked(at_s)
             self._clear_locked()
-        if hold_to_stop and stop_t > times[-1]:
-            times = np.append(times, stop_t)
-            xy = np.concatenate([xy, xy[-1:]])
-            latents = np.concatenate([latents, latents[-1:]])
-        if self._starts_at_first_event:
-            times = times - times[0]
-        return LatentPath(times, xy, latents, name=name, seed=seed, model_hash=model_hash)
+        if take is None:
+            return None
+        return _as_path(*take, hold_to_stop, name=name, seed=seed, model_hash=model_hash)
+
+    def snapshot(
+        self,
+        name: str = "path",
+        seed: int | None = 0,
+        model_hash: str = "",
+        at_s: float | None = None,
+    ) -> LatentPath | None:
+        """The take so far, recording going on: the path :meth:`stop` would return now (the
+        last value held to now), or ``None`` when not recording or nothing was recorded yet.
+
+        Any thread (the take's autosave calls it on a worker, every few seconds): the lock is
+        held only to copy the points added since the last snapshot; the arrays are built
+        outside it, and only those points are stacked (a 20-minute take, 72 000 points, is
+        not converted again each time: that held the GIL for 100 ms).
+        """
+        with self._lock:
+            if not self._recording or not self._times:
+                return None
+            gen, stacked = self._gen, self._stacked
+            start = stacked[0] if stacked is not None else 0
+            new_t, new_xy, new_z = self._times[start:], self._xy[start:], self._latents[start:]
+            count, ahead = len(self._times), list(self._ahead)
+            stop_t = (self._clock() if at_s is None else float(at_s)) - self._t0
+            first_event = self._starts_at_first_event
+        t = np.asarray(new_t, np.float64)
+        p = np.stack(new_xy) if new_xy else np.zeros((0, 2), np.float32)
+        z = np.stack(new_z) if new_z else None
+        if stacked is not None:
+            t, p = np.concatenate([stacked[1], t]), np.concatenate([stacked[2], p])
+            z = stacked[3] if z is None else np.concatenate([stacked[3], z])
+        with self._lock:
+            if self._gen == gen:  # nothing cleared or moved meanwhile: keep them for next time
+                self._stacked = (count, t, p, z)
+        # the clicked sound's frames due by now (or what played now, between two of them)
+        times, xy, latents = [float(t[-1])], [p[-1]], [z[-1]]
+        _cut_ahead(times, xy, latents, ahead, max(stop_t, times[0]))
+        if len(times) > 1:
+            t = np.concatenate([t, times[1:]])
+            p = np.concatenate([p, np.stack(xy[1:])])
+            z = np.concatenate([z, np.stack(latents[1:])])
+        fields = {"name": name, "seed": seed, "model_hash": model_hash}
+        return _as_path(t, p, z, stop_t, first_event, True, **fields)
+
+    def _take_locked(self, at_s: float | None) -> tuple | None:
+        """Copies of the points so far, the clicked sound's frames due by now taken (not
+        from the buffers), the time now (path s) and whether the path starts at the first
+        event; None when nothing was recorded (the caller holds the lock)."""
+        if not self._times:
+            return None
+        stop_t = (self._clock() if at_s is None else float(at_s)) - self._t0
+        times, xy, latents = list(self._times), list(self._xy), list(self._latents)
+        _cut_ahead(times, xy, latents, list(self._ahead), max(stop_t, times[-1]))
+        return times, xy, latents, stop_t, self._starts_at_first_event
 
     def cancel(self) -> None:
         """Stop recording and drop what was recorded."""
@@ -251,27 +300,64 @@ class PathRecorder:
             self._clear_locked()
 
     def _clear_locked(self) -> None:
+        self._gen, self._stacked = self._gen + 1, None
         self._times.clear()
         self._xy.clear()
         self._latents.clear()
         self._ahead.clear()
 
     def _cut_ahead_locked(self, t: float) -> None:
-        """Take the clicked sound's frames due by path time ``t`` s; if more were ahead, end
-        with what played at ``t`` (between the last frame taken and the next) and drop them."""
-        ahead = self._ahead
-        while ahead and ahead[0][0] <= t:
-            due, xy, z = ahead.pop(0)
-            self._times.append(due)
-            self._xy.append(xy)
-            self._latents.append(z)
-        if not ahead:
-            return
-        due, xy, z = ahead[0]
-        last_t, last_z = self._times[-1], self._latents[-1]
-        w = (t - last_t) / (due - last_t) if due > last_t else 1.0
-        if t > last_t:
-            self._times.append(t)
-            self._xy.append(xy)
-            self._latents.append((last_z + w * (z - last_z)).astype(np.float32))
-        ahead.clear()
+        """Take the clicked sound's frames due by path time ``t`` s into the buffers (see
+        :func:`_cut_ahead`); the caller holds the lock."""
+        _cut_ahead(self._times, self._xy, self._latents, self._ahead, t)
+
+
+def _cut_ahead(
+    times: list[float],
+    xy: list[np.ndarray],
+    latents: list[np.ndarray],
+    ahead: list[tuple[float, np.ndarray, np.ndarray]],
+    t: float,
+) -> None:
+    """Move the clicked sound's frames due by path time ``t`` s from ``ahead`` to the point
+    lists; if more were ahead, end with what played at ``t`` (between the last frame taken and
+    the next) and drop them. Mutates the lists given."""
+    while ahead and ahead[0][0] <= t:
+        due, p, z = ahead.pop(0)
+        times.append(due)
+        xy.append(p)
+        latents.append(z)
+    if not ahead:
+        return
+    due, p, z = ahead[0]
+    last_t, last_z = times[-1], latents[-1]
+    w = (t - last_t) / (due - last_t) if due > last_t else 1.0
+    if t > last_t:
+        times.append(t)
+        xy.append(p)
+        latents.append((last_z + w * (z - last_z)).astype(np.float32))
+    ahead.clear()
+
+
+def _as_path(
+    times: list[float] | np.ndarray,
+    xy: list[np.ndarray] | np.ndarray,
+    latents: list[np.ndarray] | np.ndarray,
+    stop_t: float,
+    starts_at_first_event: bool,
+    hold_to_stop: bool,
+    **fields: Any,
+) -> LatentPath:
+    """The recorded points (lists of rows, or stacked arrays) as a path (``fields``: name,
+    seed, model_hash): with ``hold_to_stop`` the last value holds until ``stop_t``; times
+    start at the first event when ``starts_at_first_event``."""
+    t = np.asarray(times, dtype=np.float64)
+    p = xy if isinstance(xy, np.ndarray) else np.stack(xy)
+    z = latents if isinstance(latents, np.ndarray) else np.stack(latents)
+    if hold_to_stop and stop_t > t[-1]:
+        t = np.append(t, stop_t)
+        p = np.concatenate([p, p[-1:]])
+        z = np.concatenate([z, z[-1:]])
+    if starts_at_first_event:
+        t = t - t[0]
+    return LatentPath(t, p, z, **fields)

@@ -10,6 +10,8 @@ cancel between chunks. The decoder gives ``frames * hop_samples`` samples at the
 (frames: the path's played duration on the model's frame grid, both ends included); the voice
 gives the same samples followed by its faded tail (the last frame held over the model's lag and
 the fade, so the file never ends on a click). Both are resampled with soxr to a chosen rate.
+``exact_length=True`` gives a loop-ready render of exactly the path's played length instead
+(:mod:`.loop_render`): what :func:`~.export.export_path` writes to a file.
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ def render_path(
     compensate_latency: bool = True,
     progress: Callable[[int, int], None] | None = None,
     cancel: threading.Event | None = None,
+    exact_length: bool = False,
 ) -> np.ndarray:
     """Decode ``path`` into audio ``[channels, samples]`` float32.
 
@@ -142,6 +145,11 @@ def render_path(
     cancel : threading.Event, optional
         Set it to abandon the render (raises :class:`RenderCancelled`); the ``voice`` backend
         checks it only before and after rendering.
+    exact_length : bool
+        False (default): the path played once, as the app plays it: a fade-in, then its
+        faded tail after the end. True: loop-ready, exactly ``loops * round(duration_s /
+        speed * rate)`` samples, the path's end running on into its start
+        (:mod:`.loop_render`): what an exported file holds.
 
     Runs on the calling thread (a worker, never the GUI thread: it takes about
     ``duration / realtime_factor`` seconds).
@@ -150,6 +158,29 @@ def render_path(
         seed = path.seed
     if sample_rate_hz is not None:
         _check_rate(sample_rate_hz)
+    if exact_length:
+        from .loop_render import render_loop_ready
+
+        def once(timeline: LatentPath, **options: Any) -> np.ndarray:
+            return render_path(engine, timeline, **options)
+
+        return render_loop_ready(
+            engine,
+            path,
+            once,
+            speed=speed,
+            loops=loops,
+            sample_rate_hz=sample_rate_hz,
+            seed=seed,
+            backend=backend,
+            fade_ms=fade_ms,
+            channels=channels,
+            transform=transform,
+            chunk_frames=chunk_frames,
+            compensate_latency=compensate_latency,
+            progress=progress,
+            cancel=cancel,
+        )
     if backend == "voice":
         return _render_with_voice(
             engine,

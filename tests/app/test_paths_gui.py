@@ -274,7 +274,8 @@ def test_exports_write_files_that_read_back(paths, opened, qtbot, tmp_path):
     qtbot.waitUntil(lambda: len(written) == 4, timeout=30_000)
     audio, rate = sf.read(str(tmp_path / "p.wav"), dtype="float32", always_2d=True)
     assert rate == c.model.engine.sample_rate_hz
-    want = render_path(c.model.engine, path, seed=path.seed)
+    want = render_path(c.model.engine, path, seed=path.seed, exact_length=True)  # loop-ready
+    assert audio.shape[0] == round(path.duration_s * rate)  # exactly the path's length
     np.testing.assert_allclose(audio.T, want, atol=1e-6)
     assert np.abs(audio).max() > 1e-3
 

@@ -112,10 +112,13 @@ def test_wav_and_flac_files_hold_the_render(engines, tmp_path):
     noisy, _ = engines
     p = gesture(0.2)
     audio = render_path(noisy, p)
-    wav = export_path(p, None, tmp_path / "p.wav", engine=noisy)
+    wav = export_path(p, None, tmp_path / "p.wav", engine=noisy)  # loop-ready, by default
     data, rate = sf.read(wav, dtype="float32", always_2d=True)
     assert rate == noisy.sample_rate_hz
-    np.testing.assert_array_equal(data.T, audio)  # 32-bit float WAV: exact
+    exact = render_path(noisy, p, exact_length=True)
+    np.testing.assert_array_equal(data.T, exact)  # 32-bit float WAV: exact
+    once = export_path(p, None, tmp_path / "once.wav", engine=noisy, exact_length=False)
+    np.testing.assert_array_equal(sf.read(once, dtype="float32", always_2d=True)[0].T, audio)
     result = render_path_to_file(noisy, p, tmp_path / "p.flac", sample_rate_hz=48000)
     info = sf.info(result.file)
     assert (info.format, info.subtype, info.samplerate) == ("FLAC", "PCM_24", 48000)
