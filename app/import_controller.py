@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from latentscape.engines.corpus import ImportRules
 from latentscape.project_import import ProjectImport
 from latentscape.project_session import ProjectSnapshot, snapshot_of
+from latentscape.project_writes import ProjectWriteError, probe, refusal
 from latentscape.tasks import TaskRunner
 from latentscape.widgets.import_panel import FailedFilesDialog, ImportProgress
 
@@ -103,6 +104,8 @@ class ImportController(QObject):
         already encoded with that model and its saved map, before the import's own arrive.
     failuresChanged(list[tuple[str, str]])
         All (path, reason) pairs of files that failed in the current/last import.
+    refused(str)
+        An import refused before it began (a read-only project): the one-line reason.
     """
 
     soundsImported = Signal(object, object)  # list[Sound], dict[int, ndarray]
@@ -111,6 +114,7 @@ class ImportController(QObject):
     importFinished = Signal(object)
     failuresChanged = Signal(list)
     message = Signal(str)
+    refused = Signal(str)
 
     def __init__(
         self, progress: ImportProgress, dialog_parent=None, parent: QObject | None = None
@@ -156,8 +160,12 @@ class ImportController(QObject):
         project's model): the project is read again for the new model and ``mapReread``
         emitted first. While an import into ``store`` with ``engine`` runs, ``paths`` are
         queued: imported when it ends (unless it is cancelled). Returns False (with a
-        ``message``) when an import into another project, or with another model, runs.
+        ``message``) when an import into another project, or with another model, runs, and
+        (with ``refused``) when the project is read-only: nothing is encoded to be lost.
         """
+        if store.read_only:
+            self.refused.emit(refusal(store.path, "import sounds"))
+            return False
         if self.running:
             if store is not self._store or engine is not self._engine:
                 self.message.emit("An import is already running: wait for it or cancel it")
@@ -184,6 +192,8 @@ class ImportController(QObject):
         paths = [str(p) for p in paths]
 
         def prepare(ctx):
+            if probe(store).read_only:  # found read-only since it was opened: encode nothing
+                raise ProjectWriteError(store.path, "read-only")
             # makes the engine's model the project's
             job = ProjectImport(store, engine, paths, rules=rules)
             return job, snapshot_of(store) if reread_map else None

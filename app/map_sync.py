@@ -23,6 +23,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from latentscape.atlas_updater import AtlasUpdater
+from latentscape.project_writes import refusal
 
 if TYPE_CHECKING:
     from latentscape.engines.atlas.atlas import Atlas
@@ -80,6 +81,8 @@ class MapSync(QObject):
         view.set_points(p.xy, p.categories, p.names, p.generated)
         self._update_density()
         self.fit()
+        if snap.store.read_only:  # nothing laid out could be kept (the window says so)
+            return
         if atlas is not None and not snap.atlas_was_saved:
             self._save(snap.store, atlas)
         if self.auto_refine and atlas is not None and atlas.method == "pca":
@@ -157,6 +160,10 @@ class MapSync(QObject):
         """Refine the map of every sound with UMAP (a worker job). Sounds an import has
         handed over but not yet placed come first: then it starts once the last is placed
         (an import finishes before its sounds are all on the map)."""
+        store = self._c.store
+        if store is not None and store.read_only:  # not minutes of UMAP, then a failed save
+            self._c.errorOccurred.emit(refusal(store.path, "lay out the map again"))
+            return False
         if self._arrivals:
             self._refine_when_placed = True
             return True

@@ -5,12 +5,17 @@ Qt-free model behind the paths panel: each path has an opaque id (``"path-3"``),
 (``kind == "path"``; every change is written at once, the store has no "unsaved" state).
 Undo is one app-wide stack over edits, renames and deletions, in the order they were made.
 
+A project that cannot be written (read-only, a full disk) keeps the changes here, listed but
+unsaved: a new path is never lost to a failed write, and :meth:`PathLibrary.save_unsaved`
+writes what is left once Save As has moved the project to a copy that can take it.
+
 Thread: GUI thread only (the store itself is thread-safe; the histories are not).
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,8 +28,10 @@ from latentscape.engines.paths import (
     path_to_item,
 )
 from latentscape.map_paths import LAYOUT_KEY, layout_meta
+from latentscape.project_records import ProjectError
+from latentscape.project_writes import SAVE_AS_CURE, ProjectWriteError
 
-_NUMBERED = re.compile(r"^Path (\d+)$")
+_NUMBERED = re.compile(r"^Path (\d+)(?: \(recovered\))?$")  # recovered takes count too
 
 
 @dataclass
@@ -37,6 +44,7 @@ class PathEntry:
     order: int | None = None  # list position key in the project (first item id it was saved as)
     layout: int | None = None  # Atlas.layout_id its positions lie on (None: not known)
     moved: bool = False  # moved to a new layout and not saved since (see PathLibrary.relocate)
+    unsaved: bool = False  # changed while the project could not be written (not in it)
 
     @property
     def path(self) -> LatentPath:
@@ -57,6 +65,8 @@ class PathLibrary:
         self._undo: list[tuple] = []
         self._counter = 0
         self.load_errors: list[str] = []  # one line per stored path that could not be read
+        self._unsaved_deletes: list[int] = []  # item ids deleted while the project was read-only
+        self._note = ""  # why the last new path is not saved (take_note)
 
     # -- project ---------------------------------------------------------------------------
     def set_store(self, store) -> None:
@@ -65,6 +75,7 @@ class PathLibrary:
         self.store = store
         self._entries.clear()
         self._undo.clear()
+        self._unsaved_deletes.clear()
         self.load_errors = []
         if store is None:
             return
@@ -117,12 +128,52 @@ class PathLibrary:
     # -- changes ---------------------------------------------------------------------------
     def add(self, path: LatentPath, layout: int | None = None) -> str:
         """Add a new path drawn on map layout ``layout`` (default: the map's now), saved at
-        once when there is a store; returns its id."""
+        once when there is a store; returns its id. A path the project cannot take (read-only,
+        a full disk) stays listed, unsaved; :meth:`take_note` says why."""
         layout = self._layout_now() if layout is None else layout
         entry = PathEntry(self._new_id(), PathEditHistory(path), layout=layout)
-        self._save_new(entry)
-        self._insert(entry)
+        self._insert(entry)  # first: a failed write must not lose the gesture
+        kept = f"{path.name} is in the Paths list but not saved"
+        try:
+            self._save_new(entry)
+        except (ProjectError, sqlite3.Error, OSError) as exc:
+            self._note = f"{kept}: {exc}"
+        else:
+            if self.store is not None and entry.item_id is None:  # a read-only project
+                self._note = f"{kept}: {self.store.path.name} is read-only; {SAVE_AS_CURE}"
         return entry.path_id
+
+    def take_note(self) -> str:
+        """Why the last path added is not saved ("" when it is, or was said already)."""
+        note, self._note = self._note, ""
+        return note
+
+    def unsaved_count(self) -> int:
+        """Paths whose current version the project lacks, and deletions it has not had."""
+        unsaved = [e for e in self._entries.values() if e.item_id is None or e.unsaved]
+        return len(unsaved) + len(self._unsaved_deletes) if self.store is not None else 0
+
+    def save_unsaved(self) -> int:
+        """Write what the project could not take (after Save As moved it to a writable copy),
+        in one commit; returns how many paths were written. Raises the store's error (and
+        keeps everything unsaved) when it still cannot be written."""
+        store = self.store
+        due = [e for e in self._entries.values() if e.item_id is None or e.unsaved]
+        if store is None or store.read_only or not (due or self._unsaved_deletes):
+            return 0
+        before = [(e, e.item_id, e.order) for e in due]
+        try:
+            with store.transaction():
+                for item_id in self._unsaved_deletes:
+                    store.delete_item(item_id)
+                for entry in due:
+                    self._save(entry)
+        except BaseException:  # rolled back: nothing of it is in the project
+            for entry, item_id, order in before:
+                entry.item_id, entry.order, entry.unsaved = item_id, order, True
+            raise
+        self._unsaved_deletes.clear()
+        return len(due)
 
     def edit(self, path_id: str, new_path: LatentPath, label: str = "edit") -> LatentPath:
         """Replace a path by an edited version (undoable) and save it."""
@@ -140,12 +191,22 @@ class PathLibrary:
             return self.path(path_id)
         return self.edit(path_id, self.path(path_id).replace(name=name), "rename")
 
+    def restyle(self, path_id: str, change) -> LatentPath:
+        """Apply ``change(path) -> path`` to every version of a path and save it: for how it
+        plays (loop, speed), which no undo of an edit takes back, and which is not an edit
+        to undo itself."""
+        entry = self._entry(path_id)
+        entry.history.map_versions(change)
+        self._save(entry)
+        return entry.path
+
     def delete(self, path_id: str) -> None:
         """Remove a path (undoable: :meth:`undo` puts it back where it was)."""
         entry = self._entry(path_id)
         position = list(self._entries).index(path_id)
-        if entry.item_id is not None and self.store is not None:
-            self.store.delete_item(entry.item_id)
+        stored = entry.item_id is not None and self.store is not None
+        if stored and not self._writable(lambda: self.store.delete_item(entry.item_id)):
+            self._unsaved_deletes.append(entry.item_id)  # deleted from a Save As copy
         entry.item_id = None
         del self._entries[path_id]
         self._undo.append(("delete", path_id, entry, position))
@@ -163,8 +224,8 @@ class PathLibrary:
             self._save(entry)
             return entry.path_id
         _, path_id, entry, position = action
+        self._insert(entry, position)  # listed again even if the project cannot take it
         self._save_new(entry)  # a new item, keeping the old list position (meta "order")
-        self._insert(entry, position)
         return path_id
 
     def relocate(self, move, space: str, layout: int | None) -> None:
@@ -191,6 +252,10 @@ class PathLibrary:
         that has its sounds, never before it)."""
         due = [e for e in self._entries.values() if e.moved and e.layout == layout]
         if self.store is None or not due:
+            return
+        if self.store.read_only:  # kept here until Save As
+            for entry in due:
+                entry.unsaved = True
             return
         with self.store.transaction():
             for entry in due:
@@ -220,12 +285,27 @@ class PathLibrary:
             meta["order"] = entry.order
         return name, payload, layout_meta(meta, entry.layout)
 
+    def _writable(self, write: Callable[[], object]) -> bool:
+        """Run a write to the store; False, writing nothing, when the project is read-only
+        (known before, or found by this write). Other failures (a full disk) raise."""
+        if not self.store.read_only:
+            try:
+                write()
+                return True
+            except ProjectWriteError:
+                if not self.store.read_only:
+                    raise
+        return False
+
     def _save_new(self, entry: PathEntry) -> None:
-        entry.item_id, entry.moved = None, False
+        entry.item_id, entry.moved, entry.unsaved = None, False, False
         if self.store is None:
             return
-        entry.item_id = self.store.put_item(ITEM_KIND, *self._meta(entry))
-        if entry.order is None:
+
+        def put() -> None:
+            entry.item_id = self.store.put_item(ITEM_KIND, *self._meta(entry))
+
+        if self._writable(put) and entry.order is None:
             entry.order = entry.item_id
 
     def _save(self, entry: PathEntry) -> None:
@@ -236,7 +316,12 @@ class PathLibrary:
             return
         entry.moved = False
         name, payload, meta = self._meta(entry)
-        self.store.update_item(entry.item_id, name=name, payload=payload, meta=meta)
+
+        def update() -> None:
+            self.store.update_item(entry.item_id, name=name, payload=payload, meta=meta)
+
+        entry.unsaved = True  # until written (a full disk raises)
+        entry.unsaved = not self._writable(update)
 
 
 def _order(item) -> int:

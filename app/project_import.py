@@ -47,6 +47,7 @@ from latentscape.engines.corpus import (
 )
 from latentscape.project_records import Sound
 from latentscape.project_store import NewSound, ProjectError, ProjectStore
+from latentscape.project_writes import ProjectWriteError
 
 
 class FileIdentity:
@@ -380,8 +381,9 @@ class ProjectImport:
             report = self._job.wait()
         except sqlite3.Error as exc:
             self._stop_job()
+            why = f"because {exc.reason}" if isinstance(exc, ProjectWriteError) else f"({exc})"
             raise ProjectError(
-                f"{self._store.path.name}: could not save the import ({exc}); "
+                f"{self._store.path.name}: could not save the import {why}; "
                 f"{len(self.added_ids) + len(self.reencoded_ids)} sounds were saved before"
             ) from None
         except BaseException:

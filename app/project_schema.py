@@ -159,7 +159,7 @@ def migrate(
         conn.close()
         if app_id != APPLICATION_ID:  # a new project in an empty file
             raise ProjectError(
-                f"{path.name}: cannot be written ({exc}); choose another place"
+                f"{path.name}: cannot be written ({exc.__cause__ or exc}); choose another place"
             ) from None
         raise ProjectError(
             f"{path.name}: made by an older latentscape and must be upgraded, but "

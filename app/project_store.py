@@ -43,6 +43,7 @@ from latentscape.project_records import (
     unpack_arrays,
 )
 from latentscape.project_schema import SCHEMA_VERSION, migrate
+from latentscape.project_writes import kind_of, write_errors
 
 __all__ = [
     "CURRENT_MAP",
@@ -65,6 +66,8 @@ def latent_hash(latents: np.ndarray) -> str:
 
 class ProjectStore(ItemsMixin, MapsMixin):
     """An open project file. Use :meth:`open` or :meth:`create`, then :meth:`close`."""
+
+    read_only = False  # a write was refused as read-only, or check_writable found it so
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self._path = path
@@ -98,7 +101,8 @@ class ProjectStore(ItemsMixin, MapsMixin):
             raise ProjectError(f"{path}: no such project file")
         if not path.parent.exists():
             raise ProjectError(f"{path.parent}: no such folder")
-        if not path.exists():
+        existed = path.exists()
+        if not existed:
             check_project_name(path)  # a new one; an existing one opens (a write may fail)
         conn = None
         try:
@@ -115,8 +119,12 @@ class ProjectStore(ItemsMixin, MapsMixin):
                 conn.close()
             if not isinstance(exc, sqlite3.OperationalError):
                 raise ProjectError(f"{path.name}: not a latentscape project ({exc})") from None
+            if isinstance(exc, ProjectError):  # a full disk, said with the project's name
+                raise
             if "locked" in str(exc):  # a real project that cannot be used now
                 raise ProjectError(f"{path.name}: in use by another program ({exc})") from None
+            if not (existed or os.access(path.parent, os.W_OK | os.X_OK)):
+                raise ProjectError(f"{path}: the folder {path.parent} is not writable") from None
             raise ProjectError(f"{path.name}: cannot open the project ({exc})") from None
         return store
 
@@ -156,7 +164,7 @@ class ProjectStore(ItemsMixin, MapsMixin):
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """Group calls into one atomic transaction (re-entrant; the outermost one commits)."""
-        with self._lock:
+        with self._lock, write_errors(self):
             outer = self._depth == 0
             if outer:
                 self._conn.execute("BEGIN IMMEDIATE")
@@ -178,7 +186,8 @@ class ProjectStore(ItemsMixin, MapsMixin):
 
     def check_writable(self) -> None:
         """ProjectError unless the project can be written (a read-only file or folder): for
-        long work whose result would otherwise be lost at the end. Writes nothing."""
+        long work whose result would otherwise be lost at the end. Writes nothing; sets
+        :attr:`read_only` (a project another program is writing is not read-only)."""
         with self._lock:
             if self._depth:
                 return  # inside a transaction: it writes already
@@ -186,9 +195,11 @@ class ProjectStore(ItemsMixin, MapsMixin):
                 self._conn.execute("BEGIN IMMEDIATE")
                 self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")  # same value
             except sqlite3.OperationalError as exc:
+                self.read_only = kind_of(exc) == "read-only"
                 raise ProjectError(f"{self._path.name}: cannot be written ({exc})") from None
             finally:
                 self._rollback()
+            self.read_only = False
 
     def _rollback(self) -> None:
         """Roll back, unless SQLite already has (it does on a full disk, and a ROLLBACK then
@@ -237,6 +248,7 @@ class ProjectStore(ItemsMixin, MapsMixin):
             self._conn, self._path = copy._conn, copy._path
             self._connection += 1
             self._version_at_open = copy._version_at_open
+            self.read_only = copy.read_only  # (a copy just written: writable)
 
     # -- model ---------------------------------------------------------------------------------
     def set_model(self, path: str, content_hash: str, info: dict[str, Any]) -> None:

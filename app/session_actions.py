@@ -26,6 +26,7 @@ from latentscape.project_session import (
 from latentscape.project_session import new_project as make_new_project
 from latentscape.project_session import open_project as read_project
 from latentscape.project_store import ProjectStore
+from latentscape.project_writes import copy_failure, probe
 from latentscape.warmup import freeze_heap
 
 OTHER_MODEL_NOTE = (
@@ -69,14 +70,21 @@ class SessionActions:
 
     # -- projects -------------------------------------------------------------------------
     def open_project(self, path: str | Path, model: str | None = None) -> None:
-        """Open a project (worker thread) and then its model, or ``model`` when given."""
+        """Open a project (worker thread: read, and find out whether it can be written:
+        ``store.read_only``) and then its model, or ``model`` when given."""
         if not self.confirm_leave():
             return
         self._project_busy = True
         self._pending_model = model
         self.busyChanged.emit(f"Opening {Path(path).name}…")
+
+        def read(ctx) -> ProjectSnapshot:
+            snap = read_project(path)
+            probe(snap.store)
+            return snap
+
         self.runner.submit(
-            lambda ctx: read_project(path),
+            read,
             on_done=self._on_project_read,
             on_error=self._on_project_error,
         )
@@ -123,7 +131,7 @@ class SessionActions:
             rebased = wait_painting(save)
         except (OSError, sqlite3.Error, LatentscapeError) as exc:
             self.busyChanged.emit("")
-            self.errorOccurred.emit(f"could not save the project as {path.name}: {exc}")
+            self.errorOccurred.emit(copy_failure(path, exc))
             return False
         self.busyChanged.emit("")
         self.sync.update_sounds(rebased)  # the map's sounds find their files from the copy

@@ -18,11 +18,12 @@ class ImportProgress(QtWidgets.QWidget):
     """ "Importing 12 / 80 — kick.wav" with a progress bar, a cancel button and a failures link.
 
     Hidden while idle. Signals: ``cancelRequested()``; ``showFailuresRequested()`` when the
-    user clicks the "N failed" button.
+    user clicks the "N failed" button; ``finished(text)`` with an import's whole outcome.
     """
 
     cancelRequested = QtCore.Signal()
     showFailuresRequested = QtCore.Signal()
+    finished = QtCore.Signal(str)  # an import's outcome, whole (see :meth:`finish`)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,6 +40,7 @@ class ImportProgress(QtWidgets.QWidget):
         self.failures_button.clicked.connect(self.showFailuresRequested)
         self.failures_button.hide()
         self._cancelling = False
+        self._full_text = ""
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.addWidget(self._label, 1)
@@ -81,8 +83,16 @@ class ImportProgress(QtWidgets.QWidget):
         self._cancelling = False
         self._bar.hide()
         self.cancel_button.hide()
-        self._label.setText(text)
+        # A long outcome ("…; 58 sounds are not on the map until…") is elided: the whole text
+        # is the label's tooltip, and ``finished`` hands it on (the window's banner shows it).
+        metrics = self._label.fontMetrics()
+        shown = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, LABEL_WIDTH_PX - 4)
+        self._label.setText(shown)
+        self._label.setToolTip(text if shown != text else "")
+        self._full_text = text
         self.setVisible(bool(text) or self.failures_button.isVisible())
+        if text:
+            self.finished.emit(text)
 
     def clear(self) -> None:
         """Forget the last import (another project is open): hidden, no failures link."""
@@ -90,7 +100,12 @@ class ImportProgress(QtWidgets.QWidget):
         self.finish("")
 
     def text(self) -> str:
-        return self._label.toolTip() if self._bar.isVisible() else self._label.text()
+        """The whole text, elided on screen or not."""
+        return self._label.toolTip() if self._bar.isVisible() else self._full_text
+
+    def shown_text(self) -> str:
+        """The text as the label shows it (elided with "…" where it does not fit)."""
+        return self._label.text()
 
     def progress(self) -> tuple[int, int]:
         return self._bar.value(), self._bar.maximum()

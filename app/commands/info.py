@@ -61,6 +61,8 @@ def _is_project(path: Path) -> bool:
     from latentscape.engines.loader import SQLITE_MAGIC
 
     try:
+        if not path.is_file():  # a FIFO would block the read: the model loader says why
+            return False
         with open(path, "rb") as f:
             return f.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
     except OSError:

@@ -97,3 +97,10 @@ def test_paths_moved_to_a_new_layout_are_saved_once_that_map_is_stored(store):
     again.set_store(store)
     again.rename(again.ids()[0], "kept")  # a reopened path keeps its layout when saved
     assert store.items(ITEM_KIND)[0].meta[LAYOUT_KEY] == 22
+
+
+def test_a_recovered_take_counts_for_the_next_paths_name(store):
+    lib = PathLibrary()
+    lib.set_store(store)
+    lib.add(_path("Path 3 (recovered)"))
+    assert lib.next_name() == "Path 4"
