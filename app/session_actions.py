@@ -293,8 +293,11 @@ class SessionActions:
             banner.show_message(OTHER_MODEL_NOTE, "info")
         elif banner.text() == OTHER_MODEL_NOTE:
             banner.clear()
+        slow = loaded.info.speed_warning  # dropouts ahead (QA s19 M2): said, not only heard
+        if slow and (banner.isHidden() or banner.level() == "info"):
+            banner.show_message(f"{Path(loaded.path).name} {slow}", "warning")
         rtf = loaded.info.realtime_factor
-        speed = f", {rtf:.0f}x real time" if rtf else ""
+        speed = f", {rtf:.1f}x real time" if rtf else ""
         self.message.emit(f"Loaded {Path(loaded.path).name}{speed}")
         self.modelLoaded.emit(loaded.info)
 

@@ -20,3 +20,18 @@ def test_a_model_alone_opens_an_empty_project_for_it_not_the_demo(window, qtbot,
     assert Path(c.model.path) == model
     assert is_untitled(c.store.path) and window.map_view.point_count() == 0
     assert c.decodes_project_latents()  # no "encoded with another model" note
+
+
+def test_a_model_too_slow_for_live_play_is_announced_in_the_banner(window, qtbot, nn_model):
+    """QA s19 M2: a RAVE-sized model measured below real time loaded without a word; the
+    user only heard dropouts. The measured figure (here set to 0.9x) now puts a warning up."""
+    import dataclasses
+
+    from latentscape.project_session import load_and_measure
+
+    c = window.controller
+    loaded = load_and_measure(nn_model(), measure_s=0.1)
+    slow = dataclasses.replace(loaded, info=loaded.info.with_measurements(0.9, 40.0, 1))
+    c._on_model_loaded(slow)  # what the loading worker hands over
+    assert window.banner.level() == "warning" and not window.banner.isHidden()
+    assert "0.9x real time" in window.banner.text() and "Block Size" in window.banner.text()
