@@ -191,8 +191,12 @@ class SessionActions:
             f"Opened {snap.store.path.name}: {len(snap.map)} sounds ({snap.load_s:.2f} s){left}"
         )
         model = self._pending_model or snap.model_path
-        self._pending_model = None
-        if model and (self.model is None or Path(self.model.path) != Path(model)):
+        asked, self._pending_model = self._pending_model, None
+        if model and not asked and not Path(model).is_file():  # its own model, not found
+            self.errorOccurred.emit(missing_model_text(snap, model))
+            if self.model is None and not self.audio.starting and self.audio.engine is None:
+                self.start_audio()
+        elif model and (self.model is None or Path(self.model.path) != Path(model)):
             self._load_model_once_drawn(model)
         elif self.model is None and not self.audio.starting and self.audio.engine is None:
             self.start_audio()
@@ -307,3 +311,13 @@ class SessionActions:
         self.errorOccurred.emit(str(exc))
         if self.audio.engine is None and not self.audio.starting:
             self.start_audio()
+
+
+def missing_model_text(snap: ProjectSnapshot, looked_at: str) -> str:
+    """What to say when a project's model file is not where it was (QA s19 M4: the banner
+    said only "my.ts: no such file")."""
+    name = Path(snap.model.path).name if snap.model is not None else Path(looked_at).name
+    return (
+        f"This project's model {name} was not found (looked at {looked_at}): its sounds "
+        "cannot be heard until it is loaded. Find it with File → Open Model… (Ctrl+M)."
+    )

@@ -35,3 +35,20 @@ def test_a_model_too_slow_for_live_play_is_announced_in_the_banner(window, qtbot
     c._on_model_loaded(slow)  # what the loading worker hands over
     assert window.banner.level() == "warning" and not window.banner.isHidden()
     assert "0.9x real time" in window.banner.text() and "Block Size" in window.banner.text()
+
+
+def test_a_project_whose_model_is_gone_says_which_and_how_to_find_it(window, qtbot, tiny_project):
+    """QA s19 M4: the banner said only "/…/my.ts: no such file", not that it is the
+    project's model nor what to do."""
+    from latentscape.project_store import ProjectStore
+
+    with ProjectStore.open(tiny_project) as store:
+        model = store.resolve(store.model().path)
+    model.rename(model.with_suffix(".gone"))
+    c = window.controller
+    with qtbot.waitSignal(c.errorOccurred, timeout=30_000) as said:
+        c.open_project(tiny_project)
+    assert f"This project's model {model.name} was not found" in said.args[0]
+    assert "File → Open Model… (Ctrl+M)" in said.args[0]
+    qtbot.waitUntil(lambda: not c.busy, timeout=30_000)
+    assert window.map_view.point_count() == 8 and c.model is None  # the map is there
