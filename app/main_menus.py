@@ -5,7 +5,7 @@ File: open model, new/open project, recent files, save/save as, import, export. 
 overlay, refine map, fit, find a sound (Ctrl+F, the toolbar's search field), colour by
 (:mod:`.colour_menu`), docks. Playback:
 Space = play/stop, R = record, Esc = stop all. Audio: output device (queried off the GUI
-thread), block size.
+thread), block size. Help (:mod:`.help_menu`): shortcuts (F1), documentation, About.
 
 Thread: GUI thread only.
 """
@@ -26,6 +26,7 @@ from latentscape.engines.errors import LatentscapeError
 from latentscape.engines.sound_files import with_suffix
 from latentscape.explorer_controller import MODEL_SUFFIXES
 from latentscape.exports import export_map_csv, export_sound_wav
+from latentscape.help_menu import HelpMenu, key_text, label_of
 from latentscape.marked_files import copy_files, files_of
 from latentscape.project_session import folder_label, is_untitled
 from latentscape.widgets import theme
@@ -131,8 +132,7 @@ class MainMenus(QtCore.QObject):
         self.c.audio.switchFailed.connect(self._on_switch_failed)
         window.map_view.marks.changed.connect(self._on_marked)
 
-        h = bar.addMenu("&Help")
-        self._act(h, "shortcuts", "&Keyboard Shortcuts", self.show_shortcuts, "F1")
+        self.help = HelpMenu(window, bar.addMenu("&Help"), self._act)
 
         tools = self.toolbar = window.addToolBar("Transport")
         tools.setObjectName("toolbar_transport")
@@ -168,6 +168,7 @@ class MainMenus(QtCore.QObject):
             act.setShortcut(QtGui.QKeySequence(shortcut))
             # Shortcuts work while focus is in any child (sliders included), not only the map.
             act.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+            act.setToolTip(f"{label_of(act)} ({key_text(act)})")  # the toolbar names the key
         act.triggered.connect(lambda checked=False: slot(checked) if act.isCheckable() else slot())
         menu.addAction(act)
         self.w.addAction(act)
@@ -444,18 +445,3 @@ class MainMenus(QtCore.QObject):
         if audio.block_frames in self._block_actions:
             self._block_actions[audio.block_frames].setChecked(True)
         self.c.errorOccurred.emit(reason)
-
-    def show_shortcuts(self) -> None:
-        QtWidgets.QMessageBox.information(
-            self.w,
-            "Keyboard shortcuts",
-            "Click a point: hear it\nClick between points: hear what the model finds there\n"
-            "Drag: scrub through the map\nRight-drag or Shift-drag: pan · Wheel: zoom\n"
-            "Ctrl+click: mark a sound · Ctrl+drag: mark the sounds in a box\n"
-            "Click a legend group: hide or show it\n\n"
-            "Space: play / stop\nR: record a path\nEsc: stop all\nD: density overlay\n"
-            "Ctrl+Z: undo the last path edit or deletion\n"
-            "Ctrl+Shift+C: copy the marked sounds' file paths\n"
-            "Home: fit the map\nCtrl+F: find a sound by name\n"
-            "Ctrl+R: lay out the whole map again (UMAP)\nCtrl+I: import sounds",
-        )

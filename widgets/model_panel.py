@@ -1,7 +1,11 @@
 """``ModelPanel``: what was loaded, the latent controls users know from RAVE VST / Neutone, live stats.
 
 The panel takes a plain dict (``ModelInfo.to_dict()``) and plain numbers; it emits intents and
-never talks to an engine. Setters never emit (so restoring settings does not echo back).
+never talks to an engine. Setters never emit (so restoring settings does not echo back). The
+latent controls are a :class:`~.latent_controls.LatentControls` (``panel.latent``): in the panel,
+or apart for the window to dock on their own (``latent_apart=True``).
+
+Thread: GUI thread only.
 """
 
 from __future__ import annotations
@@ -13,12 +17,10 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from . import theme
+from .latent_controls import MAX_LATENT_CONTROLS, LatentControls
 from .value_slider import ValueSlider
 
-MAX_LATENT_CONTROLS = 8
-OFFSET_RANGE = (-3.0, 3.0)
-SCALE_RANGE = (0.0, 2.0)
-TEMPERATURE_RANGE = (0.0, 2.0)
+__all__ = ["INFO_ROWS", "MAX_LATENT_CONTROLS", "ModelPanel", "format_info"]
 STAT_TIPS = {
     "latency": "What a scrub move waits to be heard, at rest: the model's own lag, the audio "
     "already decoded ahead, half a block's wait for the next audio callback (on average) and "
@@ -86,6 +88,9 @@ def format_info(info: Mapping[str, Any]) -> dict[str, str]:
 class ModelPanel(QtWidgets.QWidget):
     """Model facts, latent controls and live audio stats, stacked in one side panel.
 
+    ``latent_apart``: leave the latent controls (``self.latent``) out of the panel's layout, for
+    the window to dock them on their own; the panel's API covers them either way.
+
     Signals
     -------
     latentControlsChanged(offset: list[float], scale: list[float])
@@ -101,7 +106,9 @@ class ModelPanel(QtWidgets.QWidget):
     temperatureChanged = QtCore.Signal(float)
     seedLockChanged = QtCore.Signal(bool, int)
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QtWidgets.QWidget | None = None, *, latent_apart: bool = False
+    ) -> None:
         super().__init__(parent)
         self._name = QtWidgets.QLabel("No model loaded")
         self._name.setProperty("role", "title")
@@ -119,37 +126,14 @@ class ModelPanel(QtWidgets.QWidget):
             caption.setProperty("role", "dim")
             form.addRow(caption, value)
 
-        self._controls_box = QtWidgets.QGroupBox("Latent controls")
-        controls = QtWidgets.QVBoxLayout(self._controls_box)
-        self._grid = QtWidgets.QGridLayout()
-        self._grid.setHorizontalSpacing(8)
-        self._grid.setVerticalSpacing(2)
-        controls.addLayout(self._grid)
-        self._offsets: list[ValueSlider] = []
-        self._scales: list[ValueSlider] = []
-        self.temperature = ValueSlider(*TEMPERATURE_RANGE, 1.0, decimals=2)
-        self.temperature.valueChanged.connect(self._on_temperature_changed)
-        temp_row = QtWidgets.QHBoxLayout()
-        temp_label = QtWidgets.QLabel("Temperature")
-        temp_label.setToolTip("Noise added where the model samples (1.0 = as trained)")
-        temp_row.addWidget(temp_label)
-        temp_row.addWidget(self.temperature, 1)
-        controls.addLayout(temp_row)
-        self.seed_lock = QtWidgets.QCheckBox("Lock seed")
-        self.seed_lock.setToolTip("Decode with a fixed seed so a position always sounds the same")
-        self.seed = QtWidgets.QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
-        self.seed.setEnabled(False)
-        self.seed_lock.toggled.connect(self._on_seed_lock_toggled)
-        self.seed.valueChanged.connect(self._on_seed_changed)
-        self.reset_button = QtWidgets.QPushButton("Reset")
-        self.reset_button.setToolTip("Offsets to 0, scales to 1")
-        self.reset_button.clicked.connect(self._on_reset_clicked)
-        seed_row = QtWidgets.QHBoxLayout()
-        seed_row.addWidget(self.seed_lock)
-        seed_row.addWidget(self.seed, 1)
-        seed_row.addWidget(self.reset_button)
-        controls.addLayout(seed_row)
+        self.latent = LatentControls()
+        self.latent.latentControlsChanged.connect(self.latentControlsChanged)
+        self.latent.temperatureChanged.connect(self.temperatureChanged)
+        self.latent.seedLockChanged.connect(self.seedLockChanged)
+        self.temperature: ValueSlider = self.latent.temperature
+        self.seed_lock: QtWidgets.QCheckBox = self.latent.seed_lock
+        self.seed: QtWidgets.QSpinBox = self.latent.seed
+        self.reset_button: QtWidgets.QPushButton = self.latent.reset_button
 
         stats_box = QtWidgets.QGroupBox("Playback")
         stats = QtWidgets.QFormLayout(stats_box)
@@ -173,7 +157,11 @@ class ModelPanel(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(info_box)
-        layout.addWidget(self._controls_box)
+        if not latent_apart:
+            box = QtWidgets.QGroupBox("Latent controls")
+            QtWidgets.QVBoxLayout(box).addWidget(self.latent)
+            box.layout().setContentsMargins(0, 0, 0, 0)
+            layout.addWidget(box)
         layout.addWidget(stats_box)
         layout.addStretch(1)
         self.set_model_info(None)
@@ -193,27 +181,20 @@ class ModelPanel(QtWidgets.QWidget):
             self._name.setText(PurePath(path).name or "model")
             self._name.setToolTip(path)
             texts = format_info(info)
-            dims = min(MAX_LATENT_CONTROLS, int(info.get("latent_size") or 0))
+            dims = int(info.get("latent_size") or 0)
         for key, text in texts.items():
             self._info_labels[key].setText(text)
-        self._rebuild_sliders(dims)
-        self._controls_box.setEnabled(dims > 0)
+        self.latent.set_dims(dims)
 
     def set_latent_controls(self, offset: Sequence[float], scale: Sequence[float]) -> None:
         """Move the sliders (e.g. from saved settings); extra or missing entries are ignored."""
-        for slider, v in zip(self._offsets, offset):
-            slider.set_value(v, emit=False)
-        for slider, v in zip(self._scales, scale):
-            slider.set_value(v, emit=False)
+        self.latent.set_latent_controls(offset, scale)
 
     def set_temperature(self, value: float) -> None:
-        self.temperature.set_value(value, emit=False)
+        self.latent.set_temperature(value)
 
     def set_seed_lock(self, locked: bool, seed: int) -> None:
-        with QtCore.QSignalBlocker(self.seed_lock), QtCore.QSignalBlocker(self.seed):
-            self.seed_lock.setChecked(locked)
-            self.seed.setValue(int(seed))
-            self.seed.setEnabled(locked)
+        self.latent.set_seed_lock(locked, seed)
 
     def set_stats(
         self,
@@ -248,57 +229,10 @@ class ModelPanel(QtWidgets.QWidget):
         return self._stats[key].text()
 
     def latent_controls(self) -> tuple[list[float], list[float]]:
-        return [s.value() for s in self._offsets], [s.value() for s in self._scales]
+        return self.latent.latent_controls()
 
     def offset_slider(self, dim: int) -> ValueSlider:
-        return self._offsets[dim]
+        return self.latent.offset_slider(dim)
 
     def scale_slider(self, dim: int) -> ValueSlider:
-        return self._scales[dim]
-
-    # -- handlers ------------------------------------------------------------------------
-    def _on_latent_changed(self, _value: float = 0.0) -> None:
-        offset, scale = self.latent_controls()
-        self.latentControlsChanged.emit(offset, scale)
-
-    def _on_temperature_changed(self, value: float) -> None:
-        self.temperatureChanged.emit(value)
-
-    def _on_seed_lock_toggled(self, locked: bool) -> None:
-        self.seed.setEnabled(locked)
-        self.seedLockChanged.emit(locked, self.seed.value())
-
-    def _on_seed_changed(self, seed: int) -> None:
-        self.seedLockChanged.emit(self.seed_lock.isChecked(), seed)
-
-    def _on_reset_clicked(self) -> None:
-        self.set_latent_controls([0.0] * len(self._offsets), [1.0] * len(self._scales))
-        self._on_latent_changed()
-
-    # -- internals -----------------------------------------------------------------------
-    def _rebuild_sliders(self, dims: int) -> None:
-        while self._grid.count():
-            w = self._grid.takeAt(0).widget()
-            if w is not None:
-                w.deleteLater()
-        self._offsets, self._scales = [], []
-        if dims == 0:
-            return
-        for col, text in ((1, "offset"), (2, "scale")):
-            header = QtWidgets.QLabel(text)
-            header.setProperty("role", "dim")
-            self._grid.addWidget(header, 0, col)
-        for d in range(dims):
-            label = QtWidgets.QLabel(f"z{d}")
-            label.setProperty("role", "value")
-            offset = ValueSlider(*OFFSET_RANGE, 0.0, decimals=2)
-            scale = ValueSlider(*SCALE_RANGE, 1.0, decimals=2)
-            offset.setToolTip(f"Added to latent dim {d}")
-            scale.setToolTip(f"Multiplies latent dim {d}")
-            offset.valueChanged.connect(self._on_latent_changed)
-            scale.valueChanged.connect(self._on_latent_changed)
-            self._grid.addWidget(label, d + 1, 0)
-            self._grid.addWidget(offset, d + 1, 1)
-            self._grid.addWidget(scale, d + 1, 2)
-            self._offsets.append(offset)
-            self._scales.append(scale)
+        return self.latent.scale_slider(dim)

@@ -93,6 +93,7 @@ def test_settings_are_remembered_between_runs(qtbot, settings_file, tiny_project
 
     second = MainWindow(AppSettings(settings_file), player="silent")
     qtbot.addWidget(second)
+    second.finish_setup()  # no feature adds a dock here: the saved places are restored
     second.show()
     qtbot.waitExposed(second)
     settings = second.settings
@@ -229,8 +230,8 @@ def test_another_project_forgets_the_hovered_name_the_crosshair_and_what_space_r
 
 def test_the_window_renders(opened, qtbot):
     image = opened.grab().toImage()
-    assert image.width() > 800
-    px = np.array([image.pixelColor(x, y).lightness() for x in range(0, 800, 40) for y in (300,)])
+    assert image.width() > 700  # the offscreen screen is 800 px: the window fits it
+    px = np.array([image.pixelColor(x, y).lightness() for x in range(0, 700, 35) for y in (300,)])
     assert px.std() > 0  # not a blank window
 
 
