@@ -161,6 +161,7 @@ class PathsController(QObject):
         path = self.transport.new_path(path)
         path_id = self._guard(lambda: self.takes.replace_by(self.library, path))
         if not path_id:
+            self._draw_map()  # no "Recording…" line left on the map
             return ""
         self._refresh(select=path_id)
         self.c.last_played = ("path", path_id)  # chosen in the list: Space plays it
