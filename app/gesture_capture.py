@@ -11,11 +11,15 @@ drone, and a let-go drag as a held tone):
 Without a latent of silence (a model that cannot encode) a release holds the last frame, and
 a click's sound holds its last frame. The OSC stream gets one frame per gesture, as before.
 
+A take that ends resting (released, or its clicked sound over) ends there, not at the press
+of stop: a looped path has no stretch of dead air at its end (QA s19 Q2-11).
+
 Thread: GUI thread (the recorder is thread-safe).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -39,6 +43,7 @@ class GestureCapture:
     ) -> None:
         self.c = explorer
         self.recorder = recorder
+        self._rests_from: float | None = None  # monotonic s from which the take is silent
         self._send, self._recorded, self._failed = send_frame, recorded_point, failed
         explorer.scrubStarted.connect(lambda x, y, z: self._frame(x, y, z, "click"))
         explorer.scrubMoved.connect(lambda x, y, z: self._frame(x, y, z, "drag"))
@@ -46,13 +51,20 @@ class GestureCapture:
         explorer.positionAuditioned.connect(self._on_position_auditioned)
         explorer.soundAuditioned.connect(self._on_sound_auditioned)
 
+    def resting(self) -> bool:
+        """True when the take is silent now: its last gesture was a release, or a click
+        whose sound has played out."""
+        return self._rests_from is not None and time.monotonic() >= self._rests_from
+
     def _frame(self, x: float, y: float, z: np.ndarray, kind: str) -> None:
+        self._rests_from = None
         self._record(lambda: self.recorder.add((x, y), z, kind=kind))
         self._send(x, y, z)
 
     def _on_scrub_ended(self) -> None:
         silence = self._silence()
         if silence is not None:
+            self._rests_from = time.monotonic()
             self._record(lambda: self.recorder.release(silence))
 
     def _on_position_auditioned(self, x: float, y: float, trajectory: np.ndarray) -> None:
@@ -75,6 +87,8 @@ class GestureCapture:
             silence = self._silence()
             then = trajectory[-1] if silence is None else silence
             frame_s = 1.0 / model.info.frame_rate_hz
+            ends = time.monotonic() + len(trajectory) * frame_s
+            self._rests_from = None if silence is None else ends
             self._record(lambda: self.recorder.add_sound((x, y), trajectory, frame_s, then))
         self._send(x, y, frame)
 

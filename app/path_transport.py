@@ -19,8 +19,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 
-from latentscape.engines.paths import LatentPath
-from latentscape.engines.paths.playback import DEFAULT_SPEED, playback_of, with_playback
+from latentscape.engines.paths.playback import playback_of, with_playback
 from latentscape.paths_library import PathLibrary
 from latentscape.paths_player import PathPlayer
 from latentscape.widgets.paths_panel import PathsPanel
@@ -53,10 +52,6 @@ class PathTransport(QObject):
     def settings(self, path_id: str) -> tuple[bool, float]:
         """``(loop, speed)`` path ``path_id`` plays with."""
         return playback_of(self.library.path(path_id))
-
-    def new_path(self, path: LatentPath) -> LatentPath:
-        """A path just recorded loops as Loop says now (at 1 ×: as it was played)."""
-        return with_playback(path, self.panel.loop_check.isChecked(), DEFAULT_SPEED)
 
     def show_selected(self) -> None:
         """Loop and Speed show the selected path's settings (kept as they are with none)."""

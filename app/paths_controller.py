@@ -151,6 +151,7 @@ class PathsController(QObject):
                 name=self.library.next_name(),
                 seed=0 if seed is None else int(seed),
                 model_hash=model.info.space if model is not None else "",
+                hold_to_stop=not self.capture.resting(),  # no dead air at a loop's end
             )
         except LatentscapeError as exc:
             self.c.errorOccurred.emit(str(exc))
@@ -158,7 +159,6 @@ class PathsController(QObject):
         if path is None:
             self.c.message.emit("Nothing recorded: click or drag on the map while recording")
             return ""
-        path = self.transport.new_path(path)
         path_id = self._guard(lambda: self.takes.replace_by(self.library, path))
         if not path_id:
             self._draw_map()  # no "Recording…" line left on the map

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 
 from latentscape.engines.errors import LatentscapeError, one_line
 from latentscape.engines.paths import LatentPath, export_path
+from latentscape.engines.paths.playback import playback_of
 from latentscape.tasks import TaskRunner
 
 AUDIO_FORMATS = ("wav", "flac")
@@ -106,6 +107,7 @@ class PathExporter(QObject):
             )
             return False
         rate = self.sample_rate_hz
+        speed = playback_of(path)[1]
         cancel = self._cancel
         label = f"Rendering '{path.name}' to {out.name}…"
 
@@ -119,6 +121,7 @@ class PathExporter(QObject):
                 out,
                 engine=engine,
                 seed="path",
+                speed=speed,  # as it plays: the path's own Speed (QA s19 Q2-09)
                 sample_rate_hz=rate,
                 transform=transform,
                 progress=on_progress,

@@ -88,6 +88,7 @@ def run_path(args: argparse.Namespace) -> int:
     from latentscape.commands.replace_guard import check_sound_outputs
     from latentscape.engines.errors import LatentscapeError
     from latentscape.engines.loader import load_model
+    from latentscape.engines.paths.playback import playback_of
     from latentscape.engines.paths.render import render_path
     from latentscape.engines.sound_files import sound_format
     from latentscape.project_store import ProjectStore
@@ -97,7 +98,8 @@ def run_path(args: argparse.Namespace) -> int:
             "--kind and --seconds do not apply to --path: a path lasts as long as it was "
             "recorded (--speed, --loops)"
         )
-    speed, loops = check_speed(args.speed), check_loops(args.loops)
+    loops = check_loops(args.loops)
+    check_speed(args.speed)  # refused before the project is read
     gain = check_gain(args.gain)
     out = check_output(args.output)
     fmt, subtype = sound_format(out)
@@ -121,6 +123,8 @@ def run_path(args: argparse.Namespace) -> int:
             "the model it was recorded with"
         )
     seed = path.seed if args.seed is None else args.seed
+    # as the path plays in the app: its own Speed unless --speed says (QA s19 Q2-09)
+    speed = playback_of(path)[1] if args.speed is None else check_speed(args.speed)
     audio = render_path(
         engine, path, seed=seed, speed=speed, loops=loops, exact_length=not args.tail
     )

@@ -77,7 +77,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="scale the sound by this many dB before writing (e.g. -3); a sound that peaks "
         "above full scale is written with a warning that says the gain that fits it",
     )
-    p.add_argument("--speed", type=float, help="--path: playback speed (default 1)")
+    p.add_argument(
+        "--speed", type=float, help="--path: playback speed (default: the path's own, else 1)"
+    )
     p.add_argument("--loops", type=int, help="--path: passes back to back (default 1)")
     p.add_argument(
         "--tail",

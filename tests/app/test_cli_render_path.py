@@ -133,3 +133,26 @@ def test_a_path_keeps_renders_output_rules_and_refuses_another_models_path(
     line = one_error(capsys, "render")
     assert "'Wide' was recorded with another model (6 latent dims" in line
     assert not (tmp_path / "w.wav").exists()
+
+
+def test_a_path_renders_at_its_own_speed_in_the_cli_and_the_app(recorded, tmp_path, qtbot):
+    """QA s19 Q2-09: a path set to play at 0.5x was bounced at 1x by both (5.085 s where the
+    loop heard lasted 10.17 s)."""
+    from latentscape.engines.paths.playback import with_playback
+    from latentscape.paths_export import PathExporter
+
+    project, engine, made = recorded
+    item_id, path = made["Bass swell"]
+    slow = with_playback(path, loop=True, speed=0.5)
+    with ProjectStore.open(project) as store:
+        store.update_item(item_id, payload=path_to_item(slow)[1])
+    rate = engine.sample_rate_hz
+    out = tmp_path / "slow.wav"
+    assert main(["render", "-p", str(project), "--path", "Bass swell", "-o", str(out)]) == 0
+    assert sf.info(str(out)).frames == round(path.duration_s / 0.5 * rate)
+    exporter = PathExporter()
+    done: list[str] = []
+    exporter.finished.connect(done.append)
+    assert exporter.export(slow, "wav", tmp_path / "app.wav", engine=engine)
+    qtbot.waitUntil(lambda: bool(done), timeout=30_000)
+    np.testing.assert_array_equal(_read(done[0]), _read(out))

@@ -50,8 +50,9 @@ def test_recording_over_a_looping_path_keeps_it_playing(paths, opened, qtbot):
     played = voice.played_s
     qtbot.waitUntil(lambda: voice.played_s > played + 0.1, timeout=5000)
     assert paths.panel.playing_path() == first
-    # the new path loops as Loop said when it was recorded
-    assert paths.panel.selected_path() == second and paths.panel.loop_check.isChecked()
+    # the new path plays as recorded (once), whichever path's Loop was shown (review R8)
+    assert paths.panel.selected_path() == second and not paths.panel.loop_check.isChecked()
+    assert paths.library.path(second).meta == {}
 
 
 def test_a_speed_change_is_heard_from_where_the_path_is(paths, opened, qtbot):
