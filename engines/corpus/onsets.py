@@ -14,7 +14,9 @@ The detector, for one mono signal (any rate; window sizes scale with it):
 2. **Peak picking.** A frame is an onset when it is the strongest within ±25 ms, above the
    median of the frames around it (0.2 s before, 0.1 s after) times a ratio plus an offset,
    both set by the sensitivity, and at least ``min_gap_s`` (50 ms) after the onset before it.
-   Onsets in the last 50 ms of the signal are dropped (the click of a file cut mid-sound).
+   An onset in the last 50 ms of the signal is dropped when the signal still sounds at its
+   very end (its last ~3 ms within 20 dB of the loudest since the onset): the click of a
+   file cut off mid-sound. A short hit that has died away by the end is kept.
 3. **Backtracking.** From the steepest rise of the energy around the peak (RMS in windows of
    an eighth of the spectrum's, ~2.9 ms), back to the last window within 3 dB of the level
    before the attack (the median of the 50 ms before it): on through a ragged attack, not
@@ -22,9 +24,15 @@ The detector, for one mono signal (any rate; window sizes scale with it):
    centre (a quiet hit under a louder tail, where the energy cannot tell). The sound starts
    there, just before its attack (2 to 5.5 ms before it on synthetic hits at 44.1 kHz).
 
+Every step scales with the file's peak, so the same material is cut alike at any gain; the
+cut's trailing silence too (:func:`silence_under_peak_db`). Everything runs in blocks of ~1 M
+samples (float32 spectra, float64 levels): besides the signal, a 10-minute file needs a few
+tens of MB.
+
 The figures (time per minute of audio; precision and recall on synthetic hits and on
-FluidSynth drums, piano, guitar and marimba) are printed by
-``bench/corpus_import.py --onsets``. Thread: any (numpy and scipy only, no state).
+FluidSynth drums, piano, guitar and marimba, at full scale and 26 dB down; the memory a
+10-minute file takes) are printed by ``bench/corpus_import.py --onsets``. Thread: any (numpy
+and scipy only, no state).
 """
 
 from __future__ import annotations
@@ -46,7 +54,7 @@ _PEAK_S = 0.025  # an onset is the strongest frame within ± this
 _MEDIAN_BEFORE_S = 0.2  # the moving median runs over this much before a frame …
 _MEDIAN_AFTER_S = 0.1  # … and this much after it
 _CHUNK_FRAMES = 2048  # spectra computed at once: ~8 MB at 44.1 kHz, whatever the length
-_CHUNK_WINDOWS = 1 << 16  # energy windows computed at once (float64 copies stay small)
+_CHUNK_SAMPLES = 1 << 20  # levels computed over this many samples at once (8 MB of float64)
 _BANDS_PER_OCTAVE = 24  # the spectrum is summed in bands this narrow …
 _BOTTOM_HZ = 40.0  # … from here …
 _TOP_HZ = 16000.0  # … to here (or the Nyquist frequency)
@@ -57,6 +65,7 @@ _LEVEL_WINDOW_S = 0.01  # silence and background are judged in windows this long
 _BACKGROUND_DB = 10.0  # a lead-in is background when no window of it is this far above the
 _BACKGROUND_SHARE = 0.1  # … level of the file's quietest tenth of windows,
 _BACKGROUND_UNDER_PEAK_DB = 30.0  # … nor this near the file's loudest window
+_END_FADE_DB = 20.0  # a late onset is kept when the signal has fallen this far by its end
 
 
 def frame_sizes(rate_hz: int) -> tuple[int, int]:
@@ -84,25 +93,49 @@ def _bands(n_fft: int, rate_hz: int) -> np.ndarray:
     return bank
 
 
+def peak_of(mono: np.ndarray) -> float:
+    """The largest ``|sample|`` of ``mono`` ``[samples]`` (0.0 when empty), without a copy."""
+    if mono.size == 0:
+        return 0.0
+    return float(max(np.max(mono), -np.min(mono)))
+
+
+def silence_under_peak_db(mono: np.ndarray, rules: ImportRules) -> float:
+    """The level (dB RMS over 10 ms) under which a cut at onsets calls ``mono`` ``[samples]``
+    (a file's mix) silent: ``rules.silence_db`` (-60 dB) under its peak. -60 dBFS for a file
+    that peaks at full scale, as when cutting by length; -87 dBFS for one that peaks at -27:
+    the same material keeps the same sounds, tails and quiet notes at any gain."""
+    peak = peak_of(mono)
+    return rules.silence_db + (20.0 * float(np.log10(peak)) if peak > 0.0 else 0.0)
+
+
 def onset_strength(mono: np.ndarray, rate_hz: int) -> np.ndarray:
     """Spectral flux of ``mono`` ``[samples]`` (float) at ``rate_hz``: ``[frames]`` float32,
     frame ``t`` centred on sample ``t * hop`` (:func:`frame_sizes`), ``1 + samples // hop``
-    frames. Zeros before the signal: a sound that starts at once rises at frame 0."""
+    frames. Zeros before the signal: a sound that starts at once rises at frame 0. Computed
+    in blocks of 2048 frames (~0.5 M samples, scaled to the peak as they are copied): no copy
+    of the whole signal."""
     n_fft, hop = frame_sizes(rate_hz)
-    peak = float(np.max(np.abs(mono))) if mono.size else 0.0
+    peak = peak_of(mono)
     frames = 1 + mono.shape[0] // hop
     if peak == 0.0:
         return np.zeros(frames, np.float32)
-    half = np.zeros(n_fft // 2, np.float32)
-    padded = np.concatenate([half, (mono / peak).astype(np.float32), half])
-    windows = sliding_window_view(padded, n_fft)[::hop][:frames]
+    half = n_fft // 2
     hann = np.hanning(n_fft + 1)[:-1].astype(np.float32)
     hann *= 2.0 / hann.sum()  # a full-scale sine's bin reads 1
     bank = _bands(n_fft, rate_hz)
     before = np.zeros((_LAG_FRAMES, bank.shape[1]), np.float32)  # silence before the start
     out = np.empty(frames, np.float32)
     for a in range(0, frames, _CHUNK_FRAMES):
-        spectrum = scipy.fft.rfft(windows[a : a + _CHUNK_FRAMES] * hann, axis=1, workers=1)
+        b = min(frames, a + _CHUNK_FRAMES)
+        # frame t sees mono[t * hop - half : t * hop + half], silence outside the signal
+        lo, hi = a * hop - half, (b - 1) * hop + half
+        block = np.zeros(hi - lo, np.float32)
+        src_lo, src_hi = max(0, lo), min(mono.shape[0], hi)
+        if src_hi > src_lo:
+            block[src_lo - lo : src_hi - lo] = mono[src_lo:src_hi] / peak
+        windows = sliding_window_view(block, n_fft)[::hop]
+        spectrum = scipy.fft.rfft(windows * hann, axis=1, workers=1)
         level = np.log1p(_LOG_GAIN * (np.abs(spectrum) @ bank))
         both = np.concatenate([before, level])
         reference = ndimage.maximum_filter1d(both[:-_LAG_FRAMES], 3, axis=1)
@@ -150,17 +183,22 @@ def pick_peaks(
     return np.asarray(kept, np.int64)
 
 
-def _levels_db(mono: np.ndarray, window: int) -> np.ndarray:
+def levels_db(mono: np.ndarray, window: int) -> np.ndarray:
     """RMS level (dB) of ``mono``'s consecutive ``window``-sample pieces, the last one padded
-    with silence: ``[ceil(samples / window)]`` float64."""
+    with silence: ``[ceil(samples / window)]`` float64. Squared in float64 ~1 M samples at a
+    time (8 MB), whatever the length."""
     pieces = -(-mono.shape[0] // window)
     power = np.empty(pieces)
-    for a in range(0, pieces, _CHUNK_WINDOWS):
-        b = min(pieces, a + _CHUNK_WINDOWS)
-        chunk = np.zeros((b - a) * window)
+    step = max(1, _CHUNK_SAMPLES // window)
+    for a in range(0, pieces, step):
+        b = min(pieces, a + step)
         part = mono[a * window : b * window]
-        chunk[: part.shape[0]] = part
-        power[a:b] = np.mean(np.square(chunk.reshape(-1, window)), axis=1)
+        whole = part.shape[0] // window
+        if whole:
+            squares = np.square(part[: whole * window], dtype=np.float64)
+            power[a : a + whole] = np.mean(squares.reshape(whole, window), axis=1)
+        if whole < b - a:  # the last piece, short: as if padded with silence
+            power[b - 1] = np.sum(np.square(part[whole * window :], dtype=np.float64)) / window
     return 10.0 * np.log10(power + 1e-20)
 
 
@@ -170,7 +208,7 @@ def backtrack(mono: np.ndarray, rate_hz: int, peaks: np.ndarray) -> np.ndarray:
     (module docstring), never to the peak before it."""
     n_fft, hop = frame_sizes(rate_hz)
     window = max(1, hop // 2)
-    level = _levels_db(mono, window)
+    level = levels_db(mono, window)
     if level.size == 0:
         return np.zeros(len(peaks), np.int64)
     rise = np.diff(level, prepend=level[0])
@@ -204,19 +242,33 @@ def detect_onsets(
     """Where the sounds in ``mono`` ``[samples]`` (float, ``rate_hz``) start: sample offsets
     (int64, ascending, each before its attack; see the module docstring). ``sensitivity``
     0..1: higher finds quieter and denser onsets. Empty when none is found."""
-    _, hop = frame_sizes(rate_hz)
+    n_fft, hop = frame_sizes(rate_hz)
     peaks = pick_peaks(onset_strength(mono, rate_hz), rate_hz / hop, sensitivity, min_gap_s)
-    # an onset in the last min_gap_s is no sound: most often the click of a file cut short
-    peaks = peaks[peaks * hop < mono.shape[0] - min_gap_s * rate_hz]
+    late = peaks * hop >= mono.shape[0] - min_gap_s * rate_hz
+    if late.any() and _sounds_at_end(mono, rate_hz, int(peaks[late][0]) * hop - n_fft // 2):
+        peaks = peaks[~late]  # the click of a file cut off mid-sound, no new sound
     return np.unique(backtrack(mono, rate_hz, peaks))
+
+
+def _sounds_at_end(mono: np.ndarray, rate_hz: int, since: int) -> bool:
+    """Whether ``mono`` ``[samples]`` still sounds at its very end: its last ~3 ms within
+    20 dB of its loudest ~3 ms from sample ``since`` on (a file cut off mid-sound), rather
+    than a hit that has died away (a trimmed file keeps ``pad_s`` of silence after it)."""
+    window = max(1, frame_sizes(rate_hz)[1] // 2)
+    after = levels_db(mono[max(0, since) :], window)
+    if after.size == 0:
+        return False
+    end = mono[-window:]
+    end_db = 10.0 * np.log10(float(np.mean(np.square(end, dtype=np.float64))) + 1e-20)
+    return end_db > float(np.max(after)) - _END_FADE_DB
 
 
 def _only_background(lead: np.ndarray, mono: np.ndarray, rate_hz: int) -> bool:
     """Whether ``lead`` (the start of ``mono``, before its first onset) holds no sound: no
     10 ms of it 10 dB above the quietest tenth of ``mono``, nor within 30 dB of its loudest."""
     window = max(1, round(_LEVEL_WINDOW_S * rate_hz))
-    levels = _levels_db(mono, window)
-    loudest_lead = float(np.max(_levels_db(lead, window)))
+    levels = levels_db(mono, window)
+    loudest_lead = float(np.max(levels_db(lead, window)))
     floor = float(np.quantile(levels, _BACKGROUND_SHARE))
     return (
         loudest_lead <= floor + _BACKGROUND_DB
@@ -224,22 +276,27 @@ def _only_background(lead: np.ndarray, mono: np.ndarray, rate_hz: int) -> bool:
     )
 
 
-def _sounding(piece: np.ndarray, rate_hz: int, rules: ImportRules) -> int:
-    """How many samples of ``piece`` to keep once its trailing silence is cut: to the end of
-    its last 10 ms window above ``rules.silence_db``, plus ``rules.pad_s``; 0 when it has none."""
+def _sounding(piece: np.ndarray, rate_hz: int, rules: ImportRules, quiet_db: float) -> int:
+    """How many samples of ``piece`` ``[samples]`` (one onset to the next) to keep once its
+    trailing silence is cut: to the end of its last 10 ms window above ``quiet_db``
+    (:func:`silence_under_peak_db`), plus ``rules.pad_s``. A piece quieter than that
+    throughout keeps up to its loudest window: an onset found is never dropped. At least 1
+    sample."""
     window = max(1, round(_LEVEL_WINDOW_S * rate_hz))
-    loud = np.flatnonzero(_levels_db(piece, window) > rules.silence_db)
-    if loud.size == 0:
-        return 0
-    return min(piece.shape[0], (int(loud[-1]) + 1) * window + round(rules.pad_s * rate_hz))
+    levels = levels_db(piece, window)
+    loud = np.flatnonzero(levels > quiet_db)
+    last = int(loud[-1]) if loud.size else int(np.argmax(levels))
+    return min(piece.shape[0], (last + 1) * window + round(rules.pad_s * rate_hz))
 
 
 def cut_at_onsets(mono: np.ndarray, rate_hz: int, rules: ImportRules) -> list[tuple[int, int]]:
     """The sounds of ``mono`` ``[samples]`` (a file's mix at ``rate_hz``, its leading and
     trailing silence already trimmed when ``rules.trim_silence``) cut at its onsets:
     ``[(start, end)]`` sample ranges, ascending, one a sound each (the rule in
-    :mod:`.rules`). The whole of ``mono`` when no onset is found after its start."""
+    :mod:`.rules`). The whole of ``mono`` when no onset is found after its start. Silence is
+    judged against ``mono``'s peak (:func:`silence_under_peak_db`): the same cuts at any gain."""
     total = mono.shape[0]
+    quiet_db = silence_under_peak_db(mono, rules)
     gap = MIN_GAP_S * rate_hz  # an onset closer to the start starts the first sound
     starts = [int(s) for s in detect_onsets(mono, rate_hz, rules.onset_sensitivity) if s >= gap]
     if not starts or not _only_background(mono[: starts[0]], mono, rate_hz):
@@ -249,7 +306,7 @@ def cut_at_onsets(mono: np.ndarray, rate_hz: int, rules: ImportRules) -> list[tu
     bounds = []
     for start, end in itertools.pairwise([*starts, total]):
         if rules.trim_silence and end < total:  # (the file's own end is trimmed already)
-            end = start + _sounding(mono[start:end], rate_hz, rules)
+            end = start + _sounding(mono[start:end], rate_hz, rules, quiet_db)
         if end > start:
             bounds.append((start, end))
     return bounds or [(0, total)]

@@ -22,10 +22,11 @@ import soundfile as sf
 import soxr
 
 from ..errors import LatentscapeError
-from .onsets import cut_at_onsets
+from .onsets import cut_at_onsets, levels_db, silence_under_peak_db
 from .rules import MIN_AUDIBLE_S, ImportRules
 
 _WINDOW_S = 0.01
+_CHUNK_SAMPLES = 1 << 20  # sums over the whole file in float64 this many samples at a time
 _CUT_SHORT_SHARE = 0.99  # fewer samples than the header promised: a truncated file
 _CUT_SHORT_ESTIMATE_SHARE = 0.9  # … by a decoder's count (an MP3's VBR header, Ogg, …)
 # A data size this large means "unknown" (streamed): sox writes 0x7ffff000, arecord
@@ -175,40 +176,64 @@ def check_file(path: Path, rules: ImportRules) -> sf._SoundFileInfo:
 
 
 def _to_channels(audio: np.ndarray, channels: int) -> np.ndarray:
-    """``[samples, file_channels]`` → ``[channels, samples]`` (keep, or mix to mono and repeat)."""
+    """``[samples, file_channels]`` → ``[channels, samples]`` float32 (keep, or mix to mono
+    and repeat). One channel kept is a view of ``audio``, not a copy."""
     if audio.shape[1] == channels:
-        return np.ascontiguousarray(audio.T)
+        return np.ascontiguousarray(audio.T)  # (one channel: contiguous already)
     mono = audio.mean(axis=1, dtype=np.float32)
+    if channels == 1:
+        return mono[None, :]
     return np.ascontiguousarray(np.repeat(mono[None, :], channels, axis=0))
 
 
-def _trim(audio: np.ndarray, rate_hz: int, rules: ImportRules) -> tuple[np.ndarray, int]:
-    """Cut leading/trailing silence; returns the kept audio and its first sample's offset.
+def _spread(mix: np.ndarray) -> tuple[float, float]:
+    """(standard deviation, RMS) of ``mix`` ``[samples]``, summed in float64 ~1 M samples at
+    a time (no float64 copy of a whole file)."""
+    n = mix.shape[0]
+    mean = float(np.mean(mix, dtype=np.float64))
+    squares = deviations = 0.0
+    for a in range(0, n, _CHUNK_SAMPLES):
+        part = mix[a : a + _CHUNK_SAMPLES].astype(np.float64)
+        squares += float(np.dot(part, part))
+        part -= mean
+        deviations += float(np.dot(part, part))
+    return float(np.sqrt(deviations / n)), float(np.sqrt(squares / n))
+
+
+def _trim(mix: np.ndarray, rate_hz: int, rules: ImportRules, quiet_db: float) -> tuple[int, int]:
+    """Where the sound in ``mix`` ``[samples]`` (a file's mix) begins and ends once leading
+    and trailing silence is cut: ``(first, last)`` samples, ``pad_s`` kept around it. Silence
+    is every 10 ms window at or under ``quiet_db`` dB RMS: ``rules.silence_db``, or for a cut
+    at onsets that far under the file's peak (:func:`.onsets.silence_under_peak_db`). A file
+    under ``rules.silence_db`` dBFS throughout is refused as silent either way.
 
     A file whose only content is a constant offset (DC, inaudible) is silent too. An offset
     under a sound is left in, and its level counts: estimating it per file fails on real
     sounds (a one-sided click in silence moves the mean, a 25 % pulse wave the median).
     """
     window = max(1, round(_WINDOW_S * rate_hz))
-    mono = audio.mean(axis=0)
-    n = mono.shape[0] // window * window
+    total = mix.shape[0]
+    n = total // window * window
     if n == 0:
-        return audio, 0
+        return 0, total
     quiet = 10.0 ** (rules.silence_db / 20.0)
-    if np.std(mono, dtype=np.float64) <= quiet and np.sqrt(np.mean(mono**2)) > quiet:
+    std, rms = _spread(mix)
+    if std <= quiet and rms > quiet:
         raise BadAudioError("silent: a constant offset (DC) and no sound")
-    rms = np.sqrt(np.mean(mono[:n].reshape(-1, window) ** 2, axis=1) + 1e-30)
-    loud = np.flatnonzero(20.0 * np.log10(rms) > rules.silence_db)
-    if loud.size == 0:
-        if np.sqrt(np.mean(mono**2)) > quiet:
-            return audio, 0
+    levels = levels_db(mix[:n], window)
+    if not np.any(levels > rules.silence_db):
+        if rms > quiet:
+            return 0, total
         raise BadAudioError(f"silent (below {rules.silence_db:.0f} dBFS throughout)")
+    loud = np.flatnonzero(levels > quiet_db)
+    if loud.size == 0:
+        return 0, total
     pad = round(rules.pad_s * rate_hz)
-    first = max(0, loud[0] * window - pad)
-    last = min(audio.shape[1], (loud[-1] + 1) * window + pad)
-    if loud[-1] == len(rms) - 1:
-        last = audio.shape[1]  # the sound runs to the end: keep the partial window too
-    return audio[:, first:last], first
+    first = max(0, int(loud[0]) * window - pad)
+    last = min(total, (int(loud[-1]) + 1) * window + pad)
+    if loud[-1] == len(levels) - 1:
+        last = total  # the sound runs to the end: keep the partial window too
+    return first, last
 
 
 def _mp3_has_length_header(path: Path) -> bool:
@@ -302,7 +327,7 @@ def read_segments(path: str | Path, rate_hz: int, channels: int, rules: ImportRu
     path = Path(path)
     info = check_file(path, rules)
     try:
-        data, file_rate = sf.read(str(path), dtype="float32", always_2d=True)
+        data, file_rate = _read(path, channels)
     except (sf.LibsndfileError, RuntimeError) as exc:
         raise BadAudioError(f"damaged audio data ({str(exc).split(':')[-1].strip()})") from None
     except MemoryError:
@@ -318,15 +343,21 @@ def read_segments(path: str | Path, rate_hz: int, channels: int, rules: ImportRu
     if file_rate != rate_hz:
         data = soxr.resample(data, file_rate, rate_hz, quality="HQ").astype(np.float32, copy=False)
     audio = _to_channels(data, channels)
+    del data  # (a 10-minute stereo file is 200 MB of float32)
+    mix = audio[0] if channels == 1 else audio.mean(axis=0)
     offset = 0
     if rules.trim_silence:
-        audio, offset = _trim(audio, rate_hz, rules)
+        onsets = rules.split == "onsets"
+        offset, end = _trim(
+            mix, rate_hz, rules, silence_under_peak_db(mix, rules) if onsets else rules.silence_db
+        )
+        audio, mix = audio[:, offset:end], mix[offset:end]
     total = audio.shape[1]
     if total < MIN_AUDIBLE_S * rate_hz:  # (trimming keeps pad_s around a sound: its own length)
         minimum = f"minimum {1000.0 * MIN_AUDIBLE_S:.0f} ms"
         raise BadAudioError(f"too short: {_ms(total, rate_hz)} ms ({minimum})")
     if rules.split == "onsets":
-        sounds = cut_at_onsets(audio.mean(axis=0), rate_hz, rules)
+        sounds = cut_at_onsets(mix, rate_hz, rules)
     else:
         sounds = [(0, total)]
     segments: list[Segment] = []
@@ -334,6 +365,22 @@ def read_segments(path: str | Path, rate_hz: int, channels: int, rules: ImportRu
         for start, piece in _pieces(audio[:, first:last], rate_hz, rules):
             segments.append(Segment(len(segments), (offset + first + start) / rate_hz, piece))
     return FileSounds(segments, float(info.duration), note)
+
+
+def _read(path: Path, channels: int) -> tuple[np.ndarray, int]:
+    """The samples of ``path`` ``[frames, file_channels]`` float32 and its rate (Hz); for a
+    mono model (``channels`` 1) mixed to ``[frames, 1]`` as they are read, 1 M frames at a
+    time: a 10-minute stereo file takes its mix's 100 MB, never its channels' 200."""
+    with sf.SoundFile(str(path)) as f:
+        if channels != 1 or f.channels == 1:
+            return f.read(dtype="float32", always_2d=True), f.samplerate
+        # soundfile reads no further than f.frames (as sf.read does); a file cut short, less
+        mix = np.empty(max(0, f.frames), np.float32)
+        got = 0
+        while (block := f.read(_CHUNK_SAMPLES, dtype="float32", always_2d=True)).shape[0]:
+            mix[got : got + block.shape[0]] = block.mean(axis=1, dtype=np.float32)
+            got += block.shape[0]
+        return mix[:got, None], f.samplerate
 
 
 def _pieces(audio: np.ndarray, rate_hz: int, rules: ImportRules) -> list[tuple[int, np.ndarray]]:

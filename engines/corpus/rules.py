@@ -11,12 +11,28 @@ The rules (documented for users):
   Options) what remains is first cut where its sounds start: at each onset found (a hit, a
   note; see :mod:`.onsets`, ``onset_sensitivity`` 0..1, default 0.5: higher finds quieter and
   closer onsets, at least 50 ms apart), just before the attack. Each sound runs to the next
-  onset, less its trailing silence (as above, keeping ``pad_s``). What comes before the first
-  onset joins the first sound when shorter than 50 ms; else it is a sound of its own, unless it
-  is only background (no 10 ms of it 10 dB above the quietest tenth of the file, nor within
-  30 dB of its loudest), which is cut like silence (kept, in the first sound, when silence is
-  not trimmed). A file with no onset after its start is one sound, as with the default
+  onset, less its trailing silence (keeping ``pad_s``). Cutting at onsets, silence (between
+  sounds, and the file's leading and trailing silence above) is judged against the file's own
+  peak: a 10 ms window ``silence_db`` (60 dB) under it, not under full scale, so that a take
+  that peaks at -27 dBFS is cut as the same take normalised (a file under ``silence_db`` dBFS
+  throughout is still refused as silent). Nothing louder is dropped between two onsets, and a
+  sound found under that level keeps its attack. A short last hit is a sound of its own: an
+  onset in the file's last 50 ms is dropped only while the file still sounds at its very end
+  (a recording cut off mid-sound, whose click is no onset). What comes before the first onset
+  joins the first sound when shorter than 50 ms; else it is a sound of its own, unless it is
+  only background (no 10 ms of it 10 dB above the quietest tenth of the file, nor within 30 dB
+  of its loudest), which is cut like silence (kept, in the first sound, when silence is not
+  trimmed). A file with no onset after its start is one sound, as with the default
   ``split="length"``.
+
+  What is not cut, at the default sensitivity: a new note without an attack of its own (a
+  legato melody, a slur, a glide: a change of pitch alone is no onset; a repeated note is);
+  hits closer than 50 ms (a fast roll, a flam: one sound); a quiet hit under a louder sound
+  that rings on (closed hats under a crash, ghost notes); a soft swell that takes longer than
+  ~50 ms to rise (a bird's chirp in wind, a bowed or breathed start) unless it stands clear of
+  what sounds around it. A higher sensitivity finds more of these, and cuts also where nothing
+  starts (a note's release, gusts of wind). A stretch longer than ``segment_s`` without an
+  onset (a steady background) is split into equal pieces by the next rule.
 - What remains (each sound, with onsets), if longer than ``segment_s`` (default 10 s), is split
   into the fewest equal pieces no longer than ``segment_s``; each piece is its own sound
   (``segment_index`` 0, 1, … through the file, ``start_s`` its offset in the file). A sound
@@ -40,7 +56,8 @@ AUDIO_EXTENSIONS = frozenset(
 READABLE = "WAV, FLAC, OGG/Opus, AIFF, MP3 and W64"  # AUDIO_EXTENSIONS, for people
 MIN_AUDIBLE_S = 0.001  # shorter sounds are refused: too short to be heard as anything
 SPLITS = ("length", "onsets")  # how a file is cut: in equal pieces, or where its sounds start
-_ONSET_FIELDS = ("split", "onset_sensitivity")  # hashed only when they cut (signature)
+_ONSET_FIELDS = ("split", "onset_sensitivity")
+ONSET_CUT_VERSION = 2  # raised when the same rules cut files at onsets differently  # hashed only when they cut (signature)
 
 
 @dataclass(frozen=True)
@@ -75,8 +92,8 @@ class ImportRules:
             for field, value in zip(fields(self), astuple(shaping), strict=True)
             if field.name not in _ONSET_FIELDS
         )
-        if self.split != "length":
-            values += (self.split, self.onset_sensitivity)
+        if self.split != "length":  # the version: latents of earlier onset cuts not reused
+            values += (self.split, self.onset_sensitivity, ONSET_CUT_VERSION)
         return hashlib.sha256(repr(values).encode()).hexdigest()[:12]
 
 

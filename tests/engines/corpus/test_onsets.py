@@ -124,3 +124,87 @@ def test_a_long_note_after_a_click_is_split_and_the_click_padded(tmp_path):
     pieces = [s.samples for s in segments[1:]]
     assert max(pieces) - min(pieces) <= 1 and max(pieces) <= rate * rules.segment_s
     np.testing.assert_allclose(np.diff(_starts(segments[1:])), pieces[0] / rate, atol=1e-3)
+
+
+QUIET_BETWEEN_LOUD = (-1.0, -40.0, -3.0, -42.0, -6.0, -38.0)  # every other note ~40 dB down
+EARLY_S = ONSETS.pad_s + 1e-4  # a take trimmed of silence starts pad_s before its first hit
+
+
+def _at_peak(tmp_path, name: str, x: np.ndarray, peak_db: float):
+    """``x`` written as a float WAV scaled to ``peak_db`` dBFS peak: its path."""
+    path = tmp_path / name
+    sf.write(path, x * (10.0 ** (peak_db / 20.0) / np.max(np.abs(x))), FILE_RATE, subtype="FLOAT")
+    return path
+
+
+def _ends(segments) -> np.ndarray:
+    return np.array([s.start_s + s.samples / FILE_RATE for s in segments])
+
+
+def test_the_same_hits_are_cut_alike_at_any_gain(tmp_path):
+    """One take normalised to -1 dBFS and left at -27 dBFS peak (an unmastered take, a field
+    recorder): the same sounds, starts and ends, although at -27 the quiet notes lie under
+    -60 dBFS and the loud ones' tails cross it 26 dB earlier."""
+    x, onsets = hit_train(count=12, seed=4, floor_db=-100.0, levels_db=QUIET_BETWEEN_LOUD)
+    cuts = {}
+    for peak_db in (-1.0, -27.0):
+        path = _at_peak(tmp_path, f"take{-peak_db:.0f}.wav", x, peak_db)
+        segments = read_segments(path, FILE_RATE, 1, ONSETS).segments
+        cuts[peak_db] = _starts(segments), _ends(segments)
+    (loud_starts, loud_ends), (quiet_starts, quiet_ends) = cuts[-1.0], cuts[-27.0]
+    assert len(quiet_starts) == len(loud_starts) == len(onsets)
+    early = onsets - quiet_starts
+    assert np.all(early >= 0.0) and np.all(early <= EARLY_S), early  # (the first: pad_s)
+    np.testing.assert_allclose(quiet_starts, loud_starts, atol=0.003)
+    np.testing.assert_allclose(quiet_ends, loud_ends, atol=0.011)  # a 10 ms window
+    assert np.all(quiet_ends[:-1] <= onsets[1:])
+
+
+def test_a_quiet_note_between_loud_ones_in_a_quiet_take_is_a_sound_of_its_own(tmp_path):
+    """Three notes 1.5 s apart ringing on as in a reverberant room, the middle one 40 dB down,
+    the take at -27 dBFS peak (the middle note under -60 dBFS throughout): three sounds, and
+    nothing between them dropped that is within 60 dB of the take's peak."""
+    x, onsets = hit_train(
+        count=3,
+        seed=5,
+        floor_db=-100.0,
+        gap_s=(1.5, 1.5),
+        levels_db=(-1.0, -40.0, -1.0),
+        decay_per_s=(6.0, 6.0),
+        length_s=(1.45, 1.45),
+    )
+    path = _at_peak(tmp_path, "room.wav", x, -27.0)
+    segments = read_segments(path, FILE_RATE, 1, ONSETS).segments
+    assert len(segments) == 3
+    early = onsets - _starts(segments)
+    assert np.all(early >= 0.0) and np.all(early <= EARLY_S), early  # (the first: pad_s)
+    audio, _ = sf.read(path, dtype="float32")
+    peak_db = 20.0 * np.log10(np.max(np.abs(audio)))
+    window = FILE_RATE // 100
+    kept = np.zeros(len(audio), bool)
+    for seg in segments:
+        kept[round(seg.start_s * FILE_RATE) : round(seg.start_s * FILE_RATE) + seg.samples] = True
+    dropped = audio[: len(audio) // window * window].reshape(-1, window)[
+        ~kept[: len(audio) // window * window].reshape(-1, window).all(axis=1)
+    ]
+    levels = 10.0 * np.log10(np.mean(np.square(dropped, dtype=np.float64), axis=1) + 1e-30)
+    assert np.all(levels < peak_db - 60.0 + 0.5), np.max(levels) - peak_db
+
+
+@pytest.mark.parametrize("peak_db", [-1.0, -20.0])
+def test_a_short_last_hit_is_a_sound_of_its_own(tmp_path, peak_db):
+    """A take ending on a 20 ms tick (a woodblock, a ghost note) and silence: the trimmed file
+    ends ~40 ms after it, yet it is its own sound, not folded into the one before."""
+    x, onsets = hit_train(count=4, seed=6, floor_db=-100.0)
+    tick_at = onsets[-1] + 0.4
+    t = np.arange(round(0.05 * FILE_RATE)) / FILE_RATE
+    tick = 0.5 * np.sin(2 * np.pi * 1800.0 * t) * np.minimum(1.0, t / 0.001) * np.exp(-t * 300.0)
+    x = np.concatenate([x, np.zeros(FILE_RATE, np.float32)])
+    at = round(tick_at * FILE_RATE)
+    x[at : at + tick.size] += tick.astype(np.float32)
+    path = _at_peak(tmp_path, "ends_on_a_tick.wav", x, peak_db)
+    segments = read_segments(path, FILE_RATE, 1, ONSETS).segments
+    assert len(segments) == len(onsets) + 1
+    assert 0.0 <= tick_at - segments[-1].start_s <= 0.010
+    assert _ends(segments)[-2] <= tick_at
+    assert segments[-1].samples == round(ONSETS.min_sound_s * FILE_RATE)  # ~40 ms, padded
