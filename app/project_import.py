@@ -49,6 +49,11 @@ from latentscape.project_records import Sound
 from latentscape.project_store import NewSound, ProjectError, ProjectStore
 from latentscape.project_writes import ProjectWriteError
 
+# In a sound's meta: how many folders its file's folder lies below the folder it was imported
+# with (0: that folder itself, or a file imported on its own). Colour By → Top Folder takes the
+# top folders below each folder imported, so a second library adds its own (QA s19 Q2-07).
+IMPORT_DEPTH = "import_depth"
+
 
 class FileIdentity:
     """One spelling per file, so importing a folder again through another spelling (a linked
@@ -132,6 +137,8 @@ class ProjectImport:
         # renamed) takes the new place instead of a new row
         self._by_key: dict[str, list[tuple[int, tuple[str, str]]]] = {}
         self._paths = list(paths)
+        # the paths imported as components, the shortest (outermost) first
+        self._roots = sorted({_abs_parts(p) for p in paths}, key=len)
         self._incoming: Counter[str] | None = None  # names of this import's files, when needed
         self.moved_ids: list[int] = []
         reencode: list[str] = []
@@ -320,7 +327,7 @@ class ProjectImport:
         sound_id, old_ident = entry
         new = self._new_sound(r, None, self._store.relative(r.path))
         self._store.move_sound(sound_id, new.path, new.folder, new.name)
-        self._store.update_meta(sound_id, _file_meta(r))
+        self._store.update_meta(sound_id, new.meta)
         if self._missing.pop(old_ident, None) is not None:  # no latents for this model yet
             self._store.put_latents(sound_id, latents)
             self.reencoded_ids.append(sound_id)
@@ -341,10 +348,24 @@ class ProjectImport:
                 return s
         return None
 
+    def _import_depth(self, path: str) -> int | None:
+        """How many folders ``path``'s folder lies below the outermost path imported that
+        holds it (0: in that folder, or ``path`` was imported itself); None: below none (a
+        file encoded again for another model)."""
+        parts = _abs_parts(path)
+        for root in self._roots:
+            if parts[: len(root)] == root:
+                return max(len(parts) - len(root) - 1, 0)
+        return None
+
     def _new_sound(self, r: ImportedSound, latents: np.ndarray | None, stored: str) -> NewSound:
         path = Path(r.path)
         stem = self._name_of(path)
         name = stem if r.segment_index == 0 else f"{stem} #{r.segment_index + 1}"
+        meta = _file_meta(r)
+        depth = self._import_depth(r.path)
+        if depth is not None:
+            meta[IMPORT_DEPTH] = depth
         return NewSound(
             path=stored,
             content_hash=r.content_hash,
@@ -354,7 +375,7 @@ class ProjectImport:
             name=name,
             segment_index=r.segment_index,
             start_s=r.start_s,
-            meta=_file_meta(r),
+            meta=meta,
         )
 
     def run_to_end(
@@ -406,6 +427,11 @@ class ProjectImport:
         self.cancel()
         with contextlib.suppress(BaseException):
             self._job.wait()
+
+
+def _abs_parts(path: str | Path) -> tuple[str, ...]:
+    """``path`` made absolute and normal ("a/../b" is "b"), as components."""
+    return Path(os.path.normpath(os.path.abspath(path))).parts
 
 
 def _file_meta(r: ImportedSound) -> dict:

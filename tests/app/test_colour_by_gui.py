@@ -133,3 +133,39 @@ def test_a_first_import_of_a_flat_folder_is_grouped_as_its_reopen_is(opened, qtb
     qtbot.waitUntil(lambda: c.store.path == saved and not c.busy, timeout=READY_MS)
     _wait_coloured(qtbot, w, 14)
     assert _by_sound(w) == imported
+
+
+def test_a_second_library_keeps_the_top_folders_of_the_first_and_its_take_folders_apart(
+    opened, qtbot, tmp_path
+):
+    """QA s19 Q2-07: a library imported beside the project's adds its own top folders (the
+    project's were "sounds", then one group); Q2-06: same-named folders are told apart. As
+    after a reopen of the project."""
+    w = opened
+    c, view, colour = w.controller, w.map_view, w.menus.colour_by
+    colour.actions["top_folder"].trigger()
+    _wait_coloured(qtbot, w, 8)
+    assert sorted(view.legend_labels()) == ["bells", "kicks"]  # below tmp/sounds
+    library = tmp_path / "library2"
+    for k, leaf in enumerate(("NewPack/kit_a/take0", "NewPack/kit_b/take0", "Loops")):
+        write_sounds(library / leaf, count=2, seed=30 + k)
+    assert c.import_paths([str(library)])
+    _wait_coloured(qtbot, w, 14)
+    imported = _by_sound(w)
+    assert sorted(view.legend_labels()) == ["Loops", "NewPack", "bells", "kicks"]
+    colour.actions["folder"].trigger()
+    _wait_coloured(qtbot, w, 14)
+    assert sorted(view.legend_labels()) == ["Loops", "bells", "kicks", "kit_a/take0", "kit_b/take0"]
+    by_folder = _by_sound(w)
+
+    colour.actions["top_folder"].trigger()
+    _wait_coloured(qtbot, w, 14)
+    assert _by_sound(w) == imported
+    imported_into = c.store
+    c.open_project(c.store.path)
+    qtbot.waitUntil(lambda: c.store is not imported_into, timeout=READY_MS)
+    _wait_coloured(qtbot, w, 14)
+    assert colour.mode == "top_folder" and _by_sound(w) == imported
+    colour.actions["folder"].trigger()
+    _wait_coloured(qtbot, w, 14)
+    assert _by_sound(w)[0] == by_folder[0]
