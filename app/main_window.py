@@ -265,15 +265,17 @@ class MainWindow(QtWidgets.QMainWindow):
         return choice == "discard"
 
     def ask_unsaved(self) -> str:
-        """Ask what to do with an untitled project's work: "save", "discard" or "cancel".
-        Tests replace it."""
+        """Ask what to do with work not saved anywhere (an untitled project's, or paths a
+        read-only project could not keep): "save", "discard" or "cancel". Tests replace it."""
         box = QtWidgets.QMessageBox(self)
         box.setIcon(QtWidgets.QMessageBox.Icon.Question)
         box.setWindowTitle(APP_NAME)
-        box.setText("Save the untitled project?")
-        box.setInformativeText(
-            "It holds sounds or paths that are not saved anywhere yet; they are lost otherwise."
+        question, detail = self.read_only_notice.leave_question() or (
+            "Save the untitled project?",
+            "It holds sounds or paths that are not saved anywhere yet; they are lost otherwise.",
         )
+        box.setText(question)
+        box.setInformativeText(detail)
         Button = QtWidgets.QMessageBox.StandardButton
         box.setStandardButtons(Button.Save | Button.Discard | Button.Cancel)
         box.setDefaultButton(Button.Save)

@@ -9,6 +9,10 @@ paths drawn on another one: whoever stores the map (the window, ``latentscape ma
 shell, an import's consolidation) moves the paths with it. Items on any other layout are left:
 the window has moved them itself and saves them on the new layout (a moved item moved again
 would land twice as far).
+
+Takes under way or left by a crash (:mod:`latentscape.take_items`) move the same way. The
+window stamps nothing with a layout the project does not hold yet: what it writes while its
+map is newer than the stored one is written on the stored one (:mod:`latentscape.stored_layout`).
 """
 
 from __future__ import annotations
@@ -33,13 +37,16 @@ def on_layout(meta: dict, layout_id: int) -> bool:
 
 
 def move_saved_paths(store, atlas: Atlas, model: ModelRef) -> int:
-    """Move the paths of ``model``'s latent space saved on ``store``'s current map to
-    ``atlas``'s layout and stamp them with it; returns how many moved. Call inside the
-    transaction that stores ``atlas``, before it does. The saved map is read only when there
-    are paths of that space. A path item that cannot be read is left as it is (the path list
-    reports it)."""
+    """Move the paths (and takes) of ``model``'s latent space saved on ``store``'s current
+    map to ``atlas``'s layout and stamp them with it; returns how many paths moved. Call
+    inside the transaction that stores ``atlas``, before it does. The saved map is read only
+    when there are paths or takes of that space. An item that cannot be read is left as it
+    is (the path list, or the take's recovery, reports it)."""
+    from latentscape.take_items import TAKE_KIND, move_take
+
     mine = [i for i in store.items(ITEM_KIND, with_payload=False) if _of_space(i.meta, model)]
-    saved = store.get_map(CURRENT_MAP) if mine else None
+    takes = [i for i in store.items(TAKE_KIND, with_payload=False) if _of_space(i.meta, model)]
+    saved = store.get_map(CURRENT_MAP) if mine or takes else None
     if saved is None:
         return 0
     old = saved[0]
@@ -47,7 +54,17 @@ def move_saved_paths(store, atlas: Atlas, model: ModelRef) -> int:
     if old_layout == atlas.layout_id:
         return 0  # the same layout with sounds added: nothing moved
     items = [item for item in mine if on_layout(item.meta, old_layout)]
-    move = LayoutMove.of_sounds(old["sound_ids"], old["xy"], atlas.sound_ids, atlas.xy)
+    built: list[LayoutMove] = []
+
+    def move_of() -> LayoutMove:  # the search tree is built once, if anything moves
+        if not built:
+            built.append(
+                LayoutMove.of_sounds(old["sound_ids"], old["xy"], atlas.sound_ids, atlas.xy)
+            )
+        return built[0]
+
+    for take in takes:
+        move_take(store, take.id, old_layout, atlas.layout_id, move_of)
     moved = 0
     for bare in items:
         item = store.get_item(bare.id)
@@ -55,7 +72,7 @@ def move_saved_paths(store, atlas: Atlas, model: ModelRef) -> int:
             path = path_from_item(item)
         except PathError:
             continue
-        name, payload, meta = path_to_item(path.replace(xy=move(path.xy)))
+        name, payload, meta = path_to_item(path.replace(xy=move_of()(path.xy)))
         meta = {**item.meta, **meta, LAYOUT_KEY: atlas.layout_id}
         store.update_item(item.id, name=name, payload=payload, meta=meta)
         moved += 1

@@ -77,7 +77,7 @@ class PathsController(QObject):
         self.map_view = explorer.views.map_view
         self.library = PathLibrary(lambda: getattr(self.c.state.atlas, "layout_id", None))
         self.recorder = PathRecorder()
-        self.takes = TakeAutosave(explorer, self.recorder, parent=self)  # kept safe (QA s19 M4)
+        self.takes = TakeAutosave(explorer, self.recorder, self.library.layouts, parent=self)
         self.player = PathPlayer(self.map_view, parent=self)
         self.transport = PathTransport(panel, self.player, self.library, self._guard)
         self.exporter = PathExporter(parent=self)
@@ -161,7 +161,7 @@ class PathsController(QObject):
             return ""
         path_id = self._guard(lambda: self.takes.replace_by(self.library, path))
         if not path_id:
-            self._draw_map()  # no "Recording…" line left on the map
+            self._refresh()  # what the library holds, and no "Recording…" line left on the map
             return ""
         self._refresh(select=path_id)
         self.c.last_played = ("path", path_id)  # chosen in the list: Space plays it
@@ -447,8 +447,8 @@ class PathsController(QObject):
         self.map_view.set_paths(drawn)
 
     def _on_layout_changed(self, old_xy, new_xy) -> None:
-        """The map was laid out again: its paths are drawn (and exported) among the sounds
-        they were recorded among, not at their old places over other sounds."""
+        """The map was laid out again: the paths follow the sounds they were recorded among."""
+        self.library.layouts.moved(old_xy, new_xy)  # first: what is written meanwhile maps back
         if not len(self.library) and not self.recorder.is_recording:
             return
         move = LayoutMove(old_xy, new_xy)

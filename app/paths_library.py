@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from latentscape.engines.paths import (
@@ -30,8 +30,15 @@ from latentscape.engines.paths import (
 from latentscape.map_paths import LAYOUT_KEY, layout_meta
 from latentscape.project_records import ProjectError
 from latentscape.project_writes import SAVE_AS_CURE, ProjectWriteError
+from latentscape.stored_layout import StoredLayout
 
 _NUMBERED = re.compile(r"^Path (\d+)(?: \(recovered\))?$")  # recovered takes count too
+
+
+def next_path_number(names: Iterable[str]) -> int:
+    """N for the next ``"Path N"``: one more than the highest ``"Path N"`` or
+    ``"Path N (recovered)"`` among ``names``."""
+    return max((int(m.group(1)) for n in names if (m := _NUMBERED.match(n))), default=0) + 1
 
 
 @dataclass
@@ -45,6 +52,7 @@ class PathEntry:
     layout: int | None = None  # Atlas.layout_id its positions lie on (None: not known)
     moved: bool = False  # moved to a new layout and not saved since (see PathLibrary.relocate)
     unsaved: bool = False  # changed while the project could not be written (not in it)
+    orphan: bool = False  # added with no project open: goes into the next one set
 
     @property
     def path(self) -> LatentPath:
@@ -56,11 +64,22 @@ class PathLibrary:
 
     Without a store (no project yet) paths live in memory and are written into the next store
     set with :meth:`set_store`, so a recording made before any project exists is not lost.
+    Paths a project could not take (read-only) are that project's: they never go into
+    another one (the window asks before it leaves them: :meth:`unsaved_count`).
+
+    ``layout_now()`` is the layout new paths are drawn on (the map shown); ``layouts`` knows
+    which one the project holds (:mod:`latentscape.stored_layout`): what is written while the
+    two differ is written on the stored one.
     """
 
-    def __init__(self, layout_now: Callable[[], int | None] = lambda: None) -> None:
+    def __init__(
+        self,
+        layout_now: Callable[[], int | None] = lambda: None,
+        layouts: StoredLayout | None = None,
+    ) -> None:
         self.store = None
         self._layout_now = layout_now  # the layout new paths are drawn on (Atlas.layout_id)
+        self.layouts = StoredLayout(layout_now) if layouts is None else layouts
         self._entries: dict[str, PathEntry] = {}
         self._undo: list[tuple] = []
         self._counter = 0
@@ -70,9 +89,11 @@ class PathLibrary:
 
     # -- project ---------------------------------------------------------------------------
     def set_store(self, store) -> None:
-        """Show the paths saved in ``store``; unsaved paths move into it; undo starts afresh."""
-        unsaved = [(e.path, e.layout) for e in self._entries.values() if e.item_id is None]
+        """Show the paths saved in ``store``; paths recorded with no project open move into it
+        (not those another project could not take); undo starts afresh."""
+        unsaved = [(e.path, e.layout) for e in self._entries.values() if e.orphan]
         self.store = store
+        self.layouts.reset()
         self._entries.clear()
         self._undo.clear()
         self._unsaved_deletes.clear()
@@ -120,10 +141,7 @@ class PathLibrary:
 
     def next_name(self) -> str:
         """``"Path N"`` with N one more than the highest number in use."""
-        used = [
-            int(m.group(1)) for e in self._entries.values() if (m := _NUMBERED.match(e.path.name))
-        ]
-        return f"Path {max(used, default=0) + 1}"
+        return f"Path {next_path_number(e.path.name for e in self._entries.values())}"
 
     # -- changes ---------------------------------------------------------------------------
     def add(self, path: LatentPath, layout: int | None = None) -> str:
@@ -132,6 +150,7 @@ class PathLibrary:
         a full disk) stays listed, unsaved; :meth:`take_note` says why."""
         layout = self._layout_now() if layout is None else layout
         entry = PathEntry(self._new_id(), PathEditHistory(path), layout=layout)
+        entry.orphan = self.store is None
         self._insert(entry)  # first: a failed write must not lose the gesture
         kept = f"{path.name} is in the Paths list but not saved"
         try:
@@ -148,10 +167,23 @@ class PathLibrary:
         note, self._note = self._note, ""
         return note
 
+    def forget_write(self, path_id: str, why: str) -> None:
+        """New path ``path_id`` was written in a transaction that was rolled back after
+        :meth:`add` (its commit failed): it is listed, unsaved, and :meth:`take_note` says
+        ``why``."""
+        entry = self._entry(path_id)
+        entry.item_id, entry.order, entry.moved = None, None, False
+        self._note = f"{entry.path.name} is in the Paths list but not saved: {why}"
+
     def unsaved_count(self) -> int:
         """Paths whose current version the project lacks, and deletions it has not had."""
-        unsaved = [e for e in self._entries.values() if e.item_id is None or e.unsaved]
-        return len(unsaved) + len(self._unsaved_deletes) if self.store is not None else 0
+        if self.store is None:
+            return 0
+        return len(self.unsaved_names()) + len(self._unsaved_deletes)
+
+    def unsaved_names(self) -> list[str]:
+        """The names of the paths whose current version the project lacks, in list order."""
+        return [e.path.name for e in self._entries.values() if e.item_id is None or e.unsaved]
 
     def save_unsaved(self) -> int:
         """Write what the project could not take (after Save As moved it to a writable copy),
@@ -233,7 +265,8 @@ class PathLibrary:
         ``move(xy) -> xy`` gives each of its paths' positions (every version, deleted ones
         too) on it. Not undoable (the layout is not an edit of the path), and not saved
         here: the paths saved on the old layout move with the map when it is stored
-        (:mod:`latentscape.map_paths`), and :meth:`save_moved` saves these once it is."""
+        (:mod:`latentscape.map_paths`), and :meth:`save_moved` saves these once it is (what is
+        saved meanwhile is saved on the stored layout: ``layouts``)."""
 
         def change(path: LatentPath) -> LatentPath:
             mine = not (space and path.model_hash) or path.model_hash == space
@@ -250,6 +283,7 @@ class PathLibrary:
         """The project's map is layout ``layout`` now: save the paths moved onto it and not
         saved since, in one commit (a path moved while importing is saved with the map
         that has its sounds, never before it)."""
+        self.layouts.stored(layout)
         due = [e for e in self._entries.values() if e.moved and e.layout == layout]
         if self.store is None or not due:
             return
@@ -279,11 +313,16 @@ class PathLibrary:
         items.insert(position, (entry.path_id, entry))
         self._entries = dict(items)
 
-    def _meta(self, entry: PathEntry) -> tuple[str, bytes, dict]:
-        name, payload, meta = path_to_item(entry.path)
+    def _meta(self, entry: PathEntry) -> tuple[str, bytes, dict, bool]:
+        """The item of ``entry``, and whether it is written behind: on the stored map's
+        layout, its own being one not stored yet (it stays ``moved``: :meth:`save_moved`
+        writes it as drawn once that map is stored)."""
+        back, layout = self.layouts.view().on_disk(entry.layout)
+        path = entry.path if back is None else entry.path.replace(xy=back(entry.path.xy))
+        name, payload, meta = path_to_item(path)
         if entry.order is not None:
             meta["order"] = entry.order
-        return name, payload, layout_meta(meta, entry.layout)
+        return name, payload, layout_meta(meta, layout), back is not None
 
     def _writable(self, write: Callable[[], object]) -> bool:
         """Run a write to the store; False, writing nothing, when the project is read-only
@@ -301,12 +340,15 @@ class PathLibrary:
         entry.item_id, entry.moved, entry.unsaved = None, False, False
         if self.store is None:
             return
+        name, payload, meta, behind = self._meta(entry)
 
         def put() -> None:
-            entry.item_id = self.store.put_item(ITEM_KIND, *self._meta(entry))
+            entry.item_id = self.store.put_item(ITEM_KIND, name, payload, meta)
 
-        if self._writable(put) and entry.order is None:
-            entry.order = entry.item_id
+        if self._writable(put):
+            entry.moved, entry.orphan = behind, False
+            if entry.order is None:
+                entry.order = entry.item_id
 
     def _save(self, entry: PathEntry) -> None:
         if self.store is None:
@@ -315,13 +357,14 @@ class PathLibrary:
             self._save_new(entry)
             return
         entry.moved = False
-        name, payload, meta = self._meta(entry)
+        name, payload, meta, behind = self._meta(entry)
 
         def update() -> None:
             self.store.update_item(entry.item_id, name=name, payload=payload, meta=meta)
 
         entry.unsaved = True  # until written (a full disk raises)
         entry.unsaved = not self._writable(update)
+        entry.moved = behind and not entry.unsaved
 
 
 def _order(item) -> int:

@@ -262,10 +262,18 @@ class SessionActions:
             self.start_audio()  # the status bar said "audio: starting…" for good
 
     def holds_unsaved_work(self) -> bool:
-        """True when the project is an untitled one (in a temp folder) that holds anything:
-        closing or leaving it loses that work unless it is saved somewhere first."""
+        """True when closing or leaving the project loses work unless it is saved somewhere
+        first: an untitled one (in a temp folder) that holds anything, or one that holds
+        paths it could not save (read-only, a full disk: :meth:`unsaved_paths`)."""
         store = self.store
-        return store is not None and is_untitled(store.path) and store.has_content()
+        if store is None:
+            return False
+        return (is_untitled(store.path) and store.has_content()) or self.unsaved_paths() > 0
+
+    def unsaved_paths(self) -> int:
+        """How many paths (or path changes) the project could not take; the window's
+        ``ReadOnlyNotice`` answers it (none without the paths feature)."""
+        return 0
 
     # -- models ---------------------------------------------------------------------------
     def load_model(self, path: str | Path) -> None:

@@ -1,28 +1,31 @@
 """The take being recorded, kept safe in the project (QA s19 M4: a crash during a take lost it).
 
-While a path is recorded, every :data:`AUTOSAVE_MS` (and at once when recording starts) the
-take so far — :meth:`PathRecorder.snapshot`: every point, the last one held to now — is
-written into the project as one item of kind :data:`TAKE_KIND` (arrays in an ``.npz``
-payload: a 5-minute take is written in milliseconds, where its JSON would take a second),
-replacing the last one, in one transaction. When the take ends as a path, the path is added and
-the take item removed in one transaction: after a crash the project holds one of them, never
-both nor neither. A take that ends with nothing to keep is removed.
+While a path is recorded, the take so far — :meth:`PathRecorder.snapshot`: every point, the
+last one held to now — is written into the project as one take item
+(:mod:`latentscape.take_items`: arrays in an ``.npz`` payload, a 5-minute take is written in
+milliseconds), replacing this take's last one, in one transaction: first
+:data:`FIRST_WRITE_MS` after its first point (a take of a second is kept too: QA s19 Q2-10),
+then every :data:`AUTOSAVE_MS`. When the take ends as a path, the path is added and the take
+item removed in one transaction: after a crash the project holds one of them, never both
+nor neither. A path the project could not take (a full disk) leaves its take item in it,
+to be recovered; a take that ends with nothing to keep is removed.
 
-When a project that holds a take is opened (the app died during it), :func:`recover_takes`
-turns it into a path named ``"Path N (recovered)"``: at most one autosave interval of the take
-is lost. A take another running copy of the app is recording now (same machine, its process
-alive, written within :data:`LIVE_ELSEWHERE_S`) is left to it.
+The positions are written on the layout of the map the project holds, even while the window
+shows a newer one not stored yet (:mod:`latentscape.stored_layout`), so a take never names a
+map the project does not have.
+
+When a project that holds a take is opened (the app died during it),
+:func:`~latentscape.take_items.recover_takes` turns it into a path named
+``"Path N (recovered)"``: at most one autosave interval of the take is lost. A take another
+running copy of the app is recording now is left to it.
 
 Thread: :class:`TakeAutosave` is created and called on the GUI thread; the snapshot, its
 packing and the write run on its one worker thread (the GUI thread only starts them), under
-the store's lock like any other write. :func:`recover_takes`: any one thread.
+the store's lock like any other write.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import socket
 import sqlite3
 import threading
 import time
@@ -33,28 +36,38 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from latentscape.engines.errors import LatentscapeError
-from latentscape.engines.paths import ITEM_KIND, LatentPath, path_to_item
-from latentscape.map_paths import LAYOUT_KEY, layout_meta
-from latentscape.project_records import pack_arrays, unpack_arrays
+from latentscape.engines.paths import LatentPath
+from latentscape.stored_layout import LayoutView, StoredLayout
+from latentscape.take_items import (
+    OWNER_KEY,
+    TAKE_KIND,
+    clear_takes,
+    new_owner,
+    recover_takes,
+    take_item,
+)
 
-TAKE_KIND = "path-take"  # project item: the take in progress (at most one per project)
 AUTOSAVE_MS = 2000
-LIVE_ELSEWHERE_S = 60.0  # a take written this recently by a live process is still recorded
-RECOVERED = " (recovered)"
-_NUMBERED = re.compile(r"^Path (\d+)(?: \(recovered\))?$")
+FIRST_WRITE_MS = 300  # how soon after its first point a take is first written
+
+
+class _NotSaved(Exception):
+    """The path was not written: the transaction that would replace its take rolls back."""
 
 
 @dataclass(frozen=True)
 class _Take:
-    """One take under way: where it is kept and what its path will carry."""
+    """One take under way: where it is kept, what its path will carry, its items' token."""
 
     store: Any  # ProjectStore
     seed: int
     model_hash: str
+    owner: str = ""
 
 
 class TakeAutosave(QObject):
-    """Keeps ``recorder``'s take in ``explorer``'s project while it records.
+    """Keeps ``recorder``'s take in ``explorer``'s project while it records; ``layouts``
+    says which map layout the project holds (None: the one shown is taken to be it).
 
     Signals
     -------
@@ -66,18 +79,23 @@ class TakeAutosave(QObject):
     saved = Signal(int, float)
     _failed = Signal(str)
 
-    def __init__(self, explorer, recorder, parent: QObject | None = None) -> None:
+    def __init__(
+        self, explorer, recorder, layouts: StoredLayout | None = None, parent=None
+    ) -> None:
         super().__init__(parent)
         self.c = explorer
         self.recorder = recorder
+        self.layouts = layouts or StoredLayout(
+            lambda: getattr(explorer.state.atlas, "layout_id", None)
+        )
         self._timer = QTimer(self)
-        self._timer.setInterval(AUTOSAVE_MS)
         self._timer.timeout.connect(self.write_now)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="take-autosave")
         self._lock = threading.Lock()  # guards _take: the GUI thread ends it, the worker reads
         self._take: _Take | None = None
         self._pending: Future | None = None
         self._told = False  # a failed write was reported during this take
+        self._kept: dict[str, _Take] = {}  # path id -> its take, left: the path is not saved
         self._failed.connect(self._on_failed)
 
     # -- GUI thread ------------------------------------------------------------------------
@@ -87,39 +105,71 @@ class TakeAutosave(QObject):
         model, seed = self.c.model, self.c.audio.seed
         take = None
         if store is not None and not getattr(store, "read_only", False):
-            take = _Take(store, 0 if seed is None else int(seed), model.info.space if model else "")
+            space = model.info.space if model else ""
+            take = _Take(store, 0 if seed is None else int(seed), space, new_owner())
         with self._lock:
             self._take = take
         self._told = False
         if take is not None:
-            self._timer.start()
-            self.write_now()
+            self._timer.start(FIRST_WRITE_MS)  # polls for the first point, then AUTOSAVE_MS
 
     def write_now(self) -> None:
-        """Write the take so far on the worker (skipped while the last write still runs)."""
+        """Write the take so far on the worker (skipped while the last write still runs, or
+        while nothing is recorded yet)."""
         take = self._take
         if take is None or (self._pending is not None and not self._pending.done()):
             return
-        layout = getattr(self.c.state.atlas, "layout_id", None)  # the recorder follows relayouts
-        self._pending = self._pool.submit(self._write, take, layout)
+        if not self.recorder.point_count:
+            return
+        if self._timer.interval() != AUTOSAVE_MS:
+            self._timer.setInterval(AUTOSAVE_MS)
+        self._pending = self._pool.submit(self._write, take, self.layouts.view())
 
     def replace_by(self, library, path: LatentPath) -> str:
         """The take ends as ``path``: ``library.add(path)`` saves it (:class:`PathLibrary`;
-        returns its id), and the take item goes in the same transaction. An add that raises
-        leaves the take kept, to be recovered."""
+        returns its id), and the take item goes in the same transaction, only if the path
+        was written: a path the project could not take (a full disk) leaves the take kept,
+        to be recovered, and is listed unsaved."""
         take = self._end()
         if take is None or take.store is not library.store:
             path_id = library.add(path)
-            self._remove(take)
+            self._settle(library, path_id, take)
             return path_id
-        with take.store.transaction():
-            path_id = library.add(path)
-            clear_takes(take.store)
+        path_id = None
+        try:
+            with take.store.transaction():
+                path_id = library.add(path)
+                if library.item_id(path_id) is None:
+                    raise _NotSaved  # nothing to commit (SQLite may have rolled back already)
+                clear_takes(take.store, take.owner)
+        except _NotSaved:
+            pass  # listed unsaved, its note says why
+        except (sqlite3.Error, OSError, LatentscapeError) as exc:
+            if path_id is None:  # no transaction could start: the path tries on its own
+                path_id = library.add(path)
+                self._settle(library, path_id, take)
+                return path_id
+            library.forget_write(path_id, str(exc))  # rolled back: the take is kept
+        if library.item_id(path_id) is None:
+            self._kept[path_id] = take
         return path_id
+
+    def drop_saved(self, library) -> None:
+        """Paths kept unsaved were saved since (Save As): their takes go from the project."""
+        done = {
+            pid: take
+            for pid, take in self._kept.items()
+            if pid not in library or library.item_id(pid) is not None
+        }
+        for pid, take in done.items():
+            del self._kept[pid]
+            if pid in library and take.store is library.store:
+                self._remove(take)
 
     def recover(self, store) -> None:
         """Project ``store`` was opened: a take it holds (the app died during it) becomes a
         path (call before the paths are read), said after the project's own "Opened" line."""
+        self._kept.clear()  # takes of the project left: recovered there at its next open
         if store is None:
             return
         try:
@@ -154,14 +204,22 @@ class TakeAutosave(QObject):
             take, self._take = self._take, None
         return take  # a write under way now leaves the store as it found it
 
+    def _settle(self, library, path_id: str, take: _Take | None) -> None:
+        """The path of ``take`` was added on its own: the take goes once the path is saved."""
+        if library.item_id(path_id) is not None:
+            self._remove(take)
+        elif take is not None:
+            self._kept[path_id] = take
+
     def _remove(self, take: _Take | None) -> None:
         if take is None:
             return
         try:
-            if not take.store.items(TAKE_KIND, with_payload=False):
+            items = take.store.items(TAKE_KIND, with_payload=False)
+            if not any(i.meta.get(OWNER_KEY) == take.owner for i in items):
                 return  # none written (nothing was recorded): no write to make
             with take.store.transaction():
-                clear_takes(take.store)
+                clear_takes(take.store, take.owner)
         except (sqlite3.Error, OSError, LatentscapeError) as exc:
             self.c.errorOccurred.emit(f"could not remove the autosaved take: {exc}")
 
@@ -175,17 +233,24 @@ class TakeAutosave(QObject):
         with self._lock:
             return self._take is take
 
-    def _write(self, take: _Take, layout: int | None) -> None:
+    def _write(self, take: _Take, layouts: LayoutView) -> None:
         t0 = time.perf_counter()
         path = self.recorder.snapshot(seed=take.seed, model_hash=take.model_hash)
         if path is None or not self._live(take):
             return
-        payload, meta = take_item(path, layout)
+        if self.layouts.generation != layouts.generation:
+            return  # laid out again meanwhile: the next write knows where the points lie
+        back, layout = layouts.on_disk(layouts.shown_id)
+        if back is None:
+            payload, meta = take_item(path, layout, take.owner)
+        else:  # on the stored map, and as drawn on the one shown (stored soon, or never)
+            ahead = (layouts.shown_id, path.xy)
+            payload, meta = take_item(path.replace(xy=back(path.xy)), layout, take.owner, ahead)
         try:
             with take.store.transaction():
                 if not self._live(take):  # ended while packing: the store is the GUI's now
                     return
-                clear_takes(take.store)
+                clear_takes(take.store, take.owner)
                 take.store.put_item(TAKE_KIND, "take in progress", payload, meta)
         except (sqlite3.Error, OSError, LatentscapeError) as exc:
             if self._live(take):
@@ -194,94 +259,10 @@ class TakeAutosave(QObject):
         self.saved.emit(path.point_count, time.perf_counter() - t0)
 
 
-# -- the take item (Qt-free) ---------------------------------------------------------------
-def take_item(path: LatentPath, layout: int | None) -> tuple[bytes, dict]:
-    """``(payload, meta)`` of a take item holding ``path``, drawn on map layout ``layout``."""
-    payload = pack_arrays({"times_s": path.times_s, "xy": path.xy, "latents": path.latents})
-    meta = {
-        "seed": path.seed,
-        "model_hash": path.model_hash,
-        "point_count": path.point_count,
-        "duration_s": path.duration_s,
-        "pid": os.getpid(),
-        "host": socket.gethostname(),
-        "written_at": time.time(),
-    }
-    return payload, layout_meta(meta, layout)
-
-
-def clear_takes(store) -> None:
-    """Remove every take item of ``store`` (call inside its transaction)."""
-    for item in store.items(TAKE_KIND, with_payload=False):
-        store.delete_item(item.id)
-
-
-def recover_takes(store) -> tuple[list[str], list[str]]:
-    """Turn the takes ``store`` holds (the app died while recording them) into paths, in one
-    transaction; returns ``(names of the paths made, one line per take that could not be
-    read)``. A take unreadable is left in the project; one still recorded elsewhere is left."""
-    if not store.items(TAKE_KIND, with_payload=False):
-        return [], []  # the usual case: a read, no write (a read-only project opens)
-    names: list[str] = []
-    errors: list[str] = []
-    with store.transaction():
-        used = [
-            int(m.group(1))
-            for i in store.items(ITEM_KIND, with_payload=False)
-            if (m := _NUMBERED.match(i.name))
-        ]
-        for item in store.items(TAKE_KIND):
-            if _live_elsewhere(item.meta, item.updated_at):
-                continue
-            name = f"Path {max(used, default=0) + 1}{RECOVERED}"
-            try:
-                path = _path_of(item, name)
-            except Exception as exc:  # any damage (a bad zip, a missing array): never fatal
-                errors.append(f"an autosaved take could not be recovered: {exc or repr(exc)}")
-                continue
-            layout = item.meta.get(LAYOUT_KEY)
-            layout = layout if isinstance(layout, int) else None
-            path_name, payload, meta = path_to_item(path)
-            store.put_item(ITEM_KIND, path_name, payload, layout_meta(meta, layout))
-            store.delete_item(item.id)
-            used.append(max(used, default=0) + 1)
-            names.append(name)
-    return names, errors
-
-
+# -- words (Qt-free) ---------------------------------------------------------------------
 def recovered_message(names: list[str]) -> str:
     """The status bar's line after :func:`recover_takes` made ``names``."""
     return (
         f"Recovered {', '.join(names)}: the take under way when latentscape stopped, as last "
         f"saved (every {AUTOSAVE_MS / 1000:g} s)"
     )
-
-
-def _path_of(item, name: str) -> LatentPath:
-    arrays = unpack_arrays(item.payload)
-    seed = item.meta.get("seed", 0)
-    return LatentPath(
-        arrays["times_s"],
-        arrays["xy"],
-        arrays["latents"],
-        name=name,
-        seed=seed if isinstance(seed, int) and seed >= 0 else 0,
-        model_hash=str(item.meta.get("model_hash", "")),
-    )
-
-
-def _live_elsewhere(meta: dict, updated_at: float) -> bool:
-    """The take is being recorded by another copy of the app now: on this machine, by a
-    process that is alive, written recently."""
-    pid = meta.get("pid")
-    if meta.get("host") != socket.gethostname() or not isinstance(pid, int) or pid == os.getpid():
-        return False
-    if time.time() - updated_at > LIVE_ELSEWHERE_S:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # alive, another user's
-    return True
