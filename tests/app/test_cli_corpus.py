@@ -316,6 +316,10 @@ def test_the_shipped_demo_project_is_mapped_and_matches_the_demo_model():
         assert atlas is not None and atlas.method == "umap"
         assert sorted(atlas.sound_ids.tolist()) == [s.id for s in sounds]
         assert all(store.resolve(s.path).exists() for s in sounds)
+        names = [s.name for s in sounds]  # what they are, searchable; the code's prefix first
+        assert (
+            "drum008 Acoustic Snare v60" in names and "gm000 Acoustic Grand Piano k34 v127" in names
+        )
 
 
 def test_a_file_whose_name_is_not_utf8_is_listed_and_the_rest_is_imported(setup, capsys):
