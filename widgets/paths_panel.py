@@ -86,8 +86,8 @@ class PathsPanel(QtWidgets.QWidget):
         delete.activated.connect(self._on_delete_clicked)
 
         # Play row.
-        self.play_button = QtWidgets.QPushButton("▶  Play")
-        self.stop_button = QtWidgets.QPushButton("■  Stop")
+        self.play_button = QtWidgets.QPushButton("▶ Play")
+        self.stop_button = QtWidgets.QPushButton("■ Stop")
         self.loop_check = QtWidgets.QCheckBox("Loop")
         self.loop_check.setToolTip("Loop this path (changes the playing path at once)")
         self.speed = self._spin(
@@ -385,7 +385,7 @@ class PathsPanel(QtWidgets.QWidget):
     @staticmethod
     def _row(*widgets: QtWidgets.QWidget) -> QtWidgets.QHBoxLayout:
         row = QtWidgets.QHBoxLayout()
-        row.setSpacing(6)
+        row.setSpacing(4)  # the right column fits a 1024 px wide window
         for w in widgets:
             row.addWidget(w)
         row.addStretch(1)
