@@ -118,9 +118,8 @@ class ExplorerController(SessionActions, QObject):
         self.model: LoadedModel | None = None
         self.recording = False
         self.selected_id = -1
-        self.last_played: tuple[str, object] | None = (
-            None  # ("sound", id) | ("xy", (x, y)) | ("path", id)
-        )
+        # ("sound", id) | ("xy", (x, y)) | ("path", id)
+        self.last_played: tuple[str, object] | None = None
         self.last_voice = None  # VoiceHandle of the newest audition (tests, bench)
         self._pending_model: str | None = None
         self._project_busy = False
@@ -134,10 +133,11 @@ class ExplorerController(SessionActions, QObject):
             player=player,
             parent=self,
         )
-        self.audio.started.connect(self._on_audio_started)
-        self.bindings = AudioBindings(self.audio, views.model_panel, views.banner, parent=self)
         self.live = LiveSpectrumFeed(views.live_spectrogram, parent=self)
+        self.audio.started.connect(self.live.attach)
+        self.bindings = AudioBindings(self.audio, views.model_panel, views.banner, parent=self)
         self.preview = SoundPreview(views.pair_view, self.runner, parent=self)
+        self.modelLoaded.connect(self._preview_selected)  # its reconstruction, now there is one
         self.imports = ImportController(views.import_progress, views.dialog_parent, parent=self)
         self.imports.rules = settings.import_rules
         self.imports.message.connect(self.message)
@@ -235,9 +235,6 @@ class ExplorerController(SessionActions, QObject):
         self.project_space = ref.space if ref is not None else None
 
     # -- audio ----------------------------------------------------------------------------
-    def _on_audio_started(self, engine) -> None:
-        self.live.attach(engine)
-
     def _playable(
         self, latent_size: int | None = None, project_latents: bool = True
     ) -> object | None:
@@ -385,16 +382,19 @@ class ExplorerController(SessionActions, QObject):
         index = self.state.index_of(sound_id)
         self.selected_id = int(sound_id) if index >= 0 else -1
         self.views.map_view.set_selected(index)
-        if index >= 0 and self.model is not None:
-            traj = self.state.trajectory(sound_id)
-            if self._model_matches(traj.shape[1]):
-                resolve = self.store.resolve if self.store is not None else None
-                self.preview.show(self.model.engine, self.state.sound_at(index), traj, resolve)
+        self._preview_selected()
         self.selectionChanged.emit(self.selected_id)
 
+    def _preview_selected(self, *_info) -> None:
+        """Preview the selected sound: its original always, its reconstruction if a model can."""
+        if (index := self.state.index_of(self.selected_id)) >= 0:
+            traj = self.state.trajectory(self.selected_id)
+            engine = self.model.engine if self._model_matches(traj.shape[1]) else None
+            sound, loaded = self.state.sound_at(index), self.model is not None
+            self.preview.show(engine, sound, traj, self.store, model_loaded=loaded)
+
     def play_original(self) -> None:
-        p = self.preview.current
-        audio = self._playable()
+        p, audio = self.preview.current, self._playable()
         if p is None or audio is None:
             return
         if p.original is None:

@@ -227,10 +227,15 @@ ORIGINAL_TIP = (
     "The file itself, in its own channels and rate, from where the sound starts in it to where "
     "it ends (silence trimmed); the spectrogram shows it as the model hears it"
 )
+RECONSTRUCTION_TIP = "What the model makes of it: decode(encode)"
+_SIDES = ("Original", "Reconstruction")
 
 
 class SpectrogramPairView(QtWidgets.QWidget):
     """A selected sound's original and reconstruction side by side, each with a play button.
+
+    Either side may have nothing to show (no file; no model to decode the sound): its plot
+    stays empty, with the reason written in it, and its play button is disabled.
 
     Signals
     -------
@@ -252,14 +257,25 @@ class SpectrogramPairView(QtWidgets.QWidget):
         self._graphics.setMinimumHeight(110)
         self._plots: list[pg.PlotItem] = []
         self._images: list[pg.ImageItem] = []
-        for col, caption in enumerate(("Original", "Reconstruction")):
+        self._notes: list[QtWidgets.QGraphicsTextItem] = []
+        for col, caption in enumerate(_SIDES):
             plot = self._graphics.addPlot(row=0, col=col)
             _style(plot)
             plot.setTitle(caption, color=theme.TEXT_DIM, size="10pt")
             image = make_image_item()
             plot.addItem(image)
+            # In the view box's own (pixel) coordinates, not the data's: it stays put and
+            # wraps to the plot's width whatever the axes show.
+            note = QtWidgets.QGraphicsTextItem(plot.vb)
+            note.setDefaultTextColor(QtGui.QColor(theme.TEXT_DIM))
+            wrap = QtGui.QTextOption(QtCore.Qt.AlignmentFlag.AlignCenter)
+            wrap.setWrapMode(QtGui.QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)  # paths
+            note.document().setDefaultTextOption(wrap)
+            note.setZValue(10)
+            plot.vb.sigResized.connect(lambda _vb, col=col: self._place_note(col))
             self._plots.append(plot)
             self._images.append(image)
+            self._notes.append(note)
         self._plots[1].setYLink(self._plots[0])
         self._plots[1].setXLink(self._plots[0])
         self._plots[1].getAxis("left").setLabel("")
@@ -268,7 +284,7 @@ class SpectrogramPairView(QtWidgets.QWidget):
         self.play_original_button = QtWidgets.QPushButton("▶  Play original")
         self.play_original_button.setToolTip(ORIGINAL_TIP)
         self.play_reconstruction_button = QtWidgets.QPushButton("▶  Play reconstruction")
-        self.play_reconstruction_button.setToolTip("What the model makes of it: decode(encode)")
+        self.play_reconstruction_button.setToolTip(RECONSTRUCTION_TIP)
         self.play_original_button.clicked.connect(self.playOriginal)
         self.play_reconstruction_button.clicked.connect(self.playReconstruction)
         buttons = QtWidgets.QHBoxLayout()
@@ -285,66 +301,100 @@ class SpectrogramPairView(QtWidgets.QWidget):
     def set_pair(
         self,
         orig_db: np.ndarray | None,
-        recon_db: np.ndarray,
+        recon_db: np.ndarray | None,
         title: str,
         frame_rate_hz: float = 44100 / 256,
         nyquist_hz: float = 22050.0,
         log_frequency: bool = True,
         missing: str = "",
+        unmade: str = "",
     ) -> None:
         """Show two spectrograms, each [T, F] float32 dB (their T may differ; F must match).
 
         Both share one colour scale: the brightest value of either sits at the top and the
         scale spans 80 dB below it, so a quieter reconstruction looks quieter. ``orig_db``
-        None: the sound has no original to show; ``missing`` says why (the original's
-        caption and its disabled play button's tooltip).
+        None: the sound has no original to show; ``missing`` says why. ``recon_db`` None:
+        no model made one (none loaded, or it cannot decode the sound); ``unmade`` says why.
+        A reason reads "short: the rest": "short" goes in the side's caption, all of it in
+        its empty plot and its disabled play button's tooltip.
         """
-        b = np.ascontiguousarray(recon_db, dtype=np.float32)
-        a = b if orig_db is None else np.ascontiguousarray(orig_db, dtype=np.float32)
-        if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or a.size == 0 or b.size == 0:
+        specs = [
+            None if x is None else np.ascontiguousarray(x, np.float32) for x in (orig_db, recon_db)
+        ]
+        shown = [x for x in specs if x is not None]
+        if any(x.ndim != 2 or x.size == 0 for x in shown) or len({x.shape[1] for x in shown}) > 1:
             raise ValueError(
-                f"set_pair needs two non-empty [T, F] spectrograms with equal F, "
-                f"got {a.shape} and {b.shape}"
+                "set_pair needs non-empty [T, F] spectrograms with equal F, got "
+                + " and ".join(str(None if x is None else x.shape) for x in specs)
             )
-        top = max(float(np.nanmax(a)), float(np.nanmax(b)))
+        self._title.setText(title)
+        self._show_side(0, specs[0] is not None, missing)
+        self._show_side(1, specs[1] is not None, unmade)
+        if not shown:  # neither: the captions and notes say why
+            self._clear_images()
+            return
+        top = max(float(np.nanmax(x)) for x in shown)
         self.levels_db = (top - PAIR_RANGE_DB, top)
-        scale = FrequencyScale(a.shape[1], nyquist_hz, log_frequency)
-        for image, spec in zip(self._images, (None if orig_db is None else a, b)):
-            if spec is None:  # no original: its plot stays empty
+        scale = FrequencyScale(shown[0].shape[1], nyquist_hz, log_frequency)
+        for image, spec in zip(self._images, specs):
+            if spec is None:  # nothing on this side: its plot stays empty
                 image.clear()
                 continue
             image.setImage(scale.apply(spec), autoLevels=False, levels=self.levels_db)
             place_image(image, 1.0 / frame_rate_hz, scale.row_height)
-        self._show_original_state(orig_db is not None, missing)
         scale.style_axis(self._plots[0].getAxis("left"))
         scale.style_axis(self._plots[1].getAxis("left"))
         self._plots[1].getAxis("left").setLabel("")
-        duration_s = max(len(a), len(b)) / frame_rate_hz
+        duration_s = max(len(x) for x in shown) / frame_rate_hz
         self._plots[0].setRange(xRange=(0, duration_s), yRange=(0, scale.y_top), padding=0)
-        self._title.setText(title)
-        self.play_reconstruction_button.setEnabled(True)
 
-    def _show_original_state(self, present: bool, missing: str) -> None:
-        caption = "Original" if present else f"Original: {missing.split(':')[0] or 'none'}"
+    def _show_side(self, col: int, present: bool, why: str) -> None:
+        """Caption, play button and note of side ``col`` (0 original, 1 reconstruction)."""
+        name = _SIDES[col]
+        caption = name if present else f"{name}: {why.split(':')[0] or 'none'}"
         color = theme.TEXT_DIM if present else theme.WARNING
-        self._plots[0].setTitle(caption, color=color, size="10pt")
-        self.play_original_button.setEnabled(present)
-        self.play_original_button.setToolTip(ORIGINAL_TIP if present else missing)
+        self._plots[col].setTitle(caption, color=color, size="10pt")
+        button = (self.play_original_button, self.play_reconstruction_button)[col]
+        button.setEnabled(present)
+        button.setToolTip((ORIGINAL_TIP, RECONSTRUCTION_TIP)[col] if present else why)
+        self._notes[col].setPlainText("" if present else why[:1].upper() + why[1:])
+        self._place_note(col)
 
-    def clear_pair(self) -> None:
-        """Back to the empty state: no sound selected, play buttons disabled."""
+    def _place_note(self, col: int) -> None:
+        """Centre side ``col``'s note in its plot, wrapped to the plot's width; hidden where
+        it does not fit (its caption and button's tooltip still say why)."""
+        note, rect = self._notes[col], self._plots[col].vb.rect()
+        note.setTextWidth(max(40.0, rect.width() - 16.0))
+        box = note.boundingRect()
+        note.setPos(rect.center().x() - box.width() / 2, rect.center().y() - box.height() / 2)
+        note.setVisible(box.height() <= rect.height())
+
+    def _clear_images(self) -> None:
         for image in self._images:
             image.clear()
         self._plots[0].getAxis("left").setTicks([[], []])  # no frequency scale without a sound
         self._plots[0].setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0)
+
+    def clear_pair(self) -> None:
+        """Back to the empty state: no sound selected, play buttons disabled."""
+        self._clear_images()
         self._title.setText("Select a sound on the map")
-        self._show_original_state(True, "")
+        for col in (0, 1):
+            self._show_side(col, True, "")
         self.play_original_button.setEnabled(False)
         self.play_reconstruction_button.setEnabled(False)
 
     def original_caption(self) -> str:
         """The caption over the original's spectrogram (it says when there is none)."""
         return self._plots[0].titleLabel.text
+
+    def reconstruction_caption(self) -> str:
+        """The caption over the reconstruction's spectrogram (it says when there is none)."""
+        return self._plots[1].titleLabel.text
+
+    def notes(self) -> tuple[str, str]:
+        """What the empty plots say (original, reconstruction); "" over a spectrogram."""
+        return self._notes[0].toPlainText(), self._notes[1].toPlainText()
 
     def title(self) -> str:
         return self._title.text()
