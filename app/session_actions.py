@@ -326,6 +326,7 @@ def missing_model_text(snap: ProjectSnapshot, looked_at: str) -> str:
     said only "my.ts: no such file")."""
     name = Path(snap.model.path).name if snap.model is not None else Path(looked_at).name
     return (
-        f"This project's model {name} was not found (looked at {looked_at}): its sounds "
-        "cannot be heard until it is loaded. Find it with File → Open Model… (Ctrl+M)."
+        f"This project's model {name} was not found (looked at {looked_at}): until it is "
+        "loaded, a selected sound plays only its original file. Find it with File → Open "
+        "Model… (Ctrl+M)."
     )
