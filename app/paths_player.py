@@ -8,7 +8,10 @@ and its playback segments (``VoiceHandle.path_segment``), and puts the yellow pa
 the path is at that moment (``moved``: the list's readout follows it). With OSC on,
 an :class:`~latentscape.engines.paths.osc_stream.OscStreamer` plays the same path on its own
 clock-paced thread (``/path``, ``/play 1``, frames, ``/play 0``; docs/osc.md), and map drags are
-sent frame by frame.
+sent frame by frame. Each playback segment the voice reports is handed to the streamer, timed
+to when the voice plays it (``voice_s - played_s`` from now), so after a live Loop/Speed change
+the stream goes on from where it is at the new rate as the audio does, and a loop turned off
+ends it at the end of the cycle under way.
 
 Thread: GUI thread (the OSC streamer's thread is its own).
 """
@@ -84,8 +87,9 @@ class PathPlayer(QObject):
 
     def set_playback(self, loop: bool, speed: float) -> None:
         """The playing path goes on from where it is at ``speed`` ×, looping or not (loop
-        off: it ends at the end of the cycle under way). The OSC stream keeps what it started
-        with. Raises the engine's ValueError for a speed <= 0."""
+        off: it ends at the end of the cycle under way). The OSC stream follows when the voice
+        takes the change up (:meth:`_follow_segments`). Raises the engine's ValueError for a
+        speed <= 0."""
         if self.path is None or (bool(loop), float(speed)) == (self.loop, self.speed):
             return
         if self._audio is not None and self.handle is not None and not self.handle.finished:
@@ -123,7 +127,16 @@ class PathPlayer(QObject):
             self.osc.close()
         self.osc = streamer
         if streamer is not None and self.path is not None:
-            streamer.play(self.path, speed=self.speed, loop=self.loop)
+            self._start_osc(self.handle.played_s if self.handle is not None else self.played_s)
+
+    def _start_osc(self, played_s: float) -> None:
+        """Stream the playing path from where the voice is after ``played_s`` seconds of
+        output, with the segment it plays then and any it has queued."""
+        _, _, speed, loop = self._segment_at(played_s)
+        self.osc.play(self.path, speed=speed, loop=loop, start_s=self.path_time_at(played_s))
+        for voice_s, _, speed, loop in self._segments:
+            if voice_s > played_s:
+                self.osc.set_playback(loop, speed, delay_s=voice_s - played_s)
 
     def send_frame(self, x: float, y: float, latent: np.ndarray) -> None:
         """A map drag/click while streaming: one OSC frame (no-op when streaming is off)."""
@@ -142,16 +155,24 @@ class PathPlayer(QObject):
         duration = path.duration_s if path is not None else 0.0
         if duration <= 0 or not self._segments:
             return 0.0
-        begun = [s for s in self._segments if s[0] <= played_s] or self._segments[:1]
-        voice_s, path_s, speed, loop = begun[-1]
+        voice_s, path_s, speed, loop = self._segment_at(played_s)
         t = path_s + (played_s - voice_s) * speed
         return float(t % duration) if loop else float(min(max(t, 0.0), duration))
 
+    def _segment_at(self, played_s: float) -> tuple[float, float, float, bool]:
+        """The newest ``(voice_s, path_s, speed, loop)`` segment begun by ``played_s``."""
+        begun = [s for s in self._segments if s[0] <= played_s] or self._segments[:1]
+        return begun[-1]
+
     def _follow_segments(self, played_s: float) -> None:
-        """Take the voice's newest segment; forget those that later ones replaced."""
+        """Take the voice's newest segment (and hand it to the OSC stream, timed to when the
+        voice plays it); forget those that later ones replaced."""
         segment = self.handle.path_segment if self.handle is not None else None
         if segment is not None and segment != self._segments[-1]:
             self._segments.append(segment)
+            if self.osc is not None:
+                voice_s, _, speed, loop = segment
+                self.osc.set_playback(loop, speed, delay_s=voice_s - played_s)
         while len(self._segments) > 1 and self._segments[1][0] <= played_s:
             del self._segments[0]
 
@@ -169,6 +190,11 @@ class PathPlayer(QObject):
             return
         self.played_s = played_s = handle.played_s
         self._follow_segments(played_s)
+        _, _, speed, loop = self._segments[-1]
+        if loop and self.osc is not None and not self.osc.is_playing:
+            # the stream (a little ahead) ended the path just before the voice took Loop back
+            # on: loop it again from where the voice is
+            self.osc.play(self.path, speed=speed, loop=True, start_s=self.path_time_at(played_s))
         self.playhead_s = self.path_time_at(played_s)
         self._show_cursor(self.playhead_s)
         self.moved.emit(self.path_id, self.playhead_s)
