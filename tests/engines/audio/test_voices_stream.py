@@ -23,14 +23,14 @@ def held(value: float, frames: int) -> np.ndarray:
     return np.full((frames, 4), value, np.float32)
 
 
-def test_a_retriggered_audition_cuts_the_old_one_without_a_click(
-    jack_server: str, streaming_model
-) -> None:
-    a, b = held(-1.0, 400), held(1.2, 100)
-    ref_a = render_offline(streaming_model, trajectory=a, sample_rate_hz=RATE).T
-    ref_b = render_offline(streaming_model, trajectory=b, sample_rate_hz=RATE).T
-    own_step = max(np.abs(np.diff(r[:, 0])).max() for r in (ref_a, ref_b))
-    audio = AudioEngine(streaming_model, "JACK", BLOCK, RATE, decoder="thread")
+def retrigger(engine, model, a: np.ndarray, b: np.ndarray):
+    """Audition ``a`` on ``engine`` (a model, or a wrapper of ``model``) over the real JACK
+    stream, retrigger ``b`` 0.3 s in, and wait for both to end. Returns (the output tap
+    [frames, channels], the stream's stats, the largest sample step of either offline render
+    of ``model``, the offline render of ``b`` [frames, channels])."""
+    refs = [render_offline(model, trajectory=t, sample_rate_hz=RATE).T for t in (a, b)]
+    own_step = max(np.abs(np.diff(r[:, 0])).max() for r in refs)
+    audio = AudioEngine(engine, "JACK", BLOCK, RATE, decoder="thread")
     with audio:
         start = audio.tap.position
         first = audio.audition(a)
@@ -39,6 +39,14 @@ def test_a_retriggered_audition_cuts_the_old_one_without_a_click(
         wait_until(lambda: second.finished and first.finished)
         got, _ = audio.tap.read_since(start)
         stats = audio.stats()
+    return got, stats, own_step, refs[1]
+
+
+def test_a_retriggered_audition_cuts_the_old_one_without_a_click(
+    jack_server: str, streaming_model
+) -> None:
+    a, b = held(-1.0, 400), held(1.2, 100)
+    got, stats, own_step, ref_b = retrigger(streaming_model, streaming_model, a, b)
     assert stats.underruns == 0
     assert np.abs(np.diff(got[:, 0])).max() <= 1.25 * own_step
     # once the old voice has faded out, the new one is exactly its offline render
@@ -90,19 +98,8 @@ def test_a_retrigger_plays_the_old_sound_until_the_new_one_starts(
     callback in between (about 1 in 10 clicks) the two left a block of silence. Here the
     first chunk takes 1.5 blocks, so every retrigger would leave one."""
     a, b = held(-1.0, 500), held(1.2, 100)
-    ref_a = render_offline(streaming_model, trajectory=a, sample_rate_hz=RATE).T
-    ref_b = render_offline(streaming_model, trajectory=b, sample_rate_hz=RATE).T
-    own_step = max(np.abs(np.diff(r[:, 0])).max() for r in (ref_a, ref_b))
     late = LateFirstChunk(streaming_model, delay_s=1.5 * BLOCK / RATE)
-    audio = AudioEngine(late, "JACK", BLOCK, RATE, decoder="thread")
-    with audio:
-        start = audio.tap.position
-        first = audio.audition(a)
-        wait_until(lambda: first.played_s > 0.3)
-        second = audio.audition(b)
-        wait_until(lambda: second.finished and first.finished)
-        got, _ = audio.tap.read_since(start)
-        stats = audio.stats()
+    got, stats, own_step, ref_b = retrigger(late, streaming_model, a, b)
     x = got[:, 0]
     sounding = np.flatnonzero(x)
     x = x[sounding[0] : sounding[-1] + 1]
