@@ -27,11 +27,12 @@ decode call takes that much longer, as a RAVE-sized model's first chunk does. Pr
 from __future__ import annotations
 
 import argparse
+import sys
 import threading
 import time
 
 import numpy as np
-from audio_bench_support import jack_server, model_path
+from audio_bench_support import ROOT, jack_server, model_path
 
 from latentscape.engines.audio import shared_state as ss
 from latentscape.engines.audio.engine import AudioEngine
@@ -39,31 +40,6 @@ from latentscape.engines.loader import load_model
 
 BLOCK = 1024
 RATE = 48000
-
-
-class LateFirstChunk:
-    """A real model whose stream decoders take ``delay_s`` longer over their first call."""
-
-    def __init__(self, engine, delay_s: float) -> None:
-        self._engine = engine
-        self._delay = delay_s
-
-    def __getattr__(self, name: str):
-        return getattr(self._engine, name)
-
-    def stream_decoder(self, seed: int | None = 0):
-        decoder = self._engine.stream_decoder(seed)
-        real_decode = decoder.decode
-        first = [True]
-
-        def decode(frames: np.ndarray) -> np.ndarray:
-            if first[0]:
-                first[0] = False
-                time.sleep(self._delay)
-            return real_decode(frames)
-
-        decoder.decode = decode
-        return decoder
 
 
 def clicks(x: np.ndarray, win: int = 512, ratio: float = 6.0, floor: float = 0.01) -> int:
@@ -188,12 +164,17 @@ def main() -> None:
     parser.add_argument("--late-ms", default="0,30", help="extra first-decode time, ms")
     parser.add_argument("--player", default="process", choices=("process", "thread"))
     args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "tests"))
+    from support.slow_decoders import SlowDecoderEngine
+
     model = load_model(model_path(args.model))
     trajs = trajectories(model)
     periods = [float(p) for p in args.periods.split(",")]
     with jack_server(BLOCK, RATE):
         for late_ms in (float(v) for v in args.late_ms.split(",")):
-            engine = model if late_ms == 0 else LateFirstChunk(model, late_ms / 1000)
+            engine = (
+                model if late_ms == 0 else SlowDecoderEngine(model, first_call_s=late_ms / 1000)
+            )
             decoder = "auto" if late_ms == 0 else "thread"  # a process loads the plain file
             audio = AudioEngine(engine, "JACK", BLOCK, RATE, player=args.player, decoder=decoder)
             with audio:

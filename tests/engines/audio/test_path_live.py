@@ -1,58 +1,29 @@
 """A playing path's speed and loop changed live (QA s19 M2): the source goes on from where it is,
 and on the real JACK stream the change is heard without a restart and without a click.
 
-The source tests use a decoder whose "audio" is latent dim 0 (hop 1, 100 frames a second), so
-the output is the path time the voice reached, sample for sample.
+The source tests use a decoder whose "audio" is latent dim 0 (hop 1, 100 frames a second:
+support/latent_echo.py), so the output is the path time the voice reached, sample for sample.
 """
 
 from __future__ import annotations
-
-import contextlib
 
 import numpy as np
 import pytest
 
 from latentscape.engines.audio.engine import AudioEngine
-from latentscape.engines.audio.latent_transform import IDENTITY
 from latentscape.engines.audio.offline import render_offline
-from latentscape.engines.audio.sources import DecodePipe, PathSource
+from latentscape.engines.audio.sources import PathSource
 from support.audio_waits import BLOCK, wait_until
+from support.latent_echo import RATE, drain, echo_pipe
 
-RATE = 100  # frames per second = samples per second (hop 1)
 STREAM_RATE = 48000
-
-
-class LatentEcho:
-    """StreamDecoder whose audio is the first latent dim (hop 1, mono)."""
-
-    latency_samples = 0
-
-    def decode(self, frames: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(frames[:, :1].T)
-
-    def close(self) -> None:
-        pass
-
-    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
-        return contextlib.nullcontext()
-
-
-def pipe() -> DecodePipe:
-    return DecodePipe(LatentEcho(), 1, RATE, RATE, 1, lambda: IDENTITY, noise_seed=0)
-
-
-def drain(source: PathSource) -> np.ndarray:
-    chunks = []
-    while (chunk := source.next_chunk()) is not None:
-        chunks.append(chunk[:, 0])
-    return np.concatenate(chunks)
 
 
 def ramp_source(duration_s: float, chunk: int, **kwargs) -> PathSource:
     """A path whose latent equals its own time: 0 at 0 s, ``duration_s`` at its end."""
     frames = np.array([[0.0], [duration_s]], np.float32)
     times = np.array([0.0, duration_s])
-    return PathSource(pipe(), frames, times, 1 / RATE, chunk, tail_frames=0, **kwargs)
+    return PathSource(echo_pipe(), frames, times, 1 / RATE, chunk, tail_frames=0, **kwargs)
 
 
 def take(source: PathSource, chunks: int) -> np.ndarray:

@@ -1,58 +1,23 @@
 """Voice sources' timing: path interpolation and looping, scrub glide, newest-wins mailbox.
 
-The decoder here returns latent dim 0 as its "audio" (hop 1 at the device rate), so the
-output is the latent trajectory the voice fed the model, sample for sample.
+The decoder here returns latent dim 0 as its "audio" (hop 1 at the device rate:
+support/latent_echo.py), so the output is the latent trajectory the voice fed the model, sample
+for sample.
 """
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 
-from latentscape.engines.audio.latent_transform import IDENTITY
 from latentscape.engines.audio.mailbox import Mailbox
-from latentscape.engines.audio.sources import DecodePipe, PathSource, ScrubSource
-
-RATE = 100  # frames per second = samples per second (hop 1)
-
-
-class LatentEcho:
-    """StreamDecoder whose audio is the first latent dim (hop 1, mono)."""
-
-    latency_samples = 0
-
-    def decode(self, frames: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(frames[:, :1].T)
-
-    def reset(self, seed: int | None = 0) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-    def decode_scope(self) -> contextlib.AbstractContextManager[None]:
-        return contextlib.nullcontext()
-
-
-def pipe() -> DecodePipe:
-    return DecodePipe(LatentEcho(), 1, RATE, RATE, 1, lambda: IDENTITY, noise_seed=0)
-
-
-def drain(source, limit: int = 100) -> np.ndarray:
-    chunks = []
-    for _ in range(limit):
-        chunk = source.next_chunk()
-        if chunk is None:
-            break
-        chunks.append(chunk[:, 0])
-    return np.concatenate(chunks)
+from latentscape.engines.audio.sources import PathSource, ScrubSource
+from support.latent_echo import RATE, drain, echo_pipe
 
 
 def test_path_interpolates_and_holds_recorded_jumps() -> None:
     frames = np.array([[0.0], [1.0], [1.0], [3.0]], np.float32)
     times = np.array([0.0, 0.1, 0.2, 0.2])  # a ramp, a hold, then a jump at 0.2 s
-    src = PathSource(pipe(), frames, times, 1 / RATE, chunk_frames=4, tail_frames=0)
+    src = PathSource(echo_pipe(), frames, times, 1 / RATE, chunk_frames=4, tail_frames=0)
     out = drain(src)
     np.testing.assert_allclose(out[:11], np.linspace(0.0, 1.0, 11), atol=1e-6)
     np.testing.assert_allclose(out[11:20], 1.0)
@@ -61,7 +26,7 @@ def test_path_interpolates_and_holds_recorded_jumps() -> None:
 
 def test_looping_path_repeats_with_its_duration_over_speed() -> None:
     frames = np.array([[0.0], [1.0]], np.float32)
-    src = PathSource(pipe(), frames, np.array([0.0, 0.5]), 1 / RATE, 7, loop=True, speed=2.0)
+    src = PathSource(echo_pipe(), frames, np.array([0.0, 0.5]), 1 / RATE, 7, loop=True, speed=2.0)
     out = drain(src, limit=20)
     cycle = 25  # 0.5 s at double speed, at 100 frames/s
     np.testing.assert_allclose(out[:cycle], np.arange(cycle) / cycle, atol=1e-6)
@@ -71,7 +36,7 @@ def test_looping_path_repeats_with_its_duration_over_speed() -> None:
 def test_scrub_glides_towards_the_newest_target() -> None:
     box: Mailbox[np.ndarray] = Mailbox()
     box.put(np.zeros(1, np.float32))
-    src = ScrubSource(pipe(), box, chunk_frames=10, glide_frames=5.0)
+    src = ScrubSource(echo_pipe(), box, chunk_frames=10, glide_frames=5.0)
     np.testing.assert_array_equal(drain(src, limit=1), 0.0)
     box.put(np.full(1, 9.0, np.float32))  # stale: overwritten before the voice reads it
     box.put(np.ones(1, np.float32))

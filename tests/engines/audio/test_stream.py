@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import glob
-import itertools
 import os
 import subprocess
 import time
@@ -15,6 +14,7 @@ import pytest
 from latentscape.engines.audio.engine import AudioEngine
 from latentscape.engines.audio.offline import render_offline
 from support.audio_waits import BLOCK, wait_blocks, wait_until
+from support.slow_decoders import SlowDecoderEngine
 
 pytestmark = pytest.mark.audio
 
@@ -89,32 +89,9 @@ def test_scrub_across_a_latent_line_has_no_discontinuity(jack_server: str, strea
     assert silent_runs.max() < 8, "a gap of silence inside the scrub"
 
 
-class SlowEngine:
-    """A real model whose stream decoder takes ``delay_s`` longer per call (a slow producer)."""
-
-    def __init__(self, engine, delay_s: float) -> None:
-        self._engine = engine
-        self._delay = delay_s
-
-    def __getattr__(self, name: str):
-        return getattr(self._engine, name)
-
-    def stream_decoder(self, seed: int | None = 0):
-        decoder = self._engine.stream_decoder(seed)
-        delay = self._delay
-        real_decode = decoder.decode
-
-        def slow_decode(frames: np.ndarray) -> np.ndarray:
-            time.sleep(delay)
-            return real_decode(frames)
-
-        decoder.decode = slow_decode
-        return decoder
-
-
 def test_a_slow_producer_is_counted_as_underruns(jack_server: str, streaming_model) -> None:
     # a decode chunk holds ~one block of audio; taking 3 blocks to make it cannot keep up
-    slow = SlowEngine(streaming_model, delay_s=3 * BLOCK / 48000)
+    slow = SlowDecoderEngine(streaming_model, stall_s=3 * BLOCK / 48000)
     audio = AudioEngine(
         slow, device="JACK", block_frames=BLOCK, sample_rate_hz=48000, decoder="thread"
     )
@@ -126,30 +103,6 @@ def test_a_slow_producer_is_counted_as_underruns(jack_server: str, streaming_mod
     assert stats.decode_rtf is not None and stats.decode_rtf < 1.0
 
 
-class StallingEngine(SlowEngine):
-    """A real model whose every ``every``-th stream decode call is ``delay_s`` late (a busy
-    machine's hiccup); ``stalls`` counts them."""
-
-    def __init__(self, engine, delay_s: float, every: int) -> None:
-        super().__init__(engine, delay_s)
-        self._every = every
-        self.stalls = 0
-
-    def stream_decoder(self, seed: int | None = 0):
-        decoder = self._engine.stream_decoder(seed)
-        real_decode = decoder.decode
-        calls = itertools.count(1)
-
-        def stalling_decode(frames: np.ndarray) -> np.ndarray:
-            if next(calls) % self._every == 0:
-                self.stalls += 1
-                time.sleep(self._delay)
-            return real_decode(frames)
-
-        decoder.decode = stalling_decode
-        return decoder
-
-
 def test_a_scrub_rides_out_decodes_late_by_more_than_a_block(
     jack_server: str, streaming_model
 ) -> None:
@@ -157,7 +110,7 @@ def test_a_scrub_rides_out_decodes_late_by_more_than_a_block(
     scrub run dry: it keeps two blocks queued, not one block and a few ms (with which each of
     the 12 hiccups ran it dry). One underrun is allowed for this machine's own hiccups (the
     full suite runs beside other work on 2 cores)."""
-    stalling = StallingEngine(streaming_model, delay_s=1.2 * BLOCK / 48000, every=5)
+    stalling = SlowDecoderEngine(streaming_model, stall_s=1.2 * BLOCK / 48000, stall_every=5)
     audio = AudioEngine(stalling, "JACK", BLOCK, 48000, decoder="thread")
     with audio:
         audio.scrub_to(np.full(4, 1.0, np.float32))
@@ -177,7 +130,7 @@ def silent_runs(x: np.ndarray, min_frames: int) -> list[tuple[int, int]]:
 
 def test_a_scrub_that_runs_dry_fades_out_and_back_in(jack_server: str, streaming_model) -> None:
     # each decode chunk holds about a block of audio and takes 1.5 blocks: the voice starves
-    slow = SlowEngine(streaming_model, delay_s=1.5 * BLOCK / 48000)
+    slow = SlowDecoderEngine(streaming_model, stall_s=1.5 * BLOCK / 48000)
     audio = AudioEngine(slow, "JACK", BLOCK, 48000, decoder="thread", fade_ms=5.0)
     with audio:
         start = audio.tap.position

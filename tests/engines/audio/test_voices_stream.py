@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import numpy as np
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from latentscape.engines.audio.engine import AudioEngine
 from latentscape.engines.audio.offline import render_offline
 from support.audio_waits import BLOCK, wait_blocks, wait_until
+from support.slow_decoders import SlowDecoderEngine
 
 pytestmark = pytest.mark.audio
 
@@ -56,32 +56,6 @@ def test_a_retriggered_audition_cuts_the_old_one_without_a_click(
     assert len(got) - matches[0] < len(ref_b) + 2 * BLOCK  # and the old one is gone
 
 
-class LateFirstChunk:
-    """A real model whose stream decoders take ``delay_s`` longer over their first call: a
-    retriggered audition's first chunk that is ready only after the next callback or two."""
-
-    def __init__(self, engine, delay_s: float) -> None:
-        self._engine = engine
-        self._delay = delay_s
-
-    def __getattr__(self, name: str):
-        return getattr(self._engine, name)
-
-    def stream_decoder(self, seed: int | None = 0):
-        decoder = self._engine.stream_decoder(seed)
-        real_decode = decoder.decode
-        calls = []
-
-        def decode(frames: np.ndarray) -> np.ndarray:
-            if not calls:
-                time.sleep(self._delay)
-            calls.append(len(frames))
-            return real_decode(frames)
-
-        decoder.decode = decode
-        return decoder
-
-
 def zero_runs(x: np.ndarray, min_frames: int) -> list[tuple[int, int]]:
     """(start, end) of each run of at least ``min_frames`` exact zeros between sounds in ``x``."""
     zero = np.concatenate([[False], x == 0.0, [False]])
@@ -98,7 +72,7 @@ def test_a_retrigger_plays_the_old_sound_until_the_new_one_starts(
     callback in between (about 1 in 10 clicks) the two left a block of silence. Here the
     first chunk takes 1.5 blocks, so every retrigger would leave one."""
     a, b = held(-1.0, 500), held(1.2, 100)
-    late = LateFirstChunk(streaming_model, delay_s=1.5 * BLOCK / RATE)
+    late = SlowDecoderEngine(streaming_model, first_call_s=1.5 * BLOCK / RATE)
     got, stats, own_step, ref_b = retrigger(late, streaming_model, a, b)
     x = got[:, 0]
     sounding = np.flatnonzero(x)
