@@ -2,7 +2,9 @@
 
 Each subcommand lives in its own module under ``latentscape.commands`` with two functions:
 ``add_parser(subparsers)`` and ``run(args) -> int``. The names are a contract (README):
-``info, train, export, import, map, render, prior``.
+``info, train, export, import, map, render, prior``. Each parser it adds (``prior``'s actions
+too) has a ``description``, its one-line ``help`` when it has no longer one, so that
+``latentscape COMMAND --help`` opens with what the command does.
 
 Errors meant for the user (:class:`~latentscape.engines.errors.LatentscapeError`) print as one
 line on stderr with exit code 2; no traceback. So do the two kinds of failure that any command
@@ -59,19 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module_name in COMMANDS.values():
         module = importlib.import_module(f"latentscape.commands.{module_name}")
         module.add_parser(sub)
-    _describe(sub)
     return parser
-
-
-def _describe(sub: argparse._SubParsersAction) -> None:
-    """A subcommand's ``--help`` opens with its one-line help when it has no description of
-    its own (nested ones too: ``prior train``)."""
-    for choice in sub._choices_actions:  # the (name, help) pairs argparse lists
-        command = sub.choices[choice.dest]
-        command.description = command.description or choice.help
-        for action in command._subparsers._group_actions if command._subparsers else ():
-            if isinstance(action, argparse._SubParsersAction):
-                _describe(action)
 
 
 def _join_negative_values(argv: list[str]) -> list[str]:

@@ -7,10 +7,8 @@ from pathlib import Path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "export",
-        help="export a latentscape VAE as TorchScript for nn~ (Max/Pd) and other hosts",
-    )
+    summary = "export a latentscape VAE as TorchScript for nn~ (Max/Pd) and other hosts"
+    p = sub.add_parser("export", help=summary, description=summary)
     p.add_argument("model", type=Path, help="a model file written by 'latentscape train'")
     p.add_argument(
         "-o",

@@ -8,7 +8,8 @@ import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("gui", help="open the app (default: on the built-in demo)")
+    summary = "open the app (default: on the built-in demo)"
+    p = sub.add_parser("gui", help=summary, description=summary)
     p.add_argument("project", nargs="?", help="a .lsc project to open instead of the demo")
     p.add_argument("--model", help="a model to load instead of the demo's")
     p.set_defaults(run=run)

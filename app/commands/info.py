@@ -10,10 +10,8 @@ from typing import Any
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "info",
-        help="describe a model file and measure its speed here, or what a project holds",
-    )
+    summary = "describe a model file and measure its speed here, or what a project holds"
+    p = sub.add_parser("info", help=summary, description=summary)
     p.add_argument(
         "model",
         metavar="MODEL|PROJECT",

@@ -14,7 +14,8 @@ import time
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("map", help="compute the project's 2D map (PCA now, UMAP refined)")
+    summary = "compute the project's 2D map (PCA now, UMAP refined)"
+    p = sub.add_parser("map", help=summary, description=summary)
     p.add_argument("-p", "--project", required=True, help="project file (.lsc)")
     p.add_argument(
         "--method", choices=("umap", "pca"), default="umap", help="final projection (umap)"

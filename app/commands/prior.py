@@ -30,10 +30,12 @@ MAX_TEMPERATURE = 10.0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("prior", help="train GAN/diffusion priors on a project and sample them")
+    summary = "train GAN/diffusion priors on a project and sample them"
+    p = sub.add_parser("prior", help=summary, description=summary)
     actions = p.add_subparsers(dest="prior_action", metavar="ACTION", required=True)
 
-    t = actions.add_parser("train", help="train a prior on the project's latent trajectories")
+    summary = "train a prior on the project's latent trajectories"
+    t = actions.add_parser("train", help=summary, description=summary)
     t.add_argument("-p", "--project", required=True, help="the project file (.lsc)")
     t.add_argument(
         "--kind",
@@ -62,7 +64,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     t.set_defaults(run=run_train)
 
-    s = actions.add_parser("sample", help="generate sounds with a prior and write them as WAV")
+    summary = "generate sounds with a prior and write them as WAV"
+    s = actions.add_parser("sample", help=summary, description=summary)
     s.add_argument("-p", "--project", required=True, help="the project file (.lsc)")
     s.add_argument(
         "--kind",
@@ -99,7 +102,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     s.set_defaults(run=run_sample)
 
-    ls = actions.add_parser("list", help="list the priors stored in a project")
+    summary = "list the priors stored in a project"
+    ls = actions.add_parser("list", help=summary, description=summary)
     ls.add_argument("-p", "--project", required=True, help="the project file (.lsc)")
     ls.set_defaults(run=run_list)
 

@@ -33,9 +33,8 @@ MAX_SECONDS = 600.0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "render", help="decode what lies at a map position, or a latent path, into a sound file"
-    )
+    summary = "decode what lies at a map position, or a latent path, into a sound file"
+    p = sub.add_parser("render", help=summary, description=summary)
     p.add_argument("-p", "--project", required=True, help="project file (.lsc)")
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--at", metavar="X,Y", help="map position, 0..1 each")
