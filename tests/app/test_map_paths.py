@@ -30,18 +30,12 @@ def _xy_of(store, item_id: int) -> np.ndarray:
     return path_from_item(store.get_item(item_id)).xy
 
 
-def test_latentscape_map_moves_the_saved_paths_with_their_sounds(setup):
+def test_latentscape_map_moves_the_saved_paths_with_their_sounds(pca_project):
     """A path from one sound to another, saved on the PCA map; ``latentscape map`` lays the
     map out with UMAP: the path now runs between the same two sounds' new places, in one
     commit with the map. Paths of another model's space, and one on a layout that is not
     the saved map's (the window moved it itself), stay where they are."""
-    tmp, model = setup
-    project = str(tmp / "p.lsc")
-    assert (
-        main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"]) == 0
-    )
-    assert main(["map", "-p", project, "--method", "pca", "--quiet"]) == 0
-    with ProjectStore.open(project) as store:
+    with ProjectStore.open(pca_project) as store:
         pca, space = store.atlas(), store.model().space
         a, b = pca.xy[0], pca.xy[5]
         legacy = _put(store, _across(a, b, space, "legacy"), None)  # saved before layout ids
@@ -49,8 +43,8 @@ def test_latentscape_map_moves_the_saved_paths_with_their_sounds(setup):
         elsewhere = _put(store, _across(a, b, space, "window's"), 12345)
         other = _put(store, _across(a, b, "another-space", "other model's"), None)
         untouched = {i: _xy_of(store, i) for i in (elsewhere, other)}
-    assert main(["map", "-p", project, "--method", "umap", "--quiet"]) == 0
-    with ProjectStore.open(project) as store:
+    assert main(["map", "-p", pca_project, "--method", "umap", "--quiet"]) == 0
+    with ProjectStore.open(pca_project) as store:
         umap = store.atlas()
         assert umap.layout_id != pca.layout_id and umap.method == "umap"
         row = {int(s): k for k, s in enumerate(umap.sound_ids)}
@@ -65,14 +59,10 @@ def test_latentscape_map_moves_the_saved_paths_with_their_sounds(setup):
             np.testing.assert_array_equal(_xy_of(store, item_id), xy)
 
 
-def test_storing_the_same_layout_again_or_with_sounds_added_moves_nothing(setup):
+def test_storing_the_same_layout_again_or_with_sounds_added_moves_nothing(pca_project):
     """A map stored twice, or with sounds added to it (the others stay put), leaves the
     paths alone: a path is moved once per new layout, never twice."""
-    tmp, model = setup
-    project = str(tmp / "p.lsc")
-    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
-    main(["map", "-p", project, "--method", "pca", "--quiet"])
-    with ProjectStore.open(project) as store:
+    with ProjectStore.open(pca_project) as store:
         atlas, space = store.atlas(), store.model().space
         item = _put(store, _across(atlas.xy[0], atlas.xy[1], space, "p"), atlas.layout_id)
         before = _xy_of(store, item)

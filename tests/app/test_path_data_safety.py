@@ -62,22 +62,16 @@ def test_a_path_a_read_only_project_kept_unsaved_never_goes_into_the_next_projec
         a.close()
 
 
-def test_a_take_on_the_replaced_map_moves_with_it(setup):
+def test_a_take_on_the_replaced_map_moves_with_it(pca_project):
     """R4: ``latentscape map`` moved the path items saved on the replaced map, not the take
     items: a take left by a crash was recovered among other sounds."""
-    tmp, model = setup
-    project = str(tmp / "p.lsc")
-    assert (
-        main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"]) == 0
-    )
-    assert main(["map", "-p", project, "--method", "pca", "--quiet"]) == 0
-    with ProjectStore.open(project) as store:
+    with ProjectStore.open(pca_project) as store:
         pca, space = store.atlas(), store.model().space
         on_map = _put_take(store, _through(pca.xy[[0, 3, 5]], space), pca.layout_id)
         elsewhere = _put_take(store, _through(pca.xy[[0, 5]], space), 12345)
         kept = unpack_arrays(store.get_item(elsewhere).payload)["xy"]
-    assert main(["map", "-p", project, "--method", "umap", "--quiet"]) == 0
-    with ProjectStore.open(project) as store:
+    assert main(["map", "-p", pca_project, "--method", "umap", "--quiet"]) == 0
+    with ProjectStore.open(pca_project) as store:
         umap = store.atlas()
         row = {int(s): k for k, s in enumerate(umap.sound_ids)}
         now = umap.xy[[row[int(pca.sound_ids[k])] for k in (0, 3, 5)]]
@@ -95,15 +89,13 @@ def test_a_take_on_the_replaced_map_moves_with_it(setup):
 
 
 @pytest.mark.parametrize("stored", ["never", "after the write", "before the write"])
-def test_a_take_written_ahead_of_its_map_lands_on_whichever_map_the_project_holds(setup, stored):
+def test_a_take_written_ahead_of_its_map_lands_on_whichever_map_the_project_holds(
+    pca_project, stored
+):
     """R4: the take autosave stamped the take with the layout shown, which the project may
     never get (the app dies before the map's save lands): recovered there for good. Now it
     is written on the stored layout, with its positions on the shown one as well."""
-    tmp, model = setup
-    project = str(tmp / "p.lsc")
-    main(["import", str(tmp / "sounds"), "--model", str(model), "-p", project, "--quiet"])
-    main(["map", "-p", project, "--method", "pca", "--quiet"])
-    with ProjectStore.open(project) as store:
+    with ProjectStore.open(pca_project) as store:
         pca, space = store.atlas(), store.model().space
         arrays = pca.to_arrays()
         arrays["xy"] = (1.0 - pca.xy[:, ::-1]).astype(np.float32)  # laid out anew, mirrored
