@@ -4,15 +4,15 @@ One process trains on the whole machine, on a CUDA GPU when torch sees one
 (``TrainOptions.device``); under ``torchrun`` every rank trains on its own random crops with
 gradients averaged by ``DistributedDataParallel`` (``gloo`` on CPU, ``nccl`` on GPUs, rank r on
 GPU ``LOCAL_RANK``). The corpus stays in CPU memory; each batch is copied to the device.
-Rank 0 reads the validation split, shows progress, validates and writes checkpoints; the stop
-decision (step or wall-clock budget) is shared so every rank stops at the same step.
+Rank 0 reads the validation split, shows progress, validates and writes checkpoints
+(:mod:`.train_checkpoints`); the stop decision (step or wall-clock budget) is shared so every
+rank stops at the same step.
 
 Called on the caller's thread; blocks until the budget is spent.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import time
@@ -24,14 +24,14 @@ import torch.distributed as dist
 
 from ..atomic_write import remove_stale_temps
 from ..audio_metrics import Reconstruction
-from ..errors import LatentscapeError
 from ..torch_runtime import pick_device
 from .analysis import analyse_controls, noise_weight
-from .checkpoint import FORMAT, VERSION, load_checkpoint, resume_path, save_atomic
+from .checkpoint import resume_path
 from .dataset import Corpus, CorpusError, build_corpus, scan_audio_files, split_holdout
 from .losses import SpectralLoss, control_loss, kl_divergence
-from .model import NEW_MODEL_DEFAULTS, VaeConfig, VaeCore
+from .model import VaeCore
 from .optim import Adam, WeightAverage, clip_grad_norm
+from .train_checkpoints import RunCheckpoints, starting_model
 from .train_checks import RESUME_PARTS, check_options, check_room
 from .train_options import TrainOptions
 
@@ -130,34 +130,6 @@ def validate(core: VaeCore, corpus: Corpus) -> Reconstruction | None:
     return Reconstruction.mean(results)
 
 
-@torch.no_grad()
-def latent_pca(core: VaeCore, corpus: Corpus, max_frames: int = 50_000, seed: int = 0):
-    """PCA of posterior means over the corpus: ``(mean [L], components [L, L], variance [L])``.
-
-    The lead-in silence the trainer puts before each file is left out: it is not the user's.
-    """
-    was_training = core.training
-    core.eval()
-    # The corpus holds each file's features already: encoding them again (YIN and mel on all
-    # the audio) took ~10 s on 700 files at every checkpoint, ~8 % of a 20-minute budget.
-    lead = corpus.lead_frames
-    device = core.rest_h.device
-    means = torch.cat([core.posterior(f[None].to(device))[0][0, lead:] for f in corpus.feats])
-    core.train(was_training)
-    if means.shape[0] > max_frames:
-        idx = torch.from_numpy(
-            np.random.default_rng(seed).choice(means.shape[0], max_frames, False)
-        )
-        means = means[idx]
-    means = means.cpu()
-    mu = means.mean(0)
-    _, s, vh = torch.linalg.svd(means - mu, full_matrices=False)
-    variance = s.square() / max(1, means.shape[0] - 1)
-    # Fix each component's sign (largest coefficient positive) for reproducible maps.
-    signs = torch.sign(vh.gather(1, vh.abs().argmax(1, keepdim=True)))
-    return mu.float(), (vh * signs).float().contiguous(), variance.float()
-
-
 def training_device(choice: str, local_rank: int = 0) -> torch.device:
     """The device to train on for ``TrainOptions.device``; raises CorpusError for a bad one.
 
@@ -223,11 +195,6 @@ def control_analyser(core: VaeCore):
     return analyse
 
 
-def _on_cpu(state: dict[str, Any]) -> dict[str, Any]:
-    """An optimizer-style state dict with its tensor lists copied to the CPU (for saving)."""
-    return {k: [t.cpu() for t in v] if isinstance(v, list) else v for k, v in state.items()}
-
-
 def _lr_factor(progress: float) -> float:
     """Cosine decay from 1 to 0.1 over the run (progress in [0, 1])."""
     return 0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * min(1.0, max(0.0, progress))))
@@ -277,19 +244,7 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
         raise CorpusError(f"{opt.folder}: no audio files (wav, flac, ogg, aiff, mp3) found")
     train_files, val_files = split_holdout(files, opt.validation_fraction, opt.seed)
 
-    resume_data = None
-    if opt.resume:  # check_options made sure that the file is there
-        resume_data = load_checkpoint(resume_path(opt.output))
-    config = (
-        VaeConfig.from_dict(resume_data["config"])
-        if resume_data
-        else VaeConfig.from_dict(
-            {**NEW_MODEL_DEFAULTS, "latent_size": opt.latent_size, **opt.model_options}
-        )
-    )
-    core = VaeCore(config)
-    if resume_data:
-        core.load_state_dict(resume_data["state_dict"])
+    config, core, resume_data = starting_model(opt)
     weight_bytes = sum(p.numel() * p.element_size() for p in core.state_dict().values())
     if lead and not check_room(opt.output, weight_bytes):
         _say(
@@ -334,13 +289,21 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
         model = torch.nn.parallel.DistributedDataParallel(module, device_ids=ids)
     optimizer = Adam(core.parameters(), lr=opt.learning_rate)
     average = WeightAverage(core.parameters(), opt.weight_average) if opt.weight_average else None
+    checkpoints = RunCheckpoints(
+        opt,
+        config,
+        core,
+        corpus,
+        val_corpus,
+        ddp.world,
+        device.type,
+        optimizer,
+        average,
+        lambda text: _say(text, True),
+    )
     step, elapsed = 0, 0.0
     if resume_data:
-        optimizer.load_state_dict(resume_data["optimizer"])
-        if average is not None and "weight_average" in resume_data:
-            average.load_state_dict(resume_data["weight_average"])
-        step = int(resume_data["training"]["step"])
-        elapsed = float(resume_data["training"]["seconds"])
+        step, elapsed = checkpoints.restore(resume_data)
         # Fresh, but reproducible, random streams for the rest of the run.
         rng = np.random.default_rng([opt.seed, ddp.rank, step])
         torch.manual_seed(opt.seed + 1009 * ddp.rank + 7 * step)
@@ -357,73 +320,6 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
         if max_steps:
             parts.append(step / max_steps)
         return max(parts)
-
-    def weights() -> dict[str, torch.Tensor]:
-        return {k: v.detach().cpu().clone() for k, v in core.state_dict().items()}
-
-    def snapshot(final: bool) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "format": FORMAT,
-            "version": VERSION,
-            "config": config.to_dict(),
-            "state_dict": weights(),
-            "training": {
-                "step": step,
-                "seconds": round(elapsed, 1),
-                "seed": opt.seed,
-                "files": len(corpus) // (1 + len(opt.pitch_shifts)),  # not the copies
-                "validation_files": len(val_corpus),
-                "world_size": ddp.world,
-                "device": device.type,
-                "batch_size": opt.batch_size,
-                "crop_frames": opt.crop_frames,
-                "lead_in_frames": opt.lead_in_frames,
-                "pitch_shifts": list(opt.pitch_shifts),
-                "loss": {
-                    "sc_per_item": opt.sc_per_item,
-                    "sc_weight": opt.sc_weight,
-                    "loudness_weight": opt.loudness_weight,
-                    "kl_weight": opt.kl_weight,
-                    "control_weight": opt.control_weight,
-                    "audio_loss_after": opt.audio_loss_after,
-                },
-                "weight_average": opt.weight_average,
-                "command": opt.command,
-                "final": final,
-            },
-        }
-        return data
-
-    def averaged():
-        """The weights a model file gets: the running average when there is one."""
-        return average.swapped_in() if average is not None else contextlib.nullcontext()
-
-    resume_failed: list[str] = []  # why the last resume file could not be written
-
-    def save(final: bool, metrics: Reconstruction | None) -> None:
-        """Write the resume file, then the model. A resume file that cannot be written (a
-        full disk) costs the resume, never the model: it is written all the same."""
-        with averaged():
-            data = snapshot(final)
-            mean, comps, var = latent_pca(core, corpus, seed=opt.seed)
-        data.update(pca_mean=mean, pca_components=comps, pca_variance=var)
-        if metrics is not None:
-            data["metrics"] = {k: round(float(v), 4) for k, v in vars(metrics).items()}
-        resume = dict(data, optimizer=_on_cpu(optimizer.state_dict()))
-        if average is not None:  # training resumes from the raw weights, and the average
-            resume.update(state_dict=weights(), weight_average=_on_cpu(average.state_dict()))
-        # the resume file first: a kill between the two writes leaves one to continue from
-        # (with the model of the checkpoint before), never a model that cannot be resumed
-        try:
-            save_atomic(resume, resume_path(opt.output))
-            resume_failed.clear()
-        except LatentscapeError as exc:  # an older one would resume from older weights
-            with contextlib.suppress(OSError):
-                resume_path(opt.output).unlink()
-            if not resume_failed:
-                _say(f"note: {exc}; writing the model all the same", True)
-            resume_failed[:] = [str(exc)]
-        save_atomic(data, opt.output)
 
     total = max_steps if max_steps else int(budget_s)
     bar = tqdm(total=total, desc="training", unit="step" if max_steps else "s", disable=not talk)
@@ -455,18 +351,18 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
                 bar.update(1 if max_steps else int(elapsed) - bar.n)
             now = time.monotonic()
             if lead and now - last_val >= opt.validate_every_s:
-                with averaged():
+                with checkpoints.averaged():
                     metrics = validate(core, val_corpus)
                 if metrics is not None:
                     _say(f"step {step}: validation " + ", ".join(metrics.lines()), talk)
                 last_val = time.monotonic()
             if lead and now - last_ckpt >= opt.checkpoint_every_s:
-                save(False, metrics)
+                checkpoints.save(step, elapsed, False, metrics)
                 last_ckpt = time.monotonic()
     except KeyboardInterrupt:  # Ctrl-C: keep what was learned since the last checkpoint
         bar.close()
         if lead and step > first_step:
-            save(False, metrics)
+            checkpoints.save(step, elapsed, False, metrics)
             _say(
                 f"interrupted at step {step}: wrote {opt.output} and its .resume file; "
                 "continue with --resume",
@@ -476,14 +372,14 @@ def _train(opt: TrainOptions, ddp: _Distributed) -> dict[str, Any]:
     bar.close()
     result: dict[str, Any] = {"step": step, "seconds": elapsed}
     if lead:
-        with averaged():
+        with checkpoints.averaged():
             metrics = validate(core, val_corpus)
         if metrics is not None:
             _say("validation (held-out files):\n  " + "\n  ".join(metrics.lines()), talk)
             result["metrics"] = vars(metrics)
-        save(True, metrics)
+        checkpoints.save(step, elapsed, True, metrics)
         _say(f"wrote {opt.output} after {step} steps ({elapsed / 60:.1f} min)", talk)
-        if resume_failed:
+        if checkpoints.resume_failed:
             _say(
                 f"note: no {resume_path(opt.output).name}: --resume cannot continue this run", True
             )

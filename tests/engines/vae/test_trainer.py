@@ -104,9 +104,9 @@ def test_a_kill_between_a_checkpoints_two_files_leaves_one_to_resume_from(
     """A checkpoint writes the resume file and the model file, one after the other. Killed
     between them (here: the second write never happens), --resume must still work; the
     temporary file the kill left is removed by the next run."""
-    from latentscape.engines.vae import trainer
+    from latentscape.engines.vae import train_checkpoints
 
-    save = trainer.save_atomic
+    save = train_checkpoints.save_atomic
     writes: list[str] = []
 
     def killed_after_the_first(data, path):
@@ -115,12 +115,12 @@ def test_a_kill_between_a_checkpoints_two_files_leaves_one_to_resume_from(
         writes.append(str(path))
         save(data, path)
 
-    monkeypatch.setattr(trainer, "save_atomic", killed_after_the_first)
+    monkeypatch.setattr(train_checkpoints, "save_atomic", killed_after_the_first)
     out = tmp_path / "model.pt"
     with pytest.raises(SystemExit):
         train(_options(sound_folder, out, steps=3))
     assert writes == [str(resume_path(out))] and not out.exists()
-    monkeypatch.setattr(trainer, "save_atomic", save)
+    monkeypatch.setattr(train_checkpoints, "save_atomic", save)
     left = tmp_path / ".model.pt.x1y2z3w4.tmp"  # what a kill during a write leaves
     left.write_bytes(b"part of a model")
     assert train(_options(sound_folder, out, steps=5, resume=True))["step"] == 5

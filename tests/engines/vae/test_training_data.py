@@ -10,7 +10,8 @@ import torch
 
 from latentscape.engines.vae.dataset import build_corpus, prepare_audio
 from latentscape.engines.vae.model import VaeConfig, VaeCore
-from latentscape.engines.vae.trainer import TrainingModule, control_analyser, latent_pca
+from latentscape.engines.vae.train_checkpoints import latent_pca
+from latentscape.engines.vae.trainer import TrainingModule, control_analyser
 from support.vae_models import TINY, tone
 
 HOP = 256
