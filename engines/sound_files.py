@@ -1,8 +1,10 @@
-"""Sound files written by the app and the CLI: the format a file name asks for, and a write
-that is whole or nothing (:mod:`.atomic_write`). Any thread."""
+"""Sound files written by the app and the CLI: the format a file name asks for, a write that is
+whole or nothing (:mod:`.atomic_write`), and the mark that tells a sound written here from a
+user's own. Any thread."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 from pathlib import Path
 
@@ -18,6 +20,11 @@ SOUND_FORMATS: dict[str, tuple[str, str]] = {
     ".flac": ("FLAC", "PCM_24"),
     ".ogg": ("OGG", "VORBIS"),
 }
+
+WRITER = "latentscape"
+"""Written into every sound file's software tag (WAV ``LIST/ISFT``, FLAC and Ogg comments, all
+formats above hold it), so that a command replaces only a sound written here
+(:func:`written_here`): a user's own file of the same name and kind is kept."""
 
 
 def with_suffix(path: str | Path, suffix: str) -> str:
@@ -80,7 +87,33 @@ def write_sound(
         audio = np.clip(audio, -1.0, 1.0)
     buffer = io.BytesIO()
     try:
-        sf.write(buffer, audio, int(rate_hz), format=fmt, subtype=subtype)
+        encode_marked(buffer, audio, rate_hz, fmt, subtype)
     except (sf.LibsndfileError, RuntimeError, ValueError, TypeError) as exc:
         raise LatentscapeError(f"{path}: cannot encode the sound as {fmt} ({exc})") from None
     return write_bytes_atomic(path, buffer.getbuffer())
+
+
+def encode_marked(target, audio: np.ndarray, rate_hz: int, fmt: str, subtype: str) -> None:
+    """``sf.write`` of ``audio`` (``[samples, channels]`` or ``[samples]``) to ``target`` (a
+    file name or a binary buffer), with :data:`WRITER`'s mark; soundfile's errors as they
+    come."""
+    import soundfile as sf
+
+    audio = np.asarray(audio)
+    channels = 1 if audio.ndim == 1 else audio.shape[1]
+    with sf.SoundFile(target, "w", int(rate_hz), channels, subtype or None, format=fmt) as f:
+        with contextlib.suppress(RuntimeError):  # a format without tags is written unmarked
+            f.software = WRITER
+        f.write(audio)
+
+
+def written_here(path: Path) -> bool:
+    """True when ``path`` is a sound file that bears :data:`WRITER`'s mark (libsndfile reads
+    the tag back with its own name appended: "latentscape (libsndfile-1.2.2)")."""
+    import soundfile as sf
+
+    try:
+        with sf.SoundFile(str(path)) as f:
+            return f.software.startswith(WRITER)
+    except Exception:  # not a sound file, unreadable: not ours to replace
+        return False

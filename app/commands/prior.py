@@ -299,7 +299,7 @@ def run_sample(args: argparse.Namespace) -> int:
         names = [out / f"{args.kind}-seed{args.seed}-{i:0{digits}d}.wav" for i in range(args.count)]
         latents_path = out / f"{args.kind}-seed{args.seed}-latents.npy"
         # before anything is written: all of them, or none
-        check_sound_outputs(store, names, (engine.sample_rate_hz, engine.channels, "PCM_16"))
+        check_sound_outputs(store, names, "give another folder or --seed")
         check_latents_output(latents_path)
     _prepare_out_folder(out)  # only once there is something to write into it
     samples = source.sample(args.count, temperature=args.temperature, seed=args.seed)

@@ -1,7 +1,7 @@
 """What a command's output file may replace: "no command replaces a file it did not write
-itself" (README). ``render`` and ``prior sample`` write sound files (an earlier render or
-sample may be replaced, not the project's sounds nor other files) and ``prior sample`` a
-latents ``.npy``."""
+itself" (README). ``render`` and ``prior sample`` write sound files (a sound written here may
+be replaced, not the project's sounds nor other files) and ``prior sample`` a latents
+``.npy``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path, PurePath
 
 from latentscape.engines.errors import LatentscapeError
-from latentscape.engines.sound_files import check_replaceable
+from latentscape.engines.sound_files import check_replaceable, written_here
 
 
 def refuse_project_sounds(store, outs: Sequence[Path]) -> None:
@@ -30,27 +30,21 @@ def refuse_project_sounds(store, outs: Sequence[Path]) -> None:
                 )
 
 
-def check_sound_outputs(
-    store, outs: Sequence[Path], written_as: tuple[int, int, str] | None = None
-) -> None:
-    """Sound files ``outs`` may be written: each is new, or a sound file that is not one of
-    the project's sounds (an earlier render or sample). With ``written_as`` (rate in Hz,
-    channels, libsndfile subtype), an existing file must also be of the kind the command
-    writes: a user's own sound that only bears the name is kept. LatentscapeError otherwise."""
-    import soundfile as sf
-
+def check_sound_outputs(store, outs: Sequence[Path], hint: str = "give another name") -> None:
+    """Sound files ``outs`` may be written: each is new, or a sound written here (it bears
+    :data:`~latentscape.engines.sound_files.WRITER`'s mark: an earlier render, sample or
+    export) that is not one of the project's sounds. A user's own sound of the same name is
+    kept, whatever its format. LatentscapeError naming the file otherwise, ``hint`` saying
+    what to do instead."""
     existing = [out for out in outs if out.exists()]
     for out in existing:
         check_replaceable(out)
-        if written_as is not None:
-            info = sf.info(str(out))
-            if (info.samplerate, info.channels, info.subtype) != written_as:
-                raise LatentscapeError(
-                    f"{out}: exists and is not a sound this command wrote ({info.samplerate} Hz,"
-                    f" {info.channels} ch, {info.subtype}); not replacing it (give another "
-                    "folder or --seed)"
-                )
-    refuse_project_sounds(store, existing)
+    refuse_project_sounds(store, existing)  # the more telling reason comes first
+    for out in existing:
+        if not written_here(out):
+            raise LatentscapeError(
+                f"{out}: exists and was not written by latentscape; not replacing it ({hint})"
+            )
 
 
 def check_latents_output(out: Path) -> None:

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..contract import ModelEngine
 from ..errors import LatentscapeError, ModelRuntimeError
+from ..sound_files import encode_marked
 from .files import write_atomic
 from .path import LatentPath, PathError
 
@@ -323,7 +324,7 @@ def write_audio(
             data = np.clip(data, -1.0, 1.0)
 
     def write(tmp: Path) -> None:
-        sf.write(str(tmp), data, sample_rate_hz, format=fmt, subtype=subtype)
+        encode_marked(str(tmp), data, sample_rate_hz, fmt, subtype)
 
     return write_atomic(Path(out), write), clipped
 

@@ -160,11 +160,15 @@ def test_sampling_replaces_only_earlier_samples(tmp_path, nn_model, capsys):
         assert main([*cmd, str(notes)]) == 2
         assert "is not latents written by 'prior sample'" in one_line(capsys)
     assert sorted(p.name for p in notes.iterdir()) == ["model-seed0-latents.npy"]
-    theirs = tmp_path / "theirs"  # a user's own take, named as a sample would be
+    theirs = tmp_path / "theirs"  # a user's own takes, named as samples would be
     theirs.mkdir()
-    sf.write(theirs / "model-seed0-00.wav", tone, 44100)
-    assert main([*cmd, str(theirs)]) == 2
-    assert "is not a sound this command wrote (44100 Hz" in one_line(capsys)
+    for kind in ({"samplerate": 44100}, {"samplerate": SR, "subtype": "PCM_16"}):
+        sf.write(theirs / "model-seed0-00.wav", tone, **kind)  # the second: a sample's kind
+        before = (theirs / "model-seed0-00.wav").read_bytes()
+        assert main([*cmd, str(theirs)]) == 2
+        assert "was not written by latentscape; not replacing it" in one_line(capsys)
+        assert (theirs / "model-seed0-00.wav").read_bytes() == before
+    assert sorted(p.name for p in theirs.iterdir()) == ["model-seed0-00.wav"]
 
     fresh = tmp_path / "fresh"
     assert main([*cmd, str(fresh)]) == 0

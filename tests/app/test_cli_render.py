@@ -64,13 +64,20 @@ def test_render_replaces_an_earlier_render_but_not_a_project_sound_or_other_file
     project, tmp_path, capsys
 ):
     argv = ["render", "-p", str(project), "--kind", "frame", "--at", "0.5,0.5", "-o"]
+    import shutil
+
     sound = next((tmp_path / "sounds").rglob("*.wav"))
     (tmp_path / "notes.wav").write_text("not audio\n")
-    keep = {p: p.read_bytes() for p in (sound, tmp_path / "notes.wav")}
-    for path, reason in ((sound, "is one of the project's sounds"), (tmp_path / "notes.wav", "")):
+    mine = shutil.copy(sound, tmp_path / "my take.wav")  # a user's sound, not in the project
+    keep = {p: p.read_bytes() for p in (sound, tmp_path / "notes.wav", mine)}
+    for path, reason in (
+        (sound, "is one of the project's sounds"),
+        (tmp_path / "notes.wav", "exists and is not a sound file"),
+        (mine, "was not written by latentscape"),
+    ):
         assert main([*argv, str(path)]) == 2
         line = one_error(capsys, "render")
-        assert (reason or "exists and is not a sound file") in line and "not replacing" in line
+        assert reason in line and "not replacing" in line
         assert path.read_bytes() == keep[path]
     out = tmp_path / "out.wav"
     assert main([*argv, str(out)]) == 0
