@@ -1,10 +1,8 @@
 """``ExplorerController``: wires the map, panels and spectrograms to the project, model and audio.
 
-Click a point: audition its trajectory. Click empty space: audition the inverse map's trajectory
-there. Press-and-drag: scrub (an inverse-map frame per move → ``AudioEngine.scrub_to``) under a
-crosshair; a drag that rests on a sound's dot for ``SCRUB_REST_MS`` moves the scrub voice to
-that sound's own latent (the inverse map is exact only at the dot's centre, so that passing
-drags stay smooth). Everything slow runs off the GUI thread (TaskRunner / the audio session's worker).
+What a click, a drag or a key plays is :mod:`.playback_actions`; opening projects and models is
+:mod:`.session_actions`; this module holds the state, builds the collaborators and imports.
+Everything slow runs off the GUI thread (TaskRunner / the audio session's worker).
 
 Hooks for other features (record/paths, galleries) are signals emitted on the GUI thread:
 ``soundAuditioned``, ``positionAuditioned``, ``scrubStarted``/``scrubMoved``/``scrubEnded``
@@ -15,7 +13,7 @@ what belongs to a model, such as priors, tiles and paths on the map, is that mod
 ``projectReadAgain`` (another program changed the project, its model stayed: what a feature
 keeps in the project, such as priors, may have changed too), ``layoutChanged`` (the map was laid
 out again: what is drawn among the sounds, such as paths, follows them); and the method
-``audition_trajectory`` (see below).
+``audition_trajectory`` (:mod:`.playback_actions`).
 
 Thread: GUI thread only.
 """
@@ -27,8 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
 from latentscape.audio_bindings import AudioBindings
 from latentscape.audio_session import AudioSession
@@ -37,6 +34,7 @@ from latentscape.live_spectrum import LiveSpectrumFeed
 from latentscape.map_state import MapState
 from latentscape.map_sync import MapSync
 from latentscape.outside_changes import OutsideChanges
+from latentscape.playback_actions import PlaybackActions
 from latentscape.project_session import LoadedModel
 from latentscape.project_session import new_project as make_new_project
 from latentscape.session_actions import SessionActions
@@ -46,6 +44,7 @@ from latentscape.tasks import TaskRunner
 from latentscape.warmup import freeze_heap, warm_atlas
 from latentscape.widgets.banner import Banner
 from latentscape.widgets.import_panel import ImportProgress
+from latentscape.widgets.latent_controls import LatentControls
 from latentscape.widgets.map_view import MapView
 from latentscape.widgets.model_panel import ModelPanel
 from latentscape.widgets.spectrogram_view import LiveSpectrogramView, SpectrogramPairView
@@ -57,6 +56,7 @@ class ExplorerViews:
 
     map_view: MapView
     model_panel: ModelPanel
+    latent_controls: LatentControls
     live_spectrogram: LiveSpectrogramView
     pair_view: SpectrogramPairView
     import_progress: ImportProgress
@@ -64,15 +64,11 @@ class ExplorerViews:
     dialog_parent: object | None = None
 
 
-# How long a drag must rest on a sound's dot before the scrub voice plays that sound's own
-# latent: longer than the ~12-33 ms between the moves of a moving hand, short enough to feel
-# immediate.
-SCRUB_REST_MS = 150
 PROJECT_SUFFIX = ".lsc"
 MODEL_SUFFIXES = (".ts", ".pt", ".ckpt", ".lsm")  # model files: drops and File → Open Model…
 
 
-class ExplorerController(SessionActions, QObject):
+class ExplorerController(PlaybackActions, SessionActions, QObject):
     """The app's state and wiring. See the module docstring for the signals others hook into."""
 
     projectOpened = Signal(object)  # ProjectStore
@@ -135,7 +131,9 @@ class ExplorerController(SessionActions, QObject):
         )
         self.live = LiveSpectrumFeed(views.live_spectrogram, parent=self)
         self.audio.started.connect(self.live.attach)
-        self.bindings = AudioBindings(self.audio, views.model_panel, views.banner, parent=self)
+        self.bindings = AudioBindings(
+            self.audio, views.latent_controls, views.model_panel, views.banner, parent=self
+        )
         self.preview = SoundPreview(views.pair_view, self.runner, parent=self)
         self.modelLoaded.connect(self._preview_selected)  # its reconstruction, now there is one
         self.imports = ImportController(views.import_progress, views.dialog_parent, parent=self)
@@ -150,28 +148,16 @@ class ExplorerController(SessionActions, QObject):
         self.outside = OutsideChanges(self, parent=self)  # `latentscape import` from a shell
         self.outside.changed.connect(self._on_outside_change)
 
-        self._scrub_rest = QTimer(self)  # a drag that stops on a dot plays that sound
-        self._scrub_rest.setSingleShot(True)
-        self._scrub_rest.setInterval(SCRUB_REST_MS)
-        self._scrub_rest.timeout.connect(self._on_scrub_rest)
-        self._scrub_xy: tuple[float, float] | None = None
-
         self._warming = warm_up
         if warm_up:  # one-time costs now, not in the middle of the user's first import
             self.runner.submit(warm_atlas, on_done=self._on_warm, on_error=self._on_warm)
 
+        self._init_playback()  # the map's clicks and drags, the preview's play buttons
         mv = views.map_view
-        mv.pointClicked.connect(self._on_point_clicked)
-        mv.emptyClicked.connect(self.audition_position)
-        mv.scrubStarted.connect(self.scrub_begin)
-        mv.scrubMoved.connect(self.scrub_move)
-        mv.scrubEnded.connect(self.scrub_end)
         mv.pointsDrawn.connect(self._on_points_drawn)
         # queued: a question (save the untitled project?) must not open inside the drop event,
         # which holds the file manager's drag until it returns
         mv.filesDropped.connect(self.open_dropped, Qt.ConnectionType.QueuedConnection)
-        views.pair_view.playOriginal.connect(self.play_original)
-        views.pair_view.playReconstruction.connect(self.play_reconstruction)
 
     # -- startup / shutdown ---------------------------------------------------------------
     def start_audio(self) -> None:
@@ -234,149 +220,6 @@ class ExplorerController(SessionActions, QObject):
             return
         self.project_space = ref.space if ref is not None else None
 
-    # -- audio ----------------------------------------------------------------------------
-    def _playable(
-        self, latent_size: int | None = None, project_latents: bool = True
-    ) -> object | None:
-        engine = self.audio.engine
-        if engine is None:
-            self.message.emit("Audio is starting…" if self.audio.starting else "No audio engine")
-            return None
-        if latent_size is not None and not self._model_matches(latent_size, project_latents):
-            ref = self.store.model() if self.store is not None else None
-            name = Path(ref.path).name if ref is not None else "this project's model"
-            self.message.emit(
-                f"These sounds were encoded with {name}: load it, or import them again "
-                "with this model, to hear them"
-            )
-            return None
-        return engine
-
-    # -- map gestures ---------------------------------------------------------------------
-    def _on_point_clicked(self, index: int) -> None:
-        self.audition_sound(self.state.sound_at(index).id)
-
-    def audition_sound(self, sound_id: int) -> None:
-        """Play sound ``sound_id``'s decoded trajectory and select it."""
-        traj = self.state.trajectory(sound_id)
-        self.select_sound(sound_id)
-        self.last_played = ("sound", sound_id)
-        audio = self._playable(traj.shape[1])
-        if audio is not None:
-            self.last_voice = audio.audition(trajectory=traj)
-            self.soundAuditioned.emit(int(sound_id))
-
-    def audition_position(self, x: float, y: float) -> None:
-        """Play what the model decodes at map position (x, y): the inverse map's trajectory."""
-        atlas = self.state.atlas
-        if atlas is None:
-            return
-        traj = atlas.trajectory_at(x, y, self.state.trajectories)
-        self.last_played = ("xy", (float(x), float(y)))
-        self.views.map_view.set_cursor(x, y)
-        self.audition_trajectory(traj)
-        self.positionAuditioned.emit(float(x), float(y), traj)
-
-    def audition_trajectory(self, trajectory: np.ndarray, project_latents: bool = True) -> bool:
-        """Play any latent trajectory ``[frames, latent_size]`` float32 (galleries, paths);
-        ``project_latents``: it is in the project's latent space (not the loaded model's own
-        prior's), so another model cannot play it."""
-        audio = self._playable(trajectory.shape[1], project_latents)
-        if audio is None:
-            return False
-        self.last_voice = audio.audition(trajectory=np.ascontiguousarray(trajectory, np.float32))
-        return True
-
-    def scrub_begin(self, x: float, y: float) -> None:
-        atlas, audio = self.state.atlas, self.audio.engine
-        if atlas is None:
-            return
-        z = atlas.frame_at(x, y)
-        self.views.map_view.set_cursor(x, y)
-        if self._playable(z.shape[0]) is not None:
-            audio.scrub_start(z)
-        self._scrub_xy = (float(x), float(y))
-        self._scrub_rest.start()
-        self.scrubStarted.emit(float(x), float(y), z)
-
-    def scrub_move(self, x: float, y: float) -> None:
-        if self.state.atlas is None:
-            return
-        self.views.map_view.set_cursor(x, y)
-        self._scrub_to(x, y)
-        self._scrub_xy = (float(x), float(y))
-        self._scrub_rest.start()
-
-    def _scrub_to(self, x: float, y: float) -> None:
-        """Send the inverse map's frame at (x, y) to the scrub voice; emit ``scrubMoved``."""
-        z = self.state.atlas.frame_at(x, y)
-        audio = self.audio.engine
-        if audio is not None and self._model_matches(z.shape[0]):
-            audio.scrub_to(z)
-        self.scrubMoved.emit(float(x), float(y), z)
-
-    def _on_scrub_rest(self) -> None:
-        """The drag has rested: on a sound's dot, play that sound's own latent (the inverse
-        map's frame at the dot's centre)."""
-        if self._scrub_xy is None or self.state.atlas is None:
-            return
-        view = self.views.map_view
-        index = view.point_at(*self._scrub_xy)
-        if index >= 0:
-            self._scrub_to(*(float(v) for v in view.positions()[index]))
-
-    def scrub_end(self) -> None:
-        self._scrub_rest.stop()
-        self._scrub_xy = None
-        if self.audio.engine is not None:
-            self.audio.engine.scrub_stop()
-        self.views.map_view.hide_cursor()
-        self.scrubEnded.emit()
-
-    # -- transport ------------------------------------------------------------------------
-    def is_playing(self) -> bool:
-        st = self.audio.stats()
-        return bool(st is not None and st.voices > 0)
-
-    def play_stop(self) -> None:
-        """Space: stop everything if something plays, else play the last sound/position again
-        (or what a feature set as ``last_played``: ``replayRequested`` asks it to play)."""
-        if self.is_playing():
-            self.stop_sound()
-        elif self.last_played is not None:
-            kind, what = self.last_played
-            if kind == "sound" and int(what) in self.state.trajectories:
-                self.audition_sound(int(what))
-            elif kind == "xy":
-                self.audition_position(*what)
-            else:
-                self.replayRequested.emit(kind, what)
-        elif self.selected_id >= 0:
-            self.audition_sound(self.selected_id)
-
-    def stop_all(self) -> None:
-        """Esc, the panic key: silence every voice, and end a drag under way (its further moves
-        stay silent) and a recording (it is kept as a path)."""
-        self.views.map_view.cancel_scrub()
-        self.set_recording(False)
-        self.stop_sound()
-
-    def stop_sound(self) -> None:
-        """Silence every voice (Space while something plays); a recording goes on."""
-        if self.audio.engine is not None:
-            self.audio.engine.stop_all()
-        self.views.map_view.hide_cursor()
-        self.stoppedAll.emit()
-
-    def toggle_record(self) -> None:
-        """R: flip the record state and tell listeners (latent-path recording hooks in here)."""
-        self.set_recording(not self.recording)
-
-    def set_recording(self, on: bool) -> None:
-        if bool(on) != self.recording:
-            self.recording = bool(on)
-            self.recordToggled.emit(self.recording)
-
     # -- selection ------------------------------------------------------------------------
     def select_sound(self, sound_id: int) -> None:
         index = self.state.index_of(sound_id)
@@ -392,19 +235,6 @@ class ExplorerController(SessionActions, QObject):
             engine = self.model.engine if self._model_matches(traj.shape[1]) else None
             sound, loaded = self.state.sound_at(index), self.model is not None
             self.preview.show(engine, sound, traj, self.store, model_loaded=loaded)
-
-    def play_original(self) -> None:
-        p, audio = self.preview.current, self._playable()
-        if p is None or audio is None:
-            return
-        if p.original is None:
-            self.message.emit(f"Original {p.missing}")
-            return
-        self.last_voice = audio.audition(audio=p.original, audio_rate_hz=p.original_rate_hz)
-
-    def play_reconstruction(self) -> None:
-        if self.preview.current is not None:
-            self.audition_sound(self.preview.current.sound_id)
 
     # -- import ---------------------------------------------------------------------------
     def open_dropped(self, paths: list[str]) -> None:

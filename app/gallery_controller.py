@@ -7,7 +7,7 @@ trajectories and kept in the project) and "Model prior" when the loaded model ex
   with progress in the tab; **Cancel** stops it after the current step and keeps what it learned.
   The trained prior is stored in the project (item kind ``"prior"``) and comes back when the
   project opens.
-- **Generate 16** samples 16 windows (seed: the model panel's locked seed, else the gallery's
+- **Generate 16** samples 16 windows (seed: the latent controls' locked seed, else the gallery's
   seed box, which then advances by one), decodes them with the model on a worker and shows their
   spectrogram thumbnails. The tiles are stored in the project (item kind ``"gallery"``).
 - Click a tile: hear it. Drag it onto the map, or "Add to corpus": it becomes a generated sound of
@@ -329,9 +329,9 @@ class GalleryController(GalleryTraining, GalleryTileActions, QObject):
         return src.prior, engine
 
     def _seed_for(self, seed: int) -> int:
-        panel = self.explorer.views.model_panel
-        if panel.seed_lock.isChecked():
-            seed = int(panel.seed.value())
+        controls = self.explorer.views.latent_controls
+        if controls.seed_lock.isChecked():
+            seed = int(controls.seed.value())
             self.view.seed.setValue(seed)
         else:  # a counter: the next press makes new sounds, the tile labels keep the seed
             self.view.seed.setValue((int(seed) + 1) % (2**31 - 1))

@@ -1,4 +1,4 @@
-"""``MainWindow``: the map in the middle, the model panel on the right, spectrograms below.
+"""``MainWindow``: the map in the middle, latent controls and model on the right, spectrograms below.
 
 Layout (first run): the map fills the centre under a banner strip; on the right, "Latent
 controls" sit above the "Model" dock (the paths panel is a tab beside it, so a path's Stop and
@@ -25,7 +25,7 @@ from latentscape.read_only_notice import ReadOnlyNotice
 from latentscape.settings import AppSettings
 from latentscape.widgets.banner import Banner
 from latentscape.widgets.import_panel import ImportProgress
-from latentscape.widgets.latent_controls import full_height_px
+from latentscape.widgets.latent_controls import LatentControls, full_height_px
 from latentscape.widgets.map_view import MapView
 from latentscape.widgets.model_panel import ModelPanel
 from latentscape.widgets.spectrogram_view import LiveSpectrogramView, SpectrogramPairView
@@ -85,14 +85,15 @@ class MainWindow(QtWidgets.QMainWindow):
         box.addWidget(self.map_view, 1)
         self.setCentralWidget(central)
 
-        self.model_panel = ModelPanel(latent_apart=True)
+        self.latent_controls = LatentControls()
+        self.model_panel = ModelPanel()
         self.live_spectrogram = LiveSpectrogramView()
         self.live_spectrogram.setMinimumWidth(OUTPUT_MIN_WIDTH)
         self.pair_view = SpectrogramPairView()
         # The right column runs the full height (the model's live figures stay in view).
         self.setCorner(QtCore.Qt.Corner.BottomRightCorner, Area.RightDockWidgetArea)
         self.setCorner(QtCore.Qt.Corner.TopRightCorner, Area.RightDockWidgetArea)
-        latent = _scrolled(self.model_panel.latent)
+        latent = _scrolled(self.latent_controls)
         self.add_panel("latent", "Latent controls", latent, Area.RightDockWidgetArea)
         self.add_panel("model", "Model", _scrolled(self.model_panel), Area.RightDockWidgetArea)
         self.splitDockWidget(
@@ -121,6 +122,7 @@ class MainWindow(QtWidgets.QMainWindow):
         views = ExplorerViews(
             map_view=self.map_view,
             model_panel=self.model_panel,
+            latent_controls=self.latent_controls,
             live_spectrogram=self.live_spectrogram,
             pair_view=self.pair_view,
             import_progress=self.import_progress,

@@ -296,7 +296,7 @@ class SessionActions:
         freeze_heap()  # torch's objects: keep them out of full collections (app/warmup.py)
         self.model = loaded
         self.views.model_panel.set_model_info(loaded.info.to_dict())
-        self.bindings.apply_controls()
+        self.bindings.set_model_dims(loaded.info.latent_size)  # its sliders, at rest
         self.settings.add_recent_file(loaded.path, kind="models")
         self.audio.set_model(loaded.engine)
         banner = self.views.banner

@@ -45,7 +45,7 @@ def full_height_px() -> int:
 
 class LatentControls(QtWidgets.QWidget):
     """One offset/scale slider pair per controlled dim, temperature, seed lock and Reset (no
-    frame of its own: a dock's title or the model panel's group box names it).
+    frame of its own: the window's "Latent controls" dock names it).
 
     Signals
     -------

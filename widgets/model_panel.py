@@ -1,26 +1,23 @@
-"""``ModelPanel``: what was loaded, the latent controls users know from RAVE VST / Neutone, live stats.
+"""``ModelPanel``: what was loaded and the live playback figures.
 
-The panel takes a plain dict (``ModelInfo.to_dict()``) and plain numbers; it emits intents and
-never talks to an engine. Setters never emit (so restoring settings does not echo back). The
-latent controls are a :class:`~.latent_controls.LatentControls` (``panel.latent``): in the panel,
-or apart for the window to dock on their own (``latent_apart=True``).
+The panel takes a plain dict (``ModelInfo.to_dict()``) and plain numbers, and never talks to an
+engine. The latent controls users know from RAVE VST / Neutone are a widget of their own
+(:class:`~.latent_controls.LatentControls`), which the window docks apart.
 
 Thread: GUI thread only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
 from . import theme
-from .latent_controls import MAX_LATENT_CONTROLS, LatentControls
-from .value_slider import ValueSlider
 
-__all__ = ["INFO_ROWS", "MAX_LATENT_CONTROLS", "ModelPanel", "format_info"]
+__all__ = ["INFO_ROWS", "ModelPanel", "format_info"]
 STAT_TIPS = {
     "latency": "What a scrub move waits to be heard, at rest: the model's own lag, the audio "
     "already decoded ahead, half a block's wait for the next audio callback (on average) and "
@@ -86,29 +83,9 @@ def format_info(info: Mapping[str, Any]) -> dict[str, str]:
 
 
 class ModelPanel(QtWidgets.QWidget):
-    """Model facts, latent controls and live audio stats, stacked in one side panel.
+    """Model facts and live audio stats, stacked in one side panel."""
 
-    ``latent_apart``: leave the latent controls (``self.latent``) out of the panel's layout, for
-    the window to dock them on their own; the panel's API covers them either way.
-
-    Signals
-    -------
-    latentControlsChanged(offset: list[float], scale: list[float])
-        One entry per controlled dim (the first min(8, latent_size)); the model applies
-        ``z[d] = z[d] * scale[d] + offset[d]``.
-    temperatureChanged(float)
-        Noise/temperature in [0, 2], 1.0 = the model's own.
-    seedLockChanged(locked: bool, seed: int)
-        Emitted when either the checkbox or the seed changes.
-    """
-
-    latentControlsChanged = QtCore.Signal(list, list)
-    temperatureChanged = QtCore.Signal(float)
-    seedLockChanged = QtCore.Signal(bool, int)
-
-    def __init__(
-        self, parent: QtWidgets.QWidget | None = None, *, latent_apart: bool = False
-    ) -> None:
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self._name = QtWidgets.QLabel("No model loaded")
         self._name.setProperty("role", "title")
@@ -125,15 +102,6 @@ class ModelPanel(QtWidgets.QWidget):
             caption = QtWidgets.QLabel(label)
             caption.setProperty("role", "dim")
             form.addRow(caption, value)
-
-        self.latent = LatentControls()
-        self.latent.latentControlsChanged.connect(self.latentControlsChanged)
-        self.latent.temperatureChanged.connect(self.temperatureChanged)
-        self.latent.seedLockChanged.connect(self.seedLockChanged)
-        self.temperature: ValueSlider = self.latent.temperature
-        self.seed_lock: QtWidgets.QCheckBox = self.latent.seed_lock
-        self.seed: QtWidgets.QSpinBox = self.latent.seed
-        self.reset_button: QtWidgets.QPushButton = self.latent.reset_button
 
         stats_box = QtWidgets.QGroupBox("Playback")
         stats = QtWidgets.QFormLayout(stats_box)
@@ -157,44 +125,23 @@ class ModelPanel(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(info_box)
-        if not latent_apart:
-            box = QtWidgets.QGroupBox("Latent controls")
-            QtWidgets.QVBoxLayout(box).addWidget(self.latent)
-            box.layout().setContentsMargins(0, 0, 0, 0)
-            layout.addWidget(box)
         layout.addWidget(stats_box)
         layout.addStretch(1)
         self.set_model_info(None)
 
-    # -- setters (never emit) ------------------------------------------------------------
+    # -- setters -------------------------------------------------------------------------
     def set_model_info(self, info: Mapping[str, Any] | None) -> None:
-        """Show a model's facts (``ModelInfo.to_dict()``), or the empty state for None.
-
-        Rebuilds one offset/scale pair per latent dim, up to 8, all at rest (0 and 1).
-        """
+        """Show a model's facts (``ModelInfo.to_dict()``), or the empty state for None."""
         if info is None:
             self._name.setText("No model loaded")
             texts = format_info({})
-            dims = 0
         else:
             path = str(info.get("path") or "")
             self._name.setText(PurePath(path).name or "model")
             self._name.setToolTip(path)
             texts = format_info(info)
-            dims = int(info.get("latent_size") or 0)
         for key, text in texts.items():
             self._info_labels[key].setText(text)
-        self.latent.set_dims(dims)
-
-    def set_latent_controls(self, offset: Sequence[float], scale: Sequence[float]) -> None:
-        """Move the sliders (e.g. from saved settings); extra or missing entries are ignored."""
-        self.latent.set_latent_controls(offset, scale)
-
-    def set_temperature(self, value: float) -> None:
-        self.latent.set_temperature(value)
-
-    def set_seed_lock(self, locked: bool, seed: int) -> None:
-        self.latent.set_seed_lock(locked, seed)
 
     def set_stats(
         self,
@@ -227,12 +174,3 @@ class ModelPanel(QtWidgets.QWidget):
     def stat_text(self, key: str) -> str:
         """Displayed live figure: key in {"rtf", "latency", "underruns", "clipped", "queued"}."""
         return self._stats[key].text()
-
-    def latent_controls(self) -> tuple[list[float], list[float]]:
-        return self.latent.latent_controls()
-
-    def offset_slider(self, dim: int) -> ValueSlider:
-        return self.latent.offset_slider(dim)
-
-    def scale_slider(self, dim: int) -> ValueSlider:
-        return self.latent.scale_slider(dim)

@@ -181,20 +181,20 @@ def test_a_drag_that_rests_on_a_sound_plays_that_sound(opened, qtbot):
 
 def test_model_panel_shows_the_model_and_its_controls_reach_the_audio_engine(opened, qtbot):
     w = opened
-    c, panel = w.controller, w.model_panel
+    c, panel, latent = w.controller, w.model_panel, w.latent_controls
     assert panel.model_name() == c.model.info.path.split("/")[-1]
     assert panel.info_text("latent_size") == "4"
     assert panel.info_text("realtime_factor").endswith("real time")
-    panel.offset_slider(1).set_value(1.5)
-    panel.scale_slider(0).set_value(0.5)
-    panel.temperature.set_value(1.25)
+    latent.offset_slider(1).set_value(1.5)
+    latent.scale_slider(0).set_value(0.5)
+    latent.temperature.set_value(1.25)
     t = c.audio.engine.latent_transform
     assert t.offset[1] == pytest.approx(1.5) and t.scale[0] == pytest.approx(0.5)
     assert t.noise == pytest.approx(0.25)
-    panel.seed_lock.setChecked(True)
-    panel.seed.setValue(42)
+    latent.seed_lock.setChecked(True)
+    latent.seed.setValue(42)
     assert c.audio.seed == 42
-    panel.seed_lock.setChecked(False)
+    latent.seed_lock.setChecked(False)
     assert c.audio.seed is None
     c.audition_sound(c.state.ids[0])
     qtbot.waitUntil(lambda: panel.stat_text("rtf") != "–", timeout=5000)

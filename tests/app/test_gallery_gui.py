@@ -84,7 +84,7 @@ def test_the_locked_seed_drives_generation_and_clicking_a_tile_plays_it(gallery,
     g = gallery
     c = g.explorer
     _train(g, qtbot, "GAN")
-    panel = c.views.model_panel
+    panel = c.views.latent_controls
     panel.seed_lock.setChecked(True)
     panel.seed.setValue(42)
     _generate(g, qtbot, "GAN", seed=3)  # the gallery's own seed box is overridden

@@ -88,7 +88,7 @@ def test_the_first_window_fits_its_screen_with_the_map_taking_most_of_it(window)
     assert window.dockWidgetArea(latent) == Area.RightDockWidgetArea
     assert latent.isVisible() and model.isVisible()
     assert latent.geometry().bottom() < model.geometry().top()
-    assert window.model_panel.latent.window() is window
+    assert window.latent_controls.window() is window
 
 
 def test_a_saved_geometry_that_no_longer_fits_the_screen_is_not_used(qtbot, settings_file):

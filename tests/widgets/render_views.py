@@ -106,6 +106,7 @@ def _save(widget: QtWidgets.QWidget, out: Path, name: str, w: int, h: int) -> No
 def render_panels(out: Path) -> None:
     from latentscape.widgets.banner import Banner
     from latentscape.widgets.import_panel import FailedFilesDialog, ImportProgress
+    from latentscape.widgets.latent_controls import LatentControls
     from latentscape.widgets.model_panel import ModelPanel
 
     panel = ModelPanel()
@@ -126,10 +127,13 @@ def render_panels(out: Path) -> None:
             "latency_ms": 38.0,
         }
     )
-    panel.set_latent_controls([0.0, 1.2, -0.6, 0, 0, 0, 0, 2.1], [1, 1, 0.5, 1.6, 1, 1, 1, 1])
-    panel.set_seed_lock(True, 1234)
     panel.set_stats(rtf=4.3, latency_ms=61, underruns=0, queued_ms=93)
-    _save(panel, out, "model_panel", 340, 760)
+    _save(panel, out, "model_panel", 340, 520)
+    latent = LatentControls()
+    latent.set_dims(8)
+    latent.set_latent_controls([0.0, 1.2, -0.6, 0, 0, 0, 0, 2.1], [1, 1, 0.5, 1.6, 1, 1, 1, 1])
+    latent.set_seed_lock(True, 1234)
+    _save(latent, out, "latent_controls", 340, latent.sizeHint().height())
 
     progress = ImportProgress()
     progress.set_progress(37, 165, "loops/loop_amen_full.flac")
