@@ -8,7 +8,9 @@ played. Stopping the recording adds the path to the project (item kind ``"path"`
 (:class:`~latentscape.widgets.paths_panel.PathsPanel`) and the map (line, start ring, arrow).
 
 Play, edit (trim, retime, smooth, reverse, delete, undo), rename, export and import come from
-the panel's intents; see :mod:`latentscape.paths_player`, :mod:`latentscape.path_transport`
+the panel's intents; see :mod:`latentscape.paths_player`, :mod:`latentscape.controls_automation`
+(the latent controls recorded with a take, and played back with its path),
+:mod:`latentscape.path_transport`
 (each path's Loop and Speed, live), :mod:`latentscape.paths_exchange` (export, import and OSC;
 files written by :mod:`latentscape.paths_export`) and :mod:`latentscape.paths_library`.
 Recording and playing go on together: a gesture can be recorded over a looping path.
@@ -23,6 +25,7 @@ import sqlite3
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from latentscape.controls_automation import ControlsAutomation
 from latentscape.engines.errors import LatentscapeError
 from latentscape.engines.paths import (
     PathRecorder,
@@ -76,6 +79,14 @@ class PathsController(PathsExchange, QObject):
         self.player = PathPlayer(self.map_view, parent=self)
         self.transport = PathTransport(panel, self.player, self.library, self._guard)
         self.exporter = PathExporter(parent=self)
+        self.automation = ControlsAutomation(
+            explorer.views.latent_controls,
+            explorer.bindings.apply_controls,
+            self.player,
+            self.recorder,
+            explorer.errorOccurred.emit,
+            parent=self,
+        )
         qs = explorer.settings.qsettings
         self.osc_host = str(qs.value("osc/host", OSC_DEFAULT_HOST))
         self.osc_port = int(qs.value("osc/port", OSC_DEFAULT_PORT))
@@ -130,7 +141,7 @@ class PathsController(PathsExchange, QObject):
 
     def _on_record_toggled(self, on: bool) -> None:
         if on:  # a playing path plays on: a gesture is recorded over the loop (QA s19 M1)
-            self.recorder.start()
+            self.recorder.start(controls=self.automation.state())  # the lane's first event
             self.takes.start(self.library.store)
             self.c.message.emit("Recording a path: click and drag on the map, R to stop")
         else:
@@ -219,6 +230,7 @@ class PathsController(PathsExchange, QObject):
                 f"'{path.name}' was recorded with another model: load that model to hear it"
             )
             return False
+        self.automation.prime(path)  # its recorded controls, before its first frame decodes
         try:  # a recording under way goes on: the path plays under it
             self.player.play(audio, path_id, path, loop, speed)
         except (LatentscapeError, ValueError) as exc:

@@ -34,7 +34,9 @@ class PathsExchange:
         """Write path ``path_id`` as ``fmt`` (wav, flac, midi, csv, json) to ``out``.
 
         Audio renders in the background (``exportFinished`` when written) with the path's
-        seed and the live latent transform, at ``exporter.sample_rate_hz`` (None: model rate).
+        seed, at ``exporter.sample_rate_hz`` (None: model rate), and with the path's own lane
+        of latent controls (QA s19 M3: the file sounds as the path plays, whatever the
+        sliders are now); a path without a lane takes the live latent transform.
         """
         if path_id not in self.library:
             return False
@@ -44,7 +46,7 @@ class PathsExchange:
             fmt,
             out,
             engine=model.engine if model is not None else None,
-            transform=self.c.audio.transform,
+            transform=self.c.audio.transform if path.controls is None else None,
             latent_range=self._midi_range(path) if fmt == "midi" else None,
         )
 

@@ -2,7 +2,8 @@
 
 Automation formats (MIDI, CSV, JSON) take milliseconds and are written on the GUI thread. Audio
 runs the model, so it renders on a worker (:class:`~latentscape.tasks.TaskRunner`) with the
-path's seed and the live latent transform — the same voice code as live playback
+path's seed and its lane of latent controls (a path without one: the live latent transform)
+— the same voice code as live playback
 (:func:`latentscape.engines.paths.render.render_path`, backend ``voice``), so the file is what
 playing the path sounds like, and the same every time.
 

@@ -1,7 +1,8 @@
 """The take item: a take under way as kept in the project, and its recovery (Qt-free).
 
 A take item (kind :data:`TAKE_KIND`) holds the take so far as arrays in an ``.npz`` payload
-(``times_s`` [n], ``xy`` [n, 2], ``latents`` [n, L]); its ``meta`` says which process wrote it
+(``times_s`` [n], ``xy`` [n, 2], ``latents`` [n, L], and the lane of latent controls when the
+take has one: ``controls_times_s`` [k], ``controls`` [k, 17]); its ``meta`` says which process wrote it
 (``host``, ``pid``, and ``take``: a token of that one take, so that a process replaces or
 removes only its own take, never another copy's take under way nor a damaged one left for a
 later version), and on which map layout ``xy`` lies (``meta["layout"]``: always the layout of
@@ -23,6 +24,7 @@ import time
 import numpy as np
 
 from latentscape.engines.paths import ITEM_KIND, LatentPath, path_to_item
+from latentscape.engines.paths.controls import ControlLane
 from latentscape.map_paths import LAYOUT_KEY, layout_meta, on_layout
 from latentscape.paths_library import next_path_number
 from latentscape.project_maps import CURRENT_MAP
@@ -33,6 +35,7 @@ OWNER_KEY = "take"
 AHEAD_KEY = "ahead"
 LIVE_ELSEWHERE_S = 60.0  # a take written this recently by a live process is still recorded
 RECOVERED = " (recovered)"
+LANE_ARRAYS = ("controls_times_s", "controls")  # the take's lane of latent controls
 _tokens = itertools.count(1)
 
 
@@ -51,6 +54,8 @@ def take_item(
     written by take ``owner``; ``ahead``: ``(layout id, xy [n, 2])``, the same positions on
     the layout shown, not stored yet."""
     arrays = {"times_s": path.times_s, "xy": path.xy, "latents": path.latents}
+    if path.controls is not None:
+        arrays.update(_lane_arrays(path.controls))
     if ahead is not None:
         arrays["xy_ahead"] = np.asarray(ahead[1], np.float32)
     meta = {
@@ -92,6 +97,7 @@ def move_take(store, item_id: int, old_layout: int, new_layout: int, move) -> bo
         else:
             return False
         kept = {"times_s": arrays["times_s"], "xy": xy, "latents": arrays["latents"]}
+        kept.update({k: v for k, v in arrays.items() if k in LANE_ARRAYS})
     except Exception:  # a damaged take is recovery's to report, not the map's
         return False
     meta = {k: v for k, v in item.meta.items() if k != AHEAD_KEY}
@@ -134,6 +140,9 @@ def _path_of(store, item, name: str) -> tuple[LatentPath, int | None]:
     ahead = item.meta.get(AHEAD_KEY)
     if isinstance(ahead, int) and "xy_ahead" in arrays and ahead == _map_layout(store):
         layout, xy = ahead, arrays["xy_ahead"]  # that map was stored after the take's write
+    lane = None
+    if all(k in arrays for k in LANE_ARRAYS):
+        lane = ControlLane(arrays["controls_times_s"], arrays["controls"])
     path = LatentPath(
         arrays["times_s"],
         xy,
@@ -141,8 +150,13 @@ def _path_of(store, item, name: str) -> tuple[LatentPath, int | None]:
         name=name,
         seed=seed if isinstance(seed, int) and seed >= 0 else 0,
         model_hash=str(item.meta.get("model_hash", "")),
+        controls=lane,
     )
     return path, layout if isinstance(layout, int) else None
+
+
+def _lane_arrays(lane: ControlLane) -> dict[str, np.ndarray]:
+    return {"controls_times_s": lane.times_s, "controls": lane.values}
 
 
 def _map_layout(store) -> int | None:

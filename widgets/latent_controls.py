@@ -4,7 +4,8 @@ The controls users know from RAVE VST / Neutone. A model with more dims than the
 controls says so above the sliders ("z0–z7: the first 8 of 16 latent dims"): RAVE sorts its
 latent by variance, so the first dims are the ones that move the sound most.
 
-Setters never emit (restoring settings does not echo back). Thread: GUI thread only.
+Setters never emit (restoring settings, or a path's recorded controls played back, do not echo
+back): ``touched`` tells the user's own moves apart. Thread: GUI thread only.
 """
 
 from __future__ import annotations
@@ -56,11 +57,15 @@ class LatentControls(QtWidgets.QWidget):
         Noise/temperature in [0, 2], 1.0 = the model's own.
     seedLockChanged(locked: bool, seed: int)
         Emitted when either the checkbox or the seed changes.
+    touched()
+        The user moved an offset, scale or the temperature, or pressed Reset (after the
+        change's own signal): never for a setter.
     """
 
     latentControlsChanged = QtCore.Signal(list, list)
     temperatureChanged = QtCore.Signal(float)
     seedLockChanged = QtCore.Signal(bool, int)
+    touched = QtCore.Signal()
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +85,7 @@ class LatentControls(QtWidgets.QWidget):
         self._scales: list[ValueSlider] = []
         self.temperature = ValueSlider(*TEMPERATURE_RANGE, 1.0, decimals=2)
         self.temperature.valueChanged.connect(self.temperatureChanged)
+        self.temperature.valueChanged.connect(lambda _v: self.touched.emit())
         temp_row = QtWidgets.QHBoxLayout()
         temp_label = QtWidgets.QLabel("Temperature")
         temp_label.setToolTip("Noise added where the model samples (1.0 = as trained)")
@@ -151,6 +157,7 @@ class LatentControls(QtWidgets.QWidget):
     def _on_latent_changed(self, _value: float = 0.0) -> None:
         offset, scale = self.latent_controls()
         self.latentControlsChanged.emit(offset, scale)
+        self.touched.emit()
 
     def _on_seed_lock_toggled(self, locked: bool) -> None:
         self.seed.setEnabled(locked)

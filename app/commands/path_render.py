@@ -7,8 +7,9 @@ plays it — the same voice code as live playback and the app's own audio export
 — at ``--speed``, ``--loops`` times back to back. Like the app's export the file is loop-ready:
 exactly ``loops * round(duration / speed * rate)`` samples at the model's rate, its end
 running on into its start, so a DAW or sampler loops it at the path's length; ``--tail``
-renders the path played once instead, ending with the voice's faded tail. The live latent
-offsets of the app are not applied (the project does not keep them).
+renders the path played once instead, ending with the voice's faded tail. The latent
+controls recorded with the path (its lane: offsets, scales, temperature) are applied as it
+plays them; a path without one renders without any.
 
 The output follows the rules of ``render``'s other modes (:mod:`.render`): format by suffix,
 an existing file replaced only when it is an earlier render, never a project sound, written

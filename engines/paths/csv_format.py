@@ -10,6 +10,11 @@ Comma-separated, ``.`` as decimal point, ``\\n`` line ends, UTF-8, one header li
 other metadata (name, seed and model hash live in the JSON format only). Times are seconds
 from the start (float64, written exactly); x, y and the latents are float32 in their shortest
 exact form, so :func:`read_csv` gives back exactly the numbers that were written.
+
+The latents are those heard: a path's lane of latent controls (:mod:`.controls`) has its
+offset and scale applied (a step row pair at each change of the controls); the temperature's
+noise is not a latent and is left out. Read back, such a file is a path without a lane that
+decodes as the original did (noise aside).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .controls import heard
 from .files import read_bytes, write_text_atomic
 from .json_format import float32_list
 from .path import LatentPath, PathError
@@ -31,7 +37,8 @@ def header(latent_size: int) -> list[str]:
 
 
 def to_csv(path: LatentPath) -> str:
-    """``path`` as CSV text with a header line."""
+    """``path`` as CSV text with a header line: the latents as heard (see the module)."""
+    path = heard(path)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header(path.latent_size))

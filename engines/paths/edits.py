@@ -1,7 +1,9 @@
 """Edits of a :class:`~.path.LatentPath`; each returns a new path and leaves its input alone.
 
 All edits work on the path as a piecewise-linear function of time (see :mod:`.path`), so they
-treat positions and latents alike, and keep steps (equal timestamps) where they can.
+treat positions and latents alike, and keep steps (equal timestamps) where they can. A path's
+lane of latent controls (:mod:`.controls`) follows its timeline through trim, delete, speed and
+reverse; smoothing leaves it as it is.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from typing import Literal
 
 import numpy as np
 
+from .controls import lane_join, lane_retimed, lane_reversed, lane_trim
 from .path import LatentPath, PathError, interpolate_rows
 
 SmoothMode = Literal["centred", "causal"]
@@ -20,11 +23,12 @@ def _values(path: LatentPath) -> np.ndarray:
     return np.concatenate([path.xy, path.latents], axis=1).astype(np.float64)
 
 
-def _rebuild(path: LatentPath, times: np.ndarray, values: np.ndarray) -> LatentPath:
+def _rebuild(path: LatentPath, times: np.ndarray, values: np.ndarray, **changes) -> LatentPath:
     return path.replace(
         times_s=times,
         xy=values[:, :2].astype(np.float32),
         latents=values[:, 2:].astype(np.float32),
+        **changes,
     )
 
 
@@ -57,7 +61,10 @@ def trim(path: LatentPath, start_s: float, end_s: float) -> LatentPath:
         parts_v.append(values[at_end][:1] if at_end.any() else last)
     new_t = np.concatenate(parts_t) - start_s
     new_v = np.concatenate(parts_v)
-    return _rebuild(path, new_t, new_v)
+    lane = path.controls
+    if lane is not None:
+        lane = lane_trim(lane, start_s, end_s)
+    return _rebuild(path, new_t, new_v, controls=lane)
 
 
 def delete_span(path: LatentPath, start_s: float, end_s: float) -> LatentPath:
@@ -80,10 +87,14 @@ def delete_span(path: LatentPath, start_s: float, end_s: float) -> LatentPath:
     if len(pieces) == 1:
         return pieces[0]
     head, tail = pieces
+    lane = None
+    if head.controls is not None and tail.controls is not None:
+        lane = lane_join(head.controls, tail.controls, head.duration_s)
     return path.replace(
         times_s=np.concatenate([head.times_s, tail.times_s + head.duration_s]),
         xy=np.concatenate([head.xy, tail.xy]),
         latents=np.concatenate([head.latents, tail.latents]),
+        controls=lane,
     )
 
 
@@ -91,14 +102,21 @@ def change_speed(path: LatentPath, factor: float) -> LatentPath:
     """Play ``factor`` times faster: every timestamp is divided by ``factor`` (> 0)."""
     if not (factor > 0 and np.isfinite(factor)):
         raise PathError(f"speed factor must be a positive number, got {factor!r}")
-    return path.replace(times_s=path.times_s / float(factor))
+    times = path.times_s / float(factor)
+    lane = path.controls
+    if lane is not None:
+        lane = lane_retimed(lane, float(factor), float(times[-1]))
+    return path.replace(times_s=times, controls=lane)
 
 
 def reverse(path: LatentPath) -> LatentPath:
     """The same gesture backwards in time: a point at ``t`` moves to ``duration - t``."""
     t = path.duration_s - path.times_s[::-1]
     t[0] = 0.0  # exact, whatever rounding did
-    return path.replace(times_s=t, xy=path.xy[::-1], latents=path.latents[::-1])
+    lane = path.controls
+    if lane is not None:
+        lane = lane_reversed(lane, float(t[-1]))
+    return path.replace(times_s=t, xy=path.xy[::-1], latents=path.latents[::-1], controls=lane)
 
 
 def _running_integral(times: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:

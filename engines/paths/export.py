@@ -86,8 +86,9 @@ def export_path(path: LatentPath, fmt: str | None, out: str | Path, **options: A
       ``exact_length`` (see :mod:`.render`). By default the file is loop-ready: exactly
       ``loops * round(duration_s / speed * rate)`` samples, its end running on into its start
       (:mod:`.loop_render`), so it loops at the path's length in a DAW or sampler;
-      ``exact_length=False`` renders the path played once, with its faded tail. Runs the
-      model: call it from a worker thread.
+      ``exact_length=False`` renders the path played once, with its faded tail. A path with
+      a lane of latent controls renders with it, not with ``transform`` (:mod:`.render`).
+      Runs the model: call it from a worker thread.
 
     Raises :class:`~.path.PathError` (a :class:`~latentscape.engines.errors.LatentscapeError`)
     with a one-line message for bad options or unwritable files.

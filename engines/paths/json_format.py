@@ -14,7 +14,13 @@ Schema, version 1 (docs/path_formats.md has the full description)::
       "times_s": [0.0, 0.75, 1.5],    # seconds, starts at 0, never decreases
       "xy": [[0.1, 0.2], …],          # point_count × 2, map unit square
       "latents": [[…8 values…], …],   # point_count × latent_size
-      "meta": {}                      # free JSON object, kept as is
+      "meta": {},                     # free JSON object, kept as is
+      "controls": {                   # optional: the latent controls' lane (absent: none)
+        "times_s": [0.0, 0.8],        # k seconds on the path's axis, from 0, within duration
+        "offset": [[…8 values…], …],  # k × 8, added to latent dims z0-z7
+        "scale": [[…8 values…], …],   # k × 8, multiplying z0-z7 (before the offset)
+        "temperature": [1.0, 1.5]     # k; 1 = as trained, above 1 adds noise of std t - 1
+      }
     }
 
 Numbers round-trip exactly: float32 values are written in the shortest form that reads back
@@ -30,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from .controls import CONTROL_DIMS, ControlLane, control_values
 from .files import read_bytes, write_text_atomic
 from .path import LatentPath, PathError
 
@@ -81,7 +88,42 @@ def to_json_dict(path: LatentPath) -> dict[str, Any]:
         "xy": float32_list(path.xy),
         "latents": float32_list(path.latents),
         "meta": path.meta,
+        **({} if path.controls is None else {"controls": _controls_dict(path.controls)}),
     }
+
+
+def _controls_dict(lane: ControlLane) -> dict[str, Any]:
+    return {
+        "times_s": [float(t) for t in lane.times_s],
+        "offset": float32_list(lane.offset),
+        "scale": float32_list(lane.scale),
+        "temperature": float32_list(lane.temperature),
+    }
+
+
+def _controls_of(data: Any, source: str) -> ControlLane | None:
+    """The lane of a path file's ``controls`` object (None when absent or null)."""
+    if data is None:
+        return None
+    bad = f"{source}: corrupt path file, 'controls'"
+    if not isinstance(data, dict):
+        raise PathError(f"{bad} is not an object")
+    times = _number_array(_field(data, "times_s", source), 1, "controls.times_s", source)
+    k = times.shape[0]
+    offset = _number_array(data.get("offset", [[]] * k), 2, "controls.offset", source)
+    scale = _number_array(data.get("scale", [[]] * k), 2, "controls.scale", source)
+    temperature = _number_array(
+        data.get("temperature", [1.0] * k), 1, "controls.temperature", source
+    )
+    if offset.shape[0] != k or scale.shape[0] != k or temperature.shape != (k,):
+        raise PathError(f"{bad} arrays have different lengths")
+    if offset.shape[1] > CONTROL_DIMS or scale.shape[1] > CONTROL_DIMS:
+        raise PathError(f"{bad} has more than {CONTROL_DIMS} dims")
+    try:
+        values = [control_values(o, s, t) for o, s, t in zip(offset, scale, temperature)]
+        return ControlLane(times, np.array(values, np.float32).reshape(k, -1))
+    except ValueError as exc:
+        raise PathError(f"{source}: corrupt path file, {exc}") from None
 
 
 def to_json(path: LatentPath, indent: int | None = None) -> str:
@@ -158,9 +200,17 @@ def from_json_dict(data: Any, source: str = "path") -> LatentPath:
         too_big = np.abs(arr) > np.finfo(np.float32).max
         if np.any(too_big):
             raise PathError(f"{source}: corrupt path file, '{key}' has values beyond float32")
+    controls = _controls_of(data.get("controls"), source)
     try:
         return LatentPath(
-            times, xy, latents, name=name, seed=seed, model_hash=model_hash, meta=meta
+            times,
+            xy,
+            latents,
+            name=name,
+            seed=seed,
+            model_hash=model_hash,
+            meta=meta,
+            controls=controls,
         )
     except PathError as exc:
         raise PathError(f"{source}: corrupt path file, {exc}") from None

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .controls import lane_tiled
 from .edits import trim
 from .path import LatentPath, PathError
 
@@ -51,16 +52,22 @@ def loop_length_samples(path: LatentPath, speed: float, rate_hz: int) -> int:
 
 def cycles(path: LatentPath, count: int, period_s: float) -> LatentPath:
     """``path`` retimed to last ``period_s`` (path seconds) and played ``count`` times back to
-    back: at each cycle's end it steps back to its first value (two points at one time)."""
-    t = path.times_s * (period_s / path.duration_s)
+    back: at each cycle's end it steps back to its first value (two points at one time); a
+    lane of latent controls is retimed and repeated alike."""
+    stretch = period_s / path.duration_s
+    t = path.times_s * stretch
     t[-1] = period_s
     times = np.concatenate([t + k * period_s for k in range(count)])
     times = np.maximum.accumulate(times)  # k * p + p and (k + 1) * p may differ in the last bit
     times[0] = 0.0
+    lane = path.controls
+    if lane is not None:
+        lane = lane_tiled(lane, count, period_s, stretch)
     return path.replace(
         times_s=times,
         xy=np.tile(path.xy, (count, 1)),
         latents=np.tile(path.latents, (count, 1)),
+        controls=lane,
     )
 
 

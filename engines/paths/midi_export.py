@@ -12,9 +12,14 @@ Mapping (docs/path_formats.md):
 - 14-bit: controller ``n`` (0..31) carries the high 7 bits, ``n + 32`` the low 7 bits, sent in
   that order at the same tick (the MIDI 1.0 convention);
 - timing: one event per path point (or ``rate_hz`` events per second), at the tick nearest the
-  point's time; the file's tempo (``bpm``, default 120) and resolution (``ticks_per_beat``,
+  point's time (and at each change of a path's recorded latent controls); the file's tempo
+  (``bpm``, default 120) and resolution (``ticks_per_beat``,
   default 960: 0.52 ms per tick) are written in it, so a DAW places every event at the path's
   time. With ``dedupe`` a lane sends only values that changed.
+
+Latent lanes carry the latents as heard: a path's lane of latent controls (:mod:`.controls`)
+has its offset and scale applied (:func:`.controls.heard`); the temperature's noise is not a
+latent and is left out.
 
 File: standard MIDI file type 1; track 0 holds the tempo, track 1 ("latentscape: NAME") the CC
 events on MIDI channel ``channel + 1`` plus a text event per lane naming its source and range.
@@ -30,6 +35,7 @@ from typing import Literal
 import mido
 import numpy as np
 
+from .controls import heard
 from .files import write_atomic
 from .path import LatentPath, PathError
 
@@ -125,6 +131,7 @@ def cc_lanes(
     dedupe: bool = True,
 ) -> list[CcLane]:
     """The lanes :func:`export_midi` writes (see the module docstring for every option)."""
+    path = heard(path)
     latent_ccs = list(latent_ccs)
     if len(latent_ccs) > path.latent_size:
         raise PathError(

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import LatentscapeError
+from .controls import ControlLane
 
 
 class PathError(LatentscapeError):
@@ -86,6 +87,10 @@ class LatentPath:
         SHA-256 of the model file the latents belong to ("" when unknown).
     meta : dict
         Free JSON-able data kept through save/load (colour, playback speed, loop, …).
+    controls : ControlLane or None
+        The latent controls recorded with the path (:mod:`.controls`): events at times
+        within ``[0, duration_s]``, step-held. ``None`` (older paths, imported files without
+        one): the path plays with whatever the controls are.
 
     Arrays are read-only copies; the constructor validates shapes and values and raises
     :class:`PathError` with one line saying what is wrong.
@@ -98,6 +103,7 @@ class LatentPath:
     seed: int | None = 0
     model_hash: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    controls: ControlLane | None = None
 
     def __post_init__(self) -> None:
         times = _as_array(self.times_s, np.float64, "times")
@@ -120,6 +126,19 @@ class LatentPath:
             raise PathError(
                 f"path seed: expected an integer of 0 or more, or None, got {self.seed!r}"
             )
+        lane = self.controls
+        if lane is not None:
+            if not isinstance(lane, ControlLane):
+                try:
+                    lane = ControlLane(*lane)
+                except (TypeError, ValueError) as exc:
+                    raise PathError(str(exc) or "path controls: expected (times, values)") from None
+            if lane.times_s[-1] > times[-1]:
+                raise PathError(
+                    f"path controls: an event at {float(lane.times_s[-1]):g} s is after the "
+                    f"path's end ({float(times[-1]):g} s)"
+                )
+        object.__setattr__(self, "controls", lane)
         object.__setattr__(self, "times_s", times)
         object.__setattr__(self, "xy", xy)
         object.__setattr__(self, "latents", latents)
@@ -163,6 +182,11 @@ class LatentPath:
             and np.array_equal(self.latents, other.latents)
             and (self.name, self.seed, self.model_hash, self.meta)
             == (other.name, other.seed, other.model_hash, other.meta)
+            and (
+                self.controls.equals(other.controls)
+                if self.controls is not None
+                else other.controls is None
+            )
         )
 
     # ------------------------------------------------------------------ sampling

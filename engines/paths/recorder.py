@@ -12,6 +12,10 @@ plays, then steps to what plays after it (the model's latent of silence: a one-s
 in the path as it did live); a release of the scrub voice (:meth:`PathRecorder.release`) steps
 to that too. Frames of a sound still ahead of the clock are cut where the next event comes, as
 the live audition was.
+
+The latent controls (:mod:`.controls`) are recorded too, as the path's lane: their state at
+the press of record (``start(controls=)``), then each change the user makes
+(:meth:`PathRecorder.add_controls`), on the same clock as the map's events.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .controls import CONTROL_COLUMNS, ControlLane
 from .path import LatentPath, PathError
 
 EventKind = Literal["click", "drag"]
@@ -52,6 +57,8 @@ class PathRecorder:
         self._starts_at_first_event = True
         # Frames of a clicked sound not yet due: (time s, xy [2], latent [L]), oldest first.
         self._ahead: list[tuple[float, np.ndarray, np.ndarray]] = []
+        # The latent controls' events: (time s since the start, values [17]), oldest first.
+        self._lane: list[tuple[float, np.ndarray]] = []
         # The first points stacked by the last snapshot: (count, times [n], xy [n, 2],
         # latents [n, L]), valid while _gen is what it was (start, relocate and stop bump it).
         self._gen = 0
@@ -88,7 +95,10 @@ class PathRecorder:
             return self._clock() - self._t0 if self._recording else 0.0
 
     def start(
-        self, initial: tuple[np.ndarray, np.ndarray] | None = None, at_s: float | None = None
+        self,
+        initial: tuple[np.ndarray, np.ndarray] | None = None,
+        at_s: float | None = None,
+        controls: Any = None,
     ) -> None:
         """Begin a new recording, discarding any points not yet taken by :meth:`stop`.
 
@@ -100,13 +110,20 @@ class PathRecorder:
             starts at the first event.
         at_s : float, optional
             Clock reading to use as the start instead of reading the clock now.
+        controls : array-like, optional
+            ``[17]`` latent controls now (:data:`~.controls.CONTROL_COLUMNS`): the first event
+            of the path's lane. Omitted, the lane starts at the first :meth:`add_controls`
+            (and a take without any has none).
         """
         first = None if initial is None else self._check(initial[0], initial[1], "drag")
+        state = None if controls is None else self._check_controls(controls)
         with self._lock:
             self._clear_locked()
             self._latent_size = None
             self._t0 = self._clock() if at_s is None else float(at_s)
             self._recording = True
+            if state is not None:
+                self._lane.append((0.0, state))
             self._starts_at_first_event = first is None
             if first is not None:
                 self._append_locked(*first, "drag", self._t0)
@@ -167,6 +184,24 @@ class PathRecorder:
             self._ahead.append((t + len(frames) * frame_s, xy_arr, frames[-1]))
             self._ahead.append((t + len(frames) * frame_s, xy_arr, after))  # it has ended
             return True
+
+    def add_controls(self, values: Any, at_s: float | None = None) -> bool:
+        """Record a change of the latent controls: ``values`` ``[17]`` from now on. Returns
+        False (and records nothing) when not recording. Any thread (the GUI's, at a touch)."""
+        state = self._check_controls(values)
+        with self._lock:
+            if not self._recording:
+                return False
+            now = (self._clock() if at_s is None else float(at_s)) - self._t0
+            self._lane.append((max(now, self._lane[-1][0] if self._lane else 0.0), state))
+            return True
+
+    @staticmethod
+    def _check_controls(values: Any) -> np.ndarray:
+        state = np.array(values, np.float32).reshape(-1)
+        if state.shape != (CONTROL_COLUMNS,) or not np.all(np.isfinite(state)):
+            raise PathError(f"latent controls must be {CONTROL_COLUMNS} finite values")
+        return state
 
     def release(self, then: Any, at_s: float | None = None) -> bool:
         """Record the release of a drag where it was last: from now on ``then``
@@ -234,10 +269,12 @@ class PathRecorder:
                 return None
             self._recording = False
             take = self._take_locked(at_s)
+            lane = list(self._lane)
             self._clear_locked()
         if take is None:
             return None
-        return _as_path(*take, hold_to_stop, name=name, seed=seed, model_hash=model_hash)
+        fields = {"name": name, "seed": seed, "model_hash": model_hash}
+        return _as_path(*take, hold_to_stop, lane, **fields)
 
     def snapshot(
         self,
@@ -263,6 +300,7 @@ class PathRecorder:
             count, ahead = len(self._times), list(self._ahead)
             stop_t = (self._clock() if at_s is None else float(at_s)) - self._t0
             first_event = self._starts_at_first_event
+            lane = list(self._lane)
         t = np.asarray(new_t, np.float64)
         p = np.stack(new_xy) if new_xy else np.zeros((0, 2), np.float32)
         z = np.stack(new_z) if new_z else None
@@ -280,7 +318,7 @@ class PathRecorder:
             p = np.concatenate([p, np.stack(xy[1:])])
             z = np.concatenate([z, np.stack(latents[1:])])
         fields = {"name": name, "seed": seed, "model_hash": model_hash}
-        return _as_path(t, p, z, stop_t, first_event, True, **fields)
+        return _as_path(t, p, z, stop_t, first_event, True, lane, **fields)
 
     def _take_locked(self, at_s: float | None) -> tuple | None:
         """Copies of the points so far, the clicked sound's frames due by now taken (not
@@ -305,6 +343,7 @@ class PathRecorder:
         self._xy.clear()
         self._latents.clear()
         self._ahead.clear()
+        self._lane.clear()
 
     def _cut_ahead_locked(self, t: float) -> None:
         """Take the clicked sound's frames due by path time ``t`` s into the buffers (see
@@ -346,11 +385,13 @@ def _as_path(
     stop_t: float,
     starts_at_first_event: bool,
     hold_to_stop: bool,
+    lane: list[tuple[float, np.ndarray]],
     **fields: Any,
 ) -> LatentPath:
     """The recorded points (lists of rows, or stacked arrays) as a path (``fields``: name,
     seed, model_hash): with ``hold_to_stop`` the last value holds until ``stop_t``; times
-    start at the first event when ``starts_at_first_event``."""
+    start at the first event when ``starts_at_first_event``; ``lane``: the latent controls'
+    events (see :func:`_lane_of`)."""
     t = np.asarray(times, dtype=np.float64)
     p = xy if isinstance(xy, np.ndarray) else np.stack(xy)
     z = latents if isinstance(latents, np.ndarray) else np.stack(latents)
@@ -358,6 +399,26 @@ def _as_path(
         t = np.append(t, stop_t)
         p = np.concatenate([p, p[-1:]])
         z = np.concatenate([z, z[-1:]])
+    shift = float(t[0]) if starts_at_first_event else 0.0
     if starts_at_first_event:
         t = t - t[0]
-    return LatentPath(t, p, z, **fields)
+    return LatentPath(t, p, z, controls=_lane_of(lane, shift, float(t[-1])), **fields)
+
+
+def _lane_of(
+    events: list[tuple[float, np.ndarray]], shift_s: float, end_s: float
+) -> ControlLane | None:
+    """The path's lane of the controls' ``events`` (seconds since the start of recording):
+    re-timed by ``-shift_s`` (the path starts at its first event); from 0 the state then (the
+    last event by then, else the first), then the changes before the path's end ``end_s``
+    (later ones are never heard). None without events."""
+    if not events:
+        return None
+    times = np.array([t for t, _ in events], np.float64) - shift_s
+    values = np.stack([v for _, v in events])
+    by_start = int(np.searchsorted(times, 0.0, side="right"))
+    inside = np.flatnonzero((times > 0.0) & (times < end_s))
+    first = values[max(by_start - 1, 0)]
+    return ControlLane(
+        np.concatenate([[0.0], times[inside]]), np.concatenate([first[None], values[inside]])
+    )

@@ -12,6 +12,11 @@ gives the same samples followed by its faded tail (the last frame held over the 
 the fade, so the file never ends on a click). Both are resampled with soxr to a chosen rate.
 ``exact_length=True`` gives a loop-ready render of exactly the path's played length instead
 (:mod:`.loop_render`): what :func:`~.export.export_path` writes to a file.
+
+A path with a lane of latent controls (:mod:`.controls`) renders with that lane, not with the
+``transform`` given (the live sliders): per frame ``z * scale(t) + offset(t)``, plus noise of
+std ``max(0, temperature(t) - 1)`` drawn from the render's seed (:func:`with_lane`). A path
+without a lane renders with ``transform``, as before.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import numpy as np
 from ..contract import ModelEngine
 from ..errors import LatentscapeError, ModelRuntimeError
 from ..sound_files import encode_marked
+from .controls import heard, lane_tiled, with_noise
 from .files import write_atomic
 from .path import LatentPath, PathError
 
@@ -80,6 +86,9 @@ def looped(path: LatentPath, loops: int, step_s: float) -> LatentPath:
     if loops == 1:
         return path
     period = path.duration_s + step_s
+    lane = path.controls
+    if lane is not None:  # each pass's lane, its last value held over the extra frame
+        lane = lane_tiled(lane, loops, period, 1.0)
     times, xy, z = [], [], []
     for k in range(loops):
         times.append(path.times_s + k * period)
@@ -90,8 +99,20 @@ def looped(path: LatentPath, loops: int, step_s: float) -> LatentPath:
             xy.append(path.xy[-1:])
             z.append(path.latents[-1:])
     return path.replace(
-        times_s=np.concatenate(times), xy=np.concatenate(xy), latents=np.concatenate(z)
+        times_s=np.concatenate(times),
+        xy=np.concatenate(xy),
+        latents=np.concatenate(z),
+        controls=lane,
     )
+
+
+def with_lane(path: LatentPath, step_s: float, seed: int | None) -> LatentPath:
+    """What a render decodes of ``path``: its lane of latent controls applied to its latents
+    (offset and scale exactly, noise on the frame grid of ``step_s`` path seconds from
+    ``seed``: :mod:`.controls`), and no lane left; a path without a lane as it is."""
+    if path.controls is None:
+        return path
+    return with_noise(heard(path), path.controls, step_s, seed)
 
 
 def render_path(
@@ -135,7 +156,8 @@ def render_path(
     transform : LatentTransform, optional
         ``voice`` only: the live per-dim offset/scale/noise
         (:class:`latentscape.engines.audio.latent_transform.LatentTransform`), applied before
-        decoding as during playback; default none.
+        decoding as during playback; default none. Ignored for a path with a lane of latent
+        controls: its lane applies instead (:func:`with_lane`).
     chunk_frames, compensate_latency
         ``decoder`` only: frames per decoder call (the noise stream depends on it), and
         whether to drop the decoder's declared latency from the start (feeding as many extra
@@ -157,6 +179,8 @@ def render_path(
     """
     if seed == "path":
         seed = path.seed
+    if path.controls is not None:
+        transform = None  # the path's own lane, not the live controls
     if sample_rate_hz is not None:
         _check_rate(sample_rate_hz)
     if exact_length:
@@ -201,7 +225,8 @@ def render_path(
     if isinstance(chunk_frames, bool) or not isinstance(chunk_frames, int) or chunk_frames < 1:
         raise PathError(f"chunk_frames must be a whole number >= 1, got {chunk_frames!r}")
     step_s = engine.hop_samples / engine.sample_rate_hz * speed
-    frames = path_frames_for_engine(engine, looped(path, loops, step_s), speed=speed)
+    full = with_lane(looped(path, loops, step_s), step_s, seed)
+    frames = path_frames_for_engine(engine, full, speed=speed)
     hop = engine.hop_samples
     total = frames.shape[0] * hop
     decoder = engine.stream_decoder(seed)
@@ -237,7 +262,7 @@ def _render_with_voice(
     if not (speed > 0 and np.isfinite(speed)):
         raise PathError(f"playback speed must be a positive number, got {speed!r}")
     step_s = engine.hop_samples / engine.sample_rate_hz * speed
-    full = looped(path, loops, step_s)
+    full = with_lane(looped(path, loops, step_s), step_s, seed)
     total = len(full.frames_at_rate(engine.sample_rate_hz / engine.hop_samples, speed=speed))
     if cancel is not None and cancel.is_set():
         raise RenderCancelled(f"render of '{path.name}' cancelled")
