@@ -22,6 +22,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from latentscape.engines.paths import LatentPath
+from latentscape.engines.paths.controls import heard
 
 CURSOR_INTERVAL_MS = 33
 OSC_DEFAULT_HOST = "127.0.0.1"
@@ -49,6 +50,7 @@ class PathPlayer(QObject):
         self._map = map_view
         self.path_id = ""
         self.path: LatentPath | None = None
+        self._streamed: LatentPath | None = None  # ``path`` as OSC streams it (as heard)
         self.handle = None  # VoiceHandle of the playing path voice
         self.loop = False
         self.speed = 1.0
@@ -77,10 +79,13 @@ class PathPlayer(QObject):
         self.handle = audio.play_path(path.latents, path.times_s, loop=loop, speed=speed)
         self._audio = audio
         self.path_id, self.path, self.loop, self.speed = path_id, path, bool(loop), float(speed)
+        # OSC streams the latents as heard, as the other exports carry them: an external
+        # decoder (nn~ in Max) hears the path's recorded controls
+        self._streamed = heard(path)
         self._segments = [(0.0, 0.0, self.speed, self.loop)]
         self.playhead_s = self.played_s = 0.0
         if self.osc is not None:
-            self.osc.play(path, speed=speed, loop=loop)
+            self.osc.play(self._streamed, speed=speed, loop=loop)
         self._show_cursor(0.0)
         self._timer.start()
         self.started.emit(path_id)
@@ -117,7 +122,7 @@ class PathPlayer(QObject):
             self.osc.stop()
         self._map.hide_path_cursor()
         self.cursor_xy = None
-        self.path, self.handle, self.path_id = None, None, ""
+        self.path, self._streamed, self.handle, self.path_id = None, None, None, ""
         self.stopped.emit(path_id)
 
     # -- OSC ---------------------------------------------------------------------------------
@@ -133,7 +138,8 @@ class PathPlayer(QObject):
         """Stream the playing path from where the voice is after ``played_s`` seconds of
         output, with the segment it plays then and any it has queued."""
         _, _, speed, loop = self._segment_at(played_s)
-        self.osc.play(self.path, speed=speed, loop=loop, start_s=self.path_time_at(played_s))
+        start_s = self.path_time_at(played_s)
+        self.osc.play(self._streamed, speed=speed, loop=loop, start_s=start_s)
         for voice_s, _, speed, loop in self._segments:
             if voice_s > played_s:
                 self.osc.set_playback(loop, speed, delay_s=voice_s - played_s)
@@ -194,7 +200,8 @@ class PathPlayer(QObject):
         if loop and self.osc is not None and not self.osc.is_playing:
             # the stream (a little ahead) ended the path just before the voice took Loop back
             # on: loop it again from where the voice is
-            self.osc.play(self.path, speed=speed, loop=True, start_s=self.path_time_at(played_s))
+            start_s = self.path_time_at(played_s)
+            self.osc.play(self._streamed, speed=speed, loop=True, start_s=start_s)
         self.playhead_s = self.path_time_at(played_s)
         self._show_cursor(self.playhead_s)
         self.moved.emit(self.path_id, self.playhead_s)

@@ -161,3 +161,35 @@ def test_turning_osc_on_while_a_path_plays_streams_from_where_the_audio_is(paths
     _, times = received.times()
     assert times[0] == pytest.approx(where, abs=0.05)  # where the audio was, not 0
     assert np.all(whole_frames(np.mod(np.diff(times), duration), 0.5))  # at its speed
+
+
+def test_a_path_with_recorded_controls_streams_its_latents_as_heard(paths, opened, qtbot, receiver):
+    """/z carries what the audio decodes (the lane's offset applied), as the CSV and MIDI
+    exports do: a Max patch feeding /z to nn~ hears the path's recorded controls."""
+    from latentscape.engines.paths.controls import ControlLane, control_values
+    from latentscape.engines.paths.path import interpolate_rows
+
+    c, panel, player = opened.controller, paths.panel, paths.player
+    pid, *_ = record_drag(qtbot, paths, opened)
+    qtbot.waitUntil(lambda: not c.is_playing(), timeout=10_000)
+    lane = ControlLane(np.zeros(1), control_values((1.5,))[None])  # z0 + 1.5 throughout
+    raw = paths.library.path(pid)
+    paths.library.edit(pid, raw.replace(controls=lane))
+    panel.select_path(pid)
+    panel.play_button.click()
+    qtbot.waitUntil(lambda: not player.is_playing, timeout=10_000)
+    qtbot.waitUntil(lambda: receiver.arrived("/latentscape/play", 0) is not None, timeout=5000)
+    with receiver.lock:
+        messages = list(receiver.messages)
+    pairs, at = [], None
+    for _, address, args in messages:
+        if address == "/latentscape/time":
+            at = float(args[0])
+        elif address == "/latentscape/z" and at is not None:
+            pairs.append((at, np.asarray(args, np.float64)))
+    assert len(pairs) >= 10
+    times = np.array([t for t, _ in pairs])
+    sent = np.stack([z for _, z in pairs])
+    expected = interpolate_rows(raw.times_s, raw.latents.astype(np.float64), times)
+    assert np.allclose(sent[:, 0], expected[:, 0] + 1.5, atol=1e-3)
+    assert np.allclose(sent[:, 1:], expected[:, 1:], atol=1e-3)
