@@ -9,7 +9,8 @@ As a DAW records and plays a plug-in's knobs:
 - **read**: while a path with a lane plays (once or looping, at any Speed), the controls
   follow the lane at the player's cursor (``PathPlayer.moved``, about 30 times a second), and
   the audio's transform with them. They are moved with the widget's setters, which never
-  emit: a move made by automation is neither recorded into a take nor taken for a touch;
+  emit, so a move made by automation is not taken for a touch; a take recorded over the
+  playing path records it, as it records what the map played (what was heard);
 - **touch** (latch): the user moving a control while a path plays lets go of the controls
   for the rest of that playback; playing a path again reads its lane again. When the path
   stops, the controls stay where they are. A path without a lane leaves them alone.
@@ -68,6 +69,7 @@ class ControlsAutomation(QObject):
         """``path`` is about to play: its lane's first values on the controls (and the audio)
         before its voice starts, so its first frames decode with them."""
         if path.controls is not None:
+            self._shown = None  # the controls may have moved since they were last shown
             self._show(path.controls.values[0])
 
     # -- handlers ----------------------------------------------------------------------------
@@ -84,12 +86,17 @@ class ControlsAutomation(QObject):
 
     def _on_stopped(self, _path_id: str) -> None:
         self.reading = False  # the controls stay where they are
+        self._shown = None
 
     def _on_touched(self) -> None:
         """The user moved a control: automation lets go (latch), and a take records it."""
         self.reading = False
+        self._shown = None
+        self._record(self.state())
+
+    def _record(self, values: np.ndarray) -> None:
         try:
-            self.recorder.add_controls(self.state())
+            self.recorder.add_controls(values)
         except LatentscapeError as exc:
             self._failed(str(exc))
 
@@ -109,3 +116,4 @@ class ControlsAutomation(QObject):
         )
         self.controls.set_temperature(float(values[TEMPERATURE]))
         self._apply()
+        self._record(self.state())  # heard: a take recorded over the loop keeps it

@@ -79,13 +79,11 @@ class PathPlayer(QObject):
         self.handle = audio.play_path(path.latents, path.times_s, loop=loop, speed=speed)
         self._audio = audio
         self.path_id, self.path, self.loop, self.speed = path_id, path, bool(loop), float(speed)
-        # OSC streams the latents as heard, as the other exports carry them: an external
-        # decoder (nn~ in Max) hears the path's recorded controls
-        self._streamed = heard(path)
+        self._streamed = None
         self._segments = [(0.0, 0.0, self.speed, self.loop)]
         self.playhead_s = self.played_s = 0.0
         if self.osc is not None:
-            self.osc.play(self._streamed, speed=speed, loop=loop)
+            self.osc.play(self._stream_path(), speed=speed, loop=loop)
         self._show_cursor(0.0)
         self._timer.start()
         self.started.emit(path_id)
@@ -139,10 +137,18 @@ class PathPlayer(QObject):
         output, with the segment it plays then and any it has queued."""
         _, _, speed, loop = self._segment_at(played_s)
         start_s = self.path_time_at(played_s)
-        self.osc.play(self._streamed, speed=speed, loop=loop, start_s=start_s)
+        self.osc.play(self._stream_path(), speed=speed, loop=loop, start_s=start_s)
         for voice_s, _, speed, loop in self._segments:
             if voice_s > played_s:
                 self.osc.set_playback(loop, speed, delay_s=voice_s - played_s)
+
+    def _stream_path(self) -> LatentPath:
+        """The playing path as OSC streams it: its latents as heard, as the other exports
+        carry them, so an external decoder (nn~ in Max) hears its recorded controls. Made
+        when a stream first needs it (a long lane takes a while)."""
+        if self._streamed is None:
+            self._streamed = heard(self.path)
+        return self._streamed
 
     def send_frame(self, x: float, y: float, latent: np.ndarray) -> None:
         """A map drag/click while streaming: one OSC frame (no-op when streaming is off)."""
@@ -201,7 +207,7 @@ class PathPlayer(QObject):
             # the stream (a little ahead) ended the path just before the voice took Loop back
             # on: loop it again from where the voice is
             start_s = self.path_time_at(played_s)
-            self.osc.play(self._streamed, speed=speed, loop=True, start_s=start_s)
+            self.osc.play(self._stream_path(), speed=speed, loop=True, start_s=start_s)
         self.playhead_s = self.path_time_at(played_s)
         self._show_cursor(self.playhead_s)
         self.moved.emit(self.path_id, self.playhead_s)

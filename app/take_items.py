@@ -16,6 +16,7 @@ Thread: any one thread (the store's lock guards each call).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import socket
@@ -142,7 +143,8 @@ def _path_of(store, item, name: str) -> tuple[LatentPath, int | None]:
         layout, xy = ahead, arrays["xy_ahead"]  # that map was stored after the take's write
     lane = None
     if all(k in arrays for k in LANE_ARRAYS):
-        lane = ControlLane(arrays["controls_times_s"], arrays["controls"])
+        with contextlib.suppress(ValueError):  # a damaged lane: the take keeps its points
+            lane = ControlLane(arrays["controls_times_s"], arrays["controls"])
     path = LatentPath(
         arrays["times_s"],
         xy,

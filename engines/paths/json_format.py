@@ -108,8 +108,12 @@ def _controls_of(data: Any, source: str) -> ControlLane | None:
     bad = f"{source}: corrupt path file, 'controls'"
     if not isinstance(data, dict):
         raise PathError(f"{bad} is not an object")
-    times = _number_array(_field(data, "times_s", source), 1, "controls.times_s", source)
+    if "times_s" not in data:
+        raise PathError(f"{bad} has no 'times_s'")
+    times = _number_array(data["times_s"], 1, "controls.times_s", source)
     k = times.shape[0]
+    if k == 0:
+        raise PathError(f"{bad} has no events (leave 'controls' out for a path without any)")
     offset = _number_array(data.get("offset", [[]] * k), 2, "controls.offset", source)
     scale = _number_array(data.get("scale", [[]] * k), 2, "controls.scale", source)
     temperature = _number_array(

@@ -192,6 +192,8 @@ class PathRecorder:
         with self._lock:
             if not self._recording:
                 return False
+            if self._lane and np.array_equal(self._lane[-1][1], state):
+                return True  # no change (automation shows each value again and again)
             now = (self._clock() if at_s is None else float(at_s)) - self._t0
             self._lane.append((max(now, self._lane[-1][0] if self._lane else 0.0), state))
             return True

@@ -108,7 +108,7 @@ def test_playing_the_path_moves_the_sliders_through_the_lane(paths, opened, qtbo
     assert c.audio.transform.offset[0] == pytest.approx(0.5)
 
 
-def test_moves_made_by_the_lane_are_not_recorded_into_a_take(paths, opened, qtbot):
+def test_a_take_over_a_playing_path_records_the_lane_moves_it_heard(paths, opened, qtbot):
     c = opened.controller
     pid, path = record_sweep(qtbot, paths, opened)
     assert paths.play(pid, loop=True)
@@ -120,13 +120,17 @@ def test_moves_made_by_the_lane_are_not_recorded_into_a_take(paths, opened, qtbo
 
     c.set_recording(True)
     xy = opened.map_view.positions()
-    drag(qtbot, opened.map_view, xy.min(axis=0), xy.max(axis=0), steps=5)
-    watch_a_loop()
+    a, b = xy.min(axis=0), xy.max(axis=0)
+    drag(qtbot, opened.map_view, a, (a + b) / 2, steps=5)
+    watch_a_loop()  # the take goes on (its last gesture comes after): the lane moves in it
+    drag(qtbot, opened.map_view, (a + b) / 2, b, steps=5)
     with qtbot.waitSignal(paths.recorded) as rec:
         c.set_recording(False)
     paths.stop()
     over = paths.library.path(rec.args[0])
-    assert len(over.controls) == 1  # the state when the take began, and no change after
+    z0, swept = over.controls.values[:, 0], path.controls.values[:, 0]
+    assert len(np.unique(z0)) >= 2  # the lane moved z0 under the take: heard, so recorded
+    assert np.all(np.abs(z0[:, None] - swept[None, :]).min(axis=1) < 1e-4)  # nothing else
 
 
 def test_touching_a_slider_while_the_path_plays_lets_go_of_the_lane(paths, opened, qtbot):
@@ -198,3 +202,24 @@ def test_a_recovered_take_keeps_its_lane(tmp_path):
         assert recover_takes(store)[0] == ["Path 1 (recovered)"]
         back = path_from_item(store.items(ITEM_KIND)[0])
         assert back.controls is not None and back.controls.equals(lane)
+
+
+def test_a_take_with_a_damaged_lane_is_recovered_without_it(tmp_path):
+    """Review s20 #9: its points, positions and latents are fine; only the lane is lost."""
+    from latentscape.engines.paths import LatentPath
+    from latentscape.project_records import pack_arrays
+    from latentscape.project_store import ProjectStore
+    from latentscape.take_items import recover_takes, take_item
+
+    t = np.linspace(0.0, 2.0, 9)
+    take = LatentPath(t, np.stack([t / 2, t / 2], 1), np.ones((9, 4)), seed=5)
+    with ProjectStore.create(tmp_path / "p.lsc") as store:
+        payload, meta = take_item(take, layout=None)
+        arrays = unpack_arrays(payload)
+        arrays["controls_times_s"] = np.array([0.5, 0.0])  # decreasing: not a lane
+        arrays["controls"] = np.ones((2, 17), np.float32)
+        with store.transaction():
+            store.put_item(TAKE_KIND, "take in progress", pack_arrays(arrays), meta)
+        assert recover_takes(store) == (["Path 1 (recovered)"], [])
+        back = path_from_item(store.items(ITEM_KIND)[0])
+        assert back.controls is None and np.array_equal(back.times_s, take.times_s)

@@ -237,3 +237,25 @@ def test_csv_and_midi_carry_the_latents_as_heard():
         np.testing.assert_array_equal(ours.values, theirs.values)
     raw = cc_lanes(p.replace(controls=None), **options)
     assert any(not np.array_equal(a.values, b.values) for a, b in zip(raw, cc_lanes(p, **options)))
+
+
+@pytest.mark.parametrize(
+    "controls, said",
+    [
+        ({"times_s": []}, "has no events"),
+        ({"times_s": [], "offset": [], "scale": [], "temperature": []}, "has no events"),
+        ({}, "has no 'times_s'"),
+        ({"times_s": [0.0], "offset": [1.0], "scale": [[1.0]]}, "expected 2"),
+        ({"times_s": [0.0, 0.1], "offset": [], "scale": [[1.0]] * 2}, "different lengths"),
+    ],
+)
+def test_an_empty_or_flat_lane_in_a_file_is_one_line_saying_so(tmp_path, controls, said):
+    """Review s20 #1: these raised IndexError past every caller's guard."""
+    from latentscape.engines.paths import import_path
+
+    data = json.loads(to_json(gesture(lane_of((0.0, *A)))))
+    data["controls"] = controls
+    out = tmp_path / "p.json"
+    out.write_text(json.dumps(data))
+    with pytest.raises(PathError, match=said):
+        import_path(out)
