@@ -59,7 +59,8 @@ def sound_format(path: Path) -> tuple[str, str]:
 
 def check_replaceable(path: Path) -> None:
     """Refuse to overwrite an existing ``path`` that is not a sound file (a project, a model,
-    a document): LatentscapeError. A sound file (an earlier render) may be replaced."""
+    a document): LatentscapeError. Whether a sound file may be replaced is the caller's to
+    decide (the commands replace only one :func:`written_here`)."""
     import soundfile as sf
 
     if not path.exists():

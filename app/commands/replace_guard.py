@@ -43,7 +43,8 @@ def check_sound_outputs(store, outs: Sequence[Path], hint: str = "give another n
     for out in existing:
         if not written_here(out):
             raise LatentscapeError(
-                f"{out}: exists and was not written by latentscape; not replacing it ({hint})"
+                f"{out}: exists and has no latentscape mark (a sound of yours, or one written before "
+                f"latentscape marked its sounds); not replacing it ({hint})"
             )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 CONTROLLED_DIMS = 8
-"""The model panel offers offset/scale for the first 8 latent dimensions (DESIGN.md §1)."""
+"""The latent controls offer offset/scale for the first 8 latent dimensions (DESIGN.md §1)."""
 
 
 @dataclass(frozen=True)

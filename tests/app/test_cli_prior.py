@@ -166,7 +166,7 @@ def test_sampling_replaces_only_earlier_samples(tmp_path, nn_model, capsys):
         sf.write(theirs / "model-seed0-00.wav", tone, **kind)  # the second: a sample's kind
         before = (theirs / "model-seed0-00.wav").read_bytes()
         assert main([*cmd, str(theirs)]) == 2
-        assert "was not written by latentscape; not replacing it" in one_line(capsys)
+        assert "has no latentscape mark" in one_line(capsys)
         assert (theirs / "model-seed0-00.wav").read_bytes() == before
     assert sorted(p.name for p in theirs.iterdir()) == ["model-seed0-00.wav"]
 

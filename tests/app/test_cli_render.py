@@ -73,7 +73,7 @@ def test_render_replaces_an_earlier_render_but_not_a_project_sound_or_other_file
     for path, reason in (
         (sound, "is one of the project's sounds"),
         (tmp_path / "notes.wav", "exists and is not a sound file"),
-        (mine, "was not written by latentscape"),
+        (mine, "has no latentscape mark"),
     ):
         assert main([*argv, str(path)]) == 2
         line = one_error(capsys, "render")
