@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtWidgets
 from .value_slider import ValueSlider
 
 MAX_LATENT_CONTROLS = 8
+# What a recorded lane may hold too (engines/paths/controls.py; a test keeps them equal)
 OFFSET_RANGE = (-3.0, 3.0)
 SCALE_RANGE = (0.0, 2.0)
 TEMPERATURE_RANGE = (0.0, 2.0)

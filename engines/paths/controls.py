@@ -34,6 +34,11 @@ CONTROL_COLUMNS = 2 * CONTROL_DIMS + 1  # offset[8], scale[8], temperature
 TEMPERATURE = 2 * CONTROL_DIMS  # column of the temperature
 REST = np.array([0.0] * CONTROL_DIMS + [1.0] * CONTROL_DIMS + [1.0], np.float32)
 """The controls at rest: offsets 0, scales 1, temperature 1 (no added noise)."""
+OFFSET_RANGE = (-3.0, 3.0)
+SCALE_RANGE = (0.0, 2.0)
+TEMPERATURE_RANGE = (0.0, 2.0)
+"""What the sliders offer (widgets/latent_controls.py), and so what a lane may hold: a value
+beyond them would render one way and play live, on a slider that stops at its end, another."""
 
 
 class _LaneError(ValueError):
@@ -85,6 +90,14 @@ class ControlLane:
             raise _LaneError("path controls: contain NaN or infinite values")
         if t[0] != 0.0 or np.any(np.diff(t) < 0):
             raise _LaneError("path controls: times must start at 0 s and never decrease")
+        columns = (
+            ("offset", v[:, :CONTROL_DIMS], OFFSET_RANGE),
+            ("scale", v[:, CONTROL_DIMS:TEMPERATURE], SCALE_RANGE),
+            ("temperature", v[:, TEMPERATURE], TEMPERATURE_RANGE),
+        )
+        for name, column, (lo, hi) in columns:
+            if np.any(column < lo) or np.any(column > hi):
+                raise _LaneError(f"path controls: {name} values must lie in {lo:g}..{hi:g}")
         t.setflags(write=False)
         v.setflags(write=False)
         object.__setattr__(self, "times_s", t)

@@ -259,3 +259,28 @@ def test_an_empty_or_flat_lane_in_a_file_is_one_line_saying_so(tmp_path, control
     out.write_text(json.dumps(data))
     with pytest.raises(PathError, match=said):
         import_path(out)
+
+
+def test_a_lane_holds_only_what_the_sliders_offer():
+    """Review s20 #3: a value beyond a slider's end rendered one way and played another."""
+    from latentscape.engines.paths import controls
+    from latentscape.widgets import latent_controls as sliders
+
+    for name in ("OFFSET_RANGE", "SCALE_RANGE", "TEMPERATURE_RANGE"):
+        assert getattr(controls, name) == getattr(sliders, name)
+    for bad, said in (
+        (([5.0], [1.0], 1.0), "offset values must lie in -3..3"),
+        (([0.0], [3.0], 1.0), "scale values must lie in 0..2"),
+        (([0.0], [1.0], 4.0), "temperature values must lie in 0..2"),
+    ):
+        with pytest.raises(ValueError, match=said):
+            ControlLane([0.0], [control_values(*bad)])
+        data = json.loads(to_json(gesture(lane_of((0.0, *A)))))
+        data["controls"] = {
+            "times_s": [0.0],
+            "offset": [bad[0]],
+            "scale": [bad[1]],
+            "temperature": [bad[2]],
+        }
+        with pytest.raises(PathError, match=said):
+            from_json(json.dumps(data))
