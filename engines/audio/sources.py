@@ -160,6 +160,24 @@ class TrajectorySource(_PipedSource):
             return self._pipe.fade_out_tail(self._z[-1], self._tail)
         return None
 
+    def next_frames(self) -> int:
+        """Latent frames the next :meth:`next_chunk` decodes (what its call will cost)."""
+        if self._next == 0 and len(self._z):
+            return min(self._first, len(self._z))
+        if self._next < len(self._z):
+            return min(self._chunk, len(self._z) - self._next)
+        return 0 if self._flushed else max(1, self._tail)
+
+    def largest_call_frames(self) -> int:
+        """Latent frames of its largest model call (a call decoding ahead)."""
+        return max(self._first, self._chunk, self._tail)
+
+    def progress(self) -> tuple[int, int]:
+        """``(decoded, total)`` latent frames, the faded tail counted as ``tail_frames``: how
+        much of the sound is still to decode (a voice that cannot keep up plans with it)."""
+        total = len(self._z) + self._tail
+        return (self._next + (self._tail if self._flushed else 0), total)
+
     @property
     def latency_samples(self) -> int:
         """The stream decoder's own lag, model samples."""
@@ -242,6 +260,10 @@ class ScrubSource(_PipedSource):
         self._alpha = np.float32(1.0 - np.exp(-1.0 / glide_frames)) if glide_frames > 0 else 1.0
         self._current: np.ndarray | None = None
         self.frames_decoded = 0
+
+    def next_frames(self) -> int:
+        """Latent frames the next :meth:`next_chunk` decodes."""
+        return self._chunk
 
     def next_chunk(self) -> np.ndarray | None:
         _, target = self._mailbox.peek()
@@ -351,6 +373,10 @@ class PathSource(_PipedSource):
         w = np.where(span > 0, (t - self._t[idx]) / np.where(span > 0, span, 1.0), 0.0)
         w = np.clip(w, 0.0, 1.0)[:, None].astype(np.float32)
         return self._z[idx] * (1 - w) + self._z[nxt] * w
+
+    def next_frames(self) -> int:
+        """Latent frames the next :meth:`next_chunk` decodes (at most; the tail's at the end)."""
+        return self._chunk if not self._flushed else 0
 
     def next_chunk(self) -> np.ndarray | None:
         if not self._flushed:

@@ -6,17 +6,24 @@ or in a decoder process (:mod:`.voice_host_process`) that the app drives with th
 commands, so the decode threads never wait for a GIL the GUI holds. Everything the app reads
 back (which slot a voice took, its first-chunk time, decode totals) goes through the state.
 
+Decode priority: the voices' model calls go through one
+:class:`~.decode_priority.DecodeScheduler` (one call at a time, a looping path before the scrub
+before a click), and a click the model cannot carry next to them gives way: it starts late, is
+shortened or is dropped, and :meth:`VoiceHost.give_way_counts` says how often.
+
 Threads: the host's methods belong to one thread (the owner's, or the decoder process's
 command loop); each voice decodes on its own thread.
 """
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
 
 from ..contract import ModelEngine
+from .decode_priority import DecodePriority, DecodeScheduler
 from .latent_transform import IDENTITY, LatentTransform
 from .mailbox import Mailbox
 from .shared_state import (
@@ -45,7 +52,7 @@ from .shared_state import (
 )
 from .sources import PathSource
 from .voice_runner import Source, VoiceRunner
-from .voices import OutputFormat, VoiceFactory
+from .voices import AHEAD_SAMPLES, OutputFormat, VoiceFactory
 
 AUDITION_KINDS = ("audition", "file")
 
@@ -54,8 +61,15 @@ class VoiceBusyError(RuntimeError):
     """Every voice slot is taken by a voice that has not finished yet."""
 
 
+GIVE_WAY = ("late", "shortened", "dropped")
+
+
 class VoiceHost:
-    """Voices over ``state`` for ``engine`` (``None``: file auditions only)."""
+    """Voices over ``state`` for ``engine`` (``None``: file auditions only).
+
+    ``priority`` sets how the voices share the model (:class:`.DecodePriority`; its default
+    schedules them, ``DecodePriority(enabled=False)`` lets each decode on its own).
+    """
 
     def __init__(
         self,
@@ -67,8 +81,13 @@ class VoiceHost:
         glide_ms: float = 40.0,
         lead_margin_s: float = 0.006,
         seed: int | None = 0,
+        priority: DecodePriority | None = None,
     ) -> None:
         self._state = state
+        self._priority = priority or DecodePriority()
+        self._scheduler: DecodeScheduler | None = None
+        self._gave_way = dict.fromkeys(GIVE_WAY, 0)  # of ended voices
+        self._late_by_kind: dict[str, int] = {}  # of ended voices
         self._fmt = fmt
         self._fade_ms = fade_ms
         self._glide_ms = glide_ms
@@ -88,7 +107,10 @@ class VoiceHost:
         """Stop every voice and decode with ``engine`` from now on (warmed up here)."""
         self.stop_all()
         self._factory = VoiceFactory(engine, self._fmt, lambda: self._transform, self._fade_ms)
-        latency = _warm(self._factory, seed) if engine is not None else 0.0
+        p = self._priority
+        # a fresh one: the decode times it plans with belong to the model
+        self._scheduler = DecodeScheduler(p.concurrent, p.guard_s) if p.enabled else None
+        latency = _warm(self._factory, seed, self._scheduler) if engine is not None else 0.0
         self._state.floats[MODEL_LATENCY_S] = latency
 
     def set_transform(self, transform: LatentTransform) -> None:
@@ -112,6 +134,10 @@ class VoiceHost:
 
     def _retire(self, runner: VoiceRunner) -> None:
         runner.close()
+        if runner.gave_way:
+            self._gave_way[runner.gave_way] += 1
+        late = self._late_by_kind.get(runner.kind, 0)
+        self._late_by_kind[runner.kind] = late + runner.late_decodes
         if runner.kind != "file":
             self._retired[0] += runner.decode_s
             self._retired[1] += runner.decode_cpu_s
@@ -161,6 +187,8 @@ class VoiceHost:
             self._fmt.block_frames,
             streaming=streaming,
             lead_margin_s=self._lead_margin_s,
+            scheduler=self._scheduler if kind != "file" else None,  # a file calls no model
+            priority=self._priority,
         )
         self._runners[slot] = runner
         runner.start()
@@ -246,6 +274,23 @@ class VoiceHost:
         floats = self._state.floats
         floats[DECODE_S], floats[DECODE_CPU_S], floats[DECODED_FRAMES] = decode_s, cpu_s, frames
 
+    def give_way_counts(self) -> dict[str, int]:
+        """Auditions that gave way to the path and scrub voices since the host started:
+        ``{"late": n, "shortened": n, "dropped": n}`` (see :class:`.VoiceRunner`)."""
+        counts = dict(self._gave_way)
+        for r in list(self._runners.values()):
+            if r.gave_way:
+                counts[r.gave_way] += 1
+        return counts
+
+    def late_decodes_by_kind(self) -> dict[str, int]:
+        """Chunks decoded after their voice had run dry, per kind of voice, since the host
+        started: ``{"path": n, "audition": n, …}``."""
+        counts = dict(self._late_by_kind)
+        for r in list(self._runners.values()):
+            counts[r.kind] = counts.get(r.kind, 0) + r.late_decodes
+        return counts
+
     def errors(self) -> list[str]:
         return [r.error for r in self._runners.values() if r.error]
 
@@ -258,15 +303,32 @@ class VoiceHost:
         self.publish_totals()
 
 
-def _warm(factory: VoiceFactory, seed: int | None) -> float:
-    """Run a few chunks through the voice path (first calls are slow); return the model lag (s)."""
+def _warm(factory: VoiceFactory, seed: int | None, scheduler: DecodeScheduler | None) -> float:
+    """Run a few chunks through the voice path (first calls are slow); return the model lag (s).
+
+    The quickest call of each size is the ``scheduler``'s first estimate for that size (the
+    first calls are the slow ones); the sound is long enough for an audition's larger calls
+    too, which a path keeps room for."""
     engine = factory.engine
     assert engine is not None
-    z = np.zeros((3 * factory.block_chunk_frames(), engine.latent_size), np.float32)
+    frames = 3 * factory.block_chunk_frames() + math.ceil(AHEAD_SAMPLES / engine.hop_samples)
+    z = np.zeros((frames, engine.latent_size), np.float32)
     source = factory.audition_trajectory(z, seed)
+    quickest: dict[int, float] = {}
+    if scheduler is not None:
+        scheduler.click_frames = source.largest_call_frames()
     try:
-        while source.next_chunk() is not None:
-            pass
+        while True:
+            size = source.next_frames()
+            t0 = time.perf_counter()
+            if source.next_chunk() is None:
+                break
+            dt = time.perf_counter() - t0
+            if size:
+                quickest[size] = min(dt, quickest.get(size, dt))
+        if scheduler is not None:
+            for size, seconds in quickest.items():
+                scheduler.learn(size, seconds)
         return source.latency_samples / engine.sample_rate_hz
     finally:
         source.close()

@@ -5,6 +5,11 @@ voices (scrub, path) keep only ``lead`` frames queued so that the sound follows 
 closely; the lead adapts to the measured decode time. Auditions decode ahead as far as the
 ring allows. Offline, :meth:`VoiceRunner.fill` runs the same source synchronously.
 
+With a :class:`~.decode_priority.DecodeScheduler`, every model call waits for the voice's
+turn (a looping path before a click), a streaming voice keeps one other voice's call more
+queued, and an audition that cannot keep up gives way: it starts late, is shortened or is
+dropped (:attr:`VoiceRunner.gave_way`; see :mod:`.decode_priority`).
+
 Counters (``late_decodes``, ``decode_s``, ``decode_cpu_s``, ``audio_frames``) are plain
 attributes written by the voice's thread and readable from any thread.
 """
@@ -18,6 +23,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .decode_priority import GRANTED, YIELDED, DecodePriority, DecodeScheduler, start_decision
 from .shared_state import (
     FADE_FRAMES,
     LATE_DECODES,
@@ -66,6 +72,19 @@ class VoiceRunner:
         its decode time, rounded up to whole blocks (latency against underruns). It is the
         floor of an adaptive margin that grows by 5 ms each time the voice runs dry (to 80 ms
         at most) and shrinks back after 10 s without.
+    scheduler
+        The host's decode scheduler (``None``: the voice decodes whenever it wants); file
+        auditions, which call no model, take none.
+    priority
+        The rules an audition gives way by (with a scheduler).
+
+    Attributes
+    ----------
+    gave_way : str
+        ``""``, or how this audition gave way to voices of a higher class: ``"late"`` (held
+        its start back until it could play to its end; :attr:`held_s` says how long),
+        ``"shortened"`` (faded out where it would have run dry) or ``"dropped"`` (too little
+        came in time; it never played). Written by the voice's thread.
     """
 
     def __init__(
@@ -78,6 +97,8 @@ class VoiceRunner:
         block_frames: int,
         streaming: bool,
         lead_margin_s: float = 0.006,
+        scheduler: DecodeScheduler | None = None,
+        priority: DecodePriority | None = None,
     ) -> None:
         self.slot = slot
         self.lead_margin_s = lead_margin_s
@@ -107,6 +128,16 @@ class VoiceRunner:
         self._closed = False
         self.started_ns = time.monotonic_ns()
         self.first_chunk_ns = 0  # when the first chunk was decoded (benchmarks read it)
+        self._scheduler = scheduler
+        self._priority = priority or DecodePriority()
+        self._ticket = None
+        # an audition under a scheduler holds its audio back until it may start
+        self._holding = scheduler is not None and not streaming
+        self._held: list[np.ndarray] = []
+        self._held_frames = 0
+        self._can_start_ns = 0  # when it began to hold back because it cannot keep up
+        self.gave_way = ""
+        self.held_s = 0.0
         self._si[S_STATE] = PRIMING
 
     # -- control (owner thread) ------------------------------------------------------------
@@ -121,6 +152,7 @@ class VoiceRunner:
         """Fade the voice out (the consumer does it) and stop decoding. Any thread."""
         self._si[S_STOP] = 1
         self._stop.set()
+        self._cancel_turn()
 
     def replace(self) -> None:
         """A newer audition replaces this one (any thread).
@@ -133,6 +165,13 @@ class VoiceRunner:
         self._replaced = True
         self._si[S_REPLACED] = 1
         self._stop.set()
+        self._cancel_turn()
+
+    def _cancel_turn(self) -> None:
+        """A stopped voice's model call in flight no longer holds up the other voices."""
+        ticket = self._ticket
+        if ticket is not None and self._scheduler is not None:
+            self._scheduler.cancel(ticket)
 
     def join(self, timeout_s: float | None = None) -> bool:
         """Wait for the decode thread; True when it has ended (or never ran)."""
@@ -157,7 +196,21 @@ class VoiceRunner:
         """
         margin_frames = (2.0 * self._decode_ema_s + self._margin_s) * self._rate
         blocks = max(2, int(np.ceil(margin_frames / self._block)))
+        if self._ticket is not None and self._scheduler is not None:
+            extra_s = self._scheduler.lead_extra_s(self._ticket)
+            if extra_s > 0:  # with others decoding: that much slack still left when it asks
+                extra_blocks = (margin_frames + extra_s * self._rate) / self._block
+                blocks = max(blocks, 1 + int(np.ceil(extra_blocks)))
         return int(self._state.floats[FADE_FRAMES]) + blocks * self._block
+
+    def _slack_s(self) -> float:
+        """Seconds before this voice runs dry, were the next callback due now (any thread).
+
+        Counts the audio it holds back (an audition waiting to start) as queued.
+        """
+        queued = self._ring.queued_frames() + self._held_frames
+        look_ahead = int(self._state.floats[FADE_FRAMES])
+        return (queued - look_ahead - self._block) / self._rate
 
     def _adapt_margin(self, ran_dry: bool) -> None:
         """A jitter buffer: widen the margin when the voice ran dry, narrow it when calm."""
@@ -170,7 +223,30 @@ class VoiceRunner:
 
     # -- production --------------------------------------------------------------------------
     def _produce(self) -> bool:
-        """Decode the next chunk into ``_pending``; False when the source is done."""
+        """Decode the next chunk into ``_pending``; False when the source is done.
+
+        With a scheduler it waits for its turn first; when it gives way instead, or is
+        stopped meanwhile, ``_pending`` stays empty and the stop event is set.
+        """
+        if self._scheduler is not None and self._ticket is not None:
+            next_frames = getattr(self._source, "next_frames", None)
+            if next_frames is not None:
+                self._ticket.next_frames = next_frames()
+            may_yield = not self._streaming and not self._holding
+            outcome = self._scheduler.acquire(self._ticket, self._stop.is_set, may_yield)
+            if outcome != GRANTED:
+                if outcome == YIELDED:  # (one that has not started yet is never heard)
+                    started = self._si[S_STATE] == PLAYING
+                    self._give_way("shortened" if started else "dropped")
+                return True
+            t0 = time.perf_counter()
+            try:
+                return self._decode_chunk()
+            finally:
+                self._scheduler.release(self._ticket, time.perf_counter() - t0)
+        return self._decode_chunk()
+
+    def _decode_chunk(self) -> bool:
         t0, c0 = time.perf_counter(), time.thread_time()
         chunk = self._source.next_chunk()
         dt = time.perf_counter() - t0
@@ -194,6 +270,64 @@ class VoiceRunner:
             self.first_chunk_ns = time.monotonic_ns()
             self._si[S_FIRST_CHUNK_NS] = self.first_chunk_ns
         return True
+
+    def _give_way(self, how: str) -> None:
+        """Stop this audition for a voice of a higher class (the mixer fades it out)."""
+        self.gave_way = how
+        self.stop()
+
+    def _hold(self, source_done: bool) -> None:
+        """An audition waiting to start: keep ``_pending`` back, and start (move what it
+        holds into ``_pending``) or drop the voice when :func:`start_decision` says so."""
+        if self._pending is not None:
+            self._held.append(self._pending)
+            self._held_frames += self._pending.shape[0]
+            self._pending = None
+        now = time.monotonic_ns()
+        look_ahead = int(self._state.floats[FADE_FRAMES])
+        min_play = self._block + look_ahead
+        # the mixer plays a block per callback while a block and the look-ahead are queued
+        lasts_s = (self._held_frames - look_ahead) // self._block * self._block / self._rate
+        elapsed_s = (now - self.started_ns) / 1e9
+        held_s = self._held_frames / self._rate
+        rate_x = (self.audio_frames / self._rate) / max(elapsed_s, 1e-6)
+        remaining_s = 0.0
+        progress = getattr(self._source, "progress", None)
+        if progress is not None and self.audio_frames:
+            done, total = progress()
+            remaining_s = self.audio_frames / self._rate * max(0, total - done) / max(1, done)
+        next_call_s = 0.0
+        next_frames = getattr(self._source, "next_frames", None)
+        if next_frames is not None and self._scheduler is not None and self._priority.start_whole:
+            next_call_s = self._scheduler.call_estimate_s(next_frames()) if not source_done else 0.0
+        decision = start_decision(
+            elapsed_s,
+            held_s,
+            rate_x,
+            remaining_s,
+            source_done,
+            min_play / self._rate,
+            self._priority,
+            next_call_s,
+            lasts_s,
+        )
+        if decision in ("wait", "hold"):
+            if decision == "hold" and not self._can_start_ns:
+                self._can_start_ns = now  # from here on it gives way
+            return
+        self._holding = False
+        if decision == "drop":
+            self._held.clear()
+            self._held_frames = 0
+            self._give_way("dropped")
+            return
+        if self._can_start_ns:
+            self.held_s = (now - self._can_start_ns) / 1e9
+            self.gave_way = "late"
+        held = self._held
+        self._pending = np.concatenate(held) if len(held) > 1 else held[0]
+        self._held = []
+        self._held_frames = 0
 
     def _write_pending(self) -> bool:
         """Write what fits of ``_pending``; True once all of it is in the ring."""
@@ -234,12 +368,27 @@ class VoiceRunner:
                         self._stop.wait(min(0.02, max(0.0005, excess / self._rate)))
                         continue
                 if not self._produce():
+                    if self._holding:
+                        self._hold(source_done=True)
+                        if self._pending is not None:
+                            self._write_all()
                     self._source_done = True
                     break
-            if not self._write_pending():
+                if self._pending is None:  # stopped, or gave way, while it waited for a turn
+                    continue
+                if self._holding and not self._stop.is_set():
+                    self._hold(source_done=False)
+            if self._pending is not None and not self._write_pending():
                 self._stop.wait(min(0.01, self._block / self._rate / 2))
 
+    def _write_all(self) -> None:
+        """Write ``_pending`` whole (the source has ended), waiting for room in the ring."""
+        while not self._write_pending() and not self._stop.is_set():
+            self._stop.wait(min(0.01, self._block / self._rate / 2))
+
     def _run(self) -> None:
+        if self._scheduler is not None:
+            self._ticket = self._scheduler.join(self.kind, self._slack_s)
         try:
             with self._source.decode_scope():
                 self._produce_until_stopped()
@@ -248,6 +397,8 @@ class VoiceRunner:
             self.error = text[0] if text else type(exc).__name__
             self._si[S_ERROR] = 1
         finally:
+            if self._ticket is not None and self._scheduler is not None:
+                self._scheduler.leave(self._ticket)
             if self._source_done or not self._replaced or self._si[S_ERROR]:
                 self._finish()
             with contextlib.suppress(Exception):
