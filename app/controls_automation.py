@@ -94,6 +94,12 @@ class ControlsAutomation(QObject):
         self._shown = None
         self._record(self.state())
 
+    def controls_rebuilt(self) -> None:
+        """A model load put the controls back at rest (GUI thread, after the sliders were
+        rebuilt): a take under way records it, as it was heard from then on."""
+        self._shown = None
+        self._record(self.state())
+
     def _record(self, values: np.ndarray) -> None:
         try:
             self.recorder.add_controls(values)

@@ -87,6 +87,7 @@ class PathsController(PathsExchange, QObject):
             explorer.errorOccurred.emit,
             parent=self,
         )
+        explorer.modelLoaded.connect(lambda _info: self.automation.controls_rebuilt())
         qs = explorer.settings.qsettings
         self.osc_host = str(qs.value("osc/host", OSC_DEFAULT_HOST))
         self.osc_port = int(qs.value("osc/port", OSC_DEFAULT_PORT))

@@ -223,3 +223,22 @@ def test_a_take_with_a_damaged_lane_is_recovered_without_it(tmp_path):
         assert recover_takes(store) == (["Path 1 (recovered)"], [])
         back = path_from_item(store.items(ITEM_KIND)[0])
         assert back.controls is None and np.array_equal(back.times_s, take.times_s)
+
+
+def test_a_model_loaded_during_a_take_records_the_controls_it_reset(paths, opened, qtbot):
+    """Review s20 #4: the sliders went back to rest, the lane kept the old offset."""
+    c, controls = opened.controller, opened.latent_controls
+    xy = opened.map_view.positions()
+    a, b = xy.min(axis=0), xy.max(axis=0)
+    touch(qtbot, controls.offset_slider(0), presses=3)  # z0 at 0.3 before the take
+    c.set_recording(True)
+    drag(qtbot, opened.map_view, a, (a + b) / 2, steps=5)
+    c.load_model(c.model.path)  # the same file again: its sliders come back at rest
+    qtbot.waitUntil(lambda: not c.busy, timeout=60_000)
+    assert controls.offset_slider(0).value() == 0.0
+    drag(qtbot, opened.map_view, (a + b) / 2, b, steps=5)
+    with qtbot.waitSignal(paths.recorded) as rec:
+        c.set_recording(False)
+    lane = paths.library.path(rec.args[0]).controls
+    assert lane.offset[0, 0] == pytest.approx(0.3)  # as the take began
+    assert lane.offset[-1, 0] == 0.0 and lane.times_s[-1] > 0.0  # reset, as heard after it
