@@ -19,7 +19,11 @@ from PySide6 import QtCore, QtWidgets
 
 from latentscape.engines.errors import LatentscapeError
 from latentscape.engines.paths import import_path
-from latentscape.engines.paths.midi_export import DEFAULT_LATENT_CCS, corpus_range
+from latentscape.engines.paths.midi_export import (
+    DEFAULT_LATENT_CCS,
+    corpus_range,
+    heard_range,
+)
 from latentscape.paths_export import FILTERS, default_file_name
 
 MIDI_RANGE_SOUNDS = 500  # sounds sampled for the MIDI lanes' range (corpus_range)
@@ -61,7 +65,8 @@ class PathsExchange:
             return None
         step = max(1, len(trajectories) // MIDI_RANGE_SOUNDS)  # a few hundred sounds say it
         ccs = self.exporter.midi_options.get("latent_ccs", DEFAULT_LATENT_CCS)
-        return corpus_range(np.concatenate(trajectories[::step]))[: len(ccs)]
+        sounds = corpus_range(np.concatenate(trajectories[::step]))[: len(ccs)]
+        return heard_range(sounds, path.controls)  # the lane moves the latents out of it
 
     def import_file(self, file: str | Path) -> str:
         """Add the path in a JSON (or CSV) file; returns its id ("" on a refused file)."""

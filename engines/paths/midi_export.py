@@ -35,7 +35,7 @@ from typing import Literal
 import mido
 import numpy as np
 
-from .controls import heard
+from .controls import CONTROL_DIMS, ControlLane, heard
 from .files import write_atomic
 from .path import LatentPath, PathError
 
@@ -67,6 +67,23 @@ def corpus_range(frames: np.ndarray, share: float = 0.99) -> np.ndarray:
     tail = (1.0 - share) / 2.0 * 100.0
     lo, hi = np.percentile(np.asarray(frames, dtype=np.float64), [tail, 100.0 - tail], axis=0)
     return np.stack([lo, np.maximum(hi, lo + 1e-6)], axis=1)
+
+
+def heard_range(latent_range: np.ndarray, lane: ControlLane | None) -> np.ndarray:
+    """``latent_range`` ``[N, 2]`` (:func:`corpus_range`) widened, per controlled dim, to what
+    the lane's offsets and scales make of it (``lo * scale + offset`` … ``hi * scale + offset``
+    over its events): the latents as heard keep within the lanes rather than pinned at 0 or
+    127. ``lane`` None: ``latent_range`` as it is."""
+    out = np.array(latent_range, np.float64, copy=True)
+    if lane is None:
+        return out
+    d = min(len(out), CONTROL_DIMS)
+    scale, offset = lane.scale[:, :d].astype(np.float64), lane.offset[:, :d].astype(np.float64)
+    lows = out[None, :d, 0] * scale + offset  # scales are >= 0: order kept
+    highs = out[None, :d, 1] * scale + offset
+    out[:d, 0] = np.minimum(out[:d, 0], lows.min(axis=0))
+    out[:d, 1] = np.maximum(out[:d, 1], highs.max(axis=0))
+    return out
 
 
 def scale_to_cc(values: np.ndarray, lo: float, hi: float, fourteen_bit: bool) -> np.ndarray:

@@ -284,3 +284,21 @@ def test_a_lane_holds_only_what_the_sliders_offer():
         }
         with pytest.raises(PathError, match=said):
             from_json(json.dumps(data))
+
+
+def test_the_midi_range_widens_to_what_the_lane_makes_of_it():
+    """Review s20 #8: a lane's offset moved the latents out of the corpus range, and the CCs
+    sat at 127 without a word."""
+    from latentscape.engines.paths.midi_export import heard_range, scale_to_cc
+
+    corpus = np.array([[-1.0, 1.0], [-2.0, 2.0], [0.0, 0.5]])  # 3 dims' (lo, hi)
+    assert np.array_equal(heard_range(corpus, None), corpus)
+    lane = lane_of((0.0, [0.0, 0.0], [1.0, 1.0], 1.0), (0.2, [2.5, -1.0], [0.5, 1.5], 1.0))
+    r = heard_range(corpus, lane)
+    np.testing.assert_allclose(r[0], [-1.0, 3.0])  # 1 * 0.5 + 2.5 at the second event
+    np.testing.assert_allclose(r[1], [-4.0, 2.0])  # -2 * 1.5 - 1 at the second event
+    np.testing.assert_allclose(r[2], corpus[2])  # no control moved it
+    # a latent of 0.8 heard at 0.8 * 0.5 + 2.5 = 2.9: pinned at 127 in the corpus range,
+    # below it in the widened one
+    assert scale_to_cc(np.array([2.9]), *corpus[0], False)[0] == 127
+    assert scale_to_cc(np.array([2.9]), *r[0], False)[0] < 127
