@@ -121,6 +121,7 @@ class PathsController(PathsExchange, QObject):
         p.retimeRequested.connect(lambda pid, f: self._edit(pid, "retime", change_speed, f))
         p.smoothRequested.connect(lambda pid: self._edit(pid, "smooth", smooth, SMOOTH_WINDOW_S))
         p.reverseRequested.connect(lambda pid: self._edit(pid, "reverse", reverse))
+        p.forgetControlsRequested.connect(self.forget_controls)
         p.deleteRequested.connect(self.delete)
         p.undoRequested.connect(self.undo)
         p.exportRequested.connect(self._on_export_requested)
@@ -259,6 +260,18 @@ class PathsController(PathsExchange, QObject):
                 self.player.stop()
             self._refresh(select=path_id)
         return bool(ok)
+
+    def forget_controls(self, path_id: str) -> bool:
+        """Drop the latent controls recorded with ``path_id`` (an edit: Undo brings them
+        back): it then plays, renders and exports with the sliders as they are."""
+        path = self.library.path(path_id) if path_id in self.library else None
+        if path is None or path.controls is None:
+            self.c.message.emit("This path has no recorded latent controls")
+            return False
+        done = self._edit(path_id, "forget controls", lambda p: p.replace(controls=None))
+        if done:
+            self.c.message.emit(f"'{path.name}' now plays with the sliders as they are")
+        return done
 
     def rename(self, path_id: str, name: str) -> None:
         if path_id in self.library:

@@ -40,6 +40,7 @@ class PathsPanel(QtWidgets.QWidget):
     retimeRequested(str path_id, float factor)   >1 plays the gesture faster (shorter)
     smoothRequested(str path_id)
     reverseRequested(str path_id)
+    forgetControlsRequested(str path_id)         drop the latent controls recorded with it
     deleteRequested(str path_id)
     undoRequested()
     exportRequested(str path_id, str fmt)        fmt in wav, flac, midi, csv, json
@@ -57,6 +58,7 @@ class PathsPanel(QtWidgets.QWidget):
     retimeRequested = QtCore.Signal(str, float)
     smoothRequested = QtCore.Signal(str)
     reverseRequested = QtCore.Signal(str)
+    forgetControlsRequested = QtCore.Signal(str)
     deleteRequested = QtCore.Signal(str)
     undoRequested = QtCore.Signal()
     exportRequested = QtCore.Signal(str, str)
@@ -81,6 +83,15 @@ class PathsPanel(QtWidgets.QWidget):
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
         self.table.itemChanged.connect(self._on_item_changed)
         self.table.setTabKeyNavigation(False)  # Tab leaves the list for the buttons (QA s19 M7)
+        # the list's right-click menu: what has no room for a button
+        self.forget_controls_action = QtGui.QAction("Forget Recorded Controls", self.table)
+        self.forget_controls_action.setToolTip(
+            "The path plays with the sliders as they are, not with the offsets, scales and "
+            "temperature recorded with it (Undo brings them back)"
+        )
+        self.forget_controls_action.triggered.connect(self._on_forget_controls)
+        self.table.addAction(self.forget_controls_action)
+        self.table.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.ActionsContextMenu)
         delete = QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Delete, self.table)
         delete.setContext(QtCore.Qt.ShortcutContext.WidgetShortcut)  # not while renaming
         delete.activated.connect(self._on_delete_clicked)
@@ -311,6 +322,10 @@ class PathsPanel(QtWidgets.QWidget):
         if path_id := self.selected_path():
             self.reverseRequested.emit(path_id)
 
+    def _on_forget_controls(self) -> None:
+        if path_id := self.selected_path():
+            self.forgetControlsRequested.emit(path_id)
+
     def _on_delete_clicked(self) -> None:
         if path_id := self.selected_path():
             self.deleteRequested.emit(path_id)
@@ -354,6 +369,7 @@ class PathsPanel(QtWidgets.QWidget):
             self.reverse_button,
             self.delete_button,
             self.export_button,
+            self.forget_controls_action,
         ):
             w.setEnabled(has)
 

@@ -242,3 +242,19 @@ def test_a_model_loaded_during_a_take_records_the_controls_it_reset(paths, opene
     lane = paths.library.path(rec.args[0]).controls
     assert lane.offset[0, 0] == pytest.approx(0.3)  # as the take began
     assert lane.offset[-1, 0] == 0.0 and lane.times_s[-1] > 0.0  # reset, as heard after it
+
+
+def test_forgetting_a_paths_controls_is_an_edit_undo_brings_back(paths, opened, qtbot):
+    """Review s20 #11: a path then plays and exports with the sliders as they are."""
+    controls = opened.latent_controls
+    pid, path = record_sweep(qtbot, paths, opened)
+    paths.panel.select_path(pid)
+    paths.panel.forget_controls_action.trigger()
+    assert paths.library.path(pid).controls is None
+    controls.set_latent_controls([1.0] * 8, [1.0] * 8)
+    assert paths.play(pid)
+    qtbot.waitUntil(lambda: not paths.player.is_playing, timeout=10_000)
+    assert controls.offset_slider(0).value() == 1.0  # not moved by a lane
+    assert not paths.forget_controls(pid)  # none left to forget
+    paths.undo()
+    assert paths.library.path(pid).controls.equals(path.controls)

@@ -58,6 +58,10 @@ def test_buttons_emit_intents_with_the_selected_id(panel, qtbot):
         with qtbot.waitSignal(signal) as blocker:
             button.click()
         assert blocker.args == ["p1"]
+    assert panel.forget_controls_action in panel.table.actions()  # the list's context menu
+    with qtbot.waitSignal(panel.forgetControlsRequested) as blocker:
+        panel.forget_controls_action.trigger()
+    assert blocker.args == ["p1"]
     with qtbot.waitSignal(panel.exportRequested) as blocker:
         panel.export_actions["midi"].trigger()
     assert blocker.args == ["p1", "midi"]
