@@ -3,7 +3,7 @@
 Latent controls → audio: offset/scale of the first 8 latent dims, temperature (latent noise),
 seed lock.
 Audio → model panel: measured decode real-time factor, latency, underruns, clipped blocks, queued
-audio (every 250 ms).
+audio, clicks that gave way to a path or the scrub (every 250 ms).
 Audio → banner: a clear warning while there is no sound output (``status_reason``), and a
 note when a device that stopped is back.
 
@@ -75,6 +75,7 @@ class AudioBindings(QObject):
         self._banner.show_message(text, "info")
 
     def _on_stats(self, st) -> None:
+        gave_way = (st.auditions_late, st.auditions_shortened, st.auditions_dropped)
         self._panel.set_stats(
-            st.decode_rtf, st.latency_ms, st.underruns, st.queued_ms, st.clipped_blocks
+            st.decode_rtf, st.latency_ms, st.underruns, st.queued_ms, st.clipped_blocks, gave_way
         )

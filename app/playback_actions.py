@@ -5,6 +5,8 @@ there. Press-and-drag: scrub (an inverse-map frame per move → ``AudioEngine.sc
 crosshair; a drag that rests on a sound's dot for ``SCRUB_REST_MS`` moves the scrub voice to
 that sound's own latent (the inverse map is exact only at the dot's centre, so that passing
 drags stay smooth). Space plays the last sound or position again, Esc silences everything.
+When a model too slow for a playing path (or the scrub) and a click at once makes the click
+give way, the status bar says so, once, with the cause and the cure (:func:`gave_way_text`).
 
 A mixin, like :class:`~.session_actions.SessionActions`: it uses the controller's audio
 session, map state, views, preview and signals.
@@ -14,16 +16,41 @@ Thread: GUI thread only.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QTimer
+
+from latentscape.engines.audio.stats import AudioStats
 
 # How long a drag must rest on a sound's dot before the scrub voice plays that sound's own
 # latent: longer than the ~12-33 ms between the moves of a moving hand, short enough to feel
 # immediate.
 SCRUB_REST_MS = 150
 PLAY_ORIGINAL = "“Play original” (Selected sound) plays this sound's own file"
+GAVE_WAY_EVERY_S = 1.0  # at most one "click gave way" message a second
+GAVE_WAY_KINDS = ("dropped", "shortened", "late")  # the worst one is told when several come
+
+
+def gave_way_text(how: str, st: AudioStats, model_name: str) -> str:
+    """The status line for a click that gave way ``how`` (``"late"``, ``"shortened"`` or
+    ``"dropped"``): what happened, to what it gave way (``st``'s path and scrub), why (the
+    model's measured speed) and what to do."""
+    if how == "late":
+        held = st.late_start_s
+        late = f"{held:.1f} s" if held >= 0.1 else f"{1000 * held:.0f} ms"
+        head = f"Click started {late} late"
+    else:
+        head = "Click cut short" if how == "shortened" else "Click skipped"
+    if st.path_playing and st.scrubbing:
+        cause, cure = "the playing path and the scrub come first", "stop the path"
+    elif st.scrubbing:
+        cause, cure = "the scrub comes first", "let go of the drag"
+    else:  # (a path that ended since, too)
+        cause, cure = "the playing path comes first", "stop the path"
+    rate = f" decodes at {st.decode_rtf:.1f}× real time," if st.decode_rtf else " is"
+    return f"{head}: {cause} ({model_name}{rate} too slow for both; {cure} to hear clicks at once)"
 
 
 def unplayable_text(model_name: str, model_loaded: bool, has_file: bool) -> str:
@@ -51,6 +78,9 @@ class PlaybackActions:
         self._scrub_rest.setInterval(SCRUB_REST_MS)
         self._scrub_rest.timeout.connect(self._on_scrub_rest)
         self._scrub_xy: tuple[float, float] | None = None
+        self._gave_way_seen: dict[str, int] = {}  # the engine's counts so far, by how
+        self._gave_way_told_at = float("-inf")
+        self.audio.statsUpdated.connect(self._on_audio_stats)
         mv = self.views.map_view
         mv.pointClicked.connect(self._on_point_clicked)
         mv.emptyClicked.connect(self.audition_position)
@@ -77,6 +107,25 @@ class PlaybackActions:
             self.message.emit(unplayable_text(name, self.model is not None, has_file))
             return None
         return engine
+
+    def _on_audio_stats(self, st: AudioStats) -> None:
+        """Tell the user when a click gave way (counts the decoder keeps in the shared state;
+        every 250 ms), at most once a second."""
+        counts = {
+            "late": st.auditions_late,
+            "shortened": st.auditions_shortened,
+            "dropped": st.auditions_dropped,
+        }
+        before, self._gave_way_seen = self._gave_way_seen, counts
+        if any(n < before.get(kind, 0) for kind, n in counts.items()):
+            return  # a new engine counts from 0
+        how = next((kind for kind in GAVE_WAY_KINDS if counts[kind] > before.get(kind, 0)), None)
+        now_s = time.monotonic()
+        if how is None or now_s - self._gave_way_told_at < GAVE_WAY_EVERY_S:
+            return
+        self._gave_way_told_at = now_s
+        name = Path(self.model.path).name if self.model is not None else "the model"
+        self.message.emit(gave_way_text(how, st, name))
 
     # -- map gestures ---------------------------------------------------------------------
     def _on_point_clicked(self, index: int) -> None:

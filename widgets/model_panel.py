@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtWidgets
 
 from . import theme
 
-__all__ = ["INFO_ROWS", "ModelPanel", "format_info"]
+__all__ = ["INFO_ROWS", "ModelPanel", "format_gave_way", "format_info"]
 STAT_TIPS = {
     "latency": "What a scrub move waits to be heard, at rest: the model's own lag, the audio "
     "already decoded ahead, half a block's wait for the next audio callback (on average) and "
@@ -26,6 +26,9 @@ STAT_TIPS = {
     "late): it faded out and back in.",
     "clipped": "Output blocks louder than full scale, limited to ±1 (distorted). Lower the "
     "latent offsets or scales.",
+    "gave_way": "Clicks that gave way to a playing path or the scrub, because the model cannot "
+    "decode both in time: started late, cut short, or skipped. Stop the path (or let go of "
+    "the drag) to hear clicks whole.",
 }
 
 # (label, dict key) for the info rows, in display order.
@@ -41,6 +44,12 @@ INFO_ROWS: tuple[tuple[str, str], ...] = (
     ("Real-time factor", "realtime_factor"),
     ("Latency", "latency_ms"),
 )
+
+
+def format_gave_way(late: int, shortened: int, dropped: int) -> str:
+    """The "Clicks given way" row: ``"2 late · 1 cut"`` (counts of 0 left out), or ``"none"``."""
+    counts = ((late, "late"), (shortened, "cut"), (dropped, "skipped"))
+    return " · ".join(f"{n} {word}" for n, word in counts if n) or "none"
 
 
 def _yes_no(value: Any) -> str:
@@ -112,6 +121,7 @@ class ModelPanel(QtWidgets.QWidget):
             ("Underruns", "underruns"),
             ("Clipped blocks", "clipped"),
             ("Queued", "queued"),
+            ("Clicks given way", "gave_way"),
         ):
             value = QtWidgets.QLabel("–")
             value.setProperty("role", "value")
@@ -150,10 +160,13 @@ class ModelPanel(QtWidgets.QWidget):
         underruns: int,
         queued_ms: float,
         clipped_blocks: int = 0,
+        gave_way: tuple[int, int, int] = (0, 0, 0),
     ) -> None:
         """Live playback figures, polled by the app on a timer (GUI thread).
 
         ``clipped_blocks``: output blocks that went past full scale and were limited to ±1.
+        ``gave_way``: clicks that started late, were cut short and were skipped, because a
+        path or the scrub came first.
         """
         self._stats["rtf"].setText("–" if rtf is None else f"{rtf:.1f}×")
         self._stats["latency"].setText("–" if latency_ms is None else f"{latency_ms:.0f} ms")
@@ -162,6 +175,9 @@ class ModelPanel(QtWidgets.QWidget):
             label.setText(str(int(count)))
             label.setStyleSheet(f"color: {theme.ERROR if count else theme.OK};")
         self._stats["queued"].setText(f"{queued_ms:.0f} ms")
+        label = self._stats["gave_way"]
+        label.setText(format_gave_way(*(int(n) for n in gave_way)))
+        label.setStyleSheet(f"color: {theme.WARNING if any(gave_way) else theme.OK};")
 
     # -- queries (what the user sees) ----------------------------------------------------
     def info_text(self, key: str) -> str:
@@ -172,5 +188,6 @@ class ModelPanel(QtWidgets.QWidget):
         return self._name.text()
 
     def stat_text(self, key: str) -> str:
-        """Displayed live figure: key in {"rtf", "latency", "underruns", "clipped", "queued"}."""
+        """Displayed live figure: key in {"rtf", "latency", "underruns", "clipped", "queued",
+        "gave_way"}."""
         return self._stats[key].text()

@@ -467,4 +467,6 @@ class AudioEngine:
             elapsed_s=time.monotonic() - self._started_at if self._started_at else 0.0,
             decoder=self.decoder_mode,
             decoder_note=self.decoder_note,
+            path_voice_id=self._path_id,
+            scrub_voice_id=self._scrub_id,
         )

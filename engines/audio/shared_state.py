@@ -31,6 +31,9 @@ HEARTBEAT = 10  # player: increments while its watch loop runs
 LAST_CALLBACK_NS = 11  # consumer: CLOCK_MONOTONIC at the last callback
 LATE_DECODES = 12  # decoder: decode chunks that arrived after their voice ran dry
 HOST_STATE = 13  # decoder host: one of HOST_*
+# decoder (voice threads): auditions that gave way to a path or scrub (VoiceRunner.gave_way);
+# one that started late and was cut short later counts in both
+AUDITIONS_LATE, AUDITIONS_SHORTENED, AUDITIONS_DROPPED = 14, 15, 16
 _GLOBAL_INTS = 32
 
 SINK_NONE, SINK_RUNNING, SINK_STOPPED, SINK_VANISHED, SINK_FAILED = 0, 1, 2, 3, 4
@@ -53,9 +56,16 @@ S_STARVED = 11  # consumer: 1 = ran dry, faded out; fades in again once a block 
 S_REPLACED = 12  # owner: 1 = a newer audition replaced it; plays on until one S_RETRIGGER starts
 S_RETRIGGER = 13  # owner: 1 = its start cuts the older S_REPLACED voices (a retriggered audition)
 S_CUT = 14  # consumer: 1 = its replacement started: fading out and finishing as if stopped
+S_GAVE_WAY = 15  # producer: how its audition gave way, one of GAVE_* (the latest, if twice)
 _SLOT_INTS = 16
 
 FREE, PRIMING, PLAYING, FINISHED = 0, 1, 2, 3
+GAVE_NONE, GAVE_LATE, GAVE_SHORTENED, GAVE_DROPPED = 0, 1, 2, 3
+GAVE_WAY_FIELDS = {  # VoiceRunner.gave_way -> (global counter, S_GAVE_WAY code)
+    "late": (AUDITIONS_LATE, GAVE_LATE),
+    "shortened": (AUDITIONS_SHORTENED, GAVE_SHORTENED),
+    "dropped": (AUDITIONS_DROPPED, GAVE_DROPPED),
+}
 
 # -- float fields -----------------------------------------------------------------------------
 MASTER_GAIN = 0  # owner: target master gain
@@ -65,6 +75,7 @@ DECODE_S = 5  # decoder host: wall seconds spent decoding, all voices so far
 DECODE_CPU_S = 6  # decoder host: CPU seconds of the decode threads
 DECODED_FRAMES = 7  # decoder host: device frames decoded (model voices, not file auditions)
 MODEL_LATENCY_S = 8  # decoder host: the stream decoder's own lag
+LATE_START_S = 9  # decoder (voice threads): how long the latest late audition held its start
 _GLOBAL_FLOATS = 16
 F_GAIN = 0  # owner: the voice's gain
 F_FROM, F_TO, F_ORIGIN = 1, 2, 3  # consumer: current voice ramp (origin in played frames)

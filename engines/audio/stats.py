@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .shared_state import (
+    AUDITIONS_DROPPED,
+    AUDITIONS_LATE,
+    AUDITIONS_SHORTENED,
     CALLBACKS,
     CLIPPED_BLOCKS,
     DECODE_CPU_S,
@@ -14,6 +17,7 @@ from .shared_state import (
     FINISHED,
     FREE,
     LATE_DECODES,
+    LATE_START_S,
     MODEL_LATENCY_S,
     S_STATE,
     S_VOICE_ID,
@@ -40,6 +44,12 @@ class AudioStats:
     ``decode_cpu_share`` the decode threads' CPU time over wall time since start (1.0 = one
     core). ``decoder`` is ``"process"`` or ``"thread"``; ``decoder_note`` says why decoding
     fell back to the app's process, if it did.
+
+    ``auditions_late``, ``auditions_shortened`` and ``auditions_dropped`` count the clicks that
+    gave way to a path or the scrub on a model too slow for both (started late, cut short,
+    never played; one late and then cut short counts twice), in either decoder mode;
+    ``late_start_s`` is how long the latest late one was held back. ``path_playing`` and
+    ``scrubbing``: the path or the scrub voice plays now (what the clicks give way to).
     """
 
     running: bool
@@ -63,6 +73,12 @@ class AudioStats:
     decoder: str = ""
     decoder_note: str = ""
     callback_wait_ms: float = 0.0
+    auditions_late: int = 0
+    auditions_shortened: int = 0
+    auditions_dropped: int = 0
+    late_start_s: float = 0.0
+    path_playing: bool = False
+    scrubbing: bool = False
 
 
 def collect_stats(
@@ -78,9 +94,12 @@ def collect_stats(
     elapsed_s: float,
     decoder: str,
     decoder_note: str,
+    path_voice_id: int = 0,
+    scrub_voice_id: int = 0,
 ) -> AudioStats:
     """Read the counters in ``state`` (any thread); ``streaming_voice_id`` is the scrub or path
-    voice whose queue counts towards the latency (0: none).
+    voice whose queue counts towards the latency (0: none); ``path_voice_id`` and
+    ``scrub_voice_id`` the ids of the path and scrub voices, if any (whether they play).
 
     Every figure in ms. The callback wait is half a block. The device's share is at least one
     block: a block is computed whole before any of it plays, however short the latency
@@ -100,9 +119,13 @@ def collect_stats(
         )  # fmt: skip
     ints, floats = state.ints, state.floats
     queued = voices = 0
+    path_playing = scrubbing = False
     for slot in range(state.layout.slots):
         si = state.slot_ints(slot)
-        voices += si[S_STATE] not in (FREE, FINISHED)
+        active = si[S_STATE] not in (FREE, FINISHED)
+        voices += active
+        path_playing |= bool(active and path_voice_id and si[S_VOICE_ID] == path_voice_id)
+        scrubbing |= bool(active and scrub_voice_id and si[S_VOICE_ID] == scrub_voice_id)
         if streaming_voice_id and si[S_VOICE_ID] == streaming_voice_id:
             queued = state.rings[slot].queued_frames()
     queued_ms = 1000.0 * queued / sample_rate_hz
@@ -131,4 +154,10 @@ def collect_stats(
         decoder=decoder,
         decoder_note=decoder_note,
         callback_wait_ms=wait_ms,
+        auditions_late=int(ints[AUDITIONS_LATE]),
+        auditions_shortened=int(ints[AUDITIONS_SHORTENED]),
+        auditions_dropped=int(ints[AUDITIONS_DROPPED]),
+        late_start_s=float(floats[LATE_START_S]),
+        path_playing=path_playing,
+        scrubbing=scrubbing,
     )

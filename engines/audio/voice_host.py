@@ -9,7 +9,8 @@ back (which slot a voice took, its first-chunk time, decode totals) goes through
 Decode priority: the voices' model calls go through one
 :class:`~.decode_priority.DecodeScheduler` (one call at a time, a looping path before the scrub
 before a click), and a click the model cannot carry next to them gives way: it starts late, is
-shortened or is dropped, and :meth:`VoiceHost.give_way_counts` says how often.
+shortened or is dropped, and :meth:`VoiceHost.give_way_counts` says how often (the voices
+also count it in the state, where the app reads it in either process: ``AUDITIONS_LATE`` …).
 
 Threads: the host's methods belong to one thread (the owner's, or the decoder process's
 command loop); each voice decodes on its own thread.
@@ -40,6 +41,7 @@ from .shared_state import (
     S_ENDED,
     S_ERROR,
     S_FIRST_CHUNK_NS,
+    S_GAVE_WAY,
     S_PLAYED,
     S_REPLACED,
     S_RETRIGGER,
@@ -150,7 +152,7 @@ class VoiceHost:
         self._state.rings[slot].reset()
         for field in (S_STOP, S_ENDED, S_UNDERRUNS, S_PLAYED, S_START_NS, S_FIRST_CHUNK_NS):
             si[field] = 0
-        for field in (S_REPLACED, S_RETRIGGER, S_CUT):
+        for field in (S_REPLACED, S_RETRIGGER, S_CUT, S_GAVE_WAY):
             si[field] = 0
         si[S_ERROR] = 0
         self._state.slot_floats(slot)[F_GAIN] = 1.0

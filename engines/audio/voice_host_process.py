@@ -28,6 +28,9 @@ import numpy as np
 
 from .shared_state import HOST_FAILED, HOST_READY, HOST_STATE, Layout, SharedState
 
+DECODER_MAIN: tuple[str, ...] = ("-m", "latentscape.engines.audio.voice_host_process")
+"""What the interpreter runs as the decoder process (tests run a wrapper of :func:`main`)."""
+
 _COMMANDS = (
     "audition_trajectory",
     "audition_audio",
@@ -90,7 +93,7 @@ class RemoteVoiceHost:
     def start(self, timeout_s: float = 120.0) -> None:
         """Start the process and wait until its model is loaded and warm; raises RuntimeError."""
         mine, theirs = socket.socketpair()
-        cmd = [sys.executable, "-m", "latentscape.engines.audio.voice_host_process"]
+        cmd = [sys.executable, *DECODER_MAIN]
         cmd += ["--fd", str(theirs.fileno()), *self._args]
         self._proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, text=True, pass_fds=(theirs.fileno(),)

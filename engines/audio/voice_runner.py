@@ -26,12 +26,15 @@ import numpy as np
 from .decode_priority import GRANTED, YIELDED, DecodePriority, DecodeScheduler, start_decision
 from .shared_state import (
     FADE_FRAMES,
+    GAVE_WAY_FIELDS,
     LATE_DECODES,
+    LATE_START_S,
     PLAYING,
     PRIMING,
     S_ENDED,
     S_ERROR,
     S_FIRST_CHUNK_NS,
+    S_GAVE_WAY,
     S_REPLACED,
     S_STATE,
     S_STOP,
@@ -42,6 +45,8 @@ from .shared_state import (
 MARGIN_STEP_S = 0.005  # a streaming voice that ran dry keeps 5 ms more queued from then on
 MAX_MARGIN_S = 0.08
 CALM_S = 10.0  # after this long without running dry, the margin shrinks back slowly
+# the voices' threads of one host add to the same global counters (a numpy `+=` is three steps)
+_COUNTERS_LOCK = threading.Lock()
 
 
 class Source(Protocol):
@@ -84,7 +89,9 @@ class VoiceRunner:
         ``""``, or how this audition gave way to voices of a higher class: ``"late"`` (held
         its start back until it could play to its end; :attr:`held_s` says how long),
         ``"shortened"`` (faded out where it would have run dry) or ``"dropped"`` (too little
-        came in time; it never played). Written by the voice's thread.
+        came in time; it never played). Written by the voice's thread, which also writes it
+        to the slot (``S_GAVE_WAY``), counts it in the state (``AUDITIONS_LATE`` …) and, for
+        a late start, writes :attr:`held_s` (``LATE_START_S``), for the app to read.
     """
 
     def __init__(
@@ -260,7 +267,7 @@ class VoiceRunner:
         ran_dry = underruns != self._underruns_seen and self._si[S_STATE] == PLAYING
         if ran_dry:
             self.late_decodes += 1
-            self._state.ints[LATE_DECODES] += 1
+            self._count(LATE_DECODES)
         self._underruns_seen = underruns
         if self._streaming:
             self._adapt_margin(ran_dry)
@@ -271,9 +278,22 @@ class VoiceRunner:
             self._si[S_FIRST_CHUNK_NS] = self.first_chunk_ns
         return True
 
+    def _count(self, field: int) -> None:
+        with _COUNTERS_LOCK:
+            self._state.ints[field] += 1
+
+    def _mark_gave_way(self, how: str) -> None:
+        """Record how this audition gave way, here and in the state (the voice's thread)."""
+        counter, code = GAVE_WAY_FIELDS[how]
+        self.gave_way = how
+        self._si[S_GAVE_WAY] = code
+        if how == "late":  # written before the count that makes the app read it
+            self._state.floats[LATE_START_S] = self.held_s
+        self._count(counter)
+
     def _give_way(self, how: str) -> None:
         """Stop this audition for a voice of a higher class (the mixer fades it out)."""
-        self.gave_way = how
+        self._mark_gave_way(how)
         self.stop()
 
     def _hold(self, source_done: bool) -> None:
@@ -323,7 +343,7 @@ class VoiceRunner:
             return
         if self._can_start_ns:
             self.held_s = (now - self._can_start_ns) / 1e9
-            self.gave_way = "late"
+            self._mark_gave_way("late")
         held = self._held
         self._pending = np.concatenate(held) if len(held) > 1 else held[0]
         self._held = []

@@ -65,3 +65,15 @@ def test_grab(panel):
     panel.set_model_info(RAVE_LIKE)
     panel.resize(320, 700)
     assert not panel.grab().toImage().isNull()
+
+
+def test_clicks_given_way_show_as_one_row_of_counts(panel):
+    from latentscape.widgets import theme
+
+    panel.set_stats(rtf=1.2, latency_ms=60, underruns=0, queued_ms=90)
+    assert panel.stat_text("gave_way") == "none"
+    panel.set_stats(rtf=1.2, latency_ms=60, underruns=0, queued_ms=90, gave_way=(2, 1, 0))
+    assert panel.stat_text("gave_way") == "2 late · 1 cut"
+    assert theme.WARNING in panel._stats["gave_way"].styleSheet()
+    panel.set_stats(rtf=1.2, latency_ms=60, underruns=0, queued_ms=90, gave_way=(0, 0, 3))
+    assert panel.stat_text("gave_way") == "3 skipped"
