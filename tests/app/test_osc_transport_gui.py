@@ -14,9 +14,8 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from pythonosc.dispatcher import Dispatcher
-from pythonosc.osc_server import BlockingOSCUDPServer
 
+from support.osc_listener import osc_listener
 from support.paths_gui import record_drag
 
 RATE_HZ = 60.0  # the player's OSC frame rate (OscStreamer.play's default)
@@ -53,22 +52,15 @@ class Receiver:
 def receiver(paths) -> Iterator[Receiver]:
     """A UDP server the paths panel streams to (typed into its OSC field, ticked on)."""
     received = Receiver()
-    dispatcher = Dispatcher()
-    dispatcher.set_default_handler(received)
-    server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)  # handles them in order
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        paths.panel.osc_target.setText(f"127.0.0.1:{server.server_address[1]}")
-        paths.panel.osc_target.editingFinished.emit()
-        paths.panel.osc_check.setChecked(True)
-        assert paths.player.osc is not None
-        yield received
-    finally:
-        paths.set_osc_enabled(False)
-        server.shutdown()
-        thread.join()
-        server.server_close()
+    with osc_listener(received) as port:  # handles them in order
+        try:
+            paths.panel.osc_target.setText(f"127.0.0.1:{port}")
+            paths.panel.osc_target.editingFinished.emit()
+            paths.panel.osc_check.setChecked(True)
+            assert paths.player.osc is not None
+            yield received
+        finally:
+            paths.set_osc_enabled(False)
 
 
 def whole_frames(steps: np.ndarray, speed: float) -> np.ndarray:
@@ -142,22 +134,15 @@ def test_turning_osc_on_while_a_path_plays_streams_from_where_the_audio_is(paths
     voice = player.handle
     qtbot.waitUntil(lambda: voice.played_s > 0.8 * duration, timeout=5000)  # 0.4 of the path
     received = Receiver()
-    dispatcher = Dispatcher()
-    dispatcher.set_default_handler(received)
-    server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        panel.osc_target.setText(f"127.0.0.1:{server.server_address[1]}")
-        panel.osc_target.editingFinished.emit()
-        where = player.path_time_at(voice.played_s)
-        panel.osc_check.setChecked(True)
-        qtbot.waitUntil(lambda: len(received.times()[1]) >= 10, timeout=5000)
-    finally:
-        paths.set_osc_enabled(False)
-        server.shutdown()
-        thread.join()
-        server.server_close()
+    with osc_listener(received) as port:
+        try:
+            panel.osc_target.setText(f"127.0.0.1:{port}")
+            panel.osc_target.editingFinished.emit()
+            where = player.path_time_at(voice.played_s)
+            panel.osc_check.setChecked(True)
+            qtbot.waitUntil(lambda: len(received.times()[1]) >= 10, timeout=5000)
+        finally:
+            paths.set_osc_enabled(False)
     _, times = received.times()
     assert times[0] == pytest.approx(where, abs=0.05)  # where the audio was, not 0
     assert np.all(whole_frames(np.mod(np.diff(times), duration), 0.5))  # at its speed

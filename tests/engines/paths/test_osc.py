@@ -14,11 +14,10 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
-from pythonosc.dispatcher import Dispatcher
-from pythonosc.osc_server import BlockingOSCUDPServer
 
 from latentscape.engines.paths import LatentPath, PathError
 from latentscape.engines.paths.osc_stream import OscError, OscStreamer
+from support.osc_listener import osc_listener
 
 
 class Received:
@@ -46,15 +45,8 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
 @pytest.fixture
 def server() -> Iterator[tuple[int, Received]]:
     received = Received()
-    dispatcher = Dispatcher()
-    dispatcher.set_default_handler(received)
-    srv = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield srv.server_address[1], received
-    srv.shutdown()
-    thread.join()
-    srv.server_close()
+    with osc_listener(received) as port:
+        yield port, received
 
 
 def test_a_playing_path_streams_every_frame_in_order(server):
