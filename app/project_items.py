@@ -7,27 +7,17 @@ opaque ``payload`` (use :func:`~latentscape.project_records.pack_arrays` for arr
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
-import threading
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from latentscape.project_records import Item
+from latentscape.project_records import Item, StorePart
 
 
-class ItemsMixin:
+class ItemsMixin(StorePart):
     """Items API of :class:`~latentscape.project_store.ProjectStore` (same locking rules)."""
-
-    _conn: sqlite3.Connection
-    _lock: threading.RLock
-    _path: Path
-
-    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
 
     # -- items ---------------------------------------------------------------------------------
     def put_item(

@@ -4,17 +4,18 @@ model and back finds the first model's map again (schema 2)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sqlite3
-import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from latentscape.project_records import ModelRef, ProjectError, pack_arrays, unpack_arrays
+from latentscape.project_records import (
+    ProjectError,
+    StorePart,
+    pack_arrays,
+    unpack_arrays,
+)
 
 if TYPE_CHECKING:
     from latentscape.engines.atlas import Atlas
@@ -22,21 +23,8 @@ if TYPE_CHECKING:
 CURRENT_MAP = "current"
 
 
-class MapsMixin:
+class MapsMixin(StorePart):
     """Maps API of :class:`~latentscape.project_store.ProjectStore` (same locking rules)."""
-
-    _conn: sqlite3.Connection
-    _lock: threading.RLock
-    _path: Path
-
-    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
-
-    def _model_hash(self) -> str:
-        raise NotImplementedError
-
-    def model(self) -> ModelRef | None:
-        raise NotImplementedError
 
     def put_map(self, name: str, arrays: dict[str, np.ndarray], settings: dict[str, Any]) -> None:
         """Store a map under ``name`` for the current model (replacing that model's only)."""

@@ -3,8 +3,10 @@ payloads."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sqlite3
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,25 @@ from latentscape.engines.errors import LatentscapeError
 # SQLite keeps its journal beside a project (NAME-journal), and Save As writes NAME.partial
 # first: the project's own name must leave room for both.
 PROJECT_NAME_MAX = NAME_MAX - len(".partial-journal")
+
+
+class StorePart:
+    """What a part of :class:`~latentscape.project_store.ProjectStore` (its sounds, maps and
+    items mixins) uses of the store, which defines all of it: the connection, its lock, the
+    file, and the methods below."""
+
+    _conn: sqlite3.Connection
+    _lock: threading.RLock
+    _path: Path
+
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
+    def _model_hash(self) -> str:
+        raise NotImplementedError
+
+    def model(self) -> ModelRef | None:
+        raise NotImplementedError
 
 
 class ProjectError(LatentscapeError):

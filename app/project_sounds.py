@@ -8,23 +8,19 @@ answers for the project's current model unless given another ``model_hash``. Lat
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import sqlite3
-import threading
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from latentscape.project_records import (
-    ModelRef,
     NewSound,
     ProjectError,
     Sound,
+    StorePart,
     _blob_latents,
     _latent_blob,
 )
@@ -36,21 +32,8 @@ def latent_hash(latents: np.ndarray) -> str:
     return "latent:" + hashlib.sha256(z.tobytes()).hexdigest()
 
 
-class SoundsMixin:
+class SoundsMixin(StorePart):
     """Sounds API of :class:`~latentscape.project_store.ProjectStore` (same locking rules)."""
-
-    _conn: sqlite3.Connection
-    _lock: threading.RLock
-    _path: Path
-
-    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
-
-    def _model_hash(self) -> str:
-        raise NotImplementedError
-
-    def model(self) -> ModelRef | None:
-        raise NotImplementedError
 
     # -- sounds --------------------------------------------------------------------------------
     def add_sounds(self, sounds: Sequence[NewSound]) -> list[int]:
