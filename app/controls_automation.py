@@ -12,7 +12,8 @@ As a DAW records and plays a plug-in's knobs:
   emit, so a move made by automation is not taken for a touch; a take recorded over the
   playing path records it, as it records what the map played (what was heard);
 - **touch** (latch): the user moving a control while a path plays lets go of the controls
-  for the rest of that playback; playing a path again reads its lane again. When the path
+  for the rest of that playback (an audio restart that a looping path plays through keeps
+  it let go of); playing a path again reads its lane again. When the path
   stops, the controls stay where they are. A path without a lane leaves them alone.
 
 The lane is read at the cursor, what the device plays now; a voice decodes a little ahead,
@@ -55,6 +56,7 @@ class ControlsAutomation(QObject):
         self._apply, self._failed = apply, failed
         self.reading = False  # the controls follow the playing path's lane
         self._shown: np.ndarray | None = None  # the lane's values last put on the controls
+        self._skip_next = False  # stay_let_go(): the next start leaves the controls alone
         controls.touched.connect(self._on_touched)
         player.started.connect(self._on_started)
         player.stopped.connect(self._on_stopped)
@@ -74,9 +76,9 @@ class ControlsAutomation(QObject):
 
     # -- handlers ----------------------------------------------------------------------------
     def _on_started(self, _path_id: str) -> None:
-        path = self.player.path
+        path, skip, self._skip_next = self.player.path, self._skip_next, False
         self._shown = None
-        self.reading = path is not None and path.controls is not None
+        self.reading = path is not None and path.controls is not None and not skip
         if self.reading:
             self._follow(self.player.playhead_s)
 
@@ -87,6 +89,12 @@ class ControlsAutomation(QObject):
     def _on_stopped(self, _path_id: str) -> None:
         self.reading = False  # the controls stay where they are
         self._shown = None
+
+    def stay_let_go(self, on: bool = True) -> None:
+        """The next path to start does not read its lane: the controls stay as they are (a
+        loop the user had let go of, going on after an audio restart); ``on=False`` takes
+        that back (the path did not start)."""
+        self._skip_next = on
 
     def _on_touched(self) -> None:
         """The user moved a control: automation lets go (latch), and a take records it."""

@@ -110,7 +110,8 @@ class PathsController(PathsExchange, QObject):
         c.stoppedAll.connect(self._forget_resume)
         c.replayRequested.connect(self._on_replay)
         c.audio.started.connect(self._on_audio_started)
-        self._resume_loop: tuple[str, object, float] | None = None  # (id, path, speed)
+        # (id, speed, lane let go of) of a loop to go on with on the next engine
+        self._resume_loop: tuple[str, float, bool] | None = None
 
         p = panel
         p.selectionChanged.connect(self._on_selected)
@@ -194,7 +195,9 @@ class PathsController(PathsExchange, QObject):
         player = self.player
         plays_on = self.c.audio.engine is not None
         if player.is_playing and player.loop:
-            self._resume_loop = (player.path_id, player.path, player.speed)
+            # a lane the user let go of (a touch) stays let go of on the new engine
+            latched = player.path.controls is not None and not self.automation.reading
+            self._resume_loop = (player.path_id, player.speed, latched)
             if plays_on:
                 return  # followed until ``started``
         if plays_on:
@@ -210,15 +213,19 @@ class PathsController(PathsExchange, QObject):
         if model is None or not path.plays_with(model.info):  # the user loaded another model:
             self.c.message.emit(f"'{path.name}' stopped: it was recorded with another model")
             return  # no error, nothing failed
-        self.play(resume[0], loop=True, speed=resume[2])
+        self.play(resume[0], loop=True, speed=resume[1], read_lane=not resume[2])
 
     def _on_recorded_point(self) -> None:
         if not self._live_draw.isActive():
             self._live_draw.start()
 
     # -- play --------------------------------------------------------------------------------
-    def play(self, path_id: str, loop: bool = False, speed: float = 1.0) -> bool:
-        """Play a path through the audio engine (once or looped, ``speed`` × as recorded)."""
+    def play(
+        self, path_id: str, loop: bool = False, speed: float = 1.0, read_lane: bool = True
+    ) -> bool:
+        """Play a path through the audio engine (once or looped, ``speed`` × as recorded);
+        ``read_lane=False``: the controls stay as they are (a loop the user had touched going
+        on after an audio restart)."""
         if path_id not in self.library:
             return False
         path = self.library.path(path_id)
@@ -232,10 +239,14 @@ class PathsController(PathsExchange, QObject):
                 f"'{path.name}' was recorded with another model: load that model to hear it"
             )
             return False
-        self.automation.prime(path)  # its recorded controls, before its first frame decodes
+        if read_lane:
+            self.automation.prime(path)  # its recorded controls, before its first frame decodes
+        else:
+            self.automation.stay_let_go()
         try:  # a recording under way goes on: the path plays under it
             self.player.play(audio, path_id, path, loop, speed)
         except (LatentscapeError, ValueError) as exc:
+            self.automation.stay_let_go(False)
             self.c.errorOccurred.emit(str(exc))
             return False
         self.c.last_played = ("path", path_id)  # Space plays it again

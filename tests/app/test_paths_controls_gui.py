@@ -157,6 +157,27 @@ def test_touching_a_slider_while_the_path_plays_lets_go_of_the_lane(paths, opene
     paths.stop()
 
 
+def test_a_touched_loop_stays_let_go_of_through_an_audio_restart(paths, opened, qtbot):
+    """The loop goes on on the new engine (another block size) from its start; the lane the
+    user let go of is not read again, which would undo the touch (review s20 #6)."""
+    c, controls = opened.controller, opened.latent_controls
+    pid, path = record_sweep(qtbot, paths, opened)
+    assert paths.play(pid, loop=True)
+    qtbot.waitUntil(lambda: paths.player.handle.played_s > 0.1, timeout=10_000)
+    touch(qtbot, controls.offset_slider(0), presses=3, key=QtCore.Qt.Key.Key_PageDown)
+    held = controls.offset_slider(0).value()
+    assert held == pytest.approx(-0.3) and not paths.automation.reading
+    with qtbot.waitSignal(c.audio.started, timeout=30_000):
+        opened.menus.set_block(512)
+    assert paths.player.is_playing and paths.player.path_id == pid
+    handle = paths.player.handle
+    qtbot.waitUntil(lambda: handle.played_s > 1.2 * path.duration_s, timeout=10_000)
+    assert not paths.automation.reading
+    assert controls.offset_slider(0).value() == held
+    assert c.audio.transform.offset[0] == pytest.approx(held)
+    paths.stop()
+
+
 def test_the_wav_export_applies_the_lane_whatever_the_sliders_are(paths, opened, qtbot, tmp_path):
     c, controls = opened.controller, opened.latent_controls
     pid, path = record_sweep(qtbot, paths, opened)
