@@ -109,7 +109,7 @@ class Atlas:
         arrays: dict[str, np.ndarray],
         anchors: np.ndarray,
         config: InverseMapConfig | None,
-        reuse: tuple[int, int] | None = None,
+        reuse: tuple[int, int, int] | None = None,
     ) -> Atlas:
         inverse = InverseMap.build(arrays["xy"], anchors, config, reuse=reuse)
         arrays.update(inverse.to_arrays())
@@ -137,7 +137,7 @@ class Atlas:
         arrays["xy"] = np.clip(np.concatenate([self.xy, xy_new]), 0.0, 1.0).astype(np.float32)
         arrays["features"] = np.concatenate([self.features, zf])
         anchors = np.concatenate([self.inverse.anchors, anchor_latents(trajectories)])
-        return self._finish(arrays, anchors, self.inverse.config, self.inverse.residual_choice)
+        return self._finish(arrays, anchors, self.inverse.config, self.inverse.fit_choice)
 
     # -- queries (any thread) --------------------------------------------------------------------
     def frame_at(self, x: float, y: float) -> np.ndarray:

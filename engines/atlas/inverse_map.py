@@ -27,7 +27,13 @@ Method (chosen by measurement against IDW-16, an IDW grid and a small MLP; bench
 5. **Optional pull toward the data** (``pull`` > 0): each node moves a fraction toward the
    same soft projection on the real latents. Measured: it brings latents closer to
    real ones only by bringing back jumps across gaps, so it is off by default.
-6. **Exact snap.** Within a small radius of a sound (at most ``snap_fraction`` of the distance
+6. **Cliffs to ramps, where it costs little** (``step_cap``; :func:`capped_grid`): no step
+   between neighbouring nodes steeper than ``step_cap`` × the grid's mean step. Drags then
+   take even steps (the jump halves on GM notes), but where close sounds really differ the
+   cap blurs what tells them apart, so the held-out folds of step 3 decide: the cap is kept
+   when it costs at most ``step_cap_cost`` of the held-out error, else the map is built
+   without it.
+7. **Exact snap.** Within a small radius of a sound (at most ``snap_fraction`` of the distance
    to its nearest neighbour, so discs never overlap) the answer glides to that sound's own
    anchor with a smoothstep and reaches it exactly at the centre.
 
@@ -87,13 +93,24 @@ class InverseMapConfig:
     thin_plate: float = 1.0
     data_weight: float = 0.1
     fit_weight: float = 100.0
-    residual_select: int = 1  # 1: residual_passes is a maximum, the count is chosen by held-out
-    # Off (0) by default. Else the steepest grid step allowed, in multiples of the grid's mean
-    # step (grid_ops.limit_steps): smoother drags for some held-out error. On 987 GM notes
-    # (held-out error / drag jump / distance to the data) 0.292/3.31/0.770 at 0, 0.296/2.64/
-    # 0.778 at 4, 0.304/2.05/0.787 at 2.5; but notes through the tests' random nn~ model lose
-    # 6x in held-out error at 4, where close sounds really differ (bench/atlas.py inverse).
-    step_cap: float = 0.0
+    # 1: residual_passes is a maximum, the count is chosen by held-out error, and so is
+    # whether the step cap is kept (chosen_fit)
+    residual_select: int = 1
+    # The steepest grid step allowed (capped_grid), in multiples of the grid's mean step; 0:
+    # off. Means over held-out splits (error / drag jump / distance to the data), uncapped ->
+    # 3 -> 2.5 (IDW grid; MLP): 989 GM notes through the demo VAE, 5 splits, 0.307/3.44/0.791
+    # -> 0.312/1.77/0.833 -> 0.314/1.64/0.844 (0.308/4.60/0.984; 0.409/1.88/1.149); the demo's
+    # 108 sounds, 10 splits, 0.588/2.90/0.438 -> 0.579/1.97/0.503 -> 0.572/1.81/0.518 (0.560/
+    # 3.29/0.741; 0.770/2.15/1.337); all at grid 256. 3 rather than 2.5: held-out error
+    # within 1.5 % of the IDW grid's on the notes. Notes through the tests' random nn~ model,
+    # where close sounds really differ, lose 1.8x in held-out error at 3 (0.084 -> 0.148):
+    # there the folds turn it down. It costs build time: 10,000 sounds of 16 dims 1.1 -> 3.2 s
+    # (128 dims 5.6 -> 14.5 s), mostly the folds, which a fold-in reuses.
+    step_cap: float = 3.0
+    # With residual_select, the cap is kept when it raises the held-out error of the folds by
+    # at most this fraction (inf: always). The folds' cost of a cap of 3: demo 108 sounds
+    # -1 %, 989 GM notes +3 %, the bench's synthetic clusters +6 %, random-model notes +190 %.
+    step_cap_cost: float = 0.05
 
 
 def _kernel_weights(d: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -200,29 +217,40 @@ def residual_passes(
     return grid
 
 
-def chosen_residual_passes(points: np.ndarray, anchors: np.ndarray, cfg) -> int:
-    """How many residual passes (0 … ``cfg.residual_passes``) predict held-out sounds best.
+def chosen_fit(points: np.ndarray, anchors: np.ndarray, cfg) -> tuple[int, bool]:
+    """(residual passes, capped): how many residual passes (0 … ``cfg.residual_passes``)
+    predict held-out sounds best, and whether the step cap is kept (:func:`capped_grid`,
+    which makes its own one pass; then the count is 0).
 
     Disjoint tenths of the sounds (fixed seed; 5 of them below 2,000 sounds, 3 below 5,000,
     else 1, so that at least ~500 sounds are judged) are left out in turn, the grid is built
     from the rest, and the count with the least total error on them wins: passes recover real
-    detail in dense corpora but fit noise in others (bench/atlas.py's two sets).
+    detail in dense corpora but fit noise in others (bench/atlas.py's two sets). The cap is
+    kept when its error is at most ``1 + cfg.step_cap_cost`` times that. Gap settling is left
+    out of the folds: it changes the grid away from the sounds, not at them.
     """
     n = len(points)
-    if cfg.residual_passes == 0 or n < 50:
-        return cfg.residual_passes
+    capping = cfg.step_cap > 0
+    if n < 50 or (cfg.residual_passes == 0 and not capping):
+        return cfg.residual_passes, False  # too few sounds to judge a cap by: none
     order = np.random.default_rng(0).permutation(n)
     tenth = n // 10
     errors = np.zeros(cfg.residual_passes + 1)
+    capped_error = 0.0
     for fold in range(5 if n < 2000 else 3 if n < 5000 else 1):
         held = order[fold * tenth : (fold + 1) * tenth]
         train = np.setdiff1d(np.arange(n), held)
-        grid = scale_space_grid(points[train], anchors[train], cfg)
+        base = grid = scale_space_grid(points[train], anchors[train], cfg)
         for k in range(cfg.residual_passes + 1):
             if k:
                 grid = residual_passes(grid, points[train], anchors[train], cfg, passes=1)
             errors[k] += float(((bilinear(grid, points[held]) - anchors[held]) ** 2).sum())
-    return int(np.argmin(errors))
+        if capping:
+            grid = capped_grid(base, points[train], anchors[train], cfg)
+            capped_error += float(((bilinear(grid, points[held]) - anchors[held]) ** 2).sum())
+    if capping and capped_error <= (1.0 + cfg.step_cap_cost) * errors.min():
+        return 0, True
+    return int(np.argmin(errors)), False
 
 
 def settled(
@@ -250,17 +278,39 @@ def pull_toward_data(grid: np.ndarray, anchors: np.ndarray, cfg: InverseMapConfi
     return ((1.0 - cfg.pull) * grid + cfg.pull * target).astype(np.float32)
 
 
-# A map that grew by at most this factor since its residual pass count was chosen keeps the
-# count: choosing it (held-out folds) took ~80% of a rebuild, 2.2 of 2.6 s on the demo's 108
-# sounds, and an import folds sounds in every 2 s (bench/atlas.py projection: fold lines).
+def capped_grid(
+    grid: np.ndarray, points: np.ndarray, anchors: np.ndarray, cfg: InverseMapConfig
+) -> np.ndarray:
+    """``grid`` ``[G, G, L]`` (built without residual passes) with no step steeper than
+    ``cfg.step_cap`` × its mean step: capped (:func:`.grid_ops.limit_steps`), one residual
+    pass to give the sounds back what the cap took from them, capped again.
+
+    Measured on 989 GM notes through the demo VAE, split 0 (held-out error / drag jump /
+    distance to the data) at a cap of 3: capping a grid with its chosen residual passes
+    0.313/2.29/0.787; capping one without passes 0.321/2.27/0.770; this 0.313/1.75/0.823;
+    a second refit and cap, or a cap of 3.5, cost more held-out error than they gain in
+    jump. The refit pass puts back detail at the sounds; the second cap turns what it
+    steepened into ramps again.
+    """
+    cap = cfg.step_cap * mean_step(grid)
+    grid = limit_steps(grid, cap)
+    grid = residual_passes(grid, points, anchors, cfg, passes=1)
+    return limit_steps(grid, cap)
+
+
+# A map that grew by at most this factor since its fit was chosen (chosen_fit) keeps it:
+# choosing it (held-out folds) takes ~85% of a rebuild, 6.0 of 6.7 s on the demo's 108
+# sounds at grid 256 (1.2 of 1.9 s at its grid of 128), and an import folds sounds in every
+# 2 s (bench/atlas.py projection: fold lines).
 REUSE_PASSES_GROWTH = 1.5
 
 
 class InverseMap:
     """Map positions (unit square) → latent frames. Read-only after :meth:`build`; any thread.
 
-    ``residual_choice``: (residual passes in the grid, number of sounds they were chosen on),
-    or (-1, 0) when not known (a map saved before it was kept).
+    ``fit_choice``: (residual passes in the grid, number of sounds the fit was chosen on,
+    1 when the grid is step-capped else 0) (:func:`chosen_fit`), or (-1, 0, 0) when not
+    known (a map saved before it was kept).
     """
 
     def __init__(
@@ -272,7 +322,7 @@ class InverseMap:
         cell_start: np.ndarray,
         cell_points: np.ndarray,
         config: InverseMapConfig,
-        residual_choice: tuple[int, int] = (-1, 0),
+        fit_choice: tuple[int, int, int] = (-1, 0, 0),
     ) -> None:
         self.grid = np.ascontiguousarray(grid, np.float32)  # [G, G, L], row = y
         self.points = np.ascontiguousarray(points, np.float64)  # [n, 2]
@@ -281,7 +331,7 @@ class InverseMap:
         self.cell_start = cell_start  # [G*G + 1] CSR over cells (snap discs touching a cell)
         self.cell_points = cell_points
         self.config = config
-        self.residual_choice = (int(residual_choice[0]), int(residual_choice[1]))
+        self.fit_choice = (int(fit_choice[0]), int(fit_choice[1]), int(fit_choice[2]))
         self._g = self.grid.shape[0]
         self._pts = self.points.tolist()
         self._radius = self.snap_radius.tolist()
@@ -299,13 +349,13 @@ class InverseMap:
         anchors: np.ndarray,
         config: InverseMapConfig | None = None,
         *,
-        reuse: tuple[int, int] | None = None,
+        reuse: tuple[int, int, int] | None = None,
     ) -> InverseMap:
         """From map positions ``[n, 2]`` (unit square) and anchors ``[n, L]`` float32.
 
-        ``reuse``: the ``residual_choice`` of the map these sounds extend (sounds folded into
-        it); its pass count is kept while the map is at most ``REUSE_PASSES_GROWTH`` times the
-        size it was chosen on, else chosen again.
+        ``reuse``: the ``fit_choice`` of the map these sounds extend (sounds folded into it);
+        its pass count and cap are kept while the map is at most ``REUSE_PASSES_GROWTH`` times
+        the size they were chosen on, else chosen again.
         """
         cfg = config or InverseMapConfig()
         points = np.asarray(points, np.float64)
@@ -314,19 +364,21 @@ class InverseMap:
         if cfg.grid_size <= 0:
             cfg = replace(cfg, grid_size=128 if n < 2000 else 256)
         if not cfg.residual_select:
-            choice = (cfg.residual_passes, n)
+            capped = cfg.step_cap > 0  # its own refit pass stands for the passes
+            choice = (0 if capped else cfg.residual_passes, n, int(capped))
         elif reuse is not None and reuse[0] >= 0 and n <= REUSE_PASSES_GROWTH * reuse[1]:
-            choice = reuse
+            choice = (reuse[0], reuse[1], int(reuse[2] and cfg.step_cap > 0))
         else:
-            choice = (chosen_residual_passes(points, anchors, cfg), n)
+            passes, capped = chosen_fit(points, anchors, cfg)
+            choice = (passes, n, int(capped))
         grid = scale_space_grid(points, anchors, cfg)
         grid = residual_passes(grid, points, anchors, cfg, choice[0])
         if cfg.settle_passes > 0 and n > 1:
             grid = settled(grid, points, anchors, cfg)
         if cfg.pull > 0:
             grid = pull_toward_data(grid, anchors, cfg)
-        if cfg.step_cap > 0:
-            grid = limit_steps(grid, cfg.step_cap * mean_step(grid))
+        if choice[2]:
+            grid = capped_grid(grid, points, anchors, cfg)
         return cls.from_grid(grid, points, anchors, cfg, choice)
 
     @classmethod
@@ -336,7 +388,7 @@ class InverseMap:
         points: np.ndarray,
         anchors: np.ndarray,
         cfg: InverseMapConfig,
-        residual_choice: tuple[int, int] = (-1, 0),
+        fit_choice: tuple[int, int, int] = (-1, 0, 0),
     ) -> InverseMap:
         """Over a finished ``grid`` ``[G, G, L]`` (``cfg.grid_size`` = G), with the snap discs
         of the sounds at ``points`` ``[n, 2]`` (unit square) with anchors ``[n, L]``."""
@@ -350,7 +402,7 @@ class InverseMap:
             nn_d = np.full(n, np.inf)
         radius = np.minimum(cfg.snap_fraction * nn_d, cfg.snap_max)
         start, members = _disc_cells(points, radius, grid.shape[0])
-        return cls(grid, points, anchors, radius, start, members, cfg, residual_choice)
+        return cls(grid, points, anchors, radius, start, members, cfg, fit_choice)
 
     # -- queries ---------------------------------------------------------------------------------
     def _grid_at(self, x: float, y: float) -> np.ndarray:
@@ -415,7 +467,7 @@ class InverseMap:
             f"{prefix}cell_points": self.cell_points,
             f"{prefix}config": np.array(list(fields.values()), np.float64),
             f"{prefix}config_names": np.array(list(fields), np.str_),
-            f"{prefix}residual_choice": np.array(self.residual_choice, np.int64),
+            f"{prefix}residual_choice": np.array(self.fit_choice, np.int64),  # the old name
         }
 
     @classmethod
@@ -436,8 +488,16 @@ class InverseMap:
             arrays[f"{prefix}cell_start"],
             arrays[f"{prefix}cell_points"],
             cfg,
-            tuple(arrays.get(f"{prefix}residual_choice", (-1, 0))),
+            _saved_fit_choice(arrays.get(f"{prefix}residual_choice")),
         )
+
+
+def _saved_fit_choice(saved: np.ndarray | None) -> tuple[int, int, int]:
+    """A stored ``fit_choice``: none (-1, 0, 0) when not kept; (passes, n) from before caps."""
+    if saved is None:
+        return (-1, 0, 0)
+    values = [int(v) for v in saved]
+    return (values[0], values[1], values[2] if len(values) > 2 else 0)
 
 
 def _disc_cells(points: np.ndarray, radius: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:

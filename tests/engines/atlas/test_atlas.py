@@ -92,7 +92,7 @@ def test_new_sounds_land_without_moving_the_others(atlas, trajectories):
     extra = _clusters(n_per=2, seed=7)
     grown = atlas.with_added(extra, [900, 901, 902, 903])
     np.testing.assert_array_equal(grown.xy[: len(atlas)], atlas.xy)
-    assert grown.inverse.residual_choice == atlas.inverse.residual_choice  # not chosen again
+    assert grown.inverse.fit_choice == atlas.inverse.fit_choice  # not chosen again
     assert list(grown.sound_ids[-4:]) == [900, 901, 902, 903]
     x, y = map(float, grown.xy[-1])
     np.testing.assert_allclose(grown.frame_at(x, y), extra[-1].mean(axis=0), atol=1e-6)

@@ -195,38 +195,96 @@ def test_drags_stay_closer_to_the_data_than_inverse_distance_weighting():
     assert _off(inv.frames(q), anchors).mean() < 0.9 * _off(idw, anchors).mean()
 
 
-def test_a_map_keeps_its_residual_pass_count_while_sounds_are_folded_in(blobs):
-    """Choosing the pass count (held-out folds) is most of a build: a map extended by a few
-    sounds keeps the count it chose, one grown past ``REUSE_PASSES_GROWTH`` chooses again,
-    and the count is saved with the map (one saved before it was has none)."""
+def test_a_map_keeps_its_fit_while_sounds_are_folded_in(blobs):
+    """Choosing the fit (pass count and cap, by held-out folds) is most of a build: a map
+    extended by a few sounds keeps what it chose, one grown past ``REUSE_PASSES_GROWTH``
+    chooses again, and the choice is saved with the map (one saved before it was has none,
+    one saved before caps has no cap)."""
     from dataclasses import replace
 
     from latentscape.engines.atlas.inverse_map import REUSE_PASSES_GROWTH
 
     points, anchors, inv = blobs
     n = len(points)
-    passes, chosen_on = inv.residual_choice
-    assert chosen_on == n and 0 <= passes <= inv.config.residual_passes
+    passes, chosen_on, capped = inv.fit_choice
+    assert chosen_on == n and 0 <= passes <= inv.config.residual_passes and capped in (0, 1)
     rng = np.random.default_rng(5)
     more = int(n * (REUSE_PASSES_GROWTH - 1))
     p2 = np.concatenate([points, rng.uniform(0.2, 0.8, (more, 2))])
     a2 = np.concatenate([anchors, anchors[rng.integers(0, n, more)]])
-    folded = InverseMap.build(p2, a2, inv.config, reuse=inv.residual_choice)
-    assert folded.residual_choice == (passes, n)
-    fixed = replace(inv.config, residual_select=0, residual_passes=passes)
+    folded = InverseMap.build(p2, a2, inv.config, reuse=inv.fit_choice)
+    assert folded.fit_choice == (passes, n, capped)
+    fixed = replace(
+        inv.config,
+        residual_select=0,
+        residual_passes=passes,
+        step_cap=inv.config.step_cap if capped else 0.0,
+    )
     q = rng.uniform(0, 1, (200, 2))
     np.testing.assert_array_equal(folded.frames(q), InverseMap.build(p2, a2, fixed).frames(q))
     p3, a3 = np.concatenate([p2, points[:2] + 1e-3]), np.concatenate([a2, anchors[:2]])
-    regrown = InverseMap.build(p3, a3, inv.config, reuse=folded.residual_choice)
-    assert regrown.residual_choice[1] == len(p3)  # grown past the limit: chosen again
+    regrown = InverseMap.build(p3, a3, inv.config, reuse=folded.fit_choice)
+    assert regrown.fit_choice[1] == len(p3)  # grown past the limit: chosen again
     arrays = inv.to_arrays()
-    assert InverseMap.from_arrays(arrays).residual_choice == inv.residual_choice
+    assert InverseMap.from_arrays(arrays).fit_choice == inv.fit_choice
+    arrays["inv_residual_choice"] = np.array([2, 40])  # saved before caps
+    assert InverseMap.from_arrays(arrays).fit_choice == (2, 40, 0)
     del arrays["inv_residual_choice"]
     old = InverseMap.from_arrays(arrays)
-    assert old.residual_choice == (-1, 0)
-    assert InverseMap.build(p2, a2, old.config, reuse=old.residual_choice).residual_choice[1] == (
-        len(p2)
+    assert old.fit_choice == (-1, 0, 0)
+    assert InverseMap.build(p2, a2, old.config, reuse=old.fit_choice).fit_choice[1] == len(p2)
+
+
+def _drag_jump(inv: InverseMap, seed: int = 0) -> float:
+    """Median over 100 straight drags of the largest latent step ÷ the mean step."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.uniform(0.05, 0.95, (2, 100, 2))
+    t = np.linspace(0.0, 1.0, 256)[None, :, None]
+    lines = a[:, None] * (1 - t) + b[:, None] * t
+    z = inv.frames(lines.reshape(-1, 2)).reshape(100, 256, -1)
+    steps = np.linalg.norm(np.diff(z, axis=1), axis=2)
+    return float(np.median(steps.max(axis=1) / steps.mean(axis=1)))
+
+
+def test_the_folds_keep_the_step_cap_only_where_it_costs_little():
+    """Six clusters of sounds, as a projection lays out a corpus: in each the latent varies
+    smoothly with the map position, with noise; the map between them is empty. The cap is
+    kept and drags step evenly. Sounds in a checkerboard of distinct latents (close sounds
+    across a border really differ, and predictably): the cap would blur the borders, so the
+    map is built without it, as a cap-less config builds it."""
+    from dataclasses import replace
+
+    from latentscape.engines.atlas.inverse_map import chosen_fit
+
+    rng = np.random.default_rng(3)
+    basis = rng.standard_normal((2, 8))
+    points, anchors = [], []
+    for _ in range(6):
+        centre, latent = rng.uniform(0.15, 0.85, 2), 4.0 * rng.standard_normal(8)
+        p = centre + 0.06 * rng.standard_normal((100, 2))
+        points.append(p)
+        anchors.append(latent + ((p - centre) / 0.06) @ basis + rng.standard_normal((100, 8)))
+    points = np.clip(np.concatenate(points), 0.0, 1.0)
+    anchors = np.concatenate(anchors).astype(np.float32)
+    cfg = InverseMapConfig()
+    assert cfg.step_cap > 0 and chosen_fit(points, anchors, cfg) == (0, True)
+    capped = InverseMap.build(points, anchors)
+    plain = InverseMap.build(points, anchors, replace(cfg, step_cap=0.0))
+    assert capped.fit_choice[2] == 1 and plain.fit_choice[2] == 0
+    assert _drag_jump(capped) < 0.7 * _drag_jump(plain)
+
+    board = rng.uniform(0.0, 1.0, (800, 2))
+    cells = rng.standard_normal((8, 8, 8)) * 3.0
+    cell = np.minimum((board * 8).astype(int), 7)
+    board_a = (cells[cell[:, 1], cell[:, 0]] + 0.05 * rng.standard_normal((800, 8))).astype(
+        np.float32
     )
+    passes, kept = chosen_fit(board, board_a, cfg)
+    assert not kept
+    built = InverseMap.build(board, board_a)
+    assert built.fit_choice == (passes, len(board), 0)
+    no_cap = InverseMap.build(board, board_a, replace(cfg, step_cap=0.0))
+    np.testing.assert_array_equal(built.grid, no_cap.grid)
 
 
 def test_a_step_cap_turns_cliffs_into_ramps_and_leaves_the_sounds_exact():
@@ -252,8 +310,10 @@ def test_a_step_cap_turns_cliffs_into_ramps_and_leaves_the_sounds_exact():
     np.testing.assert_allclose(limited[:, -1] - (3.0, 4.0), 0.0, atol=1e-6)
 
     points, anchors = _two_blobs()
-    plain = InverseMap.build(points, anchors)
-    capped = InverseMap.build(points, anchors, InverseMapConfig(step_cap=2.0))
+    plain = InverseMap.build(points, anchors, InverseMapConfig(step_cap=0.0))
+    forced = InverseMapConfig(step_cap=2.0, step_cap_cost=float("inf"))  # whatever it costs
+    capped = InverseMap.build(points, anchors, forced)
+    assert capped.fit_choice[2] == 1
 
     def steepest(grid):
         return np.linalg.norm(np.diff(grid, axis=1), axis=2).max() / mean_step(plain.grid)
