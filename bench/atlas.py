@@ -11,9 +11,10 @@ near-duplicates). Both are laid out with UMAP, as the app does. The counts
 are explained in bench/atlas_inverse.py. ``baselines_beaten_on_all_three`` counts the
 baselines that a setting of ours beats on held-out error, jump and off at once (the goal: 3);
 ``mean5`` lines and ``splits_beating_all_three`` repeat the comparison over 5 held-out
-splits (one split is noise: its error moves ±10 % between splits); the ``oracle`` lines give the least ``off`` any map can reach while every drag (or, as the
-median allows, half of them) stays under the best baseline jump (``off_lower_bound``; NaN
-when the latents are not a few clear clusters).
+splits (one split is noise: its error moves ±10 % between splits). The ``oracle`` lines give
+the least ``off`` any map can reach while every drag (or, as the median allows, half of them)
+stays under the best baseline jump (``off_lower_bound``; NaN when the latents are not a few
+clear clusters).
 
 ``frontier`` runs the same sets through bench/atlas_frontier.py: our grid optimised directly
 for the three counts, with the drags' latent path length capped at multiples of IDW-16's.
