@@ -258,14 +258,14 @@ class ScatterLayers(QtCore.QObject):
 
     def set_categories(self, categories: Sequence[str] | np.ndarray, keep_hidden: bool) -> bool:
         """Put every point in a new category (``categories``, one per point: another
-        colouring), keeping positions, a running glide and the drawing under way. Hidden
-        categories whose label is still there stay hidden when ``keep_hidden`` (the same
-        colouring, made again), else every point shows again. Returns False when nothing
+        colouring), keeping positions, a running glide and the drawing under way. With
+        ``keep_hidden`` (the same colouring, made again) hidden groups stay hidden
+        (:meth:`_kept_hidden`), else every point shows again. Returns False when nothing
         changed."""
         codes, labels = ranked_categories(categories)
         if len(codes) != len(self._xy):
             raise ValueError(f"{len(codes)} categories for {len(self._xy)} points")
-        hidden = self._hidden & set(labels) if keep_hidden else set()
+        hidden = self._kept_hidden(codes, labels) if keep_hidden else set()
         same = labels == self._labels and np.array_equal(codes, self._codes)
         if same and hidden == self._hidden:
             return False
@@ -276,6 +276,20 @@ class ScatterLayers(QtCore.QObject):
         self._refresh_legend()
         self.hiddenChanged.emit()
         return True
+
+    def _kept_hidden(self, codes: np.ndarray, labels: list[str]) -> set[str]:
+        """The hidden groups of a recolouring ``codes`` [N] / ``labels`` of the same points:
+        those whose label is still there, and each new group made only of points that were
+        hidden. A hidden group renamed ("gm" became "sounds: gm" once another folder was
+        imported) or split stays hidden."""
+        hidden = self._hidden & set(labels)
+        if not self._hidden:
+            return hidden
+        was_hidden = np.isin(
+            self._codes, [k for k, x in enumerate(self._labels) if x in self._hidden]
+        )
+        shown_before = np.bincount(codes[~was_hidden], minlength=len(labels))  # per new group
+        return hidden | {x for k, x in enumerate(labels) if not shown_before[k]}
 
     def _append(self, xy: np.ndarray, codes: np.ndarray, generated: np.ndarray) -> None:
         self._xy = np.concatenate([self._xy, xy]).astype(np.float32, copy=False)

@@ -169,3 +169,28 @@ def test_a_second_library_keeps_the_top_folders_of_the_first_and_its_take_folder
     colour.actions["folder"].trigger()
     _wait_coloured(qtbot, w, 14)
     assert _by_sound(w)[0] == by_folder[0]
+
+
+def test_a_hidden_name_group_stays_hidden_when_another_folder_is_imported(opened, qtbot, tmp_path):
+    """One folder's sounds grouped by their name prefixes ("gm", "drum", as in the demo) are
+    named "samples: gm"… once another folder is imported; a group the user hid stays hidden
+    (it showed again)."""
+    w = opened
+    c, view = w.controller, w.map_view
+    c.new_project()
+    qtbot.waitUntil(lambda: c.store is not None and len(c.state) == 0, timeout=READY_MS)
+    for prefix, seed in (("gm", 40), ("drum", 41)):
+        for k, tone in enumerate(write_sounds(tmp_path / "raw" / prefix, count=4, seed=seed)):
+            (tmp_path / "samples").mkdir(exist_ok=True)
+            tone.rename(tmp_path / "samples" / f"{prefix}{k:03d}_k60.wav")
+    assert c.import_paths([str(tmp_path / "samples")])
+    _wait_coloured(qtbot, w, 8)
+    assert sorted(view.legend_labels()) == ["drum", "gm"]
+    view.set_group_hidden("gm", True)
+    assert view.shown_count() == 4
+
+    write_sounds(tmp_path / "other", count=3, seed=42)
+    assert c.import_paths([str(tmp_path / "other")])
+    _wait_coloured(qtbot, w, 11)
+    assert sorted(view.legend_labels()) == ["other", "samples: drum", "samples: gm"]
+    assert view.hidden_groups() == {"samples: gm"} and view.shown_count() == 7

@@ -30,3 +30,26 @@ def test_the_ring_entry_hides_the_generated_sounds_like_any_group(qtbot):
     assert view.shown_count() == n_groups * per  # the two generated sounds are gone
     qtbot.mouseClick(view.viewport(), LEFT, pos=view.legend_entry_pos("generated"))
     assert view.hidden_groups() == set() and view.shown_count() == len(cats)
+
+
+def test_a_hidden_group_renamed_or_split_by_a_recolouring_stays_hidden(qtbot):
+    """The folder colouring made again after an import names "gm" "sounds: gm" once another
+    folder is there: hidden, it showed again. A group made only of sounds that were hidden
+    stays hidden; one that also holds shown sounds shows."""
+    view = MapView()
+    qtbot.addWidget(view)
+    cats = ["gm"] * 6 + ["drum"] * 4 + ["take0"] * 4
+    xy = np.random.default_rng(1).uniform(0, 1, (len(cats), 2)).astype(np.float32)
+    view.set_points(xy, cats, [f"s{i}" for i in range(len(cats))])
+    view.set_group_hidden("gm", True)
+    view.set_group_hidden("take0", True)
+    assert view.shown_count() == 4
+    renamed = ["sounds: gm"] * 6 + ["sounds: drum"] * 4 + ["a/take0"] * 2 + ["b/take0"] * 2
+    assert view.set_categories(renamed, keep_hidden=True)
+    assert view.hidden_groups() == {"sounds: gm", "a/take0", "b/take0"}
+    assert view.shown_count() == 4
+    mixed = ["sounds: gm"] * 5 + ["drum"] * 5 + ["a/take0"] * 4  # one gm sound among drums
+    assert view.set_categories(mixed, keep_hidden=True)
+    assert view.hidden_groups() == {"sounds: gm", "a/take0"} and view.shown_count() == 5
+    assert view.set_categories(cats, keep_hidden=False)  # another colouring: all shown
+    assert view.hidden_groups() == set() and view.shown_count() == len(cats)
