@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from latentscape.engines.atlas import preview_config
 from latentscape.engines.atlas.atlas import Atlas
 from latentscape.tasks import TaskRunner
 from latentscape.umap_process import build_umap_in_process
@@ -39,7 +40,9 @@ def place_job(
     """Worker thread: (a rebuilt atlas or None, map positions ``[m, 2]`` of the new sounds).
 
     While the map is a small PCA preview that the import keeps outgrowing, it is rebuilt from
-    everything (positions of all sounds change a little). Otherwise new sounds are only
+    everything (positions of all sounds change a little), with a quick inverse map
+    (:func:`~latentscape.engines.atlas.preview_config`: the UMAP refinement that follows
+    chooses the fit). Otherwise new sounds are only
     *placed* (microseconds each): rebuilding the inverse map per batch costs ~2.5 s of
     GIL-heavy work and stalled the window; :func:`consolidate_job` folds them in later.
     """
@@ -47,7 +50,7 @@ def place_job(
     if atlas is None or (
         atlas.method == "pca" and n > REBUILD_GROWTH * len(atlas) and n <= REBUILD_MAX
     ):
-        built = Atlas.build(list(all_trajs), list(all_ids), method="pca")
+        built = Atlas.build(list(all_trajs), list(all_ids), method="pca", config=preview_config())
         row = {int(i): r for r, i in enumerate(built.sound_ids)}
         return built, built.xy[[row[int(i)] for i in new_ids]]
     return None, np.clip(atlas.place(list(new_trajs)), 0.0, 1.0)

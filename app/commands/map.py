@@ -34,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from latentscape.engines.atlas import Atlas, InverseMapConfig
+    from latentscape.engines.atlas import Atlas, InverseMapConfig, preview_config
     from latentscape.engines.errors import LatentscapeError
     from latentscape.map_arrivals import put_atlas_with_arrivals
     from latentscape.project_store import CURRENT_MAP, ProjectStore
@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
             print("keeping the stored umap map until the new one is ready")
         else:
             start = time.perf_counter()
-            atlas = Atlas.build(trajectories, ids, method="pca", seed=args.seed, config=config)
+            shown = preview_config(config) if refine else config  # until UMAP's is ready
+            atlas = Atlas.build(trajectories, ids, method="pca", seed=args.seed, config=shown)
             assert atlas is not None
             arrived = put_atlas_with_arrivals(store, atlas, model.content_hash)
             few = " (UMAP needs at least 4)" if args.method == "umap" and not refine else ""

@@ -3,7 +3,7 @@
 from .atlas import Atlas
 from .density import density_grid
 from .features import anchor_latents, pooled_features
-from .inverse_map import InverseMap, InverseMapConfig
+from .inverse_map import InverseMap, InverseMapConfig, preview_config
 from .trajectory_blend import blend_trajectories, resample_time
 from .umap_runtime import configure_numba_cache, import_umap
 
@@ -17,5 +17,6 @@ __all__ = [
     "density_grid",
     "import_umap",
     "pooled_features",
+    "preview_config",
     "resample_time",
 ]
