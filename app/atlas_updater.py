@@ -1,8 +1,9 @@
 """Keep the atlas up to date off the GUI thread: place imported sounds, refine PCA → UMAP.
 
-Building an atlas also builds its inverse-map grid and density (~2.5 s for 1k or 10k
-sounds, most of it choosing the residual pass count; a fold that keeps the count takes
-0.6-0.8 s: bench/atlas.py projection), and UMAP takes seconds, so every build runs on a
+Building an atlas also builds its inverse-map grid and density (~3 s for 10k sounds of 16
+dims, ~6 s for a few hundred at grid 256, most of it the held-out folds that choose its fit;
+a fold that keeps the fit takes 0.7-1.5 s; a preview's, without folds, ~0.5 s: bench/atlas.py
+projection, engines/atlas/inverse_map.py), and UMAP takes seconds, so every build runs on a
 worker; UMAP itself runs in a child process (app/umap_process.py), so it cannot hold the
 GUI's GIL. Jobs take a frozen snapshot (the current atlas plus trajectories) and hand back a
 new immutable ``Atlas``; the GUI swaps it in. Placement jobs run one at a time and coalesce:
