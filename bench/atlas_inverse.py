@@ -148,7 +148,7 @@ class SmoothingSpline(Ours):
     def __init__(self, xy: np.ndarray, anchors: np.ndarray, smoothing: float, settled: bool):
         from scipy.interpolate import RBFInterpolator
 
-        from latentscape.engines.atlas.inverse_map import settled as settle
+        from latentscape.engines.atlas.grid_fit import settled as settle
 
         cfg = InverseMapConfig(grid_size=256)
         spline = RBFInterpolator(xy, anchors.astype(np.float64), smoothing=smoothing)

@@ -254,7 +254,7 @@ def test_the_folds_keep_the_step_cap_only_where_it_costs_little():
     map is built without it, as a cap-less config builds it."""
     from dataclasses import replace
 
-    from latentscape.engines.atlas.inverse_map import chosen_fit
+    from latentscape.engines.atlas.grid_fit import chosen_fit
 
     rng = np.random.default_rng(3)
     basis = rng.standard_normal((2, 8))
