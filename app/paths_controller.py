@@ -196,8 +196,7 @@ class PathsController(PathsExchange, QObject):
         plays_on = self.c.audio.engine is not None
         if player.is_playing and player.loop:
             # a lane the user let go of (a touch) stays let go of on the new engine
-            latched = player.path.controls is not None and not self.automation.reading
-            self._resume_loop = (player.path_id, player.speed, latched)
+            self._resume_loop = (player.path_id, player.speed, not self.automation.reading)
             if plays_on:
                 return  # followed until ``started``
         if plays_on:

@@ -283,11 +283,9 @@ class ScatterLayers(QtCore.QObject):
         hidden. A hidden group renamed ("gm" became "sounds: gm" once another folder was
         imported) or split stays hidden."""
         hidden = self._hidden & set(labels)
-        if not self._hidden:
+        was_hidden = self.hidden_mask()
+        if was_hidden is None:
             return hidden
-        was_hidden = np.isin(
-            self._codes, [k for k, x in enumerate(self._labels) if x in self._hidden]
-        )
         shown_before = np.bincount(codes[~was_hidden], minlength=len(labels))  # per new group
         return hidden | {x for k, x in enumerate(labels) if not shown_before[k]}
 
