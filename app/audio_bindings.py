@@ -75,7 +75,7 @@ class AudioBindings(QObject):
         self._banner.show_message(text, "info")
 
     def _on_stats(self, st) -> None:
-        gave_way = (st.auditions_late, st.auditions_shortened, st.auditions_dropped)
+        gave_way = tuple(st.gave_way.values())
         self._panel.set_stats(
             st.decode_rtf, st.latency_ms, st.underruns, st.queued_ms, st.clipped_blocks, gave_way
         )

@@ -111,11 +111,7 @@ class PlaybackActions:
     def _on_audio_stats(self, st: AudioStats) -> None:
         """Tell the user when a click gave way (counts the decoder keeps in the shared state;
         every 250 ms), at most once a second."""
-        counts = {
-            "late": st.auditions_late,
-            "shortened": st.auditions_shortened,
-            "dropped": st.auditions_dropped,
-        }
+        counts = st.gave_way
         before, self._gave_way_seen = self._gave_way_seen, counts
         if any(n < before.get(kind, 0) for kind, n in counts.items()):
             return  # a new engine counts from 0

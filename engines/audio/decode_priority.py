@@ -85,12 +85,18 @@ class DecodePriority:
     start_whole: bool = True
 
 
+def _planned(cost: tuple[float, float, float], cautious: bool) -> float:
+    """A call's planned duration from its (smoothed time, deviation, recent peak), seconds:
+    see :meth:`DecodeScheduler.call_estimate_s`."""
+    mean, dev, peak = cost
+    return max(mean + _DEVIATIONS * dev, peak) if cautious else mean
+
+
 class DecodeTicket:
     """One voice's place in a :class:`DecodeScheduler`.
 
     ``slack_s`` returns how long the voice can wait for its next chunk before it runs dry
     (seconds, negative when it already has; any thread, cheap: it reads the voice's ring).
-    ``turns`` and ``waited_s`` (the time it waited for them) are figures for benchmarks.
     """
 
     def __init__(self, kind: str, slack_s: Callable[[], float]) -> None:
@@ -100,10 +106,7 @@ class DecodeTicket:
         self.next_frames = 1  # latent frames of its next model call (its thread sets it)
         self.waiting = False
         self.waiting_since = 0.0
-        self.turns = 0
-        self.waited_s = 0.0  # total time it waited for turns
         self.in_call = False  # holds a turn now
-        self.cancelled = False  # its voice was stopped: its call in flight no longer counts
 
 
 class DecodeScheduler:
@@ -153,7 +156,6 @@ class DecodeScheduler:
                         return STOPPED
                     if self._busy < self._concurrent and self._pick() is ticket:
                         self._busy += 1
-                        ticket.turns += 1
                         ticket.in_call = True
                         return GRANTED
                     if may_yield and self._must_yield(ticket, time.monotonic() - now):
@@ -161,7 +163,6 @@ class DecodeScheduler:
                     self._cond.wait(_POLL_S)
             finally:
                 ticket.waiting = False
-                ticket.waited_s += time.monotonic() - now
 
     def release(self, ticket: DecodeTicket, decode_s: float) -> None:
         """The model call of a granted turn took ``decode_s``: the next voice may go."""
@@ -178,7 +179,6 @@ class DecodeScheduler:
         for the old click's last one (measured with the demo model, clicks 0.1 s apart: the
         first chunk came ~1-2 ms later while it waited)."""
         with self._cond:
-            ticket.cancelled = True
             if ticket.in_call:
                 ticket.in_call = False
                 self._busy -= 1
@@ -214,18 +214,14 @@ class DecodeScheduler:
         measured (calls cost less per frame the larger they are: an overestimate), else the
         cheapest size measured; 0 before any."""
         with self._cond:  # (reentrant: also called with it held)
-            measured = list(self._cost_s.items())
-        cost = {
-            f: max(mean + _DEVIATIONS * dev, peak) if cautious else mean
-            for f, (mean, dev, peak) in measured
-        }
-        if frames in cost:
-            return cost[frames]
-        smaller = [f for f in cost if f < frames]
-        if smaller:
-            f = max(smaller)
-            return cost[f] * frames / f
-        return min(cost.values(), default=0.0)
+            cost = self._cost_s
+            if frames in cost:
+                return _planned(cost[frames], cautious)
+            smaller = [f for f in cost if f < frames]
+            if smaller:
+                f = max(smaller)
+                return _planned(cost[f], cautious) * frames / f
+            return min((_planned(c, cautious) for c in cost.values()), default=0.0)
 
     def lead_extra_s(self, ticket: DecodeTicket) -> float:
         """What a streaming voice keeps queued on top of a block while others decode: the

@@ -80,6 +80,15 @@ class AudioStats:
     path_playing: bool = False
     scrubbing: bool = False
 
+    @property
+    def gave_way(self) -> dict[str, int]:
+        """The clicks that gave way, by how: late, shortened, dropped (in that order)."""
+        return {
+            "late": self.auditions_late,
+            "shortened": self.auditions_shortened,
+            "dropped": self.auditions_dropped,
+        }
+
 
 def collect_stats(
     state: SharedState | None,

@@ -36,6 +36,7 @@ from .shared_state import (
     F_PATH_VOICE_S,
     FINISHED,
     FREE,
+    GAVE_WAY_FIELDS,
     MODEL_LATENCY_S,
     S_CUT,
     S_ENDED,
@@ -63,9 +64,6 @@ class VoiceBusyError(RuntimeError):
     """Every voice slot is taken by a voice that has not finished yet."""
 
 
-GIVE_WAY = ("late", "shortened", "dropped")
-
-
 class VoiceHost:
     """Voices over ``state`` for ``engine`` (``None``: file auditions only).
 
@@ -88,7 +86,7 @@ class VoiceHost:
         self._state = state
         self._priority = priority or DecodePriority()
         self._scheduler: DecodeScheduler | None = None
-        self._gave_way = dict.fromkeys(GIVE_WAY, 0)  # of ended voices
+        self._gave_way = dict.fromkeys(GAVE_WAY_FIELDS, 0)  # of ended voices
         self._late_by_kind: dict[str, int] = {}  # of ended voices
         self._fmt = fmt
         self._fade_ms = fade_ms
