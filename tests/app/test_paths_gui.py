@@ -18,6 +18,7 @@ from latentscape.engines.audio.offline import render_offline
 from latentscape.engines.paths import ITEM_KIND, read_json
 from latentscape.paths_controller import attach_paths
 from support.app_window import LEFT, wait_ready
+from support.osc_listener import osc_listener
 from support.paths_gui import STEPS, drag, record_drag
 
 
@@ -302,9 +303,6 @@ def test_a_corrupt_or_future_json_is_refused_with_a_clear_message(window, qtbot,
 
 
 def test_osc_messages_arrive_in_order_while_a_path_plays(paths, opened, qtbot):
-    from pythonosc.dispatcher import Dispatcher
-    from pythonosc.osc_server import BlockingOSCUDPServer
-
     got: list[tuple] = []
     lock = threading.Lock()
 
@@ -312,46 +310,37 @@ def test_osc_messages_arrive_in_order_while_a_path_plays(paths, opened, qtbot):
         with lock:
             got.append((address, *args))
 
-    dispatcher = Dispatcher()
-    dispatcher.set_default_handler(on_message)
-    # one thread handles the datagrams in arrival order (a thread per datagram, as the
-    # Threading server does, may append them out of the order they were sent)
-    server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        pid, *_ = record_drag(qtbot, paths, opened)
-        path = paths.library.path(pid)
-        target = paths.panel.osc_target
-        port = server.server_address[1]
-        target.setText("nowhere")  # not host:port: ignored, shown in red
-        target.editingFinished.emit()
-        assert paths.osc_port != port and "color" in target.styleSheet()
-        target.setText(f"127.0.0.1:{port}")  # the user types where OSC goes
-        target.editingFinished.emit()
-        assert (paths.osc_host, paths.osc_port) == ("127.0.0.1", port)
-        assert int(opened.controller.settings.qsettings.value("osc/port")) == port
-        paths.panel.osc_check.setChecked(True)
-        assert paths.player.osc is not None
-        target.setText("a" * 64 + ".invalid:9000")  # cannot be resolved: the stream stops
-        with qtbot.waitSignal(opened.controller.errorOccurred):
+    with osc_listener(on_message) as port:
+        try:
+            pid, *_ = record_drag(qtbot, paths, opened)
+            path = paths.library.path(pid)
+            target = paths.panel.osc_target
+            target.setText("nowhere")  # not host:port: ignored, shown in red
             target.editingFinished.emit()
-        assert paths.player.osc is None and not paths.panel.osc_check.isChecked()
-        target.setText(f"127.0.0.1:{port}")
-        target.editingFinished.emit()
-        paths.panel.osc_check.setChecked(True)
-        assert paths.player.osc is not None
-        paths.panel.play_button.click()
+            assert paths.osc_port != port and "color" in target.styleSheet()
+            target.setText(f"127.0.0.1:{port}")  # the user types where OSC goes
+            target.editingFinished.emit()
+            assert (paths.osc_host, paths.osc_port) == ("127.0.0.1", port)
+            assert int(opened.controller.settings.qsettings.value("osc/port")) == port
+            paths.panel.osc_check.setChecked(True)
+            assert paths.player.osc is not None
+            target.setText("a" * 64 + ".invalid:9000")  # cannot be resolved: the stream stops
+            with qtbot.waitSignal(opened.controller.errorOccurred):
+                target.editingFinished.emit()
+            assert paths.player.osc is None and not paths.panel.osc_check.isChecked()
+            target.setText(f"127.0.0.1:{port}")
+            target.editingFinished.emit()
+            paths.panel.osc_check.setChecked(True)
+            assert paths.player.osc is not None
+            paths.panel.play_button.click()
 
-        def ended() -> bool:
-            with lock:
-                return ("/latentscape/play", 0) in got
+            def ended() -> bool:
+                with lock:
+                    return ("/latentscape/play", 0) in got
 
-        qtbot.waitUntil(ended, timeout=10_000)
-    finally:
-        paths.set_osc_enabled(False)
-        server.shutdown()
-        server.server_close()
+            qtbot.waitUntil(ended, timeout=10_000)
+        finally:
+            paths.set_osc_enabled(False)
     with lock:
         msgs = list(got)
     assert msgs[0] == ("/latentscape/path", path.name)
