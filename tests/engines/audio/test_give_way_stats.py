@@ -3,13 +3,12 @@
 The decoder's voice threads count them in the shared state (``AUDITIONS_LATE`` …) and mark the
 voice's slot (``S_GAVE_WAY``); the app reads both. In the decoder process the model is made
 slow by a wrapper of that process (``slow_decoder_process.py``), with the same
-:class:`~test_voice_priority.SharedCore` as in this process: the real JACK stream, the real
+:class:`~support.slow_decoders.SharedCore` as in this process: the real JACK stream, the real
 decoder process.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -35,24 +34,10 @@ from latentscape.engines.audio.shared_state import (
 )
 from latentscape.engines.audio.stats import collect_stats
 from support.audio_waits import BLOCK, wait_until
+from support.slow_decoders import BUSY_LOAD, SharedCore, latents
 
 SLOW_DECODER = Path(__file__).with_name("slow_decoder_process.py")
 CODES = {GAVE_LATE: "late", GAVE_SHORTENED: "shortened", GAVE_DROPPED: "dropped"}
-
-
-def slow_model(engine):
-    """``engine`` made slow in this process as the wrapper makes it in the decoder process."""
-    spec = importlib.util.spec_from_file_location("_slow_decoder_process", SLOW_DECODER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.slow(engine)
-
-
-def latents(model, seconds: float, value: float) -> np.ndarray:
-    frames = round(seconds * model.sample_rate_hz / model.hop_samples)
-    ramp = np.linspace(-1.0, 1.0, frames, dtype=np.float32)[:, None]
-    return np.clip(value + 0.5 * ramp, -1.5, 1.5).repeat(model.latent_size, 1)
 
 
 @pytest.mark.audio
@@ -67,7 +52,7 @@ def test_clicks_that_give_way_to_the_path_are_counted_in_the_stats(
         monkeypatch.setattr(voice_host_process, "DECODER_MAIN", (str(SLOW_DECODER),))
         model = streaming_model
     else:
-        model = slow_model(streaming_model)
+        model = SharedCore(streaming_model, load=BUSY_LOAD)  # as the wrapper makes it there
     path = latents(streaming_model, 0.5, 0.0)
     times = np.arange(len(path)) * streaming_model.hop_samples / streaming_model.sample_rate_hz
     marked: dict[int, int] = {}  # voice id -> the latest S_GAVE_WAY its slot showed

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,41 +37,10 @@ from latentscape.engines.audio.voice_handle import VoiceHandle
 from latentscape.engines.audio.voice_host import VoiceHost
 from latentscape.engines.audio.voices import OutputFormat
 from support.audio_waits import BLOCK, wait_until
-from support.slow_decoders import SlowDecoderEngine
+from support.slow_decoders import BUSY_LOAD, SharedCore, latents
 
 RATE = 48000
 ON, OFF = DecodePriority(), DecodePriority(enabled=False)
-
-
-class SharedCore:
-    """``engine`` on a machine that runs one model call at a time: each decode call holds one
-    lock for ``load`` seconds per second of audio it makes (then decodes for real).
-
-    With ``load`` 0.6 one voice uses 60 % of the machine and two voices need 120 %. (A plain
-    :class:`SlowDecoderEngine` sleeps outside any shared resource, so its voices never
-    compete; its per-call delay is kept on top.)
-    """
-
-    def __init__(self, engine: Any, load: float, first_call_s: float = 0.0) -> None:
-        self._engine = SlowDecoderEngine(engine, first_call_s=first_call_s)
-        self._lock = threading.Lock()
-        self.load = load
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._engine, name)
-
-    def stream_decoder(self, seed: int | None = 0) -> Any:
-        decoder = self._engine.stream_decoder(seed)
-        slow_decode = decoder.decode
-        seconds_per_frame = self.load * self.hop_samples / self.sample_rate_hz
-
-        def decode(frames: np.ndarray) -> np.ndarray:
-            with self._lock:
-                time.sleep(seconds_per_frame * len(frames))
-                return slow_decode(frames)
-
-        decoder.decode = decode
-        return decoder
 
 
 @contextlib.contextmanager
@@ -99,12 +67,6 @@ def slot_underruns(state: SharedState, voice_id: int) -> int:
         if si[S_VOICE_ID] == voice_id:
             return int(si[S_UNDERRUNS])
     raise AssertionError(f"voice {voice_id} holds no slot")
-
-
-def latents(model: Any, seconds: float, value: float) -> np.ndarray:
-    frames = round(seconds * model.sample_rate_hz / model.hop_samples)
-    ramp = np.linspace(-1.0, 1.0, frames, dtype=np.float32)[:, None]
-    return np.clip(value + 0.5 * ramp, -1.5, 1.5).repeat(model.latent_size, 1)
 
 
 def loop_with_clicks(model: Any, priority: DecodePriority, clicks: int) -> dict[str, Any]:
@@ -147,7 +109,7 @@ def test_the_looping_path_keeps_playing_and_the_clicks_give_way(
 ) -> None:
     """Path and click each need 60 % of the machine: the path never runs dry; the clicks
     start late, are shortened or dropped, and none stutters."""
-    got = loop_with_clicks(SharedCore(streaming_model, load=0.6), ON, clicks=3)
+    got = loop_with_clicks(SharedCore(streaming_model, load=BUSY_LOAD), ON, clicks=3)
     assert got["path_underruns"] == 0
     assert not got["path_finished"]
     assert sum(got["gave_way"].values()) >= 1, got["gave_way"]
@@ -162,7 +124,7 @@ def test_without_priority_the_same_clicks_starve_the_path(
 ) -> None:
     """The premise of the test above (and M6 as QA found it): without the scheduler, the path
     waits behind each click's decoding and runs dry."""
-    got = loop_with_clicks(SharedCore(streaming_model, load=0.6), OFF, clicks=2)
+    got = loop_with_clicks(SharedCore(streaming_model, load=BUSY_LOAD), OFF, clicks=2)
     assert got["path_underruns"] >= 3
     assert got["gave_way"] == {"late": 0, "shortened": 0, "dropped": 0}
 
