@@ -101,11 +101,15 @@ def limit_steps(grid: np.ndarray, cap: float, iterations: int = 25) -> np.ndarra
     out = np.array(grid, np.float32)
     for _ in range(iterations):
         for first, second, cells in _NEIGHBOURS:
-            d = out[second] - out[first]
-            n = np.linalg.norm(d, axis=2, keepdims=True)
-            move = 0.5 * np.maximum(0.0, 1.0 - cap * cells / np.maximum(n, 1e-12)) * d
-            out[first] += move
-            out[second] -= move
+            a, b = out[first], out[second]  # views
+            d = b - a
+            n = np.sqrt(np.einsum("ijk,ijk->ij", d, d))
+            limit = np.float32(cap * cells)
+            i, j = np.nonzero(n > limit)  # few pairs after the first sweeps: move only those
+            if i.size:
+                move = (0.5 * (1.0 - limit / n[i, j]))[:, None] * d[i, j]
+                a[i, j] += move
+                b[i, j] -= move
     return out
 
 

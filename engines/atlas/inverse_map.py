@@ -112,8 +112,8 @@ class InverseMapConfig:
     # 3.29/0.741; 0.770/2.15/1.337); all at grid 256. 3 rather than 2.5: held-out error
     # within 1.5 % of the IDW grid's on the notes. Notes through the tests' random nn~ model,
     # where close sounds really differ, lose 1.8x in held-out error at 3 (0.084 -> 0.148):
-    # there the folds turn it down. It costs build time: 10,000 sounds of 16 dims 1.1 -> 3.2 s
-    # (128 dims 5.6 -> 14.5 s), mostly the folds, which a fold-in reuses.
+    # there the folds turn it down. It costs build time: 10,000 sounds of 16 dims 1.1 -> 2.7 s
+    # (128 dims 5.6 -> 10 s), mostly the folds, which a fold-in reuses.
     step_cap: float = 3.0
     # With residual_select, the cap is kept when it raises the held-out error of the folds by
     # at most this fraction (inf: always). The folds' cost of a cap of 3: demo 108 sounds
