@@ -44,5 +44,5 @@ def play_nth(paths, n: int) -> bool:
     if not 1 <= n <= len(ids):
         return False
     path_id = ids[n - 1]
-    paths.panel.select_path(path_id)
+    paths.panel.select_path(path_id, as_chosen=True)  # Loop and Speed show its own
     return paths.play(path_id, *paths.transport.settings(path_id))

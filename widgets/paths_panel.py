@@ -213,10 +213,14 @@ class PathsPanel(QtWidgets.QWidget):
         self._mark_playing(self._playing)
         self._on_selection_changed(emit=self.selected_path() != keep)
 
-    def select_path(self, path_id: str) -> None:
+    def select_path(self, path_id: str, *, as_chosen: bool = False) -> None:
+        """Select ``path_id``'s row. ``as_chosen``: as if the user had clicked it
+        (``selectionChanged`` when the selection changes, so Loop and Speed show its
+        settings); else silently (a list rebuilt)."""
+        before = self.selected_path()
         with QtCore.QSignalBlocker(self.table):
             self._select_row_of(path_id)
-        self._on_selection_changed(emit=False)
+        self._on_selection_changed(emit=as_chosen and self.selected_path() != before)
 
     def set_undo_available(self, available: bool) -> None:
         self.undo_button.setEnabled(bool(available))

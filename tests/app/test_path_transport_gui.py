@@ -176,3 +176,27 @@ def test_number_keys_play_paths_and_l_loops_them(paths, opened, qtbot):
     qtbot.keyClick(view, QtCore.Qt.Key.Key_9)  # no ninth path: nothing changes
     assert paths.player.path_id == first
     assert "Play Path 1" in [a.text() for a in opened.findChildren(QtGui.QAction)]
+
+
+def test_a_number_key_shows_its_paths_own_loop_and_speed(paths, opened, qtbot):
+    """QA s22 #1: 1-9 played a path while Loop and Speed still showed the one selected
+    before, so L (and Speed) then wrote that path's settings into the one playing."""
+    c, view = opened.controller, opened.map_view
+    first, *_ = record_drag(qtbot, paths, opened)
+    second, *_ = record_drag(qtbot, paths, opened)
+    qtbot.waitUntil(lambda: not c.is_playing(), timeout=10_000)
+    panel = paths.panel
+    for pid, loop, speed in ((first, True, 3.0), (second, False, 0.5)):
+        panel.table.selectRow(paths.library.ids().index(pid))  # as a click in the list
+        panel.loop_check.setChecked(loop)
+        panel.speed.setValue(speed)
+    assert panel.selected_path() == second
+    view.setFocus()
+    with qtbot.waitSignal(paths.player.started):
+        qtbot.keyClick(view, QtCore.Qt.Key.Key_1)
+    assert panel.selected_path() == first
+    assert panel.loop_check.isChecked() and panel.speed.value() == pytest.approx(3.0)
+    qtbot.keyClick(view, QtCore.Qt.Key.Key_L)  # the first stops looping, at its own speed
+    assert not paths.player.loop and paths.player.speed == pytest.approx(3.0)
+    assert paths.transport.settings(first) == (False, pytest.approx(3.0))
+    assert paths.transport.settings(second) == (False, pytest.approx(0.5))
