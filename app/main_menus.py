@@ -28,7 +28,7 @@ from latentscape.explorer_controller import MODEL_SUFFIXES
 from latentscape.exports import export_map_csv, export_sound_wav
 from latentscape.help_menu import HelpMenu, key_text, label_of
 from latentscape.marked_files import copy_files, files_of
-from latentscape.project_session import folder_label, is_untitled
+from latentscape.project_session import folder_label, is_untitled, project_file_name
 from latentscape.widgets import theme
 from latentscape.widgets.import_options import ImportOptions, ImportOptionsDialog
 from latentscape.widgets.import_panel import folder_above
@@ -270,12 +270,21 @@ class MainMenus(QtCore.QObject):
             self.c.save_project_as(path)
 
     def ask_save_path(self) -> str | None:
-        """A file dialog for where to save the project (``.lsc`` added); None when cancelled.
-        Tests replace it."""
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+        """A file dialog for where to save the project (``.lsc`` added unless typed); None
+        when cancelled. Tests replace it."""
+        typed, _ = QtWidgets.QFileDialog.getSaveFileName(
             self.w, "Save project as", "", PROJECT_FILTER
         )
-        return with_suffix(path, ".lsc") if path else None
+        if not typed:
+            return None
+        path = project_file_name(typed)
+        if path != typed and Path(path).exists():  # the dialog asked about the name typed
+            answer = QtWidgets.QMessageBox.question(
+                self.w, "Save project as", f"{Path(path).name} already exists. Replace it?"
+            )
+            if answer != QtWidgets.QMessageBox.StandardButton.Yes:
+                return None
+        return path
 
     def import_files(self) -> None:
         paths, _ = QtWidgets.QFileDialog.getOpenFileNames(self.w, "Import sounds", "", AUDIO_FILTER)

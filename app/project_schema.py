@@ -16,6 +16,27 @@ from pathlib import Path
 from latentscape.project_records import ProjectError
 
 APPLICATION_ID = 0x4C534350  # "LSCP"
+_SQLITE_HEADER = b"SQLite format 3\x00"  # a project's first bytes; its application_id at 68
+
+
+def check_replaceable_by_project(path: Path) -> None:
+    """ProjectError when ``path`` exists and is not a latentscape project (nor empty): a
+    project saved under that name must not replace a sound, a text or another program's
+    database (QA s22 #3: Save As to "tone01.wav" replaced the sound with the project)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(72)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ProjectError(f"{path.name}: cannot be replaced ({exc.strerror or exc})") from None
+    ours = head.startswith(_SQLITE_HEADER) and int.from_bytes(head[68:72], "big") == APPLICATION_ID
+    if head and not ours:
+        raise ProjectError(
+            f"{path.name}: exists and is not a latentscape project; not replacing it "
+            "(choose another name)"
+        )
+
 
 MIGRATIONS: list[str] = [
     # 0 -> 1: the first schema

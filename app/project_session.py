@@ -37,6 +37,13 @@ def is_untitled(path: str | Path) -> bool:
     return p.name == UNTITLED and p.parent.name.startswith(UNTITLED_FOLDER_PREFIX)
 
 
+def project_file_name(typed: str | Path) -> str:
+    """A Save As name as typed, ending in ``.lsc`` ("kit v1.2" -> "kit v1.2.lsc", "tone01.wav"
+    -> "tone01.wav.lsc", "kit.LSC" stays): Open Project lists only ``.lsc`` files."""
+    typed = str(typed)
+    return typed if Path(typed).suffix.lower() == ".lsc" else typed + ".lsc"
+
+
 def folder_label(path: str | Path) -> str:
     """The folder ``path`` lies in, as a user reads it: "~/sounds/kits" under the home folder,
     else the absolute path (tells apart two projects of one name)."""

@@ -40,7 +40,7 @@ from latentscape.project_records import (
     rebase_paths,
     unpack_arrays,
 )
-from latentscape.project_schema import SCHEMA_VERSION, migrate
+from latentscape.project_schema import SCHEMA_VERSION, check_replaceable_by_project, migrate
 from latentscape.project_sounds import SoundsMixin, latent_hash
 from latentscape.project_writes import kind_of, write_errors
 
@@ -202,13 +202,15 @@ class ProjectStore(SoundsMixin, ItemsMixin, MapsMixin):
             self._conn.execute("ROLLBACK")
 
     def save_as(self, new_path: str | Path) -> None:
-        """Write a consistent copy of the project to ``new_path`` (replaced if it exists).
+        """Write a consistent copy of the project to ``new_path`` (replaced if it is a
+        project; ProjectError if it is any other file).
 
         Stored relative paths (sounds, model) are rewritten for the new folder, so the copy
         still finds its files (e.g. the shipped demo copied to a user folder before editing).
         """
         new_path = Path(new_path)
         check_project_name(new_path)
+        check_replaceable_by_project(new_path)
         tmp = new_path.with_name(new_path.name + ".partial")
         tmp.unlink(missing_ok=True)
         try:

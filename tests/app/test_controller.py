@@ -316,6 +316,38 @@ def test_save_as_elsewhere_keeps_the_sounds_files_and_onto_itself_keeps_an_untit
     c.store.set_setting("still", "writable")
 
 
+def test_save_as_never_replaces_a_file_that_is_not_a_project(opened, qtbot, tmp_path):
+    """QA s22 #3: Save As onto "tone01.wav" replaced the sound with the project database, and
+    a text named ".lsc" went without a word. Both are refused, kept as they were, and the
+    project goes on where it was; another project of that name may be replaced."""
+    c = opened.controller
+    before = c.store.path
+    wav, text = tmp_path / "tone01.wav", tmp_path / "precious.lsc"
+    wav.write_bytes(b"RIFF" + bytes(60))
+    text.write_text("my notes")
+    for target in (wav, text):
+        kept = target.read_bytes()
+        with qtbot.waitSignal(c.errorOccurred, timeout=10_000) as err:
+            assert not c.save_project_as(target)
+        assert f"{target.name}: exists and is not a latentscape project" in err.args[0]
+        assert target.read_bytes() == kept and c.store.path == before
+        assert not list(tmp_path.glob("*.partial"))
+    other = tmp_path / "other.lsc"
+    assert c.save_project_as(other) and c.save_project_as(before)
+    assert c.save_project_as(other) and c.store.path == other  # a project: replaced
+
+
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [("kit v1.2", "kit v1.2.lsc"), ("tone01.wav", "tone01.wav.lsc"), ("kit.LSC", "kit.LSC")],
+)
+def test_save_as_names_end_in_lsc(typed, saved):
+    """QA s22 #3: "kit v1.2" was saved as "kit v1.2", which Open Project does not list."""
+    from latentscape.project_session import project_file_name
+
+    assert project_file_name(f"/x/{typed}") == f"/x/{saved}"
+
+
 def test_save_as_continues_in_the_copy_and_exports_write_files(opened, qtbot, tmp_path):
     import soundfile as sf
 
