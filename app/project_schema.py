@@ -19,6 +19,22 @@ APPLICATION_ID = 0x4C534350  # "LSCP"
 _SQLITE_HEADER = b"SQLite format 3\x00"  # a project's first bytes; its application_id at 68
 
 
+def _is_project_header(head: bytes) -> bool:
+    """Whether a file's first 72 bytes are a latentscape project's (SQLite, our id)."""
+    return head.startswith(_SQLITE_HEADER) and int.from_bytes(head[68:72], "big") == APPLICATION_ID
+
+
+def is_project_file(path: str | Path) -> bool:
+    """Whether ``path`` is a latentscape project, whatever its name (False if unreadable)."""
+    try:
+        if not Path(path).is_file():  # a FIFO would block the read
+            return False
+        with open(path, "rb") as f:
+            return _is_project_header(f.read(72))
+    except OSError:
+        return False
+
+
 def check_replaceable_by_project(path: Path) -> None:
     """ProjectError when ``path`` exists and is not a latentscape project (nor empty): a
     project saved under that name must not replace a sound, a text or another program's
@@ -30,8 +46,7 @@ def check_replaceable_by_project(path: Path) -> None:
         return
     except OSError as exc:
         raise ProjectError(f"{path.name}: cannot be replaced ({exc.strerror or exc})") from None
-    ours = head.startswith(_SQLITE_HEADER) and int.from_bytes(head[68:72], "big") == APPLICATION_ID
-    if head and not ours:
+    if head and not _is_project_header(head):
         raise ProjectError(
             f"{path.name}: exists and is not a latentscape project; not replacing it "
             "(choose another name)"

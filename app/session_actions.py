@@ -16,6 +16,7 @@ from typing import TypeVar
 from PySide6.QtCore import QEventLoop, QTimer
 
 from latentscape.engines.errors import LatentscapeError
+from latentscape.project_schema import is_project_file
 from latentscape.project_session import (
     LoadedModel,
     ProjectSnapshot,
@@ -278,7 +279,11 @@ class SessionActions:
     # -- models ---------------------------------------------------------------------------
     def load_model(self, path: str | Path) -> None:
         """Load and measure any model on a worker, then restart audio with it. A model the
-        user asks for replaces the one a project was waiting to load."""
+        user asks for replaces the one a project was waiting to load. A project given as
+        the model (File → Open Model on a ``.lsc``) is opened as one, as a drop opens it."""
+        if is_project_file(path):
+            self.open_project(path)
+            return
         self._model_after_draw = None
         self._model_busy = True
         self.busyChanged.emit(f"Loading model {Path(path).name}…")

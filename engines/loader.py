@@ -95,8 +95,8 @@ def check_model_file(path: Path) -> None:
         raise ModelLoadError(f"{path}: empty file")
     if head == SQLITE_MAGIC:
         raise ModelLoadError(
-            f"{path.name}: a project (an SQLite database), not a model file; a project is "
-            "given with -p"
+            f"{path.name}: a project (an SQLite database), not a model file; open it as a "
+            "project (File → Open Project; -p on the command line)"
         )
 
 

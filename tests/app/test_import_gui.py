@@ -116,6 +116,24 @@ def test_a_dropped_project_opens_and_a_dropped_model_loads(opened, qtbot, tmp_pa
     qtbot.waitUntil(lambda: not c.busy and c.model.path == str(model), timeout=30_000)
 
 
+def test_a_project_chosen_as_a_model_opens_as_a_project(opened, qtbot, tmp_path):
+    """QA s22 #4: File → Open Model on a .lsc said "a project is given with -p", a
+    command-line hint, in the window. It opens the project, as a drop does, whatever its
+    name; the model stays loaded."""
+    from support.app_projects import make_project
+
+    c, view = opened.controller, opened.map_view
+    model = c.model
+    other = make_project(tmp_path / "elsewhere", model.path, folders=("pads",), per=3)
+    renamed = other.rename(other.with_suffix(".pt"))  # not the suffix that tells
+    errors: list[str] = []
+    c.errorOccurred.connect(errors.append)
+    c.load_model(renamed)
+    qtbot.waitUntil(lambda: c.store.path == renamed and view.point_count() == 3, timeout=30_000)
+    qtbot.waitUntil(lambda: not c.busy, timeout=30_000)
+    assert not errors and c.model is not None and c.model.path == model.path
+
+
 @pytest.mark.slow
 def test_an_import_into_a_new_project_ends_on_a_umap_map_of_every_sound(
     window, qtbot, tmp_path, nn_model

@@ -53,7 +53,8 @@ def test_a_project_given_as_the_model_is_named_a_project(tmp_path):
     with pytest.raises(ModelLoadError) as exc:
         load_model(demo)
     assert _one_line(exc) == (
-        "demo.lsc: a project (an SQLite database), not a model file; a project is given with -p"
+        "demo.lsc: a project (an SQLite database), not a model file; open it as a project "
+        "(File → Open Project; -p on the command line)"
     )
 
 
