@@ -339,6 +339,8 @@ class ImportController(QObject):
             added = len(self.imported_ids) - self._reencoded_seen
             what = "cancelled" if report is not None and report.cancelled else "done"
             again = f", {self._reencoded_seen} encoded again" if self._reencoded_seen else ""
+            if job.skipped:  # found as they are: a re-import adds none of them again
+                again += f", {job.skipped} already in the project"
             copies = job.copies
             if copies:  # byte for byte another sound: the same place, drawn on top of it
                 again += f", {copies} identical to other sounds (on the same spot)"
@@ -372,7 +374,8 @@ class ImportController(QObject):
                     f"; {generated} generated sounds are off the map: they belong to the model "
                     "they were made with"
                 )
-            self._end(report, f"Import {what}: {added} sounds added{again}{failed}{left}")
+            sounds = "sound" if added == 1 else "sounds"
+            self._end(report, f"Import {what}: {added} {sounds} added{again}{failed}{left}")
 
     def _end(self, report, text: str, announce: bool = True) -> None:
         """The import is over; ``announce``: emit ``importFinished`` (not when its project is

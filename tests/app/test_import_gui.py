@@ -45,6 +45,11 @@ def test_dropping_a_folder_imports_it_and_points_appear(opened, qtbot, tmp_path)
     with qtbot.waitSignal(c.soundAuditioned) as heard:
         qtbot.mouseClick(view.viewport(), LEFT, pos=view.view_pos(*view.positions()[before + 2]))
     assert heard.args == [c.state.sound_at(before + 2).id]
+    assert w.import_progress.text() == "Import done: 5 sounds added"
+    _drop_paths(view, [folder.parent], qtbot)  # again: it says why none were added (QA s22 #5)
+    qtbot.waitUntil(lambda: not c.imports.running, timeout=30_000)
+    assert w.import_progress.text() == "Import done: 0 sounds added, 5 already in the project"
+    assert view.point_count() == before + 5
 
 
 def test_a_moved_folder_dropped_again_keeps_its_points_with_their_new_files(
