@@ -40,6 +40,9 @@ from latentscape.project_records import Sound
 MODES = {"folder": "Folder", "top_folder": "Top Folder", "cluster": "Cluster", "tag": "Tag"}
 DEFAULT_MODE = "folder"
 SETTING_KEY = "view.colour_by"  # the choice, in the project's settings table
+# {mode: {group: palette index}}: the colours each colouring's groups wore, kept with the
+# project so that they wear them again (widgets/colour_slots.py)
+COLOURS_KEY = "view.colours"
 GENERATED = "generated"
 UNTAGGED = "untagged"
 NO_FOLDER = "sounds"
@@ -136,6 +139,8 @@ class Colouring:
     centres: np.ndarray | None = None
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
+    # the colours kept with the project, per mode (COLOURS_KEY), as read when it was opened
+    kept: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     # caches: stored folder -> name, (stored folder, import depth) -> top folder
     _named: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _tops: dict[tuple[str, int | None], str] = field(default_factory=dict, init=False, repr=False)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from latentscape.colour_groups import MODES, SETTING_KEY, colouring_of
+from latentscape.colour_groups import COLOURS_KEY, MODES, SETTING_KEY, colouring_of
 
 if TYPE_CHECKING:
     from latentscape.explorer_controller import ExplorerController
@@ -53,6 +53,12 @@ class ColourBy(QtCore.QObject):
         self.actions[controller.state.colouring.mode].setChecked(True)
         self._request = 0  # the newest job's number: older jobs' results are dropped
         self._running = False
+        self._colours: dict[str, dict[str, int]] = {}  # per mode: the colours kept
+        self._keep_timer = QtCore.QTimer(self)  # after the project is shown, once per turn
+        self._keep_timer.setSingleShot(True)
+        self._keep_timer.setInterval(0)
+        self._keep_timer.timeout.connect(self._keep_colours)
+        view.coloursChanged.connect(self._keep_timer.start)
         controller.projectOpened.connect(self._on_project_shown)
         controller.projectReadAgain.connect(self._on_project_shown)
         controller.projectModelChanged.connect(lambda store, _model: self._on_project_shown(store))
@@ -125,7 +131,8 @@ class ColourBy(QtCore.QObject):
             self.actions[mode].setChecked(True)
             view = self._view
             shown = len(categories) == view.point_count()  # else the view is being replaced
-            if shown and view.set_categories(categories, keep_hidden) and not keep_hidden:
+            kept = None if keep_hidden else self._colours.get(mode)  # its colours last time
+            if shown and view.set_categories(categories, keep_hidden, kept) and not keep_hidden:
                 count = len(set(categories))
                 c.message.emit(f"Map coloured by {MODES[mode].lower()}: {count} groups")
             self.update_groups()  # what came meanwhile
@@ -147,7 +154,27 @@ class ColourBy(QtCore.QObject):
             self._c.busyChanged.emit("")
         self.menu.setEnabled(store is not None)
         self.actions[self.mode].setChecked(True)
+        self._colours = {m: dict(s) for m, s in self._c.state.colouring.kept.items()}
         self.update_groups()
+
+    def _keep_colours(self) -> None:
+        """Groups took colours: the project keeps each colouring's, so that its groups wear
+        them again (a reopen, or this colouring chosen again; a worker writes them, a
+        read-only project keeps none)."""
+        mode, slots = self.mode, self._view.colour_slots()
+        store = self._c.store
+        if self._colours.get(mode) == slots or store is None:
+            return
+        self._colours[mode] = slots
+        if store.read_only:
+            return
+        colours = {m: dict(s) for m, s in self._colours.items()}
+        self._c.runner.submit(
+            lambda ctx: store.set_setting(COLOURS_KEY, colours),
+            on_error=lambda exc, tb: self._c.message.emit(
+                f"{store.path.name}: the map's colours are not kept for next time ({exc})"
+            ),
+        )
 
     def _on_menu_shown(self) -> None:
         """Tag is offered when some sound of the map has a tag (or it is the choice)."""

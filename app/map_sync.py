@@ -78,7 +78,9 @@ class MapSync(QObject):
         atlas = snap.map.atlas  # read before the state is taken over
         state.adopt(snap.map)
         p = snap.points
-        view.set_points(p.xy, p.categories, p.names, p.generated)
+        colouring = state.colouring
+        kept = dict(colouring.kept.get(colouring.mode, {}))  # the colours worn last time
+        view.set_points(p.xy, p.categories, p.names, p.generated, colour_slots=kept)
         self._update_density()
         self.fit()
         if snap.store.read_only:  # nothing laid out could be kept (the window says so)
@@ -116,7 +118,8 @@ class MapSync(QObject):
         if state.replace_records(sounds):
             p = state.points()
             x_range, y_range = view.getViewBox().viewRange()
-            view.set_points(p.xy, p.categories, p.names, p.generated)  # drops the selection
+            kept = view.colour_slots()  # the same groups: the same colours
+            view.set_points(p.xy, p.categories, p.names, p.generated, colour_slots=kept)
             view.setRange(xRange=x_range, yRange=y_range, padding=0)  # the user's zoom stays
             if selected in {s.id for s in sounds}:
                 self._c.select_sound(selected)  # its "Play original" reads the new file

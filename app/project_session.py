@@ -12,12 +12,18 @@ import os
 import sqlite3
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from latentscape.colour_groups import DEFAULT_MODE, SETTING_KEY, colouring_of, mode_or_default
+from latentscape.colour_groups import (
+    COLOURS_KEY,
+    DEFAULT_MODE,
+    SETTING_KEY,
+    colouring_of,
+    mode_or_default,
+)
 from latentscape.engines.atlas.atlas import Atlas
 from latentscape.engines.errors import LatentscapeError
 from latentscape.engines.hashing import file_sha256
@@ -213,6 +219,7 @@ def _snapshot(store: ProjectStore, t0: float) -> ProjectSnapshot:
         every = store.sounds()
         atlas = store.atlas()
         colour_by = mode_or_default(store.setting(SETTING_KEY, DEFAULT_MODE))
+        colours = store.setting(COLOURS_KEY, {})
     model_path = (
         resolve_model_path(ref.path, store.path, str(ref.info.get("path", "")))
         if ref is not None
@@ -232,7 +239,15 @@ def _snapshot(store: ProjectStore, t0: float) -> ProjectSnapshot:
     state.reset(sounds, trajectories)
     state.atlas = atlas
     base = str(store.path.absolute().parent)
-    state.set_colouring(colouring_of(colour_by, sounds, trajectories, base), state.revision)
+    colouring = colouring_of(colour_by, sounds, trajectories, base)
+    if isinstance(colours, dict):  # as written by ColourBy; anything else is left alone
+        kept = {
+            str(mode): {str(k): v for k, v in slots.items() if isinstance(v, int)}
+            for mode, slots in colours.items()
+            if isinstance(slots, dict)
+        }
+        colouring = replace(colouring, kept=kept)
+    state.set_colouring(colouring, state.revision)
     return ProjectSnapshot(
         map=state,
         points=state.points(),

@@ -17,6 +17,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from . import theme
+from .colour_slots import assign_slots, inherited_slots
 
 LEGEND_MAX_ENTRIES = 12
 LEGEND_ROW_PX = 22  # one legend entry's height
@@ -116,8 +117,9 @@ class ScatterLayers(QtCore.QObject):
     crossed out) and a second click shows them again; hidden categories stay hidden while
     sounds arrive and when the points are set again (the same project, redrawn), until
     :meth:`show_all` (another project) or :meth:`set_categories` (another colouring).
-    Categories are coloured by size, the largest first (:func:`ranked_categories`); those
-    that arrive later take the next colours.
+    A new colouring's categories take the palette's colours by size, the largest first
+    (:func:`ranked_categories`); from then on each keeps its colour, and those that arrive
+    later, or are renamed, take free ones or inherit theirs (:mod:`.colour_slots`).
 
     Called on the GUI thread only. ``xy`` arrays are [N, 2] float32 in map (data) units.
     """
@@ -125,6 +127,7 @@ class ScatterLayers(QtCore.QObject):
     glideFinished = QtCore.Signal()
     allDrawn = QtCore.Signal()  # the last queued chunk is on screen
     hiddenChanged = QtCore.Signal()  # a category was hidden or shown again
+    slotsChanged = QtCore.Signal()  # a group took a colour (colour_slots())
     moreClicked = QtCore.Signal()  # the legend's "+N more" entry was clicked
 
     def __init__(
@@ -136,9 +139,10 @@ class ScatterLayers(QtCore.QObject):
         self._legend = legend
         self._labels: list[str] = []
         self._codes = np.zeros(0, dtype=np.int64)
+        self._slots = np.zeros(0, dtype=np.int64)  # per category code: its palette colour
         self._generated = np.zeros(0, dtype=bool)
         self._xy = np.zeros((0, 2), dtype=np.float32)
-        self._items: list[pg.ScatterPlotItem] = []  # per colour (category code % colours)
+        self._items: list[pg.ScatterPlotItem] = []  # per palette colour (colour_slots)
         self._members: list[np.ndarray] = []  # per item: global indices, in item order
         self._hidden: set[str] = set()  # category labels whose points are not drawn
         self._legend_samples: dict[str, PassiveScatter] = {}  # label -> its entry's stand-in
@@ -186,7 +190,11 @@ class ScatterLayers(QtCore.QObject):
         return self._glide.state() == QtCore.QAbstractAnimation.State.Running
 
     def brush_for(self, index: int) -> QtGui.QColor:
-        return theme.category_color(int(self._codes[index]))
+        return theme.category_color(int(self._slots[self._codes[index]]))
+
+    def colour_slots(self) -> dict[str, int]:
+        """Each group's palette colour (:mod:`.colour_slots`), to keep for next time."""
+        return {label: int(self._slots[k]) for k, label in enumerate(self._labels)}
 
     def legend_labels(self) -> list[str]:
         """The legend's entries, in order, as the user reads them."""
@@ -228,20 +236,28 @@ class ScatterLayers(QtCore.QObject):
 
     # -- updates -------------------------------------------------------------------------
     def set_points(
-        self, xy: np.ndarray, categories: Sequence[str] | np.ndarray, generated: np.ndarray
+        self,
+        xy: np.ndarray,
+        categories: Sequence[str] | np.ndarray,
+        generated: np.ndarray,
+        slots: dict[str, int] | None = None,
     ) -> None:
+        """Show these points instead; groups wear ``slots``' colours (a project's kept ones)
+        where they have one, the others the free colours by size."""
         self._glide.stop()
         for item in self._items:
             self._plot.removeItem(item)
         self._items, self._members, self._labels = [], [], []
         self._xy = np.zeros((0, 2), dtype=np.float32)
         self._codes = np.zeros(0, dtype=np.int64)
+        self._slots = np.zeros(0, dtype=np.int64)
         self._generated = np.zeros(0, dtype=bool)
         self._ring.clear()
         self._legend_key = ()
         self._drawn = 0
         self._draw_timer.stop()
         codes, self._labels = ranked_categories(categories)
+        self._set_slots(codes, slots or {})
         self._append(xy, codes, generated)
 
     def add_points(
@@ -253,23 +269,39 @@ class ScatterLayers(QtCore.QObject):
             # Land the running glide first so appended points join the final layout.
             self._glide.stop()
             self._apply_xy(self._glide_to)
+        prior = self.colour_slots()  # the groups on the map keep their colours
         codes, self._labels = encode_categories(categories, self._labels)
+        self._set_slots(np.concatenate([self._codes, codes]), prior)
         self._append(xy, codes, generated)
 
-    def set_categories(self, categories: Sequence[str] | np.ndarray, keep_hidden: bool) -> bool:
+    def set_categories(
+        self,
+        categories: Sequence[str] | np.ndarray,
+        keep_hidden: bool,
+        slots: dict[str, int] | None = None,
+    ) -> bool:
         """Put every point in a new category (``categories``, one per point: another
         colouring), keeping positions, a running glide and the drawing under way. With
         ``keep_hidden`` (the same colouring, made again) hidden groups stay hidden
-        (:meth:`_kept_hidden`), else every point shows again. Returns False when nothing
-        changed."""
+        (:meth:`_kept_hidden`) and every group keeps its colour or inherits one
+        (:func:`.colour_slots.inherited_slots`), else every point shows again and the groups
+        wear ``slots``' colours where they have one. Returns False when nothing changed."""
         codes, labels = ranked_categories(categories)
         if len(codes) != len(self._xy):
             raise ValueError(f"{len(codes)} categories for {len(self._xy)} points")
         hidden = self._kept_hidden(codes, labels) if keep_hidden else set()
+        prior = (
+            inherited_slots(self._labels, self._codes, self._slots, labels, codes)
+            if keep_hidden  # the same colouring: the groups keep their colours
+            else slots or {}
+        )
+        counts = np.bincount(codes, minlength=len(labels))
+        slots = assign_slots(labels, counts, prior, len(theme.CATEGORY_COLORS))
         same = labels == self._labels and np.array_equal(codes, self._codes)
-        if same and hidden == self._hidden:
+        if same and hidden == self._hidden and np.array_equal(slots, self._slots):
             return False
         self._labels, self._codes, self._hidden = labels, codes, hidden
+        self._set_slots(codes, prior)
         self._add_items(point_size_px(len(self._xy)))
         self._redraw_visible()
         self._legend_key = ()
@@ -289,6 +321,15 @@ class ScatterLayers(QtCore.QObject):
         shown_before = np.bincount(codes[~was_hidden], minlength=len(labels))  # per new group
         return hidden | {x for k, x in enumerate(labels) if not shown_before[k]}
 
+    def _set_slots(self, codes: np.ndarray, prior: dict[str, int]) -> None:
+        """Give each of ``_labels`` (``codes`` [N]: every point's) a colour, ``prior``'s
+        where it can keep it (:func:`.colour_slots.assign_slots`)."""
+        before = self.colour_slots() if len(self._slots) == len(self._labels) else None
+        counts = np.bincount(codes, minlength=len(self._labels))
+        self._slots = assign_slots(self._labels, counts, prior, len(theme.CATEGORY_COLORS))
+        if self.colour_slots() != before:
+            self.slotsChanged.emit()
+
     def _append(self, xy: np.ndarray, codes: np.ndarray, generated: np.ndarray) -> None:
         self._xy = np.concatenate([self._xy, xy]).astype(np.float32, copy=False)
         self._codes = np.concatenate([self._codes, codes])
@@ -302,7 +343,7 @@ class ScatterLayers(QtCore.QObject):
 
     def _add_items(self, size: float) -> None:
         """One scatter item per colour the categories use."""
-        while len(self._items) < min(len(self._labels), len(theme.CATEGORY_COLORS)):
+        while len(self._items) <= int(self._slots.max(initial=-1)):
             color = theme.category_color(len(self._items))
             color.setAlpha(225)
             item = PassiveScatter(
@@ -327,7 +368,7 @@ class ScatterLayers(QtCore.QObject):
         hidden = self.hidden_mask()
         if hidden is not None:
             new_idx = new_idx[~hidden[start:stop]]
-        slots = self._codes[new_idx] % len(theme.CATEGORY_COLORS)
+        slots = self._slots[self._codes[new_idx]]
         for slot in np.unique(slots):
             sel = new_idx[slots == slot]
             self._members[slot] = np.concatenate([self._members[slot], sel])
@@ -389,7 +430,7 @@ class ScatterLayers(QtCore.QObject):
         hidden = self.hidden_mask()
         if hidden is not None:
             drawn = drawn[~hidden[: self._drawn]]
-        slots = self._codes[drawn] % len(theme.CATEGORY_COLORS)
+        slots = self._slots[self._codes[drawn]]
         for slot, item in enumerate(self._items):
             members = drawn[slots == slot]
             self._members[slot] = members
@@ -409,7 +450,7 @@ class ScatterLayers(QtCore.QObject):
         self._legend.clear()
         self._legend_samples = {}
         for code in shown:  # a stand-in of fixed size: dots of a 100k map are 2 px
-            brush = self._items[code % len(theme.CATEGORY_COLORS)].opts["brush"]
+            brush = self._items[self._slots[code]].opts["brush"]
             self._add_entry(self._labels[code], dict(size=LEGEND_DOT_PX, pen=None, brush=brush))
         if hidden > 0:  # a click lists every group (MapView's menu)
             self._legend.addItem(PassiveScatter(pen=None, brush=None), f"+{hidden} more")

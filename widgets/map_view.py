@@ -50,6 +50,7 @@ class MapView(MapDrops, pg.PlotWidget):
     scrubEnded = QtCore.Signal()
     filesDropped = QtCore.Signal(list)  # list[str] of local paths
     tileDropped = QtCore.Signal(str, object, float, float)  # source, tile_id, x, y
+    coloursChanged = QtCore.Signal()  # a group took a colour (colour_slots(), to keep)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         self._vb = MapViewBox()
@@ -77,6 +78,7 @@ class MapView(MapDrops, pg.PlotWidget):
         self._legend.mouseDragEvent = lambda event: event.ignore()
         self._layers = ScatterLayers(plot, self._legend, parent=self)
         self._layers.hiddenChanged.connect(self._on_hidden_changed)
+        self._layers.slotsChanged.connect(self.coloursChanged)
         self._layers.moreClicked.connect(self._show_group_menu)
         self._layers.glideFinished.connect(self._on_glide_finished)
         self._layers.allDrawn.connect(self.pointsDrawn)
@@ -139,6 +141,7 @@ class MapView(MapDrops, pg.PlotWidget):
         categories: Sequence[str] | np.ndarray,
         names: Sequence[str],
         generated: np.ndarray | None = None,
+        colour_slots: dict[str, int] | None = None,
     ) -> None:
         """Show these sounds, replacing all others.
 
@@ -152,6 +155,8 @@ class MapView(MapDrops, pg.PlotWidget):
             Shown on hover.
         generated : bool array [N], optional
             Sounds invented by a prior, drawn with a white ring.
+        colour_slots : {group: palette index}, optional
+            The colours the groups wore (:meth:`colour_slots`): they wear them again.
         """
         xy, generated = check_points(xy, categories, names, generated)
         self._names = [str(n) for n in names]
@@ -159,7 +164,7 @@ class MapView(MapDrops, pg.PlotWidget):
         self._selected_index = -1
         self._selected.clear()
         self.marks.clear()
-        self._layers.set_points(xy, categories, generated)
+        self._layers.set_points(xy, categories, generated, colour_slots)
         self._index.set_points(xy)
         self._index.set_hidden(self._layers.hidden_mask())  # hidden groups stay hidden
         self._hint.setVisible(len(xy) == 0)
@@ -187,13 +192,18 @@ class MapView(MapDrops, pg.PlotWidget):
         self._vb.limit_to(self._layers.final_xy)
 
     def set_categories(
-        self, categories: Sequence[str] | np.ndarray, keep_hidden: bool = False
+        self,
+        categories: Sequence[str] | np.ndarray,
+        keep_hidden: bool = False,
+        colour_slots: dict[str, int] | None = None,
     ) -> bool:
         """Colour every point by ``categories`` (one per point, as in `set_points`: another
         colouring of the same sounds); positions, selection, marks and zoom stay. Groups hidden
         in the legend show again, unless ``keep_hidden`` (the same colouring made again keeps
-        those still there). Returns False when nothing changed."""
-        if not self._layers.set_categories(categories, keep_hidden):
+        those still there, and the groups their colours); else the groups wear
+        ``colour_slots``' colours (this colouring's, last time) where they have one. Returns
+        False when nothing changed."""
+        if not self._layers.set_categories(categories, keep_hidden, colour_slots):
             return False
         if self._hovered >= 0:  # the ring takes the point's new colour
             index, self._hovered = self._hovered, -1
@@ -234,6 +244,10 @@ class MapView(MapDrops, pg.PlotWidget):
     def final_positions(self) -> np.ndarray:
         """Positions [N, 2] float32 the points rest at once a running glide ends."""
         return self._layers.final_xy
+
+    def colour_slots(self) -> dict[str, int]:
+        """Each colour group's palette index, as the map shows them."""
+        return self._layers.colour_slots()
 
     def legend_labels(self) -> list[str]:
         """The legend's entries as the user reads them (largest categories first)."""

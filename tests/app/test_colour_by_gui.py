@@ -194,3 +194,35 @@ def test_a_hidden_name_group_stays_hidden_when_another_folder_is_imported(opened
     _wait_coloured(qtbot, w, 11)
     assert sorted(view.legend_labels()) == ["other", "samples: drum", "samples: gm"]
     assert view.hidden_groups() == {"samples: gm"} and view.shown_count() == 7
+
+
+def test_an_import_keeps_the_colours_of_the_groups_on_the_map_and_a_reopen_too(
+    opened, qtbot, tmp_path
+):
+    """QA s22 #2: an import that brought a group larger than those on the map repainted every
+    one of them (colours went by size). They keep their colours, the new group takes a free
+    one, and the project keeps them: a reopen shows the same, and so does this colouring
+    chosen again after another."""
+    w = opened
+    c, colour = w.controller, w.menus.colour_by
+    _wait_coloured(qtbot, w, 8)
+    before = _by_sound(w)[1]
+    write_sounds(tmp_path / "big" / "pads", count=12, seed=41)
+    assert c.import_paths([str(tmp_path / "big" / "pads")])
+    _wait_coloured(qtbot, w, 20)
+    groups, colours = _by_sound(w)
+    assert {sid: colours[sid] for sid in before} == before
+    new = {colours[sid] for sid in colours if sid not in before}
+    assert len(new) == 1 and not new & set(before.values())
+    assert max(map(list(groups.values()).count, groups.values())) == 12  # the largest: new
+
+    colour.actions["cluster"].trigger()
+    _wait_coloured(qtbot, w, 20)
+    colour.actions["folder"].trigger()
+    _wait_coloured(qtbot, w, 20)
+    assert _by_sound(w) == (groups, colours)
+    imported_into = c.store
+    c.open_project(c.store.path)
+    qtbot.waitUntil(lambda: c.store is not imported_into, timeout=READY_MS)
+    _wait_coloured(qtbot, w, 20)
+    assert _by_sound(w) == (groups, colours)

@@ -1,0 +1,69 @@
+"""Which palette colour each group of the map wears, kept while the groups change.
+
+A group's colour is a *slot* of the palette (``theme.CATEGORY_COLORS``). A new colouring hands
+them out by size (the largest group the first colour); from then on a group keeps its slot:
+an import that brings a larger group, or renames one ("gm" becomes "sounds: gm" once another
+folder is imported), does not repaint the groups already on the map (QA s22 #2), and the
+project keeps the slots for its next opening.
+
+Pure functions of their arguments; any thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+
+def assign_slots(
+    labels: Sequence[str], counts: np.ndarray, prior: Mapping[str, int], palette: int
+) -> np.ndarray:
+    """Slot ``[len(labels)]`` int64 of each group: its ``prior`` slot when it has one (and no
+    larger group took it), else the first slot no group wears, largest group first; once
+    every slot is worn they repeat, in size order.
+
+    ``counts`` ``[len(labels)]``: each group's points (groups without any take no slot from
+    the others but keep their prior one)."""
+    order = sorted(range(len(labels)), key=lambda k: -int(counts[k]))
+    slots = np.full(len(labels), -1, np.int64)
+    worn: set[int] = set()
+    for k in order:
+        slot = prior.get(labels[k])
+        if slot is not None and 0 <= slot < palette and slot not in worn:
+            slots[k] = slot
+            if counts[k]:
+                worn.add(slot)
+    spare = (s for s in range(palette) if s not in worn)
+    for rank, k in enumerate(order):
+        if slots[k] < 0:
+            slots[k] = next(spare, rank % palette)
+    return slots
+
+
+def inherited_slots(
+    old_labels: Sequence[str],
+    old_codes: np.ndarray,
+    old_slots: np.ndarray,
+    new_labels: Sequence[str],
+    new_codes: np.ndarray,
+) -> dict[str, int]:
+    """Prior slots for a recolouring of the same points ``[N]`` (old and new group codes):
+    a group still there keeps its slot; a new group takes the slot of the old group most of
+    its points were in (a renamed or split group), the larger new group first."""
+    prior = {label: int(old_slots[k]) for k, label in enumerate(old_labels)}
+    kept = {label: prior[label] for label in new_labels if label in prior}
+    if len(old_codes) != len(new_codes) or not len(new_codes):
+        return kept
+    pairs = np.zeros((len(new_labels), max(1, len(old_labels))), np.int64)
+    np.add.at(pairs, (new_codes, old_codes), 1)
+    taken = set(kept.values())
+    for k in np.argsort(-pairs.sum(1), kind="stable"):
+        label = new_labels[k]
+        if label in kept or not pairs[k].any():
+            continue
+        slot = int(old_slots[int(np.argmax(pairs[k]))])
+        if slot not in taken:
+            kept[label] = slot
+            taken.add(slot)
+    return kept
