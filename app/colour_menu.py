@@ -134,7 +134,8 @@ class ColourBy(QtCore.QObject):
             kept = None if keep_hidden else self._colours.get(mode)  # its colours last time
             if shown and view.set_categories(categories, keep_hidden, kept) and not keep_hidden:
                 count = len(set(categories))
-                c.message.emit(f"Map coloured by {MODES[mode].lower()}: {count} groups")
+                groups = "group" if count == 1 else "groups"
+                c.message.emit(f"Map coloured by {MODES[mode].lower()}: {count} {groups}")
             self.update_groups()  # what came meanwhile
 
         def failed(exc: BaseException, tb: str) -> None:

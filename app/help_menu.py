@@ -37,6 +37,7 @@ GESTURES: tuple[tuple[str, str], ...] = (
 LIST_KEYS: tuple[tuple[str, str], ...] = (  # keys of the paths list, not actions of the window
     ("Space", "play the path chosen in the list"),
     ("F2", "rename the path"),
+    ("Delete", "delete the path (Undo brings it back)"),
 )
 DOCS: tuple[tuple[str, str], ...] = (
     ("README.md", "Getting started, the map, keys and models"),

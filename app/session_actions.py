@@ -191,6 +191,7 @@ class SessionActions:
         self.message.emit(
             f"Opened {snap.store.path.name}: {len(snap.map)} sounds ({snap.load_s:.2f} s){left}"
         )
+        self._report_missing_files(snap)
         model = self._pending_model or snap.model_path
         asked, self._pending_model = self._pending_model, None
         if model and not asked and not Path(model).is_file():  # its own model, not found
@@ -201,6 +202,36 @@ class SessionActions:
             self._load_model_once_drawn(model)
         elif self.model is None and not self.audio.starting and self.audio.engine is None:
             self.start_audio()
+
+    def _report_missing_files(self, snap: ProjectSnapshot) -> None:
+        """Say (on the banner, unless it says something already) how many of the opened
+        project's sounds have no file where it was (moved, renamed, a drive not connected):
+        they play from the model, but not their originals. A worker looks (a stat per sound)."""
+        store, base = snap.store, snap.store.path.absolute().parent
+        stored = [s.path for s in snap.map.sounds if s.path]
+
+        def count(ctx) -> int:
+            return sum(1 for p in stored if not (base / p).is_file())  # (absolute: base ignored)
+
+        def done(missing: int) -> None:
+            if not missing or self.store is not store:
+                return
+            text = (
+                f"{store.path.name}: the files of {missing} sounds are not where they were "
+                "(moved, renamed, or on a drive not connected): they play from the model, not "
+                "from their originals. Import their folders from where they are now to find "
+                "them again."
+                if missing > 1
+                else f"{store.path.name}: the file of 1 sound is not where it was (moved, "
+                "renamed, or on a drive not connected): it plays from the model, not from its "
+                "original. Import its folder from where it is now to find it again."
+            )
+            if self.views.banner.isHidden():
+                self.views.banner.show_message(text, "info")
+            else:  # the banner says something else already
+                self.message.emit(text)
+
+        self.runner.submit(count, on_done=done)
 
     def _load_model_once_drawn(self, path: str | Path) -> None:
         """Load ``path`` once the map is on screen. A big map is drawn over several event-loop

@@ -393,6 +393,22 @@ def test_a_sound_whose_file_moved_says_where_it_was_looked_for(opened, qtbot):
     assert pair.original_caption() == "Original" and pair.play_original_button.isEnabled()
 
 
+def test_opening_a_project_says_how_many_sounds_files_are_not_where_they_were(opened, qtbot):
+    """QA s22: a project whose samples moved opened without a word; only a disabled "Play
+    original", once a sound was selected, told of it."""
+    c, banner = opened.controller, opened.banner
+    assert "not where" not in banner.text()  # every file is there: nothing to say
+    banner.clear()  # (the tests' silent player's note: a banner already showing keeps it)
+    for sound in c.state.sounds[:2]:
+        path = c.store.resolve(sound.path)
+        path.rename(path.with_name(f"moved-{path.name}"))
+    opened_before = c.store
+    c.open_project(c.store.path)
+    qtbot.waitUntil(lambda: c.store is not opened_before and not banner.isHidden(), timeout=30_000)
+    assert banner.level() == "info"
+    assert banner.text().startswith(f"{c.store.path.name}: the files of 2 sounds are not where")
+
+
 def test_play_original_plays_the_file_itself_in_its_channels_and_rate(opened, qtbot, tmp_path):
     """A stereo 48 kHz file in a 16 kHz mono model's project: "Play original" plays the
     file (both channels, at 48 kHz, resampled only by the output); it played the model's
