@@ -27,6 +27,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from . import theme
+from .density_image import soft_density_image
 from .map_drops import EMPTY_HINT, MapDrops
 from .map_marks import MapMarks
 from .map_overlays import CursorOverlay, PathsOverlay
@@ -341,8 +342,9 @@ class MapView(MapDrops, pg.PlotWidget):
         img = np.ascontiguousarray(image, dtype=np.float32)
         if img.ndim != 2:
             raise ValueError(f"density image must be [H, W], got shape {img.shape}")
-        x0, x1, y0, y1 = (float(v) for v in extent)
         top = float(np.nanmax(img)) if img.size else 0.0
+        img, extent = soft_density_image(img, extent)  # no stair steps, no hard edge
+        x0, x1, y0, y1 = (float(v) for v in extent)
         self._density.setImage(img, levels=(0.0, top if top > 0 else 1.0), autoLevels=False)
         self._density.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
 
