@@ -229,6 +229,10 @@ ORIGINAL_TIP = (
 )
 RECONSTRUCTION_TIP = "What the model makes of it: decode(encode)"
 _SIDES = ("Original", "Reconstruction")
+EMPTY_HINTS = (  # what the sides show, while no sound is selected
+    "A click on a sound shows its file's spectrogram here",
+    "and here what the model makes of it",
+)
 
 
 class SpectrogramPairView(QtWidgets.QWidget):
@@ -328,6 +332,7 @@ class SpectrogramPairView(QtWidgets.QWidget):
                 + " and ".join(str(None if x is None else x.shape) for x in specs)
             )
         self._title.setText(title)
+        self._show_axes(True)
         self._show_side(0, specs[0] is not None, missing)
         self._show_side(1, specs[1] is not None, unmade)
         if not shown:  # neither: the captions and notes say why
@@ -376,13 +381,29 @@ class SpectrogramPairView(QtWidgets.QWidget):
         self._plots[0].setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0)
 
     def clear_pair(self) -> None:
-        """Back to the empty state: no sound selected, play buttons disabled."""
+        """Back to the empty state: no sound selected, play buttons disabled, and instead
+        of empty axes a word on what shows here (QA s22)."""
         self._clear_images()
         self._title.setText("Select a sound on the map")
-        for col in (0, 1):
+        self._show_axes(False)
+        for col, hint in enumerate(EMPTY_HINTS):
             self._show_side(col, True, "")
+            self._notes[col].setPlainText(hint)
+            self._place_note(col)
         self.play_original_button.setEnabled(False)
         self.play_reconstruction_button.setEnabled(False)
+
+    def _show_axes(self, on: bool) -> None:
+        """The time and frequency axes, shown over spectrograms only."""
+        for plot in self._plots:
+            for name in ("left", "bottom"):
+                plot.getAxis(name).setStyle(showValues=on)
+            plot.getAxis("bottom").showLabel(on)
+        self._plots[0].getAxis("left").showLabel(on)
+
+    def axes_shown(self) -> bool:
+        """Whether the time and frequency axes show their values (over spectrograms)."""
+        return bool(self._plots[0].getAxis("bottom").style["showValues"])
 
     def original_caption(self) -> str:
         """The caption over the original's spectrogram (it says when there is none)."""

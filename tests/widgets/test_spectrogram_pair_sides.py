@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from latentscape.widgets.spectrogram_math import magnitude_db
-from latentscape.widgets.spectrogram_view import SpectrogramPairView
+from latentscape.widgets.spectrogram_view import EMPTY_HINTS, SpectrogramPairView
 
 SR = 16_000
 WHY = "no model: load the project's model to hear what it makes of this sound"
@@ -58,5 +58,8 @@ def test_with_neither_side_only_the_title_and_the_reasons_show(qtbot):
     assert not view.play_reconstruction_button.isEnabled()
     with pytest.raises(ValueError, match="equal F"):
         view.set_pair(_tone_db(0.2), _tone_db(0.2)[:, :10], "x")
-    view.clear_pair()
-    assert view.notes() == ("", "") and view.title() == "Select a sound on the map"
+    view.clear_pair()  # no empty axes: a word on what shows here (QA s22)
+    assert view.notes() == EMPTY_HINTS and view.title() == "Select a sound on the map"
+    assert not view.axes_shown()
+    view.set_pair(_tone_db(0.2), _tone_db(0.2), "sound 8")
+    assert view.notes() == ("", "") and view.axes_shown()
