@@ -1,7 +1,7 @@
 """The main window's menus, toolbar actions and shortcuts.
 
 File: open model, new/open project, recent files, save/save as, import, export. Edit: Undo
-(Ctrl+Z), which the features that can undo take over (paths). View: density
+(Ctrl+Z) and Redo (Ctrl+Shift+Z), which the features that can undo take over (paths). View: density
 overlay, refine map, fit, find a sound (Ctrl+F, the toolbar's search field), colour by
 (:mod:`.colour_menu`), docks. Playback:
 Space = play/stop, R = record, Esc = stop all. Audio: output device (queried off the GUI
@@ -96,6 +96,9 @@ class MainMenus(QtCore.QObject):
 
         e = bar.addMenu("&Edit")  # what can be undone comes from the features (paths)
         self._act(e, "undo", "&Undo", lambda: None, QtGui.QKeySequence.Undo).setEnabled(False)
+        redo = self._act(e, "redo", "&Redo", lambda: None, "Ctrl+Shift+Z")
+        redo.setShortcuts([QtGui.QKeySequence("Ctrl+Shift+Z"), QtGui.QKeySequence("Ctrl+Y")])
+        redo.setEnabled(False)
         self._act(e, "copy_path", "&Copy Sound File Paths", self.copy_sound_path, "Ctrl+Shift+C")
 
         v = bar.addMenu("&View")

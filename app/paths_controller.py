@@ -67,6 +67,7 @@ class PathsController(PathsExchange, QObject):
     exportFinished = Signal(str)
     exportFailed = Signal(str)
     undoAvailable = Signal(bool)  # the library holds a change to undo
+    redoAvailable = Signal(bool)  # ... and an undone one to make again
 
     def __init__(self, explorer, panel: PathsPanel, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -302,6 +303,10 @@ class PathsController(PathsExchange, QObject):
         path_id = self._guard(self.library.undo)
         self._refresh(select=path_id or None)
 
+    def redo(self) -> None:
+        path_id = self._guard(self.library.redo)
+        self._refresh(select=path_id if path_id in self.library else None)
+
     # -- project / lifecycle -----------------------------------------------------------------
     def _on_project_opened(self, store) -> None:
         self._resume_loop = None
@@ -333,6 +338,7 @@ class PathsController(PathsExchange, QObject):
         self.transport.show_selected()
         self.panel.set_undo_available(self.library.can_undo)
         self.undoAvailable.emit(self.library.can_undo)
+        self.redoAvailable.emit(self.library.can_redo)
         self._draw_map()
         self.pathsChanged.emit()
 
@@ -381,6 +387,10 @@ def attach_paths(window) -> PathsController:
     undo.setText("&Undo Path Edit")
     undo.triggered.connect(controller.undo)
     controller.undoAvailable.connect(undo.setEnabled)
+    redo = window.actions_by_name["redo"]  # Edit → Redo, Ctrl+Shift+Z
+    redo.setText("&Redo Path Edit")
+    redo.triggered.connect(controller.redo)
+    controller.redoAvailable.connect(redo.setEnabled)
     install_path_keys(window, controller)
     window.closing.connect(controller.shutdown)
     window.paths = controller

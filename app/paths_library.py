@@ -82,6 +82,7 @@ class PathLibrary:
         self.layouts = StoredLayout(layout_now) if layouts is None else layouts
         self._entries: dict[str, PathEntry] = {}
         self._undo: list[tuple] = []
+        self._redo: list[tuple[str, str]] = []  # ("edit" | "delete", path id), newest last
         self._counter = 0
         self.load_errors: list[str] = []  # one line per stored path that could not be read
         self._unsaved_deletes: list[int] = []  # item ids deleted while the project was read-only
@@ -96,6 +97,7 @@ class PathLibrary:
         self.layouts.reset()
         self._entries.clear()
         self._undo.clear()
+        self._redo.clear()
         self._unsaved_deletes.clear()
         self.load_errors = []
         if store is None:
@@ -138,6 +140,10 @@ class PathLibrary:
     @property
     def can_undo(self) -> bool:
         return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
 
     def next_name(self) -> str:
         """``"Path N"`` with N one more than the highest number in use."""
@@ -213,6 +219,7 @@ class PathLibrary:
         entry.history.apply(new_path, label)
         self._save(entry)
         self._undo.append(("edit", path_id))
+        self._redo.clear()  # a new edit: what was undone before cannot come back
         return entry.path
 
     def rename(self, path_id: str, name: str) -> LatentPath:
@@ -234,6 +241,10 @@ class PathLibrary:
 
     def delete(self, path_id: str) -> None:
         """Remove a path (undoable: :meth:`undo` puts it back where it was)."""
+        self._delete(path_id)
+        self._redo.clear()
+
+    def _delete(self, path_id: str) -> None:
         entry = self._entry(path_id)
         position = list(self._entries).index(path_id)
         stored = entry.item_id is not None and self.store is not None
@@ -253,11 +264,28 @@ class PathLibrary:
             if entry is None:  # cannot happen: a deleted path's edits sit under its deletion
                 return None
             entry.history.undo()
+            self._redo.append(("edit", entry.path_id))  # (also when the save below fails)
             self._save(entry)
             return entry.path_id
         _, path_id, entry, position = action
         self._insert(entry, position)  # listed again even if the project cannot take it
+        self._redo.append(("delete", path_id))
         self._save_new(entry)  # a new item, keeping the old list position (meta "order")
+        return path_id
+
+    def redo(self) -> str | None:
+        """Make the newest undone change again; returns the id of the path it touched (None:
+        nothing to redo). A new edit or deletion forgets what was undone."""
+        if not self._redo:
+            return None
+        kind, path_id = self._redo.pop()
+        if kind == "delete":
+            self._delete(path_id)
+            return path_id
+        entry = self._entry(path_id)
+        entry.history.redo()
+        self._undo.append(("edit", path_id))
+        self._save(entry)
         return path_id
 
     def relocate(self, move, space: str, layout: int | None) -> None:

@@ -197,10 +197,16 @@ def test_edits_and_undo_show_in_the_panel_and_on_the_map(paths, opened, qtbot):
     assert panel.rows() == [] and view.path_names() == [] and c.store.items(ITEM_KIND) == []
     assert undo.isEnabled()
     view.setFocus()
-    qtbot.keyClick(view, QtCore.Qt.Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+    CTRL = QtCore.Qt.KeyboardModifier.ControlModifier
+    qtbot.keyClick(view, QtCore.Qt.Key.Key_Z, CTRL)
     assert view.path_names() == ["Path 1"]
     assert [i.name for i in c.store.items(ITEM_KIND)] == ["Path 1"]
     assert not undo.isEnabled()
+    redo = opened.actions_by_name["redo"]  # Edit → Redo: the deletion again (QA s22)
+    assert redo.isEnabled() and redo.text() == "&Redo Path Edit"
+    qtbot.keyClick(view, QtCore.Qt.Key.Key_Z, CTRL | QtCore.Qt.KeyboardModifier.ShiftModifier)
+    assert view.path_names() == [] and c.store.items(ITEM_KIND) == []
+    assert undo.isEnabled() and not redo.isEnabled()
 
 
 def test_paths_persist_in_the_project_and_reopen(paths, opened, qtbot, tiny_project):

@@ -61,6 +61,29 @@ def test_edits_renames_and_deletes_undo_in_order_and_are_saved(store):
         lib.rename(a, "  ")
 
 
+def test_undone_edits_and_deletes_are_made_again_in_order_until_a_new_edit(store):
+    """QA s22: Ctrl+Z had no Ctrl+Shift+Z: an edit undone by mistake was lost."""
+    lib = PathLibrary()
+    lib.set_store(store)
+    a, b = lib.add(_path("Path 1")), lib.add(_path("Path 2", 7))
+    lib.edit(a, trim(lib.path(a), 0.25, 0.75), "trim")
+    lib.delete(b)
+    lib.edit(a, reverse(lib.path(a)), "reverse")
+    done = lib.path(a)
+    assert [lib.undo(), lib.undo(), lib.undo()] == [a, b, a] and not lib.can_undo
+    assert lib.can_redo and lib.path(a).equals(_path("Path 1")) and lib.ids() == [a, b]
+    assert lib.redo() == a and lib.path(a).duration_s == pytest.approx(0.5)
+    assert lib.redo() == b and lib.ids() == [a]  # deleted again, and in the project
+    assert [i.name for i in store.items(ITEM_KIND)] == ["Path 1"]
+    assert lib.redo() == a and lib.path(a).equals(done) and not lib.can_redo
+    assert path_from_item(store.items(ITEM_KIND)[0]).equals(done)  # saved as made again
+    assert lib.undo() == a and lib.undo() == b and lib.can_redo  # b listed again
+    lib.edit(b, reverse(lib.path(b)), "reverse")  # a new edit forgets what was undone
+    assert not lib.can_redo and lib.redo() is None
+    assert lib.undo() == b and lib.path(b).equals(_path("Path 2", 7))
+    assert lib.undo() == a and lib.path(a).equals(_path("Path 1")) and lib.ids() == [a, b]
+
+
 def test_a_damaged_stored_path_is_reported_and_the_others_load(store):
     store.put_item(ITEM_KIND, "broken", b"{ not json", {})
     lib = PathLibrary()
