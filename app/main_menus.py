@@ -29,6 +29,7 @@ from latentscape.exports import export_map_csv, export_sound_wav
 from latentscape.help_menu import HelpMenu, key_text, label_of
 from latentscape.marked_files import copy_files, files_of
 from latentscape.project_session import folder_label, is_untitled, project_file_name
+from latentscape.sound_tags import SoundTagger
 from latentscape.widgets import theme
 from latentscape.widgets.import_options import ImportOptions, ImportOptionsDialog
 from latentscape.widgets.import_panel import folder_above
@@ -100,6 +101,9 @@ class MainMenus(QtCore.QObject):
         redo.setShortcuts([QtGui.QKeySequence("Ctrl+Shift+Z"), QtGui.QKeySequence("Ctrl+Y")])
         redo.setEnabled(False)
         self._act(e, "copy_path", "&Copy Sound File Paths", self.copy_sound_path, "Ctrl+Shift+C")
+        self.tagger = SoundTagger(self.c, window.map_view, parent=self)
+        self.tagger.dialog_parent = window
+        self._act(e, "tag", "&Tag Marked Sounds…", self.tagger.tag_chosen, "Ctrl+T")
 
         v = bar.addMenu("&View")
         density = self._act(v, "density", "&Density Overlay", self.c.set_density_visible, "D")
@@ -319,8 +323,8 @@ class MainMenus(QtCore.QObject):
     def _on_marked(self, indices: list) -> None:
         if len(indices) > 1:
             self.w.statusBar().showMessage(
-                f"{len(indices)} sounds marked: Ctrl+Shift+C copies their file paths, "
-                "File → Export → Marked Sounds' Files copies the files",
+                f"{len(indices)} sounds marked: Ctrl+T tags them, Ctrl+Shift+C copies their "
+                "file paths, File → Export → Marked Sounds' Files copies the files",
                 6000,
             )
 

@@ -226,3 +226,39 @@ def test_an_import_keeps_the_colours_of_the_groups_on_the_map_and_a_reopen_too(
     qtbot.waitUntil(lambda: c.store is not imported_into, timeout=READY_MS)
     _wait_coloured(qtbot, w, 20)
     assert _by_sound(w) == (groups, colours)
+
+
+def test_marked_sounds_tagged_make_a_group_kept_in_the_project(opened, qtbot, monkeypatch):
+    """QA s22: Colour By → Tag had nothing to show, as nothing set a tag. Ctrl+T tags the
+    marked sounds: they form their own group (by tag, and by folder: a tag names a group
+    before the folder does), a reopen keeps it, and an empty tag takes it away."""
+    w = opened
+    c, view, colour, tagger = w.controller, w.map_view, w.menus.colour_by, w.menus.tagger
+    _wait_coloured(qtbot, w, 8)
+    asked: list[tuple] = []
+    answers = iter(["  my   favourites ", ""])
+    monkeypatch.setattr(tagger, "ask_tag", lambda *a: asked.append(a) or next(answers))
+    view.marks.set([1, 4, 6], view.positions())
+    ids = [c.state.sound_at(i).id for i in (1, 4, 6)]
+    with qtbot.waitSignal(c.message, timeout=10_000) as told:
+        w.actions_by_name["tag"].trigger()
+    assert asked[0][0] == 3 and told.args == ["Tagged 3 sounds “my favourites”"]
+    assert all(c.store.sound(i).tags == ("my favourites",) for i in ids)
+    _wait_coloured(qtbot, w, 8)
+    groups, colours = _by_sound(w)
+    assert {groups[i] for i in ids} == {"my favourites"} and len({colours[i] for i in ids}) == 1
+    colour.actions["tag"].trigger()
+    _wait_coloured(qtbot, w, 8)
+    assert sorted(view.legend_labels()) == ["my favourites", "untagged"]
+    shown = c.store
+    c.open_project(c.store.path)
+    qtbot.waitUntil(lambda: c.store is not shown, timeout=READY_MS)
+    _wait_coloured(qtbot, w, 8)
+    assert sorted(view.legend_labels()) == ["my favourites", "untagged"]
+    view.marks.set([1, 4, 6], view.positions())
+    assert tagger.known_tags() == ["my favourites"]
+    with qtbot.waitSignal(c.message, timeout=10_000) as told:
+        w.actions_by_name["tag"].trigger()
+    assert told.args == ["Took the tags of 3 sounds away"]
+    _wait_coloured(qtbot, w, 8)
+    assert view.legend_labels() == ["untagged"]
