@@ -175,9 +175,21 @@ QLabel[role="value"] {{ font-family: "DejaVu Sans Mono", monospace; }}
 """
 
 
+class _FusionStyle(QtWidgets.QProxyStyle):
+    """Fusion without icons on dialog buttons: where the desktop has no icon theme (Xvfb, a
+    bare window manager) Fusion drew a stray glyph on every Close and OK (QA s22)."""
+
+    def styleHint(self, hint, option=None, widget=None, returnData=None) -> int:
+        if hint == QtWidgets.QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons:
+            return 0
+        return super().styleHint(hint, option, widget, returnData)
+
+
 def apply_theme(app: QtWidgets.QApplication) -> None:
     """Give ``app`` the Fusion style, the dark palette, the stylesheet and pyqtgraph defaults."""
-    app.setStyle("Fusion")
+    style = _FusionStyle(QtWidgets.QStyleFactory.create("Fusion"))
+    style.setParent(app)  # lives as long as the app
+    app.setStyle(style)
     app.setPalette(palette())
     font = app.font()
     font.setPointSize(FONT_POINT_SIZE)

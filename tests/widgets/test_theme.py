@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 
 import numpy as np
 
@@ -34,3 +37,25 @@ def test_category_colours_are_far_apart_and_bright_enough():
     for k in range(8, len(colours)):
         assert min(_distance(colours[k], c) for c in colours[:k]) >= 22.0, colours[k]
     assert all(50.0 <= _lab(c)[0] <= 90.0 for c in colours)
+
+
+_BUTTON_ICON = """
+from PySide6 import QtWidgets
+from latentscape.widgets import theme
+app = QtWidgets.QApplication([])
+theme.apply_theme(app)
+box = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
+print("icon" if not box.buttons()[0].icon().isNull() else "none")
+"""
+
+
+def test_dialog_buttons_carry_no_stray_icon_on_a_real_x_display(x_display):
+    """QA s22: on X11 without an icon theme, Fusion drew a stray glyph on every dialog's
+    Close and OK (the shortcuts list, the failed-files list). The real xcb platform, in a
+    process of its own (the tests' own Qt runs offscreen, where no button has an icon)."""
+    env = dict(os.environ, DISPLAY=x_display, QT_QPA_PLATFORM="xcb")
+    out = subprocess.run(
+        [sys.executable, "-c", _BUTTON_ICON], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-1] == "none"
