@@ -54,6 +54,8 @@ class ColourBy(QtCore.QObject):
         self._request = 0  # the newest job's number: older jobs' results are dropped
         self._running = False
         self._colours: dict[str, dict[str, int]] = {}  # per mode: the colours kept
+        self._writing = False  # a write of them is under way (one at a time, newest last)
+        self._write_again = False  # they changed meanwhile
         self._keep_timer = QtCore.QTimer(self)  # after the project is shown, once per turn
         self._keep_timer.setSingleShot(True)
         self._keep_timer.setInterval(0)
@@ -167,14 +169,35 @@ class ColourBy(QtCore.QObject):
         if self._colours.get(mode) == slots or store is None:
             return
         self._colours[mode] = slots
-        if store.read_only:
+        if not store.read_only:
+            self._write_colours(store)
+
+    def _write_colours(self, store) -> None:
+        """Write the colours kept to ``store`` on a worker: one write at a time (the runner
+        has two threads: two could commit out of order, the older last), and once more
+        when they changed meanwhile."""
+        if self._writing:
+            self._write_again = True
             return
+        self._writing, self._write_again = True, False
         colours = {m: dict(s) for m, s in self._colours.items()}
+
+        def finished() -> None:
+            self._writing = False
+            now = self._c.store  # (another project's, if one was opened meanwhile)
+            if self._write_again and now is not None and not now.read_only:
+                self._write_colours(now)
+
+        def failed(exc: BaseException, tb: str) -> None:
+            self._c.message.emit(
+                f"{store.path.name}: the map's colours are not kept for next time ({exc})"
+            )
+            finished()
+
         self._c.runner.submit(
             lambda ctx: store.set_setting(COLOURS_KEY, colours),
-            on_error=lambda exc, tb: self._c.message.emit(
-                f"{store.path.name}: the map's colours are not kept for next time ({exc})"
-            ),
+            on_done=lambda _: finished(),
+            on_error=failed,
         )
 
     def _on_menu_shown(self) -> None:

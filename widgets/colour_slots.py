@@ -20,24 +20,33 @@ def assign_slots(
     labels: Sequence[str], counts: np.ndarray, prior: Mapping[str, int], palette: int
 ) -> np.ndarray:
     """Slot ``[len(labels)]`` int64 of each group: its ``prior`` slot when it has one (and no
-    larger group took it), else the first slot no group wears, largest group first; once
-    every slot is worn they repeat, in size order.
+    larger group took it), else the first slot no group wears, largest group first. Once
+    every slot is worn, colours repeat: a group whose prior slot a larger one took keeps it
+    all the same (more than ``palette`` groups shared slots before too), and a group without
+    one takes a slot by its size rank.
 
     ``counts`` ``[len(labels)]``: each group's points (groups without any take no slot from
     the others but keep their prior one)."""
     order = sorted(range(len(labels)), key=lambda k: -int(counts[k]))
     slots = np.full(len(labels), -1, np.int64)
     worn: set[int] = set()
+    shared: list[tuple[int, int]] = []  # (group, its prior slot) that a larger group took
     for k in order:
         slot = prior.get(labels[k])
-        if slot is not None and 0 <= slot < palette and slot not in worn:
-            slots[k] = slot
-            if counts[k]:
-                worn.add(slot)
-    spare = (s for s in range(palette) if s not in worn)
+        if slot is None or not 0 <= slot < palette:
+            continue
+        if slot in worn:
+            shared.append((k, slot))
+            continue
+        slots[k] = slot
+        if counts[k]:
+            worn.add(slot)
+    spare = [s for s in range(palette) if s not in worn]
+    for k, slot in shared:  # a free colour while there is one, else the one it wore
+        slots[k] = spare.pop(0) if spare else slot
     for rank, k in enumerate(order):
         if slots[k] < 0:
-            slots[k] = next(spare, rank % palette)
+            slots[k] = spare.pop(0) if spare else rank % palette
     return slots
 
 

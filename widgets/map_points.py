@@ -257,7 +257,7 @@ class ScatterLayers(QtCore.QObject):
         self._drawn = 0
         self._draw_timer.stop()
         codes, self._labels = ranked_categories(categories)
-        self._set_slots(codes, slots or {})
+        self._set_slots(codes, slots or {}, before={})
         self._append(xy, codes, generated)
 
     def add_points(
@@ -271,7 +271,11 @@ class ScatterLayers(QtCore.QObject):
             self._apply_xy(self._glide_to)
         prior = self.colour_slots()  # the groups on the map keep their colours
         codes, self._labels = encode_categories(categories, self._labels)
-        self._set_slots(np.concatenate([self._codes, codes]), prior)
+        self._set_slots(np.concatenate([self._codes, codes]), prior, before=prior)
+        if any(self._slots[k] != prior[label] for k, label in enumerate(prior)):
+            self._add_items(point_size_px(len(self._xy)))
+            self._redraw_visible()  # one had to give its colour up (over 16 groups)
+            self._legend_key = ()
         self._append(xy, codes, generated)
 
     def set_categories(
@@ -295,13 +299,13 @@ class ScatterLayers(QtCore.QObject):
             if keep_hidden  # the same colouring: the groups keep their colours
             else slots or {}
         )
-        counts = np.bincount(codes, minlength=len(labels))
-        slots = assign_slots(labels, counts, prior, len(theme.CATEGORY_COLORS))
+        before = self.colour_slots()
         same = labels == self._labels and np.array_equal(codes, self._codes)
-        if same and hidden == self._hidden and np.array_equal(slots, self._slots):
+        self._labels, self._codes = labels, codes
+        self._set_slots(codes, prior, before)
+        if same and hidden == self._hidden and self.colour_slots() == before:
             return False
-        self._labels, self._codes, self._hidden = labels, codes, hidden
-        self._set_slots(codes, prior)
+        self._hidden = hidden
         self._add_items(point_size_px(len(self._xy)))
         self._redraw_visible()
         self._legend_key = ()
@@ -321,10 +325,10 @@ class ScatterLayers(QtCore.QObject):
         shown_before = np.bincount(codes[~was_hidden], minlength=len(labels))  # per new group
         return hidden | {x for k, x in enumerate(labels) if not shown_before[k]}
 
-    def _set_slots(self, codes: np.ndarray, prior: dict[str, int]) -> None:
+    def _set_slots(self, codes: np.ndarray, prior: dict[str, int], before: dict[str, int]) -> None:
         """Give each of ``_labels`` (``codes`` [N]: every point's) a colour, ``prior``'s
-        where it can keep it (:func:`.colour_slots.assign_slots`)."""
-        before = self.colour_slots() if len(self._slots) == len(self._labels) else None
+        where it can keep it (:func:`.colour_slots.assign_slots`); ``slotsChanged`` when
+        that differs from ``before`` (the groups' colours until now)."""
         counts = np.bincount(codes, minlength=len(self._labels))
         self._slots = assign_slots(self._labels, counts, prior, len(theme.CATEGORY_COLORS))
         if self.colour_slots() != before:

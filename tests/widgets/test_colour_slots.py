@@ -32,3 +32,10 @@ def test_a_renamed_or_split_group_inherits_the_colour_of_the_group_its_sounds_we
     assert prior == {"drums": 7, "sounds: gm": 4}  # the smaller part takes a free colour
     slots = assign_slots(new_labels, np.bincount(new_codes), prior, palette=16)
     assert slots.tolist() == [4, 7, 0]
+
+
+def test_with_every_colour_worn_a_group_keeps_the_colour_it_shared():
+    """20 groups on 16 colours share some; one growing largest takes nobody's colour away."""
+    prior = {"a": 0, "b": 1, "c": 0}
+    slots = assign_slots(["a", "b", "c"], np.array([5, 4, 9]), prior, palette=2)
+    assert slots.tolist() == [0, 1, 0]

@@ -53,3 +53,36 @@ def test_a_hidden_group_renamed_or_split_by_a_recolouring_stays_hidden(qtbot):
     assert view.hidden_groups() == {"sounds: gm", "a/take0"} and view.shown_count() == 5
     assert view.set_categories(cats, keep_hidden=False)  # another colouring: all shown
     assert view.hidden_groups() == set() and view.shown_count() == len(cats)
+
+
+def test_over_sixteen_groups_arrivals_that_make_a_group_the_largest_repaint_none(qtbot):
+    """Review s22: with more groups than colours, a group that grew largest took the colour
+    of the group it shared it with: that one's legend and new dots changed colour, its old
+    dots did not. Colours shared before stay shared; every point keeps its colour."""
+    view = MapView()
+    qtbot.addWidget(view)
+    cats = [f"g{g:02d}" for g in range(20) for _ in range(20 - g)]  # g00 largest
+    xy = np.random.default_rng(1).uniform(0, 1, (len(cats), 2)).astype(np.float32)
+    view.set_points(xy, cats, [f"s{i}" for i in range(len(cats))])
+    before = [view.point_color(i).name() for i in range(len(cats))]
+    slots = view.colour_slots()
+    assert slots["g16"] == slots["g00"]  # 20 groups, 16 colours: shared
+    more = ["g16"] * 40
+    extra = np.random.default_rng(2).uniform(0, 1, (len(more), 2)).astype(np.float32)
+    view.add_points(extra, more, [f"t{i}" for i in range(len(more))])
+    assert view.colour_slots() == slots
+    assert [view.point_color(i).name() for i in range(len(cats))] == before
+    assert view.point_color(len(cats)).name() == before[cats.index("g16")]
+
+
+def test_another_colouring_of_as_many_groups_says_its_colours_changed(qtbot):
+    """Review s22: three groups coloured anew as three others (another Colour By) were
+    compared with the old names' colours: no signal, so the new colouring's colours were
+    never kept with the project."""
+    view = MapView()
+    qtbot.addWidget(view)
+    xy = np.random.default_rng(4).uniform(0, 1, (9, 2)).astype(np.float32)
+    view.set_points(xy, ["a"] * 4 + ["b"] * 3 + ["c"] * 2, [f"s{i}" for i in range(9)])
+    with qtbot.waitSignal(view.coloursChanged, timeout=1000):
+        assert view.set_categories(["x"] * 2 + ["y"] * 3 + ["z"] * 4)
+    assert view.colour_slots() == {"z": 0, "y": 1, "x": 2}
