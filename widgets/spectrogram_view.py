@@ -396,10 +396,11 @@ class SpectrogramPairView(QtWidgets.QWidget):
     def _show_axes(self, on: bool) -> None:
         """The time and frequency axes, shown over spectrograms only."""
         for plot in self._plots:
-            for name in ("left", "bottom"):
-                plot.getAxis(name).setStyle(showValues=on)
+            plot.getAxis("bottom").setStyle(showValues=on)
             plot.getAxis("bottom").showLabel(on)
-        self._plots[0].getAxis("left").showLabel(on)
+        left = self._plots[0].getAxis("left")  # the reconstruction's shares it: none of its own
+        left.setStyle(showValues=on)
+        left.showLabel(on)
 
     def axes_shown(self) -> bool:
         """Whether the time and frequency axes show their values (over spectrograms)."""

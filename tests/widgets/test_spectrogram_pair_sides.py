@@ -63,3 +63,4 @@ def test_with_neither_side_only_the_title_and_the_reasons_show(qtbot):
     assert not view.axes_shown()
     view.set_pair(_tone_db(0.2), _tone_db(0.2), "sound 8")
     assert view.notes() == ("", "") and view.axes_shown()
+    assert not view._plots[1].getAxis("left").style["showValues"]  # shares the original's
