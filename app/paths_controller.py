@@ -305,6 +305,8 @@ class PathsController(PathsExchange, QObject):
 
     def redo(self) -> None:
         path_id = self._guard(self.library.redo)
+        if self.player.path_id and self.player.path_id not in self.library:
+            self.player.stop()  # its deletion made again, as a deletion stops it
         self._refresh(select=path_id if path_id in self.library else None)
 
     # -- project / lifecycle -----------------------------------------------------------------

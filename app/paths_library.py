@@ -263,8 +263,9 @@ class PathLibrary:
             entry = self._entries.get(action[1])
             if entry is None:  # cannot happen: a deleted path's edits sit under its deletion
                 return None
-            entry.history.undo()
-            self._redo.append(("edit", entry.path_id))  # (also when the save below fails)
+            if entry.history.can_undo:  # (its oldest versions may be forgotten: a no-op)
+                entry.history.undo()
+                self._redo.append(("edit", entry.path_id))  # (also when the save fails)
             self._save(entry)
             return entry.path_id
         _, path_id, entry, position = action
@@ -283,9 +284,10 @@ class PathLibrary:
             self._delete(path_id)
             return path_id
         entry = self._entry(path_id)
-        entry.history.redo()
-        self._undo.append(("edit", path_id))
-        self._save(entry)
+        if entry.history.can_redo:
+            entry.history.redo()
+            self._undo.append(("edit", path_id))
+            self._save(entry)
         return path_id
 
     def relocate(self, move, space: str, layout: int | None) -> None:

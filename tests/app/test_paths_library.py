@@ -84,6 +84,23 @@ def test_undone_edits_and_deletes_are_made_again_in_order_until_a_new_edit(store
     assert lib.undo() == a and lib.path(a).equals(_path("Path 1")) and lib.ids() == [a, b]
 
 
+def test_redo_keeps_its_order_past_the_oldest_edit_a_path_remembers(store):
+    """Review s22: a path remembers its last 100 edits; an undo past them changed nothing
+    but was queued for redo, so Redo made the wrong path's edit first."""
+    lib = PathLibrary()
+    lib.set_store(store)
+    a, b = lib.add(_path("Path 1")), lib.add(_path("Path 2"))
+    lib.rename(a, "take 0")
+    lib.edit(b, reverse(lib.path(b)), "reverse")
+    for k in range(1, 101):  # a's first rename is forgotten past these
+        lib.rename(a, f"take {k}")
+    while lib.can_undo:
+        lib.undo()
+    assert lib.path(a).name == "take 0" and lib.path(b).equals(_path("Path 2"))
+    assert lib.redo() == b and lib.path(b).equals(reverse(_path("Path 2")))
+    assert lib.redo() == a and lib.path(a).name == "take 1"
+
+
 def test_a_damaged_stored_path_is_reported_and_the_others_load(store):
     store.put_item(ITEM_KIND, "broken", b"{ not json", {})
     lib = PathLibrary()
