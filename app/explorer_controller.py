@@ -40,7 +40,7 @@ from latentscape.project_session import new_project as make_new_project
 from latentscape.session_actions import SessionActions
 from latentscape.settings import AppSettings
 from latentscape.sound_preview import SoundPreview
-from latentscape.tasks import TaskRunner
+from latentscape.tasks import TaskHandle, TaskRunner
 from latentscape.warmup import freeze_heap, warm_atlas
 from latentscape.widgets.banner import Banner
 from latentscape.widgets.import_panel import ImportProgress
@@ -121,6 +121,7 @@ class ExplorerController(PlaybackActions, SessionActions, QObject):
         self._project_busy = False
         self._model_busy = False
         self._model_after_draw: str | Path | None = None  # loaded once the map is drawn
+        self._missing_check: TaskHandle | None = None  # counting a project's missing files
         self._closed = False
 
         self.audio = AudioSession(
@@ -171,6 +172,8 @@ class ExplorerController(PlaybackActions, SessionActions, QObject):
         self.imports.shutdown()
         self.sync.reset()
         self.preview.clear()
+        if self._missing_check is not None:  # a slow share need not hold the closing up
+            self._missing_check.cancel()
         self.runner.wait(30_000)
         QCoreApplication.sendPostedEvents()  # finished jobs report now, and are ignored
         self.sync.reset()

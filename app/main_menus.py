@@ -28,6 +28,7 @@ from latentscape.explorer_controller import MODEL_SUFFIXES
 from latentscape.exports import export_map_csv, export_sound_wav
 from latentscape.help_menu import HelpMenu, key_text, label_of
 from latentscape.marked_files import copy_files, files_of
+from latentscape.project_schema import is_project_file
 from latentscape.project_session import folder_label, is_untitled, project_file_name
 from latentscape.sound_tags import SoundTagger
 from latentscape.widgets import theme
@@ -232,6 +233,14 @@ class MainMenus(QtCore.QObject):
     def open_model(self) -> None:
         path = self._ask_open("Open model", MODEL_FILTER)
         if path:
+            self.open_model_file(path)
+
+    def open_model_file(self, path: str) -> None:
+        """Load the model ``path`` (File → Open Model, Recent); a project chosen there opens
+        as a project, as a drop opens it (QA s22: the loader's words named only -p)."""
+        if is_project_file(path):
+            self.c.open_project(path)
+        else:
             self.c.load_model(path)
 
     def new_project(self) -> None:
@@ -244,7 +253,7 @@ class MainMenus(QtCore.QObject):
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
-        for kind, opener in (("projects", self.c.open_project), ("models", self.c.load_model)):
+        for kind, opener in (("projects", self.c.open_project), ("models", self.open_model_file)):
             # moved or deleted files are left out (and kept: a drive may come back)
             paths = [p for p in self.w.settings.recent_files(kind) if Path(p).exists()]
             names = Counter(Path(p).name for p in paths)

@@ -16,7 +16,6 @@ from typing import TypeVar
 from PySide6.QtCore import QEventLoop, QTimer
 
 from latentscape.engines.errors import LatentscapeError
-from latentscape.project_schema import is_project_file
 from latentscape.project_session import (
     LoadedModel,
     ProjectSnapshot,
@@ -206,14 +205,20 @@ class SessionActions:
     def _report_missing_files(self, snap: ProjectSnapshot) -> None:
         """Say (on the banner, unless it says something already) how many of the opened
         project's sounds have no file where it was (moved, renamed, a drive not connected):
-        they play from the model, but not their originals. A worker looks (a stat per sound)."""
+        they play from the model, but not their originals. A worker looks (a stat per sound);
+        opening another project stops it."""
         store, base = snap.store, snap.store.path.absolute().parent
-        stored = [s.path for s in snap.map.sounds if s.path]
+        stored = [s.path for s in self.state.sounds if s.path]  # (the map's, adopted from snap)
 
-        def count(ctx) -> int:
-            return sum(1 for p in stored if not (base / p).is_file())  # (absolute: base ignored)
+        def count(ctx) -> int | None:
+            missing = 0
+            for p in stored:
+                if ctx.cancelled:
+                    return None
+                missing += not (base / p).is_file()  # (an absolute p: base is ignored)
+            return missing
 
-        def done(missing: int) -> None:
+        def done(missing: int | None) -> None:
             if not missing or self.store is not store:
                 return
             text = (
@@ -231,7 +236,9 @@ class SessionActions:
             else:  # the banner says something else already
                 self.message.emit(text)
 
-        self.runner.submit(count, on_done=done)
+        if self._missing_check is not None:
+            self._missing_check.cancel()
+        self._missing_check = self.runner.submit(count, on_done=done)
 
     def _load_model_once_drawn(self, path: str | Path) -> None:
         """Load ``path`` once the map is on screen. A big map is drawn over several event-loop
@@ -310,11 +317,7 @@ class SessionActions:
     # -- models ---------------------------------------------------------------------------
     def load_model(self, path: str | Path) -> None:
         """Load and measure any model on a worker, then restart audio with it. A model the
-        user asks for replaces the one a project was waiting to load. A project given as
-        the model (File → Open Model on a ``.lsc``) is opened as one, as a drop opens it."""
-        if is_project_file(path):
-            self.open_project(path)
-            return
+        user asks for replaces the one a project was waiting to load."""
         self._model_after_draw = None
         self._model_busy = True
         self.busyChanged.emit(f"Loading model {Path(path).name}…")

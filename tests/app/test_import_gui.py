@@ -124,7 +124,7 @@ def test_a_dropped_project_opens_and_a_dropped_model_loads(opened, qtbot, tmp_pa
 def test_a_project_chosen_as_a_model_opens_as_a_project(opened, qtbot, tmp_path):
     """QA s22 #4: File → Open Model on a .lsc said "a project is given with -p", a
     command-line hint, in the window. It opens the project, as a drop does, whatever its
-    name; the model stays loaded."""
+    name; the model stays loaded. (Elsewhere, a project given as the model is an error.)"""
     from support.app_projects import make_project
 
     c, view = opened.controller, opened.map_view
@@ -133,7 +133,8 @@ def test_a_project_chosen_as_a_model_opens_as_a_project(opened, qtbot, tmp_path)
     renamed = other.rename(other.with_suffix(".pt"))  # not the suffix that tells
     errors: list[str] = []
     c.errorOccurred.connect(errors.append)
-    c.load_model(renamed)
+    opened.menus._ask_open = lambda *_: str(renamed)  # the file dialog's answer
+    opened.actions_by_name["open_model"].trigger()
     qtbot.waitUntil(lambda: c.store.path == renamed and view.point_count() == 3, timeout=30_000)
     qtbot.waitUntil(lambda: not c.busy, timeout=30_000)
     assert not errors and c.model is not None and c.model.path == model.path
