@@ -139,7 +139,8 @@ class Colouring:
     centres: np.ndarray | None = None
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
-    # the colours kept with the project, per mode (COLOURS_KEY), as read when it was opened
+    # the colours kept with the project, per mode (COLOURS_KEY): read with it when it opens
+    # (a colouring made again later has none; ColourBy keeps them from then on)
     kept: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     # caches: stored folder -> name, (stored folder, import depth) -> top folder
     _named: dict[str, str] = field(default_factory=dict, init=False, repr=False)

@@ -13,15 +13,15 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from latentscape.engines.loader import SQLITE_MAGIC
 from latentscape.project_records import ProjectError
 
-APPLICATION_ID = 0x4C534350  # "LSCP"
-_SQLITE_HEADER = b"SQLite format 3\x00"  # a project's first bytes; its application_id at 68
+APPLICATION_ID = 0x4C534350  # "LSCP": at byte 68 of the file, after SQLITE_MAGIC at 0
 
 
 def _is_project_header(head: bytes) -> bool:
     """Whether a file's first 72 bytes are a latentscape project's (SQLite, our id)."""
-    return head.startswith(_SQLITE_HEADER) and int.from_bytes(head[68:72], "big") == APPLICATION_ID
+    return head.startswith(SQLITE_MAGIC) and int.from_bytes(head[68:72], "big") == APPLICATION_ID
 
 
 def is_project_file(path: str | Path) -> bool:

@@ -46,7 +46,7 @@ def is_untitled(path: str | Path) -> bool:
 def project_file_name(typed: str | Path) -> str:
     """A Save As name as typed, ending in ``.lsc`` ("kit v1.2" -> "kit v1.2.lsc", "tone01.wav"
     -> "tone01.wav.lsc", "kit.LSC" stays): Open Project lists only ``.lsc`` files."""
-    typed = str(typed)
+    typed = str(typed).rstrip(".")  # "kit." -> "kit.lsc", not "kit..lsc"
     return typed if Path(typed).suffix.lower() == ".lsc" else typed + ".lsc"
 
 
@@ -219,7 +219,10 @@ def _snapshot(store: ProjectStore, t0: float) -> ProjectSnapshot:
         every = store.sounds()
         atlas = store.atlas()
         colour_by = mode_or_default(store.setting(SETTING_KEY, DEFAULT_MODE))
-        colours = store.setting(COLOURS_KEY, {})
+        try:  # colours kept by a later version, or damaged, are not worth failing over
+            colours = store.setting(COLOURS_KEY, {})
+        except ValueError:
+            colours = {}
     model_path = (
         resolve_model_path(ref.path, store.path, str(ref.info.get("path", "")))
         if ref is not None
@@ -242,7 +245,7 @@ def _snapshot(store: ProjectStore, t0: float) -> ProjectSnapshot:
     colouring = colouring_of(colour_by, sounds, trajectories, base)
     if isinstance(colours, dict):  # as written by ColourBy; anything else is left alone
         kept = {
-            str(mode): {str(k): v for k, v in slots.items() if isinstance(v, int)}
+            str(mode): {str(k): v for k, v in slots.items() if type(v) is int}  # (not True)
             for mode, slots in colours.items()
             if isinstance(slots, dict)
         }

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
+from latentscape.colour_groups import GENERATED, UNTAGGED
 from latentscape.project_records import Sound
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from latentscape.widgets.map_view import MapView
 
 MAX_TAG_CHARS = 64
+RESERVED_TAGS = (GENERATED, UNTAGGED)
 
 
 def write_tags(store, sound_ids: Sequence[int], tags: tuple[str, ...]) -> list[Sound]:
@@ -45,18 +47,22 @@ class SoundTagger(QtCore.QObject):
         self.dialog_parent: QtWidgets.QWidget | None = None
 
     def chosen_sounds(self) -> list[Sound]:
-        """The marked sounds, else the selected one, else none."""
+        """The marked sounds, else the selected one, else none; not generated ones (they
+        keep their own group, and their tags name the prior that made them)."""
         c = self._c
         marked = self._view.marks.indices()
         if not marked and c.selected_id >= 0:
             marked = [c.state.index_of(c.selected_id)]
-        return [c.state.sound_at(i) for i in marked if 0 <= i < len(c.state)]
+        chosen = (c.state.sound_at(i) for i in marked if 0 <= i < len(c.state))
+        return [s for s in chosen if not s.generated]
 
     def tag_chosen(self) -> None:
         """Ask for a tag and give it to the chosen sounds."""
         sounds = self.chosen_sounds()
         if not sounds:
-            self._c.message.emit("Mark sounds on the map first (Ctrl+click, Ctrl+drag a box)")
+            self._c.message.emit(
+                "Mark sounds of the corpus on the map first (Ctrl+click, Ctrl+drag a box)"
+            )
             return
         tag = self.ask_tag(len(sounds), self.known_tags(), sounds[0].tags)
         if tag is not None:
@@ -64,7 +70,7 @@ class SoundTagger(QtCore.QObject):
 
     def known_tags(self) -> list[str]:
         """Every tag the map's sounds have, sorted: offered in the dialog."""
-        return sorted({t for s in self._c.state.sounds for t in s.tags})
+        return sorted({t for s in self._c.state.sounds if not s.generated for t in s.tags})
 
     def ask_tag(self, count: int, known: list[str], current: Sequence[str]) -> str | None:
         """A dialog for the tag of ``count`` sounds; None when cancelled. Tests replace it."""
@@ -88,6 +94,9 @@ class SoundTagger(QtCore.QObject):
             return
         if len(tag) > MAX_TAG_CHARS:
             c.errorOccurred.emit(f"A tag has at most {MAX_TAG_CHARS} characters")
+            return
+        if tag.lower() in RESERVED_TAGS:  # the names of the map's own groups
+            c.errorOccurred.emit(f"“{tag}” names a group of its own on the map: choose another")
             return
         if store.read_only:
             c.errorOccurred.emit(f"{store.path.name} is read-only: save it elsewhere to tag")

@@ -236,7 +236,7 @@ def test_marked_sounds_tagged_make_a_group_kept_in_the_project(opened, qtbot, mo
     c, view, colour, tagger = w.controller, w.map_view, w.menus.colour_by, w.menus.tagger
     _wait_coloured(qtbot, w, 8)
     asked: list[tuple] = []
-    answers = iter(["  my   favourites ", ""])
+    answers = iter(["  my   favourites ", "Untagged", ""])
     monkeypatch.setattr(tagger, "ask_tag", lambda *a: asked.append(a) or next(answers))
     view.marks.set([1, 4, 6], view.positions())
     ids = [c.state.sound_at(i).id for i in (1, 4, 6)]
@@ -257,6 +257,9 @@ def test_marked_sounds_tagged_make_a_group_kept_in_the_project(opened, qtbot, mo
     assert sorted(view.legend_labels()) == ["my favourites", "untagged"]
     view.marks.set([1, 4, 6], view.positions())
     assert tagger.known_tags() == ["my favourites"]
+    with qtbot.waitSignal(c.errorOccurred, timeout=10_000) as said:  # a group's own name
+        w.actions_by_name["tag"].trigger()
+    assert "names a group of its own" in said.args[0]
     with qtbot.waitSignal(c.message, timeout=10_000) as told:
         w.actions_by_name["tag"].trigger()
     assert told.args == ["Took the tags of 3 sounds away"]

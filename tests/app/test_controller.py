@@ -339,7 +339,12 @@ def test_save_as_never_replaces_a_file_that_is_not_a_project(opened, qtbot, tmp_
 
 @pytest.mark.parametrize(
     ("typed", "saved"),
-    [("kit v1.2", "kit v1.2.lsc"), ("tone01.wav", "tone01.wav.lsc"), ("kit.LSC", "kit.LSC")],
+    [
+        ("kit v1.2", "kit v1.2.lsc"),
+        ("tone01.wav", "tone01.wav.lsc"),
+        ("kit.LSC", "kit.LSC"),
+        ("kit.", "kit.lsc"),
+    ],
 )
 def test_save_as_names_end_in_lsc(typed, saved):
     """QA s22 #3: "kit v1.2" was saved as "kit v1.2", which Open Project does not list."""
