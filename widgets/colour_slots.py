@@ -1,4 +1,5 @@
-"""Which palette colour each group of the map wears, kept while the groups change.
+"""The map's groups: each point's group code, and which palette colour each group wears,
+kept while the groups change.
 
 A group's colour is a *slot* of the palette (``theme.CATEGORY_COLORS``). A new colouring hands
 them out by size (the largest group the first colour); from then on a group keeps its slot:
@@ -14,6 +15,43 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+
+
+def encode_categories(
+    categories: Sequence[str] | np.ndarray, labels: list[str]
+) -> tuple[np.ndarray, list[str]]:
+    """Category codes [N] int64 for ``categories``, extending ``labels`` with new names.
+
+    ``categories`` is either a list of names or an integer array (cluster ids, shown as
+    "cluster <id>"). Returns the codes and the (possibly extended) label list.
+    """
+    labels = list(labels)
+    lookup = {name: i for i, name in enumerate(labels)}
+    if isinstance(categories, np.ndarray) and categories.dtype.kind in "iu":
+        # Name only the distinct ids, then map every point through them.
+        uniq, inverse = np.unique(categories.ravel(), return_inverse=True)
+        per_id = [lookup.setdefault(f"cluster {int(c)}", len(lookup)) for c in uniq]
+        codes = np.asarray(per_id, dtype=np.int64)[inverse.ravel()]
+    else:
+        codes = np.fromiter(
+            (lookup.setdefault(str(c), len(lookup)) for c in categories),
+            dtype=np.int64,
+            count=len(categories),
+        )
+    labels.extend(sorted(set(lookup) - set(labels), key=lookup.__getitem__))
+    return codes, labels
+
+
+def ranked_categories(categories: Sequence[str] | np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Codes [N] int64 and labels of ``categories`` (as :func:`encode_categories`), the largest
+    group first and ties by name: a new colouring hands out colours in this order, whatever
+    the order the points came in (:func:`assign_slots`)."""
+    codes, labels = encode_categories(categories, [])
+    counts = np.bincount(codes, minlength=len(labels))
+    order = sorted(range(len(labels)), key=lambda c: (-counts[c], labels[c]))
+    rank = np.empty(len(labels), np.int64)
+    rank[order] = np.arange(len(labels))
+    return rank[codes], [labels[c] for c in order]
 
 
 def assign_slots(

@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from . import theme
-from .colour_slots import assign_slots, inherited_slots
+from .colour_slots import assign_slots, encode_categories, inherited_slots, ranked_categories
 
 LEGEND_MAX_ENTRIES = 12
 LEGEND_ROW_PX = 22  # one legend entry's height
@@ -54,43 +54,6 @@ def check_points(
     if gen.shape != (n,):
         raise ValueError(f"generated mask must be [{n}], got shape {gen.shape}")
     return xy, gen
-
-
-def encode_categories(
-    categories: Sequence[str] | np.ndarray, labels: list[str]
-) -> tuple[np.ndarray, list[str]]:
-    """Category codes [N] int64 for ``categories``, extending ``labels`` with new names.
-
-    ``categories`` is either a list of names or an integer array (cluster ids, shown as
-    "cluster <id>"). Returns the codes and the (possibly extended) label list.
-    """
-    labels = list(labels)
-    lookup = {name: i for i, name in enumerate(labels)}
-    if isinstance(categories, np.ndarray) and categories.dtype.kind in "iu":
-        # Name only the distinct ids, then map every point through them.
-        uniq, inverse = np.unique(categories.ravel(), return_inverse=True)
-        per_id = [lookup.setdefault(f"cluster {int(c)}", len(lookup)) for c in uniq]
-        codes = np.asarray(per_id, dtype=np.int64)[inverse.ravel()]
-    else:
-        codes = np.fromiter(
-            (lookup.setdefault(str(c), len(lookup)) for c in categories),
-            dtype=np.int64,
-            count=len(categories),
-        )
-    labels.extend(sorted(set(lookup) - set(labels), key=lookup.__getitem__))
-    return codes, labels
-
-
-def ranked_categories(categories: Sequence[str] | np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Codes [N] int64 and labels of ``categories`` (as :func:`encode_categories`), the largest
-    group first and ties by name: a group's colour follows from the groups, not from the order
-    the points came in (an import and a reopen of one project colour it alike)."""
-    codes, labels = encode_categories(categories, [])
-    counts = np.bincount(codes, minlength=len(labels))
-    order = sorted(range(len(labels)), key=lambda c: (-counts[c], labels[c]))
-    rank = np.empty(len(labels), np.int64)
-    rank[order] = np.arange(len(labels))
-    return rank[codes], [labels[c] for c in order]
 
 
 class PassiveScatter(pg.ScatterPlotItem):
