@@ -27,7 +27,7 @@ from latentscape.engines.sound_files import with_suffix
 from latentscape.explorer_controller import MODEL_SUFFIXES
 from latentscape.exports import export_map_csv, export_sound_wav
 from latentscape.help_menu import HelpMenu, key_text, label_of
-from latentscape.marked_files import copy_files, files_of
+from latentscape.marked_files import copy_files, files_of, marked_sounds
 from latentscape.project_schema import is_project_file
 from latentscape.project_session import folder_label, is_untitled, project_file_name
 from latentscape.sound_tags import SoundTagger
@@ -341,10 +341,7 @@ class MainMenus(QtCore.QObject):
         """The files of the sounds marked on the map (else the selected one); None, after
         saying why, when there are none."""
         c = self.c
-        marked = self.w.map_view.marks.indices()
-        if not marked and c.selected_id >= 0:
-            marked = [c.state.index_of(c.selected_id)]
-        sounds = [c.state.sound_at(i) for i in marked if 0 <= i < len(c.state)]
+        sounds = marked_sounds(c.state, self.w.map_view.marks.indices(), c.selected_id)
         files = files_of(sounds, c.store.resolve) if c.store is not None else []
         if not files:
             text = "Mark sounds on the map first (click, Ctrl+click, Ctrl+drag a box)"

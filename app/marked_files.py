@@ -1,4 +1,5 @@
-"""The files of the sounds marked on the map: their paths, and copies of them in a folder.
+"""The sounds marked on the map (else the selected one), their files' paths, and copies of
+those files in a folder.
 
 Qt-free. :func:`copy_files` runs on a worker (a hundred samples take a moment); the rest on
 any thread.
@@ -12,6 +13,14 @@ from pathlib import Path
 
 from latentscape.engines.atomic_write import free_path
 from latentscape.project_records import Sound
+
+
+def marked_sounds(state, marked: Sequence[int], selected_id: int) -> list[Sound]:
+    """The sounds of ``state`` (a MapState) at map indices ``marked`` (the map's marks), else
+    the selected one (``selected_id``; -1: none), else none."""
+    if not marked and selected_id >= 0:
+        marked = [state.index_of(selected_id)]
+    return [state.sound_at(i) for i in marked if 0 <= i < len(state)]
 
 
 def files_of(sounds: Sequence[Sound], resolve: Callable[[str], Path]) -> list[Path]:

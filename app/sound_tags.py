@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtWidgets
 
 from latentscape.colour_groups import GENERATED, UNTAGGED
+from latentscape.marked_files import marked_sounds
 from latentscape.project_records import Sound
 
 if TYPE_CHECKING:
@@ -50,10 +51,7 @@ class SoundTagger(QtCore.QObject):
         """The marked sounds, else the selected one, else none; not generated ones (they
         keep their own group, and their tags name the prior that made them)."""
         c = self._c
-        marked = self._view.marks.indices()
-        if not marked and c.selected_id >= 0:
-            marked = [c.state.index_of(c.selected_id)]
-        chosen = (c.state.sound_at(i) for i in marked if 0 <= i < len(c.state))
+        chosen = marked_sounds(c.state, self._view.marks.indices(), c.selected_id)
         return [s for s in chosen if not s.generated]
 
     def tag_chosen(self) -> None:
